@@ -1,0 +1,48 @@
+# GovChain developer commands. `make run` and `make test` are the two set-up
+# commands: each installs what is missing first, and is quick when nothing is.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SYSTEM_STAMP := $(VENV)/.system-packages
+
+.PHONY: help install run test check test-long bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## create .venv and install GovChain with its dev tools (idempotent)
+
+$(SYSTEM_STAMP):
+	@scripts/install-system-packages.sh
+	@mkdir -p $(VENV) && touch $@
+
+$(STAMP): pyproject.toml $(SYSTEM_STAMP)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $@
+	@echo "installed: $$($(BIN)/govchain --version)"
+
+run: install ## install, then start what exists (crypto self-test for now)
+	@$(BIN)/govchain crypto selftest
+
+test: install ## install, then run the whole suite (what CI runs)
+	@$(BIN)/python -m pytest -q -m "not slow"
+
+check: install ## ruff, mypy (strict on the pure layers) and the import-layer test
+	@$(BIN)/ruff check src tests
+	@$(BIN)/ruff format --check src tests
+	@$(BIN)/mypy
+	@$(BIN)/python -m pytest -q tests/unit/test_import_layers.py
+
+test-long: install ## slow soak and simulation runs on top of the suite
+	@$(BIN)/python -m pytest -q
+
+bench: install ## crypto figures as JSON
+	@$(BIN)/govchain bench crypto --json
+
+clean: ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

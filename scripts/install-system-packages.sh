@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the system packages GovChain needs, only when one is missing:
+# - libcrypto from OpenSSL 3 with SM2 (the gm suite calls it through cffi),
+# - the openssl command-line tool (interoperability tests use it as an
+#   independent implementation),
+# - venv support for the Python that runs the project.
+set -euo pipefail
+
+missing=()
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+ldconfig -p 2>/dev/null | grep -q 'libcrypto\.so\.3' || missing+=(libssl3)
+python="$(command -v python3.11 || command -v python3 || true)"
+if [ -z "$python" ]; then
+  missing+=(python3.11 python3.11-venv)
+elif ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  missing+=(python3-venv)
+fi
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+echo "installing system packages: ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "error: need root to install ${missing[*]} (run: sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${missing[@]}"

@@ -1,0 +1,1 @@
+"""Benchmark drivers behind ``govchain bench``: figures, measured in the run that prints them."""

@@ -1,0 +1,1 @@
+"""The ``govchain`` command line (Typer + Rich)."""

@@ -1,0 +1,43 @@
+"""``govchain bench``: reproducible performance figures."""
+
+from __future__ import annotations
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from govchain.bench.crypto import run_crypto_bench
+from govchain.cli.console import console, print_json, reports_errors
+
+app = typer.Typer(help="Measure performance; figures, never pass/fail.")
+
+
+@app.command("crypto")
+@reports_errors
+def crypto(
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    seconds: float = typer.Option(1.0, "--seconds", min=0.1, max=60, help="Time per figure."),
+) -> None:
+    """Sign/verify rates (one thread and batched), hash and cipher MB/s, SM2 vs openssl speed."""
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True, disable=json_out) as progress:
+        task = progress.add_task("measuring", total=None)
+        result = run_crypto_bench(seconds, lambda step: progress.update(task, description=step))
+    if json_out:
+        print_json(result)
+        return
+    table = Table(title=f"crypto on {result['machine']['cores']} cores")
+    table.add_column("figure")
+    for name in ("gm", "intl"):
+        table.add_column(f"{name} ({result[name]['signature']})", justify="right")
+    keys = [k for k in result["gm"] if k != "signature"]
+    intl_keys = [k for k in result["intl"] if k != "signature"]
+    for gm_key, intl_key in zip(keys, intl_keys, strict=True):
+        label = gm_key if gm_key == intl_key else f"{gm_key} / {intl_key}"
+        table.add_row(label, f"{result['gm'][gm_key]:,}", f"{result['intl'][intl_key]:,}")
+    console.print(table)
+    console.print(
+        f"SM2 verify: ours {result['gm']['verify_per_s']:,}/s, openssl speed "
+        f"{result['openssl_sm2_verify_per_s']}/s, ratio {result['sm2_verify_ratio_to_openssl']}"
+        f" (target >= {result['targets']['sm2_verify_ratio_to_openssl']})"
+    )

@@ -1,0 +1,38 @@
+"""Entry point of the ``govchain`` command."""
+
+from __future__ import annotations
+
+import typer
+
+import govchain
+from govchain.cli import bench_cmd, ca_cmd, crypto_cmd, keys_cmd
+
+app = typer.Typer(
+    help="GovChain: consortium blockchain for government services.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(crypto_cmd.app, name="crypto")
+app.add_typer(keys_cmd.app, name="keys")
+app.add_typer(ca_cmd.app, name="ca")
+app.add_typer(bench_cmd.app, name="bench")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"govchain {govchain.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """GovChain: consortium blockchain for government services."""
+
+
+def main() -> None:
+    """Run the CLI."""
+    app()

@@ -1,0 +1,69 @@
+"""The import graph follows the layers of ARCHITECTURE.md (STYLE.md practice 10).
+
+``types`` and ``codec`` import nothing of ours; ``crypto`` imports only those
+two. Higher layers are added to ``ALLOWED`` as they appear, and pure layers
+may never import ``api``, ``network`` or ``node``.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "govchain"
+
+ALLOWED: dict[str, set[str]] = {
+    "types": set(),
+    "codec": set(),
+    "crypto": {"types", "codec"},
+    "storage": {"types", "codec"},
+    "ledger": {"types", "codec", "crypto", "storage"},
+    "bench": {"types", "codec", "crypto", "storage", "ledger"},
+    "cli": {"types", "codec", "crypto", "storage", "ledger", "bench"},
+}
+"""Package -> the other govchain packages it may import."""
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "govchain" and len(parts) > 1:
+                found.add(parts[1])
+    return found
+
+
+def _packages() -> list[str]:
+    return sorted(p.name for p in SRC.iterdir() if (p / "__init__.py").exists())
+
+
+def test_every_package_has_a_rule() -> None:
+    assert set(_packages()) <= set(ALLOWED), "add the new package to ALLOWED with its layer"
+
+
+@pytest.mark.parametrize("package", _packages())
+def test_package_imports_only_lower_layers(package: str) -> None:
+    allowed = ALLOWED[package] | {package}
+    offenders = {
+        f"{path.relative_to(SRC)} imports govchain.{imported}"
+        for path in (SRC / package).rglob("*.py")
+        for imported in _imports(path)
+        if imported not in allowed
+    }
+    assert not offenders, sorted(offenders)
+
+
+def test_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
+    module = tmp_path / "bad.py"
+    module.write_text("from govchain.crypto import suite_for\nimport govchain.node.app\n")
+    assert _imports(module) == {"crypto", "node"}
