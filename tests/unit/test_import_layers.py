@@ -20,8 +20,9 @@ ALLOWED: dict[str, set[str]] = {
     "crypto": {"types", "codec"},
     "storage": {"types", "codec"},
     "ledger": {"types", "codec", "crypto", "storage"},
-    "bench": {"types", "codec", "crypto", "storage", "ledger"},
-    "cli": {"types", "codec", "crypto", "storage", "ledger", "bench"},
+    "execution": {"types", "codec", "crypto", "storage", "ledger"},
+    "bench": {"types", "codec", "crypto", "storage", "ledger", "execution"},
+    "cli": {"types", "codec", "crypto", "storage", "ledger", "execution", "bench"},
 }
 """Package -> the other govchain packages it may import."""
 

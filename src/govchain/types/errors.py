@@ -20,10 +20,18 @@ __all__ = [
     "CryptoUnavailableError",
     "DecryptionError",
     "GovChainError",
+    "InvalidBlock",
+    "InvalidCommitError",
     "InvalidKeyError",
     "InvalidSignatureError",
     "KeyFileError",
+    "LedgerCorruptError",
+    "LedgerError",
+    "StorageClosedError",
+    "StorageError",
+    "StorageFullError",
     "ValidationError",
+    "VersionPrunedError",
 ]
 
 
@@ -97,3 +105,51 @@ class CertificateRevokedError(CertificateError):
     """A certificate is listed on its CA's revocation list."""
 
     code = "certificate_revoked"
+
+
+class StorageError(GovChainError):
+    """The storage layer failed; the last committed state is intact."""
+
+    code = "storage_error"
+
+
+class StorageFullError(StorageError):
+    """The disk or the configured map size is full; the write was rolled back."""
+
+    code = "storage_full"
+
+
+class StorageClosedError(StorageError):
+    """The store was used after it was closed."""
+
+    code = "storage_closed"
+
+
+class LedgerError(GovChainError):
+    """Root of the ledger's errors (chain store, state tree, history log)."""
+
+    code = "ledger_error"
+
+
+class LedgerCorruptError(LedgerError):
+    """Stored ledger data fails its own hashes or links: tampering or damage."""
+
+    code = "ledger_corrupt"
+
+
+class InvalidBlock(LedgerError):  # noqa: N818  # the name the ledger issue and spec use
+    """A block breaks a rule: a header commitment, a link or a record's validity."""
+
+    code = "invalid_block"
+
+
+class InvalidCommitError(LedgerError):
+    """A commit certificate lacks 2/3+ of the power or carries a bad signature."""
+
+    code = "invalid_commit"
+
+
+class VersionPrunedError(LedgerError):
+    """A state version older than the retention window was asked for."""
+
+    code = "version_pruned"

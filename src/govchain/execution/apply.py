@@ -1,0 +1,167 @@
+"""``apply_block``: check every commitment of a block and compute its results (spec: ledger.md).
+
+Pure: it reads through a :class:`LedgerView` and returns a
+:class:`BlockResult`; the chain store writes it. Deterministic: txs run in
+block order, state writes are applied in key order by the state tree, and
+nothing reads a clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence, Set
+
+from govchain.execution.registry import (
+    STATUS_UNKNOWN_TYPE,
+    ContractError,
+    Registry,
+    TxContext,
+)
+from govchain.execution.view import BlockResult, LedgerView
+from govchain.ledger import records
+from govchain.ledger.commits import bft_time, verify_commit
+from govchain.ledger.statetree import apply_batch, get_value
+from govchain.types import Block, Receipt, Tx
+from govchain.types.errors import (
+    InvalidBlock,
+    InvalidCommitError,
+    ValidationError,
+)
+
+
+def _expect(ok: bool, height: int, what: str) -> None:
+    if not ok:
+        raise InvalidBlock(f"block {height}: {what}")
+
+
+def check_header(view: LedgerView, block: Block) -> bytes:
+    """Check the header's links, commit, time, validators and tx/history roots; return its hash."""
+    suite, header = view.suite, block.header
+    try:
+        block.validate()
+    except ValidationError as exc:
+        raise InvalidBlock(f"malformed block: {exc}") from exc
+    h = header.height
+    _expect(header.chain_id == view.genesis.chain_id, h, "chain_id is for another chain")
+    _expect(h == view.height + 1, h, f"height does not follow {view.height}")
+    _expect(header.prev_hash == view.last_block_hash, h, "prev_hash does not link")
+    _expect(
+        header.last_commit_hash == records.commit_hash(suite, block.last_commit),
+        h,
+        "last_commit_hash mismatch",
+    )
+    if block.last_commit is None:
+        _expect(header.time == view.genesis.time, h, "time of block 1 is not the genesis time")
+    else:
+        previous = view.validators(h - 1)
+        try:
+            verify_commit(
+                suite,
+                block.last_commit,
+                previous,
+                chain_id=header.chain_id,
+                height=h - 1,
+                block_hash=view.last_block_hash,
+            )
+        except InvalidCommitError as exc:
+            raise InvalidBlock(f"block {h}: last_commit: {exc}") from exc
+        _expect(header.time == bft_time(block.last_commit, previous), h, "time is not BFT time")
+        _expect(header.time > view.last_time, h, "time does not advance")
+    validators = view.validators(h)
+    _expect(
+        header.validators_hash == records.validators_hash(suite, validators),
+        h,
+        "validators_hash mismatch",
+    )
+    _expect(
+        header.next_validators_hash == records.validators_hash(suite, view.validators(h + 1)),
+        h,
+        "next_validators_hash mismatch",
+    )
+    _expect(validators.get(header.proposer) is not None, h, "proposer is not a validator")
+    _expect(header.tx_root == records.tx_root(suite, block.txs), h, "tx_root mismatch")
+    _expect(header.history_root == view.history_root(h - 1), h, "history_root mismatch")
+    return records.header_hash(suite, header)
+
+
+def check_txs(view: LedgerView, block: Block, verified: Set[bytes]) -> tuple[bytes, ...]:
+    """Check each tx's signature, expiry and uniqueness; return the tx hashes."""
+    h = block.header.height
+    hashes = tuple(records.tx_hash(view.suite, tx) for tx in block.txs)
+    _expect(len(set(hashes)) == len(hashes), h, "a tx appears twice")
+    to_check = [
+        (tx.sender, records.tx_signing_bytes(tx), tx.signature)
+        for tx, tx_hash in zip(block.txs, hashes, strict=True)
+        if tx_hash not in verified
+    ]
+    for index, (tx, tx_hash) in enumerate(zip(block.txs, hashes, strict=True)):
+        _expect(tx.expiry >= h, h, f"tx {index} expired at height {tx.expiry}")
+        _expect(view.tx_location(tx_hash) is None, h, f"tx {index} was committed before")
+        _expect(tx.sender_kind == "key", h, f"tx {index}: certificate senders need the registry")
+    if to_check and not all(view.suite.batch_verify(to_check)):
+        raise InvalidBlock(f"block {h}: a tx signature does not verify")
+    return hashes
+
+
+def execute_txs(
+    registry: Registry,
+    view: LedgerView,
+    height: int,
+    time: int,
+    txs: Sequence[Tx],
+    hashes: Sequence[bytes],
+) -> tuple[list[Receipt], dict[bytes, bytes | None]]:
+    """Run the txs in order; return their receipts and the block's net state writes."""
+    hash_name = view.suite.hash_name
+
+    def read(key: bytes) -> bytes | None:
+        return get_value(view.state, hash_name, view.height, key)
+
+    block_writes: dict[bytes, bytes | None] = {}
+    receipts: list[Receipt] = []
+    for tx, tx_hash in zip(txs, hashes, strict=True):
+        ctx = TxContext(height, time, tx_hash, read, block_writes)
+        receipts.append(_run_tx(registry, ctx, tx))
+    return receipts, block_writes
+
+
+def _run_tx(registry: Registry, ctx: TxContext, tx: Tx) -> Receipt:
+    handler = registry.handler(tx.type)
+    if handler is None:
+        return Receipt(ctx.tx_hash, STATUS_UNKNOWN_TYPE, (), f"unknown tx type {tx.type!r}")
+    try:
+        handler(ctx, tx)
+        receipt = Receipt(ctx.tx_hash, 0, tuple(ctx.events))
+        receipt.validate()
+    except ContractError as exc:
+        return Receipt(ctx.tx_hash, exc.status, (), str(exc)[:1024])
+    except ValidationError as exc:
+        return Receipt(ctx.tx_hash, 1, (), f"contract produced an invalid result: {exc}"[:1024])
+    ctx.block_writes.update(ctx.writes)
+    return receipt
+
+
+def apply_block(
+    view: LedgerView,
+    block: Block,
+    registry: Registry | None = None,
+    verified: Set[bytes] = frozenset(),
+) -> BlockResult:
+    """Check ``block`` against the chain in ``view`` and compute its results.
+
+    ``verified`` holds tx hashes whose signatures the caller already checked
+    (the mempool's cache). Raises InvalidBlock on the first mismatch.
+    """
+    block_hash = check_header(view, block)
+    hashes = check_txs(view, block, verified)
+    h = block.header.height
+    receipts, writes = execute_txs(
+        registry or Registry(), view, h, block.header.time, block.txs, hashes
+    )
+    update = apply_batch(view.state, view.suite.hash_name, h, writes)
+    _expect(update.root.root_hash == block.header.state_root, h, "state_root mismatch")
+    _expect(
+        block.header.receipts_root == records.receipts_root(view.suite, receipts),
+        h,
+        "receipts_root mismatch",
+    )
+    return BlockResult(block_hash, hashes, tuple(receipts), update)

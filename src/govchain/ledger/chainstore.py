@@ -1,0 +1,242 @@
+"""The chain store: blocks, commits, receipts, tx index, history and state in one store.
+
+Layout and atomicity are specified in ``docs/spec/ledger.md``. Committing a
+block is one write transaction, so a crash leaves either the whole block or
+none of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from govchain.codec import encode
+from govchain.crypto import CryptoSuite, suite_for
+from govchain.ledger import records
+from govchain.ledger.history import HistoryView, append_nodes, node_key
+from govchain.ledger.merkle import Hasher, hasher_for
+from govchain.ledger.results import BlockResult
+from govchain.ledger.statetree import RootRecord, TreeUpdate, apply_batch
+from govchain.storage import ReadTxn, Store, WriteTxn
+from govchain.types import Block, Commit, Genesis, Header, Receipt, ValidatorSet
+from govchain.types.errors import InvalidBlock, LedgerCorruptError, LedgerError
+
+TABLES = (
+    "meta",
+    "blocks",
+    "hashes",
+    "commits",
+    "receipts",
+    "txindex",
+    "history",
+    "state_nodes",
+    "state_roots",
+    "state_stale",
+)
+DEFAULT_STATE_WINDOW = 1000
+_GENESIS, _HEIGHT = b"genesis", b"height"
+
+
+def height_key(height: int) -> bytes:
+    """Big-endian 8-byte key, so heights sort in order."""
+    return height.to_bytes(8, "big")
+
+
+class StateReader:
+    """The state tree's NodeReader over a storage transaction."""
+
+    def __init__(self, txn: ReadTxn) -> None:
+        self._txn = txn
+
+    def get_node(self, node_key: bytes) -> bytes | None:
+        """An encoded state node."""
+        return self._txn.get("state_nodes", node_key)
+
+    def get_root(self, version: int) -> RootRecord | None:
+        """The root record of ``version``, or None if pruned or never written."""
+        raw = self._txn.get("state_roots", height_key(version))
+        return None if raw is None else RootRecord.from_bytes(raw)
+
+
+@dataclass(frozen=True)
+class ChainView:
+    """A consistent snapshot of the chain (a ``LedgerView`` for ``apply_block``)."""
+
+    txn: ReadTxn
+    suite: CryptoSuite
+    genesis: Genesis
+
+    @property
+    def height(self) -> int:
+        """Latest committed height."""
+        raw = self.txn.get("meta", _HEIGHT)
+        return 0 if raw is None else int.from_bytes(raw, "big")
+
+    @property
+    def last_block_hash(self) -> bytes:
+        """Hash of the latest block, ``b""`` before block 1."""
+        height = self.height
+        return b"" if height == 0 else self.block_hash(height)
+
+    @property
+    def last_time(self) -> int:
+        """BFT time of the latest block (genesis time before block 1)."""
+        height = self.height
+        return self.genesis.time if height == 0 else self.header(height).time
+
+    @property
+    def state(self) -> StateReader:
+        """State tree reader."""
+        return StateReader(self.txn)
+
+    @property
+    def hasher(self) -> Hasher:
+        """RFC 6962 hasher of the chain's suite."""
+        return hasher_for(self.suite.hash_name)
+
+    def validators(self, height: int) -> ValidatorSet:  # noqa: ARG002  # static set for now
+        """Validators of ``height`` (static until governance arrives)."""
+        return self.genesis.validators
+
+    def history_node(self, level: int, index: int) -> bytes:
+        """A stored perfect-subtree node of the history log."""
+        raw = self.txn.get("history", node_key(level, index))
+        if raw is None:
+            raise LedgerCorruptError(f"history node ({level}, {index}) is missing")
+        return raw
+
+    def history(self) -> HistoryView:
+        """Roots and proofs of the history log."""
+        return HistoryView(self.hasher, self.history_node)
+
+    def history_root(self, size: int) -> bytes:
+        """History root over the first ``size`` block hashes."""
+        return self.history().root(size)
+
+    def tx_location(self, tx_hash: bytes) -> tuple[int, int] | None:
+        """(height, index) of a committed tx."""
+        raw = self.txn.get("txindex", tx_hash)
+        if raw is None:
+            return None
+        return int.from_bytes(raw[:8], "big"), int.from_bytes(raw[8:], "big")
+
+    def _row(self, table: str, height: int) -> bytes:
+        raw = self.txn.get(table, height_key(height))
+        if raw is None:
+            raise LedgerError(f"no {table} row for height {height} (latest is {self.height})")
+        return raw
+
+    def block(self, height: int) -> Block:
+        """The block at ``height``."""
+        return records.decode_block(self._row("blocks", height))
+
+    def header(self, height: int) -> Header:
+        """The header at ``height``."""
+        return self.block(height).header
+
+    def block_hash(self, height: int) -> bytes:
+        """The hash of the block at ``height``."""
+        return self._row("hashes", height)
+
+    def commit(self, height: int) -> Commit:
+        """The commit certificate of the block at ``height``."""
+        return records.decode_commit(self._row("commits", height))
+
+    def receipts(self, height: int) -> list[Receipt]:
+        """The receipts of the block at ``height``."""
+        return records.decode_receipts(self._row("receipts", height))
+
+
+class ChainStore:
+    """A chain over a :class:`Store`: create, open, read snapshots, commit blocks."""
+
+    def __init__(self, store: Store, *, state_window: int = DEFAULT_STATE_WINDOW) -> None:
+        missing = set(TABLES) - set(store.tables)
+        if missing:
+            raise LedgerError(f"store lacks the chain tables {sorted(missing)}")
+        if state_window < 1:
+            raise ValueError("state_window must be at least 1")
+        self.store = store
+        self.state_window = state_window
+        with store.read() as txn:
+            raw = txn.get("meta", _GENESIS)
+        if raw is None:
+            raise LedgerError("the store holds no chain (no genesis); create it first")
+        self.genesis = records.decode_record(
+            raw, Genesis.from_cbor, records.RECORD_LIMITS, "genesis"
+        )
+        self.suite = suite_for(self.genesis.suite)
+
+    @classmethod
+    def create(cls, store: Store, genesis: Genesis, **options: int) -> ChainStore:
+        """Write ``genesis`` and the empty state (version 0) to a fresh store."""
+        genesis.validate()
+        encoded = encode(genesis.to_cbor())
+        with store.write() as txn:
+            existing = txn.get("meta", _GENESIS)
+            if existing is not None and existing != encoded:
+                raise LedgerError("the store already holds a chain with another genesis")
+            if existing is None:
+                txn.put("meta", _GENESIS, encoded)
+                update = apply_batch(StateReader(txn), suite_for(genesis.suite).hash_name, 0, {})
+                _write_state(txn, update, 0)
+        return cls(store, **options)
+
+    @contextmanager
+    def view(self) -> Iterator[ChainView]:
+        """A consistent read snapshot of the chain."""
+        with self.store.read() as txn:
+            yield ChainView(txn, self.suite, self.genesis)
+
+    @property
+    def height(self) -> int:
+        """Latest committed height."""
+        with self.view() as view:
+            return view.height
+
+    def commit_block(self, block: Block, commit: Commit, result: BlockResult) -> None:
+        """Write block, commit, receipts, index, history and state in one transaction."""
+        height = block.header.height
+        with self.store.write() as txn:
+            view = ChainView(txn, self.suite, self.genesis)
+            if view.height != height - 1:
+                raise InvalidBlock(f"block {height} does not follow height {view.height}")
+            if commit.height != height or commit.block_hash != result.block_hash:
+                raise InvalidBlock(f"commit is not for block {height}")
+            key = height_key(height)
+            txn.put("blocks", key, records.encode_block(block))
+            txn.put("hashes", key, result.block_hash)
+            txn.put("commits", key, records.encode_commit(commit))
+            txn.put("receipts", key, records.encode_receipts(result.receipts))
+            for index, tx_hash in enumerate(result.tx_hashes):
+                txn.put("txindex", tx_hash, key + index.to_bytes(4, "big"))
+            get = view.history_node
+            for level, node_index, node in append_nodes(
+                view.hasher, height - 1, result.block_hash, get
+            ):
+                txn.put("history", node_key(level, node_index), node)
+            _write_state(txn, result.state, height)
+            _prune_state(txn, height - self.state_window)
+            txn.put("meta", _HEIGHT, key)
+
+
+def _write_state(txn: WriteTxn, update: TreeUpdate, version: int) -> None:
+    for node_key_bytes, node in sorted(update.new_nodes.items()):
+        txn.put("state_nodes", node_key_bytes, node)
+    for stale in update.stale:
+        txn.put("state_stale", height_key(version) + stale, b"")
+    txn.put("state_roots", height_key(version), update.root.to_bytes())
+
+
+def _prune_state(txn: WriteTxn, oldest_dropped: int) -> None:
+    """Delete nodes that went stale at versions <= ``oldest_dropped``, and their roots."""
+    if oldest_dropped < 0:
+        return
+    end = height_key(oldest_dropped + 1)
+    doomed = [key for key, _ in txn.scan("state_stale", b"", end)]
+    for key in doomed:
+        txn.delete("state_nodes", key[8:])
+        txn.delete("state_stale", key)
+    for key in [k for k, _ in txn.scan("state_roots", b"", end)]:
+        txn.delete("state_roots", key)

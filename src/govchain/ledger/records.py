@@ -1,0 +1,176 @@
+"""Byte encodings and hashes of the ledger records (docs/formats.md, section 5).
+
+Records are canonical CBOR maps (``govchain.codec``). Hashes are
+domain-tagged with the chain's suite hash, so a tx hash can never equal a
+header hash. Decoding a record from untrusted bytes goes through the codec's
+strict decoder, with limits, and then the record's own ``validate()``; both
+kinds of failure surface as :class:`ValidationError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from govchain.codec import CodecError, Limits, decode, encode, tagged_bytes
+from govchain.crypto import CryptoSuite, SigningKey
+from govchain.ledger.merkle import hasher_for, root
+from govchain.types import Block, Commit, Header, Receipt, Tx, ValidatorSet, Vote
+from govchain.types.errors import InvalidSignatureError, ValidationError
+from govchain.types.fields import check_list
+
+TX_DOMAIN = "govchain/tx/v1"
+VOTE_DOMAIN = "govchain/vote/v1"
+HEADER_DOMAIN = "govchain/header/v1"
+COMMIT_DOMAIN = "govchain/commit/v1"
+VALIDATORS_DOMAIN = "govchain/validators/v1"
+ADDRESS_DOMAIN = "govchain/address/v1"
+
+TX_LIMITS = Limits(max_bytes=64 * 1024, max_depth=8, max_items=256, max_string_bytes=32 * 1024)
+BLOCK_LIMITS = Limits(max_bytes=64 * 1024 * 1024, max_depth=12, max_items=10_000)
+RECORD_LIMITS = Limits(max_bytes=4 * 1024 * 1024, max_depth=12, max_items=10_000)
+
+_R = TypeVar("_R")
+
+
+def decode_record(data: bytes, build: Callable[[object], _R], limits: Limits, what: str) -> _R:
+    """Strictly decode ``data`` and build a validated record, or raise ValidationError."""
+    try:
+        obj = decode(data, limits)
+    except CodecError as exc:
+        raise ValidationError(f"{what}: not canonical CBOR: {exc}") from exc
+    return build(obj)
+
+
+# --- transactions -----------------------------------------------------------
+
+
+def tx_signing_bytes(tx: Tx) -> bytes:
+    """The exact bytes a sender signs: the domain and the tx body."""
+    return tagged_bytes(TX_DOMAIN, tx.body())
+
+
+def tx_hash(suite: CryptoSuite, tx: Tx) -> bytes:
+    """The tx id: the hash of its signed bytes (not of the signature, which may vary)."""
+    return suite.hash(tx_signing_bytes(tx))
+
+
+def encode_tx(tx: Tx) -> bytes:
+    """The tx with its signature, as stored in blocks and hashed into the tx tree."""
+    return encode(tx.to_cbor())
+
+
+def decode_tx(data: bytes) -> Tx:
+    """Strictly decode a tx from untrusted bytes."""
+    return decode_record(data, Tx.from_cbor, TX_LIMITS, "tx")
+
+
+def sign_tx(key: SigningKey, tx: Tx) -> Tx:
+    """``tx`` signed by ``key`` (its sender must be ``key``'s public key)."""
+    if tx.sender_kind == "key" and tx.sender != key.public_key:
+        raise ValidationError("tx.sender is not the signing key's public key")
+    return dataclasses.replace(tx, signature=key.sign(tx_signing_bytes(tx)))
+
+
+def verify_tx_signature(suite: CryptoSuite, tx: Tx, public_key: bytes | None = None) -> None:
+    """Raise InvalidSignatureError unless the tx is signed by its sender.
+
+    ``public_key`` is required when the sender is named by certificate id.
+    """
+    key = tx.sender if tx.sender_kind == "key" else public_key
+    if key is None:
+        raise InvalidSignatureError("tx names its sender by certificate; the key is unknown")
+    suite.verify_or_raise(key, tx_signing_bytes(tx), tx.signature)
+
+
+# --- votes, commits, validators ---------------------------------------------
+
+
+def vote_signing_bytes(vote: Vote) -> bytes:
+    """The exact bytes a validator signs for a vote."""
+    return tagged_bytes(VOTE_DOMAIN, vote.sign_body())
+
+
+def address_of(suite: CryptoSuite, public_key: bytes) -> bytes:
+    """A validator's 20-byte address, derived from its public key."""
+    return suite.tagged_hash(ADDRESS_DOMAIN, public_key)[:20]
+
+
+def validators_hash(suite: CryptoSuite, validators: ValidatorSet) -> bytes:
+    """The hash a header carries for a validator set."""
+    return suite.tagged_hash(VALIDATORS_DOMAIN, validators.to_cbor())
+
+
+def commit_hash(suite: CryptoSuite, commit: Commit | None) -> bytes:
+    """``last_commit_hash`` of the next header (``b""`` when there is no commit)."""
+    return b"" if commit is None else suite.tagged_hash(COMMIT_DOMAIN, commit.to_cbor())
+
+
+def encode_commit(commit: Commit) -> bytes:
+    """Canonical bytes of a commit certificate."""
+    return encode(commit.to_cbor())
+
+
+def decode_commit(data: bytes) -> Commit:
+    """Strictly decode a commit certificate."""
+    return decode_record(data, Commit.from_cbor, RECORD_LIMITS, "commit")
+
+
+# --- headers, blocks, receipts ------------------------------------------------
+
+
+def header_hash(suite: CryptoSuite, header: Header) -> bytes:
+    """The block hash."""
+    return suite.tagged_hash(HEADER_DOMAIN, header.to_cbor())
+
+
+def encode_block(block: Block) -> bytes:
+    """Canonical bytes of a block."""
+    return encode(block.to_cbor())
+
+
+def decode_block(data: bytes) -> Block:
+    """Strictly decode a block."""
+    return decode_record(data, Block.from_cbor, BLOCK_LIMITS, "block")
+
+
+def encode_header(header: Header) -> bytes:
+    """Canonical bytes of a header."""
+    return encode(header.to_cbor())
+
+
+def decode_header(data: bytes) -> Header:
+    """Strictly decode a header."""
+    return decode_record(data, Header.from_cbor, RECORD_LIMITS, "header")
+
+
+def encode_receipt(receipt: Receipt) -> bytes:
+    """Canonical bytes of a receipt (the receipts tree leaf)."""
+    return encode(receipt.to_cbor())
+
+
+def encode_receipts(receipts: Sequence[Receipt]) -> bytes:
+    """A block's receipts, as stored."""
+    return encode([r.to_cbor() for r in receipts])
+
+
+def decode_receipts(data: bytes) -> list[Receipt]:
+    """Strictly decode a block's stored receipts."""
+
+    def build(obj: object) -> list[Receipt]:
+        return [Receipt.from_cbor(r) for r in check_list("receipts", obj, max_items=10_000)]
+
+    return decode_record(data, build, BLOCK_LIMITS, "receipts")
+
+
+def tx_root(suite: CryptoSuite, txs: Sequence[Tx]) -> bytes:
+    """RFC 6962 root over the encoded txs, in block order."""
+    hasher = hasher_for(suite.hash_name)
+    return root(hasher, [hasher.hash_leaf(encode_tx(tx)) for tx in txs])
+
+
+def receipts_root(suite: CryptoSuite, receipts: Sequence[Receipt]) -> bytes:
+    """RFC 6962 root over the encoded receipts, in block order."""
+    hasher = hasher_for(suite.hash_name)
+    return root(hasher, [hasher.hash_leaf(encode_receipt(r)) for r in receipts])

@@ -1,0 +1,23 @@
+"""What applying a block produces, for the chain store to write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from govchain.ledger.statetree import TreeUpdate
+from govchain.types import Event, Receipt
+
+
+@dataclass(frozen=True, slots=True)
+class BlockResult:
+    """Everything the chain store writes for a block, computed without writing."""
+
+    block_hash: bytes
+    tx_hashes: tuple[bytes, ...]
+    receipts: tuple[Receipt, ...]
+    state: TreeUpdate
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        """All events of the block, in tx order."""
+        return tuple(event for receipt in self.receipts for event in receipt.events)

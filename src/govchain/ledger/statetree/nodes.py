@@ -1,0 +1,154 @@
+"""State tree hashing, node keys and node encodings (docs/spec/statetree.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from govchain.codec import CodecError, decode, digest, encode
+from govchain.ledger.statetree.errors import StateNodeCorruptError
+
+HASH_SIZE = 32
+EMPTY = bytes(HASH_SIZE)
+KEY_BITS = 8 * HASH_SIZE
+_KEY, _VALUE, _LEAF, _INTERNAL = b"\x20", b"\x21", b"\x22", b"\x23"
+
+
+@dataclass(frozen=True, slots=True)
+class StateHasher:
+    """The four state-tree hashes for one suite hash (``sm3`` or ``sha256``)."""
+
+    name: str
+
+    def key_hash(self, key: bytes) -> bytes:
+        """``H(0x20 || key)``: where the key lives in the tree."""
+        return digest(self.name, _KEY + key)
+
+    def value_hash(self, value: bytes) -> bytes:
+        """``H(0x21 || value)``."""
+        return digest(self.name, _VALUE + value)
+
+    def leaf(self, key_hash: bytes, value_hash: bytes) -> bytes:
+        """``H(0x22 || kh || vh)``."""
+        return digest(self.name, _LEAF + key_hash + value_hash)
+
+    def internal(self, left: bytes, right: bytes) -> bytes:
+        """``H(0x23 || left || right)``; an empty child is ``EMPTY``."""
+        return digest(self.name, _INTERNAL + left + right)
+
+
+def bit(key_hash: bytes, depth: int) -> int:
+    """Bit ``depth`` of a key hash, most significant first."""
+    return (key_hash[depth >> 3] >> (7 - (depth & 7))) & 1
+
+
+@dataclass(frozen=True, slots=True)
+class NodeKey:
+    """Where a node is stored: the version that wrote it and its bit path from the root."""
+
+    version: int
+    depth: int
+    path: int
+
+    def to_bytes(self) -> bytes:
+        """``version (8) || depth (2) || path bits`` left-aligned in ceil(depth/8) bytes."""
+        size = (self.depth + 7) // 8
+        packed = (self.path << (8 * size - self.depth)).to_bytes(size, "big") if size else b""
+        return self.version.to_bytes(8, "big") + self.depth.to_bytes(2, "big") + packed
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> NodeKey:
+        """Strict inverse of :meth:`to_bytes`."""
+        if len(raw) < 10:
+            raise StateNodeCorruptError(f"state node key of {len(raw)} bytes is too short")
+        depth = int.from_bytes(raw[8:10], "big")
+        size = (depth + 7) // 8
+        if depth > KEY_BITS or len(raw) != 10 + size:
+            raise StateNodeCorruptError(f"malformed state node key {raw.hex()}")
+        packed = int.from_bytes(raw[10:], "big")
+        spare = 8 * size - depth
+        if packed & ((1 << spare) - 1):
+            raise StateNodeCorruptError(f"state node key {raw.hex()} has stray path bits")
+        return cls(int.from_bytes(raw[:8], "big"), depth, packed >> spare)
+
+    def child(self, version: int, side: int) -> NodeKey:
+        """Key of the child on ``side`` (0 left, 1 right), written at ``version``."""
+        return NodeKey(version, self.depth + 1, (self.path << 1) | side)
+
+
+@dataclass(frozen=True, slots=True)
+class ChildRef:
+    """What an internal node knows of a child: hash, the version that wrote it, leaf or not."""
+
+    hash: bytes
+    version: int
+    is_leaf: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LeafNode:
+    """A key and its value (the key hash is recomputed, never trusted from storage)."""
+
+    key: bytes
+    value: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class InternalNode:
+    """Two children; None is an empty subtree."""
+
+    left: ChildRef | None
+    right: ChildRef | None
+
+    def side(self, which: int) -> ChildRef | None:
+        """The left (0) or right (1) child."""
+        return self.right if which else self.left
+
+
+Node = LeafNode | InternalNode
+
+
+def child_ref_to_cbor(ref: ChildRef | None) -> object:
+    """``[hash, version, is_leaf]`` or null."""
+    return None if ref is None else [ref.hash, ref.version, ref.is_leaf]
+
+
+def encode_node(node: Node) -> bytes:
+    """Canonical CBOR: ``[0, key, value]`` or ``[1, left, right]``."""
+    if isinstance(node, LeafNode):
+        return encode([0, node.key, node.value])
+    return encode([1, child_ref_to_cbor(node.left), child_ref_to_cbor(node.right)])
+
+
+def child_ref_from_cbor(obj: object) -> ChildRef | None:
+    """Strictly parse ``[hash, version, is_leaf]`` or null."""
+    if obj is None:
+        return None
+    if (
+        isinstance(obj, list)
+        and len(obj) == 3
+        and isinstance(obj[0], bytes)
+        and len(obj[0]) == HASH_SIZE
+        and isinstance(obj[1], int)
+        and not isinstance(obj[1], bool)
+        and isinstance(obj[2], bool)
+    ):
+        return ChildRef(obj[0], obj[1], obj[2])
+    raise StateNodeCorruptError("malformed child reference in a state node")
+
+
+def decode_node(raw: bytes) -> Node:
+    """Strictly decode a stored node; raise StateNodeCorruptError on anything else."""
+    try:
+        obj = decode(raw)
+    except CodecError as exc:
+        raise StateNodeCorruptError(f"state node is not canonical CBOR: {exc}") from exc
+    if not (isinstance(obj, list) and len(obj) == 3) or isinstance(obj[0], bool):
+        raise StateNodeCorruptError("state node is not a 3-element array")
+    if obj[0] == 0 and isinstance(obj[1], bytes) and isinstance(obj[2], bytes):
+        return LeafNode(obj[1], obj[2])
+    if obj[0] == 1:
+        node = InternalNode(child_ref_from_cbor(obj[1]), child_ref_from_cbor(obj[2]))
+        if node.left is None and node.right is None:
+            raise StateNodeCorruptError("internal state node with two empty children")
+        return node
+    raise StateNodeCorruptError("state node is neither a leaf nor an internal node")

@@ -1,0 +1,259 @@
+"""Reading and updating the versioned state tree (docs/spec/statetree.md).
+
+Pure functions over a :class:`NodeReader`: an update returns the nodes to
+write and the node keys it made stale; the caller stores them in the same
+transaction as the block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from govchain.codec import CodecError, decode, encode
+from govchain.ledger.statetree.errors import StateNodeCorruptError
+from govchain.ledger.statetree.nodes import (
+    EMPTY,
+    ChildRef,
+    InternalNode,
+    LeafNode,
+    Node,
+    NodeKey,
+    StateHasher,
+    bit,
+    child_ref_from_cbor,
+    child_ref_to_cbor,
+    decode_node,
+    encode_node,
+)
+from govchain.types.errors import VersionPrunedError
+
+
+@dataclass(frozen=True, slots=True)
+class RootRecord:
+    """The root of one version: its hash and where the root node is (None: empty tree)."""
+
+    version: int
+    root_hash: bytes
+    node: ChildRef | None
+
+    def to_bytes(self) -> bytes:
+        """Canonical CBOR ``[version, root_hash, child-ref or null]``."""
+        return encode([self.version, self.root_hash, child_ref_to_cbor(self.node)])
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> RootRecord:
+        """Strict inverse of :meth:`to_bytes`."""
+        try:
+            obj = decode(raw)
+        except CodecError as exc:
+            raise StateNodeCorruptError(f"root record is not canonical CBOR: {exc}") from exc
+        if not (isinstance(obj, list) and len(obj) == 3 and isinstance(obj[0], int)):
+            raise StateNodeCorruptError("malformed state root record")
+        version, root_hash, ref = obj
+        if not isinstance(root_hash, bytes) or len(root_hash) != len(EMPTY):
+            raise StateNodeCorruptError("malformed state root hash")
+        node = child_ref_from_cbor(ref)
+        if (node is None) != (root_hash == EMPTY) or (node is not None and node.hash != root_hash):
+            raise StateNodeCorruptError(f"root record of version {version} is inconsistent")
+        return cls(version, root_hash, node)
+
+
+class NodeReader(Protocol):
+    """Where stored nodes and root records come from."""
+
+    def get_node(self, node_key: bytes) -> bytes | None:
+        """An encoded node, or None."""
+        ...
+
+    def get_root(self, version: int) -> RootRecord | None:
+        """The root record of ``version``, or None if it was pruned or never written."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class TreeUpdate:
+    """The result of one batch: the new root, nodes to write, node keys made stale."""
+
+    root: RootRecord
+    new_nodes: dict[bytes, bytes]
+    stale: list[bytes]
+
+
+def root_at(reader: NodeReader, version: int) -> RootRecord:
+    """The root record of ``version``, or VersionPrunedError."""
+    record = reader.get_root(version)
+    if record is None:
+        raise VersionPrunedError(
+            f"state version {version} is not retained (pruned or not yet written)"
+        )
+    return record
+
+
+def load(reader: NodeReader, key: NodeKey, ref: ChildRef) -> Node:
+    """Load the node ``ref`` points to at position ``key``, checking its kind."""
+    raw = reader.get_node(key.to_bytes())
+    if raw is None:
+        raise StateNodeCorruptError(f"state node {key} is missing")
+    node = decode_node(raw)
+    if isinstance(node, LeafNode) != ref.is_leaf:
+        raise StateNodeCorruptError(f"state node {key} is not of the kind its parent says")
+    return node
+
+
+def get_value(reader: NodeReader, hash_name: str, version: int, key: bytes) -> bytes | None:
+    """The value of ``key`` at ``version`` (None if absent)."""
+    hasher = StateHasher(hash_name)
+    kh = hasher.key_hash(key)
+    ref = root_at(reader, version).node
+    position = NodeKey(0, 0, 0)
+    while ref is not None:
+        position = NodeKey(ref.version, position.depth, position.path)
+        node = load(reader, position, ref)
+        if isinstance(node, LeafNode):
+            return node.value if node.key == key else None
+        side = bit(kh, position.depth)
+        ref, position = node.side(side), position.child(0, side)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Leaf:
+    """A leaf on its way up: placed by the parent that keeps it (it may move up on collapse)."""
+
+    kh: bytes
+    key: bytes
+    value: bytes
+    stored: tuple[NodeKey, ChildRef] | None = None
+
+
+@dataclass
+class _Batch:
+    hasher: StateHasher
+    version: int
+    reader: NodeReader
+    new_nodes: dict[bytes, bytes] = field(default_factory=dict)
+    stale: list[bytes] = field(default_factory=list)
+
+    def place(self, sub: _Leaf | ChildRef | None, depth: int, path: int) -> ChildRef | None:
+        """Store ``sub`` at (depth, path) if it is not already stored there."""
+        if not isinstance(sub, _Leaf):
+            return sub
+        if sub.stored is not None:
+            key, ref = sub.stored
+            if (key.depth, key.path) == (depth, path):
+                return ref
+            self.stale.append(key.to_bytes())
+        ref = ChildRef(
+            self.hasher.leaf(sub.kh, self.hasher.value_hash(sub.value)), self.version, True
+        )
+        self.new_nodes[NodeKey(self.version, depth, path).to_bytes()] = encode_node(
+            LeafNode(sub.key, sub.value)
+        )
+        return ref
+
+    def build(self, items: list[_Leaf], depth: int, path: int) -> _Leaf | ChildRef | None:
+        """The subtree of ``items`` (sorted by key hash) at (depth, path)."""
+        if not items:
+            return None
+        if len(items) == 1:
+            return items[0]
+        split = next((i for i, item in enumerate(items) if bit(item.kh, depth)), len(items))
+        left = self.build(items[:split], depth + 1, path << 1)
+        right = self.build(items[split:], depth + 1, (path << 1) | 1)
+        return self.join(left, right, depth, path)
+
+    def join(
+        self, left: _Leaf | ChildRef | None, right: _Leaf | ChildRef | None, depth: int, path: int
+    ) -> _Leaf | ChildRef | None:
+        """An internal node over two subtrees; a lone leaf moves up instead."""
+        if left is None and right is None:
+            return None
+        if left is None:
+            right = self._as_leaf(right, depth + 1, (path << 1) | 1)
+            if isinstance(right, _Leaf):
+                return right
+        if right is None:
+            left = self._as_leaf(left, depth + 1, path << 1)
+            if isinstance(left, _Leaf):
+                return left
+        node = InternalNode(
+            self.place(left, depth + 1, path << 1), self.place(right, depth + 1, (path << 1) | 1)
+        )
+        hashes = [EMPTY if c is None else c.hash for c in (node.left, node.right)]
+        self.new_nodes[NodeKey(self.version, depth, path).to_bytes()] = encode_node(node)
+        return ChildRef(self.hasher.internal(*hashes), self.version, False)
+
+    def _as_leaf(
+        self, sub: _Leaf | ChildRef | None, depth: int, path: int
+    ) -> _Leaf | ChildRef | None:
+        """A stored leaf child as a movable :class:`_Leaf`; anything else unchanged."""
+        if not isinstance(sub, ChildRef) or not sub.is_leaf:
+            return sub
+        key = NodeKey(sub.version, depth, path)
+        node = load(self.reader, key, sub)
+        assert isinstance(node, LeafNode)
+        return _Leaf(self.hasher.key_hash(node.key), node.key, node.value, (key, sub))
+
+    def update(
+        self,
+        ref: ChildRef | None,
+        depth: int,
+        path: int,
+        items: list[tuple[bytes, bytes, bytes | None]],
+    ) -> _Leaf | ChildRef | None:
+        """Apply ``items`` (kh, key, value or None; sorted by kh) to the subtree ``ref``."""
+        if not items:
+            return ref
+        if ref is None:
+            return self.build([_Leaf(kh, k, v) for kh, k, v in items if v is not None], depth, path)
+        key = NodeKey(ref.version, depth, path)
+        node = load(self.reader, key, ref)
+        if isinstance(node, LeafNode):
+            return self._update_leaf(node, key, ref, depth, path, items)
+        split = next((i for i, item in enumerate(items) if bit(item[0], depth)), len(items))
+        left = self.update(node.left, depth + 1, path << 1, items[:split])
+        right = self.update(node.right, depth + 1, (path << 1) | 1, items[split:])
+        if left is node.left and right is node.right:
+            return ref
+        self.stale.append(key.to_bytes())
+        return self.join(left, right, depth, path)
+
+    def _update_leaf(
+        self,
+        node: LeafNode,
+        key: NodeKey,
+        ref: ChildRef,
+        depth: int,
+        path: int,
+        items: list[tuple[bytes, bytes, bytes | None]],
+    ) -> _Leaf | ChildRef | None:
+        kh = self.hasher.key_hash(node.key)
+        final = {kh: (node.key, node.value)}
+        for item_kh, item_key, value in items:
+            if value is None:
+                final.pop(item_kh, None)
+            else:
+                final[item_kh] = (item_key, value)
+        if final == {kh: (node.key, node.value)}:
+            return ref
+        self.stale.append(key.to_bytes())
+        return self.build([_Leaf(h, k, v) for h, (k, v) in sorted(final.items())], depth, path)
+
+
+def apply_batch(
+    reader: NodeReader, hash_name: str, version: int, writes: Mapping[bytes, bytes | None]
+) -> TreeUpdate:
+    """Apply ``writes`` (value None deletes) on top of version ``version - 1``."""
+    hasher = StateHasher(hash_name)
+    previous = None if version == 0 else root_at(reader, version - 1).node
+    for k, v in writes.items():
+        if not isinstance(k, bytes) or not (v is None or isinstance(v, bytes)):
+            raise TypeError("state keys and values must be bytes")
+    items = sorted((hasher.key_hash(k), k, v) for k, v in writes.items())
+    batch = _Batch(hasher, version, reader)
+    result = batch.update(previous, 0, 0, items)
+    top = batch.place(result, 0, 0)
+    record = RootRecord(version, EMPTY if top is None else top.hash, top)
+    return TreeUpdate(record, batch.new_nodes, batch.stale)

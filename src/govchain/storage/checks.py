@@ -1,0 +1,41 @@
+"""Argument checks shared by the storage backends, so both refuse the same things."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from govchain.storage.base import MAX_KEY_SIZE
+
+
+def check_tables(tables: Sequence[str]) -> tuple[str, ...]:
+    """A non-empty list of distinct, non-empty table names."""
+    names = tuple(tables)
+    if (
+        not names
+        or len(set(names)) != len(names)
+        or not all(isinstance(n, str) and n for n in names)
+    ):
+        raise ValueError(f"tables must be distinct non-empty names, got {names!r}")
+    return names
+
+
+def check_table(tables: tuple[str, ...], table: str) -> None:
+    """Refuse a table the store was not opened with."""
+    if table not in tables:
+        raise ValueError(f"unknown table {table!r}; this store has {list(tables)}")
+
+
+def check_key(key: object) -> bytes:
+    """Keys are 1..MAX_KEY_SIZE bytes."""
+    if not isinstance(key, bytes):
+        raise TypeError(f"storage keys are bytes, not {type(key).__name__}")
+    if not 1 <= len(key) <= MAX_KEY_SIZE:
+        raise ValueError(f"storage keys are 1..{MAX_KEY_SIZE} bytes, got {len(key)}")
+    return key
+
+
+def check_value(value: object) -> bytes:
+    """Values are bytes (possibly empty)."""
+    if not isinstance(value, bytes):
+        raise TypeError(f"storage values are bytes, not {type(value).__name__}")
+    return value
