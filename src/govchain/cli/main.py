@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 import govchain
-from govchain.cli import bench_cmd, ca_cmd, crypto_cmd, keys_cmd
+from govchain.cli import bench_cmd, ca_cmd, crypto_cmd, keys_cmd, ledger_cmd
 
 app = typer.Typer(
     help="GovChain: consortium blockchain for government services.",
@@ -15,6 +15,7 @@ app = typer.Typer(
 app.add_typer(crypto_cmd.app, name="crypto")
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(ca_cmd.app, name="ca")
+app.add_typer(ledger_cmd.app, name="ledger")
 app.add_typer(bench_cmd.app, name="bench")
 
 

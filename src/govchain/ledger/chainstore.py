@@ -230,13 +230,16 @@ def _write_state(txn: WriteTxn, update: TreeUpdate, version: int) -> None:
 
 
 def _prune_state(txn: WriteTxn, oldest_dropped: int) -> None:
-    """Delete nodes that went stale at versions <= ``oldest_dropped``, and their roots."""
+    """Drop state version ``oldest_dropped`` and older (spec: statetree.md, Pruning).
+
+    A node that went stale at version ``s`` is absent from ``s`` and every
+    later version, so once versions ``<= oldest_dropped`` are gone, nodes stale
+    at ``<= oldest_dropped + 1`` are unreachable and are deleted too.
+    """
     if oldest_dropped < 0:
         return
-    end = height_key(oldest_dropped + 1)
-    doomed = [key for key, _ in txn.scan("state_stale", b"", end)]
-    for key in doomed:
+    for key in [k for k, _ in txn.scan("state_stale", b"", height_key(oldest_dropped + 2))]:
         txn.delete("state_nodes", key[8:])
         txn.delete("state_stale", key)
-    for key in [k for k, _ in txn.scan("state_roots", b"", end)]:
+    for key in [k for k, _ in txn.scan("state_roots", b"", height_key(oldest_dropped + 1))]:
         txn.delete("state_roots", key)

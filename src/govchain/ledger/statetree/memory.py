@@ -29,7 +29,9 @@ class MemoryNodeStore:
 
     def prune(self, latest: int, window: int) -> None:
         """Keep versions ``latest - window + 1 .. latest`` readable; drop the rest."""
-        for version in sorted(v for v in self.stale if v <= latest - window):
+        # A node stale at version s is in no version >= s: with versions up to
+        # latest - window dropped, nodes stale at <= latest - window + 1 go too.
+        for version in sorted(v for v in self.stale if v <= latest - window + 1):
             for key in self.stale.pop(version):
                 self.nodes.pop(key, None)
         for version in [v for v in self.roots if v <= latest - window]:
