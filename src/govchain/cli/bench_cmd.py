@@ -7,6 +7,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from govchain.bench.crypto import run_crypto_bench
+from govchain.bench.ledger import run_ledger_bench
 from govchain.cli.console import console, print_json, reports_errors
 
 app = typer.Typer(help="Measure performance; figures, never pass/fail.")
@@ -40,4 +41,36 @@ def crypto(
         f"SM2 verify: ours {result['gm']['verify_per_s']:,}/s, openssl speed "
         f"{result['openssl_sm2_verify_per_s']}/s, ratio {result['sm2_verify_ratio_to_openssl']}"
         f" (target >= {result['targets']['sm2_verify_ratio_to_openssl']})"
+    )
+
+
+@app.command("ledger")
+@reports_errors
+def ledger(
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    suite: str = typer.Option("gm", "--suite", help="gm or intl."),
+    sizes: str = typer.Option("10000,100000,1000000", "--sizes", help="State tree sizes (keys)."),
+) -> None:
+    """State tree writes/s and proofs/s by size; 1,000-tx block commit vs signature checks."""
+    counts = [int(s) for s in sizes.split(",") if s.strip()]
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True, disable=json_out) as progress:
+        task = progress.add_task("measuring", total=None)
+        result = run_ledger_bench(
+            counts, suite, lambda step: progress.update(task, description=step)
+        )
+    if json_out:
+        print_json(result)
+        return
+    table = Table(title=f"state tree ({suite})")
+    for column in ("keys", "writes/s", "proofs/s"):
+        table.add_column(column, justify="right")
+    for size, figures in result["state_tree"].items():
+        table.add_row(
+            f"{int(size):,}", f"{figures['writes_per_s']:,}", f"{figures['proofs_per_s']:,}"
+        )
+    console.print(table)
+    console.print(
+        f"1,000-tx block commit {result['block_commit_ms']} ms; 1,000 signature checks "
+        f"{result['verify_1000_ms']} ms; ratio {result['commit_to_verify_ratio']} (target <= 0.5)"
     )
