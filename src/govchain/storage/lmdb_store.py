@@ -1,15 +1,17 @@
 """LMDB store for nodes: one sub-database per table, one LMDB transaction per write.
 
-LMDB writes copy-on-write pages and switches the meta page last, so a crash
-at any instant leaves the last committed transaction intact. The map grows on
-demand (doubling up to ``max_map_size``); a write that still does not fit,
-or a full disk, is rolled back and raises :class:`StorageFullError`.
+The map doubles on demand up to ``max_map_size``; a write that still does not
+fit, or a full disk, is rolled back and raises :class:`StorageFullError`. A
+growth ends every LMDB transaction of the process: it waits for other threads'
+readers to finish, then the writer replays its operation log. A snapshot the
+writing thread holds across a growth is lost (using it raises StorageError).
 """
 
 from __future__ import annotations
 
 import errno
 import threading
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,52 +23,67 @@ from govchain.storage.base import StoreStats
 from govchain.storage.checks import check_key, check_table, check_tables, check_value
 from govchain.types.errors import StorageClosedError, StorageError, StorageFullError
 
-MIB = 1024 * 1024
+GROWTH_WAIT_SECONDS = 60.0  # how long a growth waits for other threads' readers
 _Op = tuple[str, bytes, bytes | None]
 
 
-def _is_disk_full(exc: lmdb.Error) -> bool:
-    return "No space left" in str(exc) or getattr(exc, "errno", None) == errno.ENOSPC
-
-
 class _LmdbRead:
+    """A read snapshot over one LMDB transaction."""
+
     def __init__(self, store: LmdbStore, txn: Any) -> None:
         self._store = store
         self._txn = txn
 
-    def _db(self, table: str) -> Any:
-        self._store.ensure_open()
-        check_table(self._store.tables, table)
-        return self._store.dbs[table]
-
     def get(self, table: str, key: bytes) -> bytes | None:
         """The value under ``key``, or None."""
-        value = self._txn.get(check_key(key), db=self._db(table))
-        return None if value is None else bytes(value)
+        db, key = self._store.db_of(table), check_key(key)
+        try:
+            value: bytes | None = self._txn.get(key, db=db)
+        except lmdb.Error as exc:
+            raise self._store.translate(exc) from exc
+        return value
 
     def scan(
         self, table: str, start: bytes = b"", end: bytes | None = None, *, reverse: bool = False
     ) -> Iterator[tuple[bytes, bytes]]:
         """Entries with ``start <= key < end`` in key order (or reverse order)."""
-        with self._txn.cursor(db=self._db(table)) as cursor:
-            if not reverse:
-                found = cursor.set_range(start) if start else cursor.first()
-                while found:
-                    key = bytes(cursor.key())
-                    if end is not None and key >= end:
+        return self._entries(self._store.db_of(table), start, end, reverse)
+
+    def _entries(
+        self, db: Any, start: bytes, end: bytes | None, reverse: bool
+    ) -> Iterator[tuple[bytes, bytes]]:
+        last: bytes | None = None  # the last key yielded: where to pick up on a new txn
+        while True:
+            txn = self._txn
+            try:
+                with txn.cursor(db=db) as cursor:
+                    found = _position(cursor, start, end, reverse, last)
+                    while found:
+                        key: bytes = cursor.key()
+                        if (key < start) if reverse else (end is not None and key >= end):
+                            return
+                        last = key
+                        yield key, cursor.value()
+                        if self._txn is not txn:
+                            break  # the write txn was replayed after a map growth
+                        found = cursor.prev() if reverse else cursor.next()
+                    if self._txn is txn:
                         return
-                    yield key, bytes(cursor.value())
-                    found = cursor.next()
-                return
-            found = cursor.set_range(end) if end is not None else cursor.last()
-            if end is not None:
-                found = cursor.prev() if found else cursor.last()
-            while found:
-                key = bytes(cursor.key())
-                if key < start:
-                    return
-                yield key, bytes(cursor.value())
-                found = cursor.prev()
+            except lmdb.Error as exc:
+                raise self._store.translate(exc) from exc
+
+
+def _position(
+    cursor: Any, start: bytes, end: bytes | None, reverse: bool, last: bytes | None
+) -> bool:
+    """Put ``cursor`` on the first entry to yield; False if there is none."""
+    if not reverse:  # set_range(b"") goes to the first entry
+        found = cursor.set_range(start if last is None else last)
+        return bool(found and (last is None or cursor.key() != last or cursor.next()))
+    bound = last if last is not None else end
+    if bound is None:
+        return bool(cursor.last())
+    return bool(cursor.prev() if cursor.set_range(bound) else cursor.last())
 
 
 class _LmdbWrite(_LmdbRead):
@@ -75,21 +92,49 @@ class _LmdbWrite(_LmdbRead):
     def __init__(self, store: LmdbStore, txn: Any) -> None:
         super().__init__(store, txn)
         self.ops: list[_Op] = []
+        self.error: StorageError | None = None
+
+    def _check_usable(self) -> None:
+        if self.error is not None:
+            raise StorageError(f"the write transaction was rolled back: {self.error}")
 
     def put(self, table: str, key: bytes, value: bytes) -> None:
         """Set ``key`` to ``value``."""
-        op = (table, check_key(key), check_value(value))
         self._store.db_of(table)
-        self.ops.append(op)
-        self._txn = self._store.apply(self._txn, self.ops, op)
+        self._apply((table, check_key(key), check_value(value)))
 
     def delete(self, table: str, key: bytes) -> bool:
         """Remove ``key``; True if it was there."""
         existed = self.get(table, key) is not None
-        op = (table, key, None)
-        self.ops.append(op)
-        self._txn = self._store.apply(self._txn, self.ops, op)
+        self._apply((table, key, None))
         return existed
+
+    def _apply(self, op: _Op) -> None:
+        self._check_usable()
+        self.ops.append(op)
+        try:
+            self._store.do(self._txn, op)
+        except lmdb.Error as exc:
+            self._txn.abort()
+            try:
+                if not isinstance(exc, lmdb.MapFullError):
+                    raise self._store.translate(exc) from exc
+                self._txn = self._store.replay(self.ops)
+            except StorageError as error:
+                self.error = error  # the txn is gone: refuse further use
+                raise
+
+    def commit(self) -> None:
+        """Commit, growing the map and replaying if the commit does not fit."""
+        self._check_usable()
+        while True:
+            try:
+                self._txn.commit()
+                return
+            except lmdb.MapFullError:
+                self._txn = self._store.replay(self.ops)
+            except lmdb.Error as exc:
+                raise self._store.translate(exc) from exc
 
 
 class LmdbStore:
@@ -99,31 +144,37 @@ class LmdbStore:
         self,
         path: Path,
         tables: Sequence[str],
-        *,
-        map_size: int = 1024 * MIB,
-        max_map_size: int = 64 * 1024 * MIB,
+        map_size: int = 64 << 20,
+        max_map_size: int = 64 << 30,
         sync: bool = True,
     ) -> None:
         self.tables = check_tables(tables)
         self.path = Path(path)
         self.max_map_size = max(max_map_size, map_size)
-        self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._writer = threading.Lock()
+        self._gate = threading.Condition()
+        self._readers: Counter[int] = Counter()  # thread id -> open read transactions
+        self._growing = False
+        self._closed = False
+        self.env: Any = None
         try:
+            self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
             self.env = lmdb.open(
                 str(self.path),
                 map_size=map_size,
                 max_dbs=len(self.tables) + 1,
                 subdir=True,
+                mode=0o600,
                 sync=sync,
                 metasync=sync,
                 readahead=False,
                 lock=True,
             )
             self.dbs = {t: self.env.open_db(t.encode()) for t in self.tables}
-        except lmdb.Error as exc:
+        except (OSError, lmdb.Error) as exc:
+            if self.env is not None:
+                self.env.close()
             raise StorageError(f"cannot open the LMDB store at {self.path}: {exc}") from exc
-        self._writer = threading.Lock()
-        self._closed = False
 
     def ensure_open(self) -> None:
         """Raise StorageClosedError after close()."""
@@ -140,85 +191,106 @@ class LmdbStore:
     def read(self) -> Iterator[_LmdbRead]:
         """A read snapshot."""
         self.ensure_open()
-        with self.env.begin(buffers=False) as txn:
-            yield _LmdbRead(self, txn)
+        me = threading.get_ident()
+        with self._gate:
+            self._gate.wait_for(lambda: not self._growing or me in self._readers)
+            self._readers[me] += 1
+        try:
+            txn = self._begin(write=False)
+            try:
+                yield _LmdbRead(self, txn)
+            finally:
+                txn.abort()  # a no-op on a transaction a growth or close() already ended
+        finally:
+            with self._gate:
+                self._readers -= Counter([me])  # drops the thread at zero
+                self._gate.notify_all()
 
     @contextmanager
     def write(self) -> Iterator[_LmdbWrite]:
         """A write transaction; commits when the block ends normally."""
         self.ensure_open()
         with self._writer:
-            writer = _LmdbWrite(self, self.env.begin(write=True))
+            writer = _LmdbWrite(self, self._begin(write=True))
             try:
                 yield writer
-                self._commit(writer)
+                writer.commit()
             except BaseException:
-                writer._txn.abort()  # aborting an already-ended txn is a no-op
+                writer._txn.abort()  # harmless on a transaction that already ended
                 raise
 
-    def apply(self, txn: Any, ops: list[_Op], op: _Op) -> Any:
-        """Apply ``op`` in ``txn``; on a full map, grow it and replay ``ops`` in a new txn."""
+    def _begin(self, *, write: bool) -> Any:
         try:
-            self._do(txn, op)
-        except lmdb.MapFullError:
-            txn.abort()
-            return self._replay(ops)
+            return self.env.begin(write=write, buffers=False)
+        except lmdb.MapResizedError:  # another process grew the map: adopt its size
+            self._set_mapsize(0)
+            return self._begin(write=write)
         except lmdb.Error as exc:
-            raise self._translate(exc) from exc
-        return txn
+            raise self.translate(exc) from exc
 
-    def _do(self, txn: Any, op: _Op) -> None:
+    def do(self, txn: Any, op: _Op) -> None:
+        """Apply one logged operation in ``txn``."""
         table, key, value = op
-        if value is None:
-            txn.delete(key, db=self.dbs[table])
-        else:
-            txn.put(key, value, db=self.dbs[table])
+        db = self.dbs[table]
+        txn.delete(key, db=db) if value is None else txn.put(key, value, db=db)
 
-    def _replay(self, ops: list[_Op]) -> Any:
+    def replay(self, ops: list[_Op]) -> Any:
+        """Grow the map and redo ``ops`` in a new write transaction, as often as needed."""
         while True:
             self._grow()
-            txn = self.env.begin(write=True)
+            txn = self._begin(write=True)
             try:
                 for op in ops:
-                    self._do(txn, op)
-            except lmdb.MapFullError:
-                txn.abort()
-                continue
+                    self.do(txn, op)
             except lmdb.Error as exc:
                 txn.abort()
-                raise self._translate(exc) from exc
-            return txn
+                if not isinstance(exc, lmdb.MapFullError):
+                    raise self.translate(exc) from exc
+            else:
+                return txn
 
     def _grow(self) -> None:
         current = self.env.info()["map_size"]
         if current >= self.max_map_size:
+            used = self.stats().used_bytes
             raise StorageFullError(
-                f"the store at {self.path} is full: the map is at its maximum of "
-                f"{self.max_map_size // MIB} MiB; raise the limit or free space"
+                f"the store at {self.path} is full: {used} bytes used, the write does not fit in "
+                f"the maximum map size of {self.max_map_size} bytes and was rolled back"
             )
-        self.env.set_mapsize(min(current * 2, self.max_map_size))
+        self._set_mapsize(min(current * 2, self.max_map_size))
 
-    def _commit(self, writer: _LmdbWrite) -> None:
-        while True:
+    def _set_mapsize(self, size: int) -> None:
+        """Replace the map once no other thread has a read transaction open."""
+        me = threading.get_ident()
+        with self._gate:
+            self._growing = True
             try:
-                writer._txn.commit()
-                return
-            except lmdb.MapFullError:
-                writer._txn = self._replay(writer.ops)
-            except lmdb.Error as exc:
-                raise self._translate(exc) from exc
+                alone = self._gate.wait_for(
+                    lambda: self._readers.keys() <= {me}, timeout=GROWTH_WAIT_SECONDS
+                )
+                if not alone:
+                    raise StorageError(f"cannot grow the map of {self.path}: readers stayed open")
+                self.env.set_mapsize(size)
+            finally:
+                self._growing = False
+                self._gate.notify_all()
 
-    def _translate(self, exc: lmdb.Error) -> StorageError:
-        if _is_disk_full(exc):
+    def translate(self, exc: lmdb.Error) -> StorageError:
+        """The StorageError for an LMDB error."""
+        if self._closed:
+            return StorageClosedError(f"the store at {self.path} is closed")
+        full = isinstance(exc, lmdb.DiskError) or "No space left" in str(exc)
+        if full or getattr(exc, "code", 0) == errno.ENOSPC:
             return StorageFullError(f"disk full writing {self.path}; the write was rolled back")
+        if "closed/deleted/dropped" in str(exc):  # only a map growth ends a txn early
+            return StorageError(f"this transaction on {self.path} ended when the map grew")
         return StorageError(f"LMDB error in {self.path}: {exc}")
 
     def stats(self) -> StoreStats:
         """Bytes in use (pages up to the last used one) and map sizes."""
         self.ensure_open()
-        info, stat = self.env.info(), self.env.stat()
-        used = (info["last_pgno"] + 1) * stat["psize"]
-        return StoreStats(used, info["map_size"], self.max_map_size)
+        info, page = self.env.info(), self.env.stat()["psize"]
+        return StoreStats((info["last_pgno"] + 1) * page, info["map_size"], self.max_map_size)
 
     def close(self) -> None:
         """Close the environment; later calls raise StorageClosedError."""

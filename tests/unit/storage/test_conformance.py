@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -86,9 +88,9 @@ def test_rollback_on_exception(store: Store) -> None:
         txn.put("a", b"keep", b"changed")
         txn.put("b", b"new", b"2")
         raise BoomError
-    with store.read() as txn:
-        assert txn.get("a", b"keep") == b"1"
-        assert txn.get("b", b"new") is None
+    with store.read() as snap:
+        assert snap.get("a", b"keep") == b"1"
+        assert snap.get("b", b"new") is None
     with store.write() as txn:  # the writer lock was released
         txn.put("b", b"after", b"3")
 
@@ -168,3 +170,119 @@ def test_matches_a_dict_model(
                 assert [k for k, _ in txn.scan(table, reverse=True)] == sorted(
                     model[table], reverse=True
                 )
+
+
+def test_unknown_table_is_refused_everywhere(store: Store) -> None:
+    with store.read() as txn:
+        with pytest.raises(ValueError, match="unknown table 'nope'"):
+            txn.get("nope", b"k")
+        with pytest.raises(ValueError, match="unknown table 'nope'"):
+            txn.scan("nope")
+    with store.write() as txn:
+        with pytest.raises(ValueError, match="unknown table"):
+            txn.delete("nope", b"k")
+        with pytest.raises(TypeError):
+            txn.get("a", bytearray(b"k"))  # type: ignore[arg-type]
+
+
+def test_longest_key_is_accepted(store: Store) -> None:
+    key = b"k" * MAX_KEY_SIZE
+    with store.write() as txn:
+        txn.put("a", key, b"v")
+    with store.read() as txn:
+        assert txn.get("a", key) == b"v"
+
+
+def test_scan_bounds_edge_cases(store: Store) -> None:
+    with store.write() as txn:
+        for key in (b"a", b"ab", b"b", b"\xff"):
+            txn.put("a", key, key)
+        assert list(txn.scan("a", b"b", b"a")) == []  # end before start
+        assert list(txn.scan("a", b"b", b"b", reverse=True)) == []
+        assert [k for k, _ in txn.scan("a", b"a", b"b", reverse=True)] == [b"ab", b"a"]
+    with store.read() as txn:
+        assert [k for k, _ in txn.scan("a", b"ab")] == [b"ab", b"b", b"\xff"]
+        assert [k for k, _ in txn.scan("a", end=b"ab")] == [b"a"]
+        assert [k for k, _ in txn.scan("a", end=b"ab", reverse=True)] == [b"a"]
+        assert [k for k, _ in txn.scan("a", b"b", reverse=True)] == [b"\xff", b"b"]
+        assert list(txn.scan("a", end=b"a", reverse=True)) == []
+        assert list(txn.scan("b", reverse=True)) == []
+
+
+def test_deleting_while_scanning_in_a_write(store: Store) -> None:
+    with store.write() as txn:
+        for i in range(10):
+            txn.put("a", bytes([i]), b"v")
+    with store.write() as txn:
+        for key, _ in txn.scan("a"):
+            if key[0] % 2:
+                txn.delete("a", key)
+    with store.read() as txn:
+        assert [k[0] for k, _ in txn.scan("a")] == [0, 2, 4, 6, 8]
+
+
+def test_snapshot_in_another_thread_sees_only_commits(store: Store) -> None:
+    with store.write() as txn:
+        txn.put("a", b"k", b"old")
+    seen: list[bytes | None] = []
+    with store.write() as txn:
+        txn.put("a", b"k", b"new")
+        txn.put("a", b"k2", b"new")
+
+        def look() -> None:
+            with store.read() as snap:
+                seen.extend([snap.get("a", b"k"), snap.get("a", b"k2")])
+
+        reader = threading.Thread(target=look)
+        reader.start()
+        reader.join(5)
+    assert seen == [b"old", None]
+
+
+def test_transactions_after_close_are_refused(store: Store) -> None:
+    with store.write() as txn:
+        txn.put("a", b"k", b"v")
+    with store.read() as txn:
+        store.close()
+        with pytest.raises(StorageClosedError):
+            txn.get("a", b"k")
+        with pytest.raises(StorageClosedError):
+            txn.scan("a")
+
+
+def test_closing_inside_a_write_commits_nothing(store: Store) -> None:
+    with pytest.raises(StorageClosedError), store.write() as txn:
+        txn.put("a", b"k", b"v")
+        store.close()
+
+
+@settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    batch=ops,
+    bounds=st.tuples(st.binary(max_size=2), st.none() | st.binary(min_size=1, max_size=2)),
+    reverse=st.booleans(),
+)
+def test_ranged_scans_in_a_write_match_a_model(
+    store: Store,
+    batch: list[tuple[str, str, bytes, bytes]],
+    bounds: tuple[bytes, bytes | None],
+    reverse: bool,
+) -> None:
+    start, end = bounds
+    with store.write() as txn:
+        model = dict(txn.scan("a"))
+        for op, _, key, value in batch:
+            if op == "put":
+                txn.put("a", key, value)
+                model[key] = value
+            else:
+                txn.delete("a", key)
+                model.pop(key, None)
+        wanted = sorted(
+            (k for k in model if start <= k and (end is None or k < end)), reverse=reverse
+        )
+        assert list(txn.scan("a", start, end, reverse=reverse)) == [(k, model[k]) for k in wanted]
+    with store.read() as txn:
+        assert list(txn.scan("a", start, end, reverse=reverse)) == [(k, model[k]) for k in wanted]

@@ -1,0 +1,155 @@
+"""LMDB map growth, and a full store: the write is rolled back and what was committed stays."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from govchain.storage import LmdbStore, MemoryStore
+from govchain.types.errors import StorageError, StorageFullError
+
+KIB = 1024
+MIB = 1024 * KIB
+
+
+def _key(i: int) -> bytes:
+    return i.to_bytes(4, "big")
+
+
+def test_map_grows_within_and_across_transactions(tmp_path: Path) -> None:
+    store = LmdbStore(tmp_path / "db", ("t",), map_size=256 * KIB, sync=False)
+    with store.write() as txn:
+        for i in range(3000):  # about 3 MiB in one transaction
+            txn.put("t", _key(i), bytes([i % 251]) * 1000)
+        assert txn.get("t", _key(0)) == bytes(1000)
+    with store.write() as txn:
+        for i in range(3000, 5000):
+            txn.put("t", _key(i), bytes([i % 251]) * 1000)
+    stats = store.stats()
+    assert 256 * KIB < stats.map_size <= stats.max_map_size
+    assert stats.used_bytes <= stats.map_size
+    with store.read() as txn:
+        assert sum(1 for _ in txn.scan("t")) == 5000
+        assert txn.get("t", _key(4999)) == bytes([4999 % 251]) * 1000
+    store.close()
+
+
+def test_a_scan_in_the_write_survives_growth(tmp_path: Path) -> None:
+    store = LmdbStore(tmp_path / "db", ("t", "u"), map_size=256 * KIB, sync=False)
+    with store.write() as txn:
+        for i in range(200):
+            txn.put("t", _key(i), b"x")
+    with store.write() as txn:
+        for direction in (False, True):
+            seen = []
+            for key, _ in txn.scan("t", reverse=direction):
+                seen.append(key)
+                txn.put("u", key + bytes(4), bytes(2000))  # grows the map mid-scan
+            assert seen == sorted(seen, reverse=direction)
+            assert len(seen) == 200
+    assert store.stats().map_size > 256 * KIB
+    store.close()
+
+
+def test_growth_waits_for_readers_in_other_threads(tmp_path: Path) -> None:
+    store = LmdbStore(tmp_path / "db", ("t",), map_size=256 * KIB, sync=False)
+    with store.write() as txn:
+        txn.put("t", b"k", b"old")
+    opened = threading.Event()
+    seen: list[object] = []
+
+    def reader() -> None:
+        with store.read() as snap:
+            opened.set()
+            time.sleep(0.3)  # the writer grows the map meanwhile
+            try:
+                seen.append(snap.get("t", b"k"))
+                seen.append(sum(1 for _ in snap.scan("t")))
+            except StorageError as exc:
+                seen.append(exc)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    assert opened.wait(5)
+    with store.write() as txn:
+        txn.put("t", b"k", b"new")
+        for i in range(1000):
+            txn.put("t", _key(i), bytes(1000))
+    thread.join(5)
+    assert seen == [b"old", 1]
+    with store.read() as snap:
+        assert snap.get("t", b"k") == b"new"
+    store.close()
+
+
+def test_own_snapshot_across_growth_fails_cleanly(tmp_path: Path) -> None:
+    store = LmdbStore(tmp_path / "db", ("t",), map_size=256 * KIB, sync=False)
+    with store.read() as snap:
+        with store.write() as txn:
+            for i in range(1000):
+                txn.put("t", _key(i), bytes(1000))
+        with pytest.raises(StorageError, match="map grew"):
+            snap.get("t", _key(0))
+    with store.read() as snap:
+        assert snap.get("t", _key(0)) == bytes(1000)
+    store.close()
+
+
+def test_full_map_rolls_back_and_keeps_committed_data(tmp_path: Path) -> None:
+    path = tmp_path / "db"
+    store = LmdbStore(path, ("t",), map_size=256 * KIB, max_map_size=1 * MIB)
+    with store.write() as txn:
+        for i in range(50):
+            txn.put("t", _key(i), b"c" * 1000)
+    committed = 50
+    with pytest.raises(StorageFullError) as raised, store.write() as txn:
+        for i in range(1000, 4000):
+            txn.put("t", _key(i), bytes(1000))
+    message = str(raised.value)
+    assert str(path) in message
+    assert f"maximum map size of {MIB} bytes" in message
+    assert re.search(r"\d+ bytes used", message)
+    with store.read() as txn:
+        assert [k for k, _ in txn.scan("t")] == [_key(i) for i in range(committed)]
+    with store.write() as txn:  # still usable for small writes
+        txn.put("t", b"later", b"y")
+    store.close()
+    reopened = LmdbStore(path, ("t",), map_size=256 * KIB, max_map_size=1 * MIB)
+    with reopened.read() as txn:
+        entries = dict(txn.scan("t"))
+    assert entries == {**{_key(i): b"c" * 1000 for i in range(committed)}, b"later": b"y"}
+    reopened.close()
+
+
+def test_a_failed_put_poisons_the_transaction(tmp_path: Path) -> None:
+    store = LmdbStore(tmp_path / "db", ("t",), map_size=256 * KIB, max_map_size=512 * KIB)
+    with pytest.raises(StorageError, match="rolled back"), store.write() as txn:
+        txn.put("t", b"first", b"1")
+        with pytest.raises(StorageFullError):
+            for i in range(2000):
+                txn.put("t", _key(i), bytes(1000))
+        txn.put("t", b"after", b"2")  # the caller swallowed the error: refused
+    with store.read() as txn:
+        assert list(txn.scan("t")) == []
+    store.close()
+
+
+def test_memory_store_full_keeps_committed_data() -> None:
+    store = MemoryStore(("t", "u"), max_bytes=100)
+    with store.write() as txn:
+        txn.put("t", b"k", b"x" * 50)
+    with pytest.raises(StorageFullError, match="limit of 100"), store.write() as txn:
+        txn.put("u", b"other", b"z")
+        txn.put("t", b"j", b"y" * 60)
+    with store.read() as txn:
+        assert dict(txn.scan("t")) == {b"k": b"x" * 50}
+        assert list(txn.scan("u")) == []
+    with store.write() as txn:  # freeing space makes room again
+        txn.delete("t", b"k")
+        txn.put("t", b"j", b"y" * 60)
+    assert store.stats().used_bytes == 61
+    store.close()
