@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from govchain.ledger import records
-from govchain.ledger.chainstore import ChainStore, ChainView, height_key
+from govchain.ledger.chainstore import ChainStore, ChainView
 from govchain.ledger.commits import verify_commit
 from govchain.ledger.history import HistoryView, append_nodes, node_key
 from govchain.ledger.statetree import EMPTY, RootRecord, StateHasher
@@ -239,4 +239,4 @@ def _must(ok: bool, height: int, message: str) -> None:
         raise Inconsistency(height, message)
 
 
-__all__ = ["Inconsistency", "VerifyReport", "height_key", "verify_chain"]
+__all__ = ["Inconsistency", "VerifyReport", "verify_chain"]

@@ -14,6 +14,7 @@ from govchain.ledger.chainstore import TABLES, ChainStore
 from govchain.ledger.merkle import hasher_for, inclusion_proof, verify_consistency, verify_inclusion
 from govchain.ledger.statetree import prove, verify_state_proof
 from govchain.storage import LmdbStore, MemoryStore, Store
+from govchain.types.block import HEADER_FIELDS
 from govchain.types.errors import InvalidBlock, LedgerError
 
 from ...chain_support import ChainMaker
@@ -113,23 +114,7 @@ def _next_block(chain: ChainStore, maker: ChainMaker, txs: list[object] | None =
         )  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(
-    "field",
-    [
-        "chain_id",
-        "height",
-        "time",
-        "prev_hash",
-        "tx_root",
-        "state_root",
-        "receipts_root",
-        "history_root",
-        "validators_hash",
-        "next_validators_hash",
-        "proposer",
-        "last_commit_hash",
-    ],
-)
+@pytest.mark.parametrize("field", HEADER_FIELDS)
 def test_every_header_commitment_is_checked(maker: ChainMaker, field: str) -> None:
     chain = ChainStore.create(MemoryStore(TABLES), maker.genesis)
     maker.grow(chain, 2, 1)
