@@ -21,8 +21,9 @@ ALLOWED: dict[str, set[str]] = {
     "storage": {"types", "codec"},
     "ledger": {"types", "codec", "crypto", "storage"},
     "execution": {"types", "codec", "crypto", "storage", "ledger"},
+    "client": {"types", "codec", "crypto", "ledger"},
     "bench": {"types", "codec", "crypto", "storage", "ledger", "execution"},
-    "cli": {"types", "codec", "crypto", "storage", "ledger", "execution", "bench"},
+    "cli": {"types", "codec", "crypto", "storage", "ledger", "execution", "bench", "client"},
 }
 """Package -> the other govchain packages it may import."""
 

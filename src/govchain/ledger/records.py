@@ -150,6 +150,11 @@ def encode_receipt(receipt: Receipt) -> bytes:
     return encode(receipt.to_cbor())
 
 
+def decode_receipt(data: bytes) -> Receipt:
+    """Strictly decode one receipt."""
+    return decode_record(data, Receipt.from_cbor, RECORD_LIMITS, "receipt")
+
+
 def encode_receipts(receipts: Sequence[Receipt]) -> bytes:
     """A block's receipts, as stored."""
     return encode([r.to_cbor() for r in receipts])

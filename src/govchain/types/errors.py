@@ -27,6 +27,7 @@ __all__ = [
     "KeyFileError",
     "LedgerCorruptError",
     "LedgerError",
+    "ProofError",
     "StorageClosedError",
     "StorageError",
     "StorageFullError",
@@ -153,3 +154,13 @@ class VersionPrunedError(LedgerError):
     """A state version older than the retention window was asked for."""
 
     code = "version_pruned"
+
+
+class ProofError(GovChainError):
+    """A proof or receipt does not verify offline; ``check`` names the failed check."""
+
+    code = "invalid_proof"
+
+    def __init__(self, message: str, check: str = "proof") -> None:
+        super().__init__(message)
+        self.check = check

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from govchain.types.errors import GovChainError
+from govchain.types.errors import ProofError
 
 __all__ = [
     "HashSizeError",
@@ -14,7 +14,7 @@ __all__ = [
 ]
 
 
-class MerkleError(GovChainError):
+class MerkleError(ProofError):
     """A Merkle proof does not verify."""
 
     code = "invalid_proof"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from govchain.types.errors import LedgerCorruptError, LedgerError
+from govchain.types.errors import LedgerCorruptError, LedgerError, ProofError
 
 
 class StateTreeError(LedgerError):
@@ -17,7 +17,7 @@ class StateNodeCorruptError(StateTreeError, LedgerCorruptError):
     code = "state_node_corrupt"
 
 
-class StateProofError(StateTreeError):
+class StateProofError(StateTreeError, ProofError):
     """A state proof does not verify against the trusted root."""
 
     code = "invalid_state_proof"

@@ -1,0 +1,202 @@
+"""Offline verification: the chain-end node's check of what a node hands out (F-A4, F-C5).
+
+Nothing here reads a network or a store. The only trust is the genesis
+(chain id, suite and validator set). A receipt is accepted when:
+
+1. the tx is signed by its sender and is for this chain;
+2. the receipt is for that tx (its ``tx_hash``);
+3. the tx and the receipt are leaves of the header's ``tx_root`` and
+   ``receipts_root`` at the same index;
+4. the header is for this chain and names the genesis validator set
+   (the set is static until governance can change it);
+5. the commit certificate signs the header's hash with more than two thirds
+   of that set's voting power.
+
+Each failure raises :class:`ProofError` whose ``check`` names the step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from govchain.crypto import CryptoSuite, suite_for
+from govchain.ledger import records
+from govchain.ledger.commits import verify_commit
+from govchain.ledger.merkle import MerkleError, hasher_for, verify_consistency, verify_inclusion
+from govchain.ledger.proofs import ConsistencyProof, InclusionProof, TxReceiptBundle
+from govchain.ledger.statetree import StateProof
+from govchain.ledger.statetree.proof import verify_state_proof
+from govchain.types import Commit, Genesis, Header
+from govchain.types.errors import (
+    CryptoError,
+    InvalidCommitError,
+    ProofError,
+    ValidationError,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedTx:
+    """What a verified receipt proves: this tx was committed here, with this result."""
+
+    chain_id: str
+    height: int
+    index: int
+    tx_hash: bytes
+    tx_type: str
+    block_hash: bytes
+    block_time: int
+    status: int
+    error: str
+    signed_power: int
+    total_power: int
+
+
+def check_genesis(genesis: Genesis) -> CryptoSuite:
+    """Validate a trusted genesis and return its suite; addresses must match the keys."""
+    try:
+        genesis.validate()
+    except ValidationError as exc:
+        raise ProofError(f"genesis: {exc}", "genesis") from exc
+    suite = suite_for(genesis.suite)
+    for member in genesis.validators.validators:
+        if records.address_of(suite, member.public_key) != member.address:
+            raise ProofError(
+                f"genesis: validator {member.name!r} address does not match its key", "genesis"
+            )
+    return suite
+
+
+def verify_header(genesis: Genesis, header: Header, commit: Commit) -> int:
+    """Check that ``commit`` signs ``header`` with 2/3+ of the genesis validators' power.
+
+    Returns the power that signed.
+    """
+    suite = check_genesis(genesis)
+    if header.chain_id != genesis.chain_id:
+        raise ProofError(
+            f"header is for chain {header.chain_id!r}, not {genesis.chain_id!r}", "header"
+        )
+    expected = records.validators_hash(suite, genesis.validators)
+    if header.validators_hash != expected or header.next_validators_hash != expected:
+        raise ProofError(
+            f"header {header.height} names another validator set than the genesis", "header"
+        )
+    try:
+        return verify_commit(
+            suite,
+            commit,
+            genesis.validators,
+            chain_id=genesis.chain_id,
+            height=header.height,
+            block_hash=records.header_hash(suite, header),
+        )
+    except InvalidCommitError as exc:
+        raise ProofError(str(exc), "commit") from exc
+
+
+def _inclusion(
+    hash_name: str, proof: InclusionProof, leaf: bytes, root: bytes, what: str, check: str
+) -> None:
+    hasher = hasher_for(hash_name)
+    if proof.leaf_hash != hasher.hash_leaf(leaf):
+        raise ProofError(f"{what}: the proof's leaf hash is not the hash of the record", check)
+    try:
+        verify_inclusion(hasher, proof.index, proof.size, proof.leaf_hash, list(proof.path), root)
+    except MerkleError as exc:
+        raise ProofError(f"{what}: {exc}", check) from exc
+
+
+def verify_tx_receipt(genesis: Genesis, bundle: TxReceiptBundle) -> VerifiedTx:
+    """Check a receipt bundle against a trusted genesis; return what it proves."""
+    suite = check_genesis(genesis)
+    tx, receipt, header = bundle.tx, bundle.receipt, bundle.header
+    if tx.chain_id != genesis.chain_id:
+        raise ProofError(f"tx is for chain {tx.chain_id!r}, not {genesis.chain_id!r}", "tx")
+    try:
+        records.verify_tx_signature(suite, tx)
+    except CryptoError as exc:
+        raise ProofError(f"tx signature: {exc}", "tx_signature") from exc
+    tx_hash = records.tx_hash(suite, tx)
+    if receipt.tx_hash != tx_hash:
+        raise ProofError("the receipt is for another tx", "receipt")
+    if bundle.tx_proof.index != bundle.receipt_proof.index:
+        raise ProofError("the tx and the receipt are at different indexes", "receipt")
+    _inclusion(
+        suite.hash_name,
+        bundle.tx_proof,
+        records.encode_tx(tx),
+        header.tx_root,
+        "tx not in the block",
+        "tx_inclusion",
+    )
+    _inclusion(
+        suite.hash_name,
+        bundle.receipt_proof,
+        records.encode_receipt(receipt),
+        header.receipts_root,
+        "receipt not in the block",
+        "receipt_inclusion",
+    )
+    power = verify_header(genesis, header, bundle.commit)
+    return VerifiedTx(
+        chain_id=genesis.chain_id,
+        height=header.height,
+        index=bundle.tx_proof.index,
+        tx_hash=tx_hash,
+        tx_type=tx.type,
+        block_hash=records.header_hash(suite, header),
+        block_time=header.time,
+        status=receipt.status,
+        error=receipt.error,
+        signed_power=power,
+        total_power=genesis.validators.total_power,
+    )
+
+
+def verify_in_history(
+    genesis: Genesis, trusted: Header, height: int, block_hash: bytes, proof: InclusionProof
+) -> None:
+    """Check that ``block_hash`` is block ``height`` of the chain that ``trusted`` heads.
+
+    ``trusted`` is a header the caller already verified (``verify_header``);
+    an old receipt stays provable against any newer trusted header this way.
+    """
+    suite = check_genesis(genesis)
+    if proof.index != height - 1 or proof.size != trusted.height - 1:
+        raise ProofError(
+            f"history proof is for leaf {proof.index} of {proof.size}, not block {height} "
+            f"under header {trusted.height}",
+            "history",
+        )
+    _inclusion(suite.hash_name, proof, block_hash, trusted.history_root, "history", "history")
+
+
+def verify_headers_consistent(
+    genesis: Genesis, older: Header, newer: Header, proof: ConsistencyProof
+) -> None:
+    """Check that two trusted headers are on one chain (``older``'s history is a prefix)."""
+    suite = check_genesis(genesis)
+    if (proof.size1, proof.size2) != (older.height - 1, newer.height - 1):
+        raise ProofError(
+            f"consistency proof is for sizes {proof.size1}..{proof.size2}, not headers "
+            f"{older.height}..{newer.height}",
+            "consistency",
+        )
+    try:
+        verify_consistency(
+            hasher_for(suite.hash_name),
+            proof.size1,
+            proof.size2,
+            list(proof.path),
+            older.history_root,
+            newer.history_root,
+        )
+    except MerkleError as exc:
+        raise ProofError(f"consistency: {exc}", "consistency") from exc
+
+
+def verify_state(genesis: Genesis, trusted: Header, proof: StateProof) -> bytes | None:
+    """The value ``proof`` proves for its key after block ``trusted.height`` (None: absent)."""
+    suite = check_genesis(genesis)
+    return verify_state_proof(suite.hash_name, trusted.state_root, proof)

@@ -1,0 +1,210 @@
+"""Proof objects a node hands out, their JSON forms, and how a chain view builds them.
+
+The objects carry records as their canonical CBOR bytes (hex in JSON), so a
+verifier hashes exactly what the chain hashed. Verifying them needs no node:
+see ``govchain.client.verify``. JSON layouts are in docs/formats.md, section 6.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from govchain.ledger import records
+from govchain.ledger.chainstore import ChainView
+from govchain.ledger.merkle import inclusion_proof
+from govchain.ledger.statetree import StateProof
+from govchain.ledger.statetree.proof import prove
+from govchain.types import Commit, Header, Receipt, Tx
+from govchain.types.errors import LedgerError, ProofError
+
+TX_RECEIPT_FORMAT = "govchain/tx-receipt/v1"
+MAX_PROOF_PATH = 64
+
+
+def _hex(obj: dict[str, Any], name: str) -> bytes:
+    text = obj.get(name)
+    if not isinstance(text, str):
+        raise ProofError(f"proof field {name!r}: expected a hex string", "format")
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        raise ProofError(f"proof field {name!r}: not hex", "format") from None
+
+
+def _uint(obj: dict[str, Any], name: str) -> int:
+    value = obj.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ProofError(f"proof field {name!r}: expected a non-negative integer", "format")
+    return value
+
+
+def _hex_list(obj: dict[str, Any], name: str) -> tuple[bytes, ...]:
+    items = obj.get(name)
+    if not isinstance(items, list) or len(items) > MAX_PROOF_PATH:
+        raise ProofError(
+            f"proof field {name!r}: expected at most {MAX_PROOF_PATH} hashes", "format"
+        )
+    return tuple(_hex({"h": item}, "h") for item in items)
+
+
+def _object(obj: object, names: set[str], what: str) -> dict[str, Any]:
+    if not isinstance(obj, dict) or set(obj) != names:
+        raise ProofError(f"{what}: expected an object with fields {sorted(names)}", "format")
+    return obj
+
+
+@dataclass(frozen=True, slots=True)
+class InclusionProof:
+    """RFC 6962 audit path of leaf ``index`` in a tree of ``size`` leaves."""
+
+    index: int
+    size: int
+    leaf_hash: bytes
+    path: tuple[bytes, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"index", "size", "leaf_hash", "proof"}`` with hex hashes."""
+        return {
+            "index": self.index,
+            "size": self.size,
+            "leaf_hash": self.leaf_hash.hex(),
+            "proof": [p.hex() for p in self.path],
+        }
+
+    @classmethod
+    def from_json(cls, obj: object) -> InclusionProof:
+        """Parse the JSON form; raise ProofError on a malformed object."""
+        o = _object(obj, {"index", "size", "leaf_hash", "proof"}, "inclusion proof")
+        return cls(_uint(o, "index"), _uint(o, "size"), _hex(o, "leaf_hash"), _hex_list(o, "proof"))
+
+
+@dataclass(frozen=True, slots=True)
+class ConsistencyProof:
+    """RFC 6962 proof that the history log of ``size1`` is a prefix of ``size2``."""
+
+    size1: int
+    size2: int
+    path: tuple[bytes, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"size1", "size2", "proof"}`` with hex hashes."""
+        return {"size1": self.size1, "size2": self.size2, "proof": [p.hex() for p in self.path]}
+
+    @classmethod
+    def from_json(cls, obj: object) -> ConsistencyProof:
+        """Parse the JSON form; raise ProofError on a malformed object."""
+        o = _object(obj, {"size1", "size2", "proof"}, "consistency proof")
+        return cls(_uint(o, "size1"), _uint(o, "size2"), _hex_list(o, "proof"))
+
+
+@dataclass(frozen=True, slots=True)
+class TxReceiptBundle:
+    """Everything needed to prove offline that a tx was committed, and with what result.
+
+    The tx and its receipt, the header of their block, Merkle paths of both
+    against the header's ``tx_root`` and ``receipts_root``, and the commit
+    certificate that signs the header's hash.
+    """
+
+    tx: Tx
+    receipt: Receipt
+    header: Header
+    commit: Commit
+    tx_proof: InclusionProof
+    receipt_proof: InclusionProof
+
+    def to_json(self) -> dict[str, Any]:
+        """The receipt file's JSON object (records as hex of their canonical CBOR)."""
+        return {
+            "format": TX_RECEIPT_FORMAT,
+            "tx": records.encode_tx(self.tx).hex(),
+            "receipt": records.encode_receipt(self.receipt).hex(),
+            "header": records.encode_header(self.header).hex(),
+            "commit": records.encode_commit(self.commit).hex(),
+            "tx_proof": self.tx_proof.to_json(),
+            "receipt_proof": self.receipt_proof.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, obj: object) -> TxReceiptBundle:
+        """Parse a receipt file's object; raise ProofError (or ValidationError for a record)."""
+        names = {"format", "tx", "receipt", "header", "commit", "tx_proof", "receipt_proof"}
+        o = _object(obj, names, "tx receipt")
+        if o["format"] != TX_RECEIPT_FORMAT:
+            raise ProofError(
+                f"tx receipt format {o['format']!r} is not {TX_RECEIPT_FORMAT!r}", "format"
+            )
+        return cls(
+            tx=records.decode_tx(_hex(o, "tx")),
+            receipt=records.decode_receipt(_hex(o, "receipt")),
+            header=records.decode_header(_hex(o, "header")),
+            commit=records.decode_commit(_hex(o, "commit")),
+            tx_proof=InclusionProof.from_json(o["tx_proof"]),
+            receipt_proof=InclusionProof.from_json(o["receipt_proof"]),
+        )
+
+
+# --- building proofs from a chain view ---------------------------------------
+
+
+def tx_receipt_bundle(view: ChainView, tx_hash: bytes) -> TxReceiptBundle:
+    """The receipt bundle of a committed tx; LedgerError if the chain has no such tx."""
+    location = view.tx_location(tx_hash)
+    if location is None:
+        raise LedgerError(f"no committed tx {tx_hash.hex()}")
+    height, index = location
+    block = view.block(height)
+    receipts = view.receipts(height)
+    hasher = view.hasher
+    tx_leaves = [hasher.hash_leaf(records.encode_tx(tx)) for tx in block.txs]
+    receipt_leaves = [hasher.hash_leaf(records.encode_receipt(r)) for r in receipts]
+    return TxReceiptBundle(
+        tx=block.txs[index],
+        receipt=receipts[index],
+        header=block.header,
+        commit=view.commit(height),
+        tx_proof=InclusionProof(
+            index,
+            len(tx_leaves),
+            tx_leaves[index],
+            tuple(inclusion_proof(hasher, tx_leaves, index)),
+        ),
+        receipt_proof=InclusionProof(
+            index,
+            len(receipt_leaves),
+            receipt_leaves[index],
+            tuple(inclusion_proof(hasher, receipt_leaves, index)),
+        ),
+    )
+
+
+def history_proof(view: ChainView, height: int, trusted_height: int) -> InclusionProof:
+    """Proof that block ``height`` is in the history root of the header at ``trusted_height``."""
+    if not 1 <= height < trusted_height <= view.height:
+        raise LedgerError(
+            f"no history proof of block {height} at height {trusted_height} "
+            f"(need 1 <= {height} < {trusted_height} <= {view.height})"
+        )
+    size = trusted_height - 1
+    path = view.history().inclusion_proof(height - 1, size)
+    leaf = view.hasher.hash_leaf(view.block_hash(height))
+    return InclusionProof(height - 1, size, leaf, tuple(path))
+
+
+def consistency_between(view: ChainView, height1: int, height2: int) -> ConsistencyProof:
+    """Proof that the history root of header ``height1`` is a prefix of header ``height2``'s."""
+    if not 2 <= height1 <= height2 <= view.height:
+        raise LedgerError(
+            f"no consistency proof from height {height1} to {height2} "
+            f"(need 2 <= {height1} <= {height2} <= {view.height})"
+        )
+    size1, size2 = height1 - 1, height2 - 1
+    return ConsistencyProof(size1, size2, tuple(view.history().consistency_proof(size1, size2)))
+
+
+def state_proof(view: ChainView, key: bytes, height: int) -> StateProof:
+    """Proof of ``key``'s value, or absence, in the state after block ``height``."""
+    if not 1 <= height <= view.height:
+        raise LedgerError(f"no block {height} (latest is {view.height})")
+    return prove(view.state, view.suite.hash_name, height, key)
