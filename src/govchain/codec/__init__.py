@@ -1,7 +1,7 @@
 """Canonical CBOR and domain-tagged hashing: the one owner of bytes on the wire and on disk."""
 
 from govchain.codec.decode import decode
-from govchain.codec.encode import encode
+from govchain.codec.encode import Encoded, encode, encode_map_entries, encode_map_from_entries
 from govchain.codec.errors import CodecError, DecodeError, EncodeError, LimitError
 from govchain.codec.hashing import (
     DOMAIN_PATTERN,
@@ -20,12 +20,15 @@ __all__ = [
     "CodecError",
     "DecodeError",
     "EncodeError",
+    "Encoded",
     "LimitError",
     "Limits",
     "check_domain",
     "decode",
     "digest",
     "encode",
+    "encode_map_entries",
+    "encode_map_from_entries",
     "tagged_bytes",
     "tagged_digest",
 ]

@@ -8,6 +8,8 @@ tuples, dicts whose keys are int, str or bytes, ``True``, ``False`` and
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
 
 from govchain.codec.errors import EncodeError
 
@@ -28,11 +30,14 @@ UINT64_MAX = 2**64 - 1
 MAX_ENCODE_DEPTH = 64
 
 
+_SHORT_HEADS = [[bytes(((major << 5) | arg,)) for arg in range(24)] for major in range(8)]
+
+
 def head(major: int, argument: int) -> bytes:
     """The shortest head for ``major`` with ``argument`` (section 4.2.1, rule 1)."""
-    prefix = major << 5
     if argument < 24:
-        return bytes((prefix | argument,))
+        return _SHORT_HEADS[major][argument]
+    prefix = major << 5
     if argument <= 0xFF:
         return bytes((prefix | 24, argument))
     if argument <= 0xFFFF:
@@ -42,6 +47,17 @@ def head(major: int, argument: int) -> bytes:
     return bytes((prefix | 27,)) + argument.to_bytes(8, "big")
 
 
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """One item that is already canonical CBOR; the encoder copies its bytes unchanged.
+
+    For splicing a record's bytes, encoded once, into a larger record (a block's
+    txs) without encoding them again. Only wrap bytes that ``encode`` made.
+    """
+
+    data: bytes
+
+
 def encode(value: object) -> bytes:
     """Encode ``value`` canonically. Equal values always give equal bytes."""
     out = bytearray()
@@ -49,10 +65,49 @@ def encode(value: object) -> bytes:
     return bytes(out)
 
 
+_KEY_CACHE: dict[str, bytes] = {}
+_KEY_CACHE_LIMIT = 4096
+_KEY_CACHE_MAX_LEN = 64
+
+
+def _text(value: str) -> bytes:
+    """Head and UTF-8 bytes of a text string; short ones (map keys) are cached."""
+    cached = _KEY_CACHE.get(value)
+    if cached is not None:
+        return cached
+    try:
+        raw = value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise EncodeError("text is not valid Unicode (lone surrogate)") from exc
+    encoded = head(MAJOR_TEXT, len(raw)) + raw
+    if len(value) <= _KEY_CACHE_MAX_LEN and len(_KEY_CACHE) < _KEY_CACHE_LIMIT:
+        _KEY_CACHE[value] = encoded
+    return encoded
+
+
 def _encode_into(out: bytearray, value: object, depth: int) -> None:
     if depth > MAX_ENCODE_DEPTH:
         raise EncodeError(f"nesting deeper than {MAX_ENCODE_DEPTH}")
-    if value is None:
+    kind = type(value)
+    # Fast paths on the exact built-in types; subclasses take the general path below.
+    if kind is bytes:
+        raw = cast(bytes, value)
+        out += head(MAJOR_BYTES, len(raw))
+        out += raw
+    elif kind is str:
+        out += _text(cast(str, value))
+    elif kind is int:
+        out += _encode_int(cast(int, value))
+    elif kind is dict:
+        _encode_map(out, cast(dict[object, object], value), depth)
+    elif kind is Encoded:
+        out += cast(Encoded, value).data
+    elif kind is list or kind is tuple:
+        items = cast(Sequence[object], value)
+        out += head(MAJOR_ARRAY, len(items))
+        for item in items:
+            _encode_into(out, item, depth + 1)
+    elif value is None:
         out.append(SIMPLE_NULL)
     elif value is True:
         out.append(SIMPLE_TRUE)
@@ -65,12 +120,7 @@ def _encode_into(out: bytearray, value: object, depth: int) -> None:
         out += head(MAJOR_BYTES, len(raw))
         out += raw
     elif isinstance(value, str):
-        try:
-            raw = value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise EncodeError("text is not valid Unicode (lone surrogate)") from exc
-        out += head(MAJOR_TEXT, len(raw))
-        out += raw
+        out += _text(value)
     elif isinstance(value, Mapping):
         _encode_map(out, value, depth)
     elif isinstance(value, Sequence):
@@ -91,13 +141,20 @@ def _encode_int(value: int) -> bytes:
     raise EncodeError("integer outside the 64-bit CBOR range")
 
 
+def _encode_key(key: object) -> bytes:
+    if type(key) is str:
+        return _text(key)
+    if isinstance(key, bool) or not isinstance(key, (int, str, bytes)):
+        raise EncodeError(f"map keys must be int, str or bytes, not {type(key).__name__}")
+    return encode(key)
+
+
+def _first(entry: tuple[bytes, object]) -> bytes:
+    return entry[0]
+
+
 def _encode_map(out: bytearray, value: Mapping[object, object], depth: int) -> None:
-    entries: list[tuple[bytes, object]] = []
-    for key, item in value.items():
-        if isinstance(key, bool) or not isinstance(key, (int, str, bytes)):
-            raise EncodeError(f"map keys must be int, str or bytes, not {type(key).__name__}")
-        entries.append((encode(key), item))
-    entries.sort(key=lambda entry: entry[0])
+    entries = sorted(((_encode_key(k), item) for k, item in value.items()), key=_first)
     for index in range(1, len(entries)):
         if entries[index][0] == entries[index - 1][0]:
             raise EncodeError("duplicate map key")
@@ -105,3 +162,23 @@ def _encode_map(out: bytearray, value: Mapping[object, object], depth: int) -> N
     for encoded_key, item in entries:
         out += encoded_key
         _encode_into(out, item, depth + 1)
+
+
+def encode_map_entries(value: Mapping[Any, object]) -> list[tuple[bytes, bytes]]:
+    """The encoded (key, value) pairs of a map, in canonical order.
+
+    ``encode_map_from_entries`` of them, or of any subset of them, is the
+    canonical encoding of the map (or of the map with only those keys); so one
+    pass gives both a record and its signed body.
+    """
+    entries = [(_encode_key(k), encode(item)) for k, item in value.items()]
+    entries.sort(key=_first)
+    for index in range(1, len(entries)):
+        if entries[index][0] == entries[index - 1][0]:
+            raise EncodeError("duplicate map key")
+    return entries
+
+
+def encode_map_from_entries(entries: Sequence[tuple[bytes, bytes]]) -> bytes:
+    """A map's canonical bytes from entries that ``encode_map_entries`` returned."""
+    return head(MAJOR_MAP, len(entries)) + b"".join(k + v for k, v in entries)

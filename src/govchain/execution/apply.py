@@ -33,8 +33,13 @@ def _expect(ok: bool, height: int, what: str) -> None:
         raise InvalidBlock(f"block {height}: {what}")
 
 
-def check_header(view: LedgerView, block: Block) -> bytes:
-    """Check the header's links, commit, time, validators and tx/history roots; return its hash."""
+def check_header(
+    view: LedgerView, block: Block, encoded_txs: Sequence[bytes] | None = None
+) -> bytes:
+    """Check the header's links, commit, time, validators and tx/history roots; return its hash.
+
+    ``encoded_txs``, when given, are the txs' canonical bytes (``records.tx_bytes``).
+    """
     suite, header = view.suite, block.header
     try:
         block.validate()
@@ -78,19 +83,29 @@ def check_header(view: LedgerView, block: Block) -> bytes:
         "next_validators_hash mismatch",
     )
     _expect(validators.get(header.proposer) is not None, h, "proposer is not a validator")
-    _expect(header.tx_root == records.tx_root(suite, block.txs), h, "tx_root mismatch")
+    if encoded_txs is None:
+        encoded_txs = [records.encode_tx(tx) for tx in block.txs]
+    tx_root = records.root_of_encoded(suite, encoded_txs)
+    _expect(header.tx_root == tx_root, h, "tx_root mismatch")
     _expect(header.history_root == view.history_root(h - 1), h, "history_root mismatch")
     return records.header_hash(suite, header)
 
 
-def check_txs(view: LedgerView, block: Block, verified: Set[bytes]) -> tuple[bytes, ...]:
+def check_txs(
+    view: LedgerView,
+    block: Block,
+    verified: Set[bytes],
+    tx_bytes: Sequence[records.TxBytes] | None = None,
+) -> tuple[bytes, ...]:
     """Check each tx's signature, expiry and uniqueness; return the tx hashes."""
     h = block.header.height
-    hashes = tuple(records.tx_hash(view.suite, tx) for tx in block.txs)
+    if tx_bytes is None:
+        tx_bytes = [records.tx_bytes(tx) for tx in block.txs]
+    hashes = tuple(view.suite.hash(b.signing) for b in tx_bytes)
     _expect(len(set(hashes)) == len(hashes), h, "a tx appears twice")
     to_check = [
-        (tx.sender, records.tx_signing_bytes(tx), tx.signature)
-        for tx, tx_hash in zip(block.txs, hashes, strict=True)
+        (tx.sender, b.signing, tx.signature)
+        for tx, b, tx_hash in zip(block.txs, tx_bytes, hashes, strict=True)
         if tx_hash not in verified
     ]
     for index, (tx, tx_hash) in enumerate(zip(block.txs, hashes, strict=True)):
@@ -151,17 +166,20 @@ def apply_block(
     ``verified`` holds tx hashes whose signatures the caller already checked
     (the mempool's cache). Raises InvalidBlock on the first mismatch.
     """
-    block_hash = check_header(view, block)
-    hashes = check_txs(view, block, verified)
+    tx_bytes = [records.tx_bytes(tx) for tx in block.txs]
+    encoded_txs = tuple(b.encoded for b in tx_bytes)
+    block_hash = check_header(view, block, encoded_txs)
+    hashes = check_txs(view, block, verified, tx_bytes)
     h = block.header.height
     receipts, writes = execute_txs(
         registry or Registry(), view, h, block.header.time, block.txs, hashes
     )
     update = apply_batch(view.state, view.suite.hash_name, h, writes)
     _expect(update.root.root_hash == block.header.state_root, h, "state_root mismatch")
+    encoded_receipts = tuple(records.encode_receipt(r) for r in receipts)
     _expect(
-        block.header.receipts_root == records.receipts_root(view.suite, receipts),
+        block.header.receipts_root == records.root_of_encoded(view.suite, encoded_receipts),
         h,
         "receipts_root mismatch",
     )
-    return BlockResult(block_hash, hashes, tuple(receipts), update)
+    return BlockResult(block_hash, hashes, tuple(receipts), update, encoded_txs, encoded_receipts)

@@ -31,7 +31,8 @@ def propose_block(
         time = view.genesis.time
     else:
         time = max(bft_time(last_commit, view.validators(height - 1)), view.last_time + 1)
-    hashes = [records.tx_hash(suite, tx) for tx in txs]
+    tx_bytes = [records.tx_bytes(tx) for tx in txs]
+    hashes = [suite.hash(b.signing) for b in tx_bytes]
     receipts, writes = execute_txs(registry or Registry(), view, height, time, txs, hashes)
     state = apply_batch(view.state, suite.hash_name, height, writes)
     header = Header(
@@ -39,7 +40,7 @@ def propose_block(
         height=height,
         time=time,
         prev_hash=view.last_block_hash,
-        tx_root=records.tx_root(suite, txs),
+        tx_root=records.root_of_encoded(suite, [b.encoded for b in tx_bytes]),
         state_root=state.root.root_hash,
         receipts_root=records.receipts_root(suite, receipts),
         history_root=view.history_root(height - 1),

@@ -205,10 +205,10 @@ class ChainStore:
             if commit.height != height or commit.block_hash != result.block_hash:
                 raise InvalidBlock(f"commit is not for block {height}")
             key = height_key(height)
-            txn.put("blocks", key, records.encode_block(block))
+            txn.put("blocks", key, records.encode_block_with(block, result.encoded_txs))
             txn.put("hashes", key, result.block_hash)
             txn.put("commits", key, records.encode_commit(commit))
-            txn.put("receipts", key, records.encode_receipts(result.receipts))
+            txn.put("receipts", key, records.encode_receipts_with(result.encoded_receipts))
             for index, tx_hash in enumerate(result.tx_hashes):
                 txn.put("txindex", tx_hash, key + index.to_bytes(4, "big"))
             get = view.history_node

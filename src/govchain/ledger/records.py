@@ -11,9 +11,19 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
-from govchain.codec import CodecError, Limits, decode, encode, tagged_bytes
+from govchain.codec import (
+    CodecError,
+    Encoded,
+    Limits,
+    decode,
+    encode,
+    encode_map_entries,
+    encode_map_from_entries,
+    tagged_bytes,
+)
 from govchain.crypto import CryptoSuite, SigningKey
 from govchain.ledger.merkle import hasher_for, root
 from govchain.types import Block, Commit, Header, Receipt, Tx, ValidatorSet, Vote
@@ -59,6 +69,29 @@ def tx_hash(suite: CryptoSuite, tx: Tx) -> bytes:
 def encode_tx(tx: Tx) -> bytes:
     """The tx with its signature, as stored in blocks and hashed into the tx tree."""
     return encode(tx.to_cbor())
+
+
+_SIGNATURE_KEY = encode("signature")
+_TX_DOMAIN_BYTES = encode(TX_DOMAIN)
+
+
+@dataclass(frozen=True, slots=True)
+class TxBytes:
+    """A tx's signed bytes and its full encoding, made in one encoding pass."""
+
+    signing: bytes
+    """``tx_signing_bytes(tx)``: what the sender signs and the tx id hashes."""
+    encoded: bytes
+    """``encode_tx(tx)``: the tx with its signature, as blocks store it."""
+
+
+def tx_bytes(tx: Tx) -> TxBytes:
+    """Both encodings of ``tx``; equal to ``tx_signing_bytes`` and ``encode_tx``, but cheaper."""
+    entries = encode_map_entries(tx.to_cbor())
+    body = [entry for entry in entries if entry[0] != _SIGNATURE_KEY]
+    return TxBytes(
+        _TX_DOMAIN_BYTES + encode_map_from_entries(body), encode_map_from_entries(entries)
+    )
 
 
 def decode_tx(data: bytes) -> Tx:
@@ -130,6 +163,20 @@ def encode_block(block: Block) -> bytes:
     return encode(block.to_cbor())
 
 
+def encode_block_with(block: Block, encoded_txs: Sequence[bytes]) -> bytes:
+    """``encode_block(block)``, splicing in the txs' encodings already made."""
+    if len(encoded_txs) != len(block.txs):
+        raise ValueError("one encoding per tx is needed")
+    commit = block.last_commit
+    return encode(
+        {
+            "header": block.header.to_cbor(),
+            "txs": [Encoded(raw) for raw in encoded_txs],
+            "last_commit": None if commit is None else commit.to_cbor(),
+        }
+    )
+
+
 def decode_block(data: bytes) -> Block:
     """Strictly decode a block."""
     return decode_record(data, Block.from_cbor, BLOCK_LIMITS, "block")
@@ -160,6 +207,11 @@ def encode_receipts(receipts: Sequence[Receipt]) -> bytes:
     return encode([r.to_cbor() for r in receipts])
 
 
+def encode_receipts_with(encoded_receipts: Sequence[bytes]) -> bytes:
+    """``encode_receipts`` from each receipt's encoding already made."""
+    return encode([Encoded(raw) for raw in encoded_receipts])
+
+
 def decode_receipts(data: bytes) -> list[Receipt]:
     """Strictly decode a block's stored receipts."""
 
@@ -171,11 +223,15 @@ def decode_receipts(data: bytes) -> list[Receipt]:
 
 def tx_root(suite: CryptoSuite, txs: Sequence[Tx]) -> bytes:
     """RFC 6962 root over the encoded txs, in block order."""
-    hasher = hasher_for(suite.hash_name)
-    return root(hasher, [hasher.hash_leaf(encode_tx(tx)) for tx in txs])
+    return root_of_encoded(suite, [encode_tx(tx) for tx in txs])
 
 
 def receipts_root(suite: CryptoSuite, receipts: Sequence[Receipt]) -> bytes:
     """RFC 6962 root over the encoded receipts, in block order."""
+    return root_of_encoded(suite, [encode_receipt(r) for r in receipts])
+
+
+def root_of_encoded(suite: CryptoSuite, leaves: Sequence[bytes]) -> bytes:
+    """RFC 6962 root over records already encoded (``tx_root``, ``receipts_root``)."""
     hasher = hasher_for(suite.hash_name)
-    return root(hasher, [hasher.hash_leaf(encode_receipt(r)) for r in receipts])
+    return root(hasher, [hasher.hash_leaf(leaf) for leaf in leaves])

@@ -16,6 +16,10 @@ class BlockResult:
     tx_hashes: tuple[bytes, ...]
     receipts: tuple[Receipt, ...]
     state: TreeUpdate
+    encoded_txs: tuple[bytes, ...]
+    """Each tx's canonical bytes, made once while checking ``tx_root``."""
+    encoded_receipts: tuple[bytes, ...]
+    """Each receipt's canonical bytes, made once while checking ``receipts_root``."""
 
     @property
     def events(self) -> tuple[Event, ...]:

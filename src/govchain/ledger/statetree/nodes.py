@@ -107,6 +107,16 @@ class InternalNode:
 Node = LeafNode | InternalNode
 
 
+def node_hash(hasher: StateHasher, node: Node) -> bytes:
+    """The hash a parent (or root record) holds for ``node``."""
+    if isinstance(node, LeafNode):
+        return hasher.leaf(hasher.key_hash(node.key), hasher.value_hash(node.value))
+    left, right = node.left, node.right
+    return hasher.internal(
+        EMPTY if left is None else left.hash, EMPTY if right is None else right.hash
+    )
+
+
 def child_ref_to_cbor(ref: ChildRef | None) -> object:
     """``[hash, version, is_leaf]`` or null."""
     return None if ref is None else [ref.hash, ref.version, ref.is_leaf]

@@ -87,7 +87,7 @@ def prove(reader: NodeReader, hash_name: str, version: int, key: bytes) -> State
     depth, path = 0, 0
     siblings: list[bytes] = []
     while ref is not None:
-        node = load(reader, NodeKey(ref.version, depth, path), ref)
+        node = load(reader, NodeKey(ref.version, depth, path), ref, hasher)
         if isinstance(node, LeafNode):
             if node.key == key:
                 return StateProof(key, tuple(siblings), "leaf", value=node.value)

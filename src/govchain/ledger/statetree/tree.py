@@ -26,6 +26,7 @@ from govchain.ledger.statetree.nodes import (
     child_ref_to_cbor,
     decode_node,
     encode_node,
+    node_hash,
 )
 from govchain.types.errors import VersionPrunedError
 
@@ -91,14 +92,20 @@ def root_at(reader: NodeReader, version: int) -> RootRecord:
     return record
 
 
-def load(reader: NodeReader, key: NodeKey, ref: ChildRef) -> Node:
-    """Load the node ``ref`` points to at position ``key``, checking its kind."""
+def load(reader: NodeReader, key: NodeKey, ref: ChildRef, hasher: StateHasher) -> Node:
+    """Load the node ``ref`` points to at position ``key``, checking its kind and hash.
+
+    Every read re-hashes the node, so a damaged or altered node is refused
+    (StateNodeCorruptError) before execution or a proof can use it.
+    """
     raw = reader.get_node(key.to_bytes())
     if raw is None:
         raise StateNodeCorruptError(f"state node {key} is missing")
     node = decode_node(raw)
     if isinstance(node, LeafNode) != ref.is_leaf:
         raise StateNodeCorruptError(f"state node {key} is not of the kind its parent says")
+    if node_hash(hasher, node) != ref.hash:
+        raise StateNodeCorruptError(f"state node {key} does not hash to its reference")
     return node
 
 
@@ -110,7 +117,7 @@ def get_value(reader: NodeReader, hash_name: str, version: int, key: bytes) -> b
     position = NodeKey(0, 0, 0)
     while ref is not None:
         position = NodeKey(ref.version, position.depth, position.path)
-        node = load(reader, position, ref)
+        node = load(reader, position, ref, hasher)
         if isinstance(node, LeafNode):
             return node.value if node.key == key else None
         side = bit(kh, position.depth)
@@ -192,7 +199,7 @@ class _Batch:
         if not isinstance(sub, ChildRef) or not sub.is_leaf:
             return sub
         key = NodeKey(sub.version, depth, path)
-        node = load(self.reader, key, sub)
+        node = load(self.reader, key, sub, self.hasher)
         assert isinstance(node, LeafNode)
         return _Leaf(self.hasher.key_hash(node.key), node.key, node.value, (key, sub))
 
@@ -209,7 +216,7 @@ class _Batch:
         if ref is None:
             return self.build([_Leaf(kh, k, v) for kh, k, v in items if v is not None], depth, path)
         key = NodeKey(ref.version, depth, path)
-        node = load(self.reader, key, ref)
+        node = load(self.reader, key, ref, self.hasher)
         if isinstance(node, LeafNode):
             return self._update_leaf(node, key, ref, depth, path, items)
         split = next((i for i, item in enumerate(items) if bit(item[0], depth)), len(items))

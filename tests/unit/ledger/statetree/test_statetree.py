@@ -17,6 +17,8 @@ from govchain.ledger.statetree import (
     prove,
     verify_state_proof,
 )
+from govchain.ledger.statetree.errors import StateNodeCorruptError
+from govchain.ledger.statetree.nodes import LeafNode, decode_node, encode_node
 from govchain.types.errors import VersionPrunedError
 
 from .reference import reference_root
@@ -153,3 +155,23 @@ def test_pruned_version_cannot_be_updated_on() -> None:
     store.prune(2, 1)
     with pytest.raises(VersionPrunedError):
         apply_batch(store, "sha256", 2, {b"c": b"3"})
+
+
+@pytest.mark.parametrize("hash_name", HASHES)
+def test_a_well_formed_but_altered_node_is_refused_on_every_read(hash_name: str) -> None:
+    """Re-encoding a leaf with another value keeps it decodable; its hash gives it away."""
+    store, _ = _run(hash_name, [dict.fromkeys(KEYS[:8], b"v")])
+    target = next(k for k, raw in store.nodes.items() if isinstance(decode_node(raw), LeafNode))
+    leaf = decode_node(store.nodes[target])
+    assert isinstance(leaf, LeafNode)
+    store.nodes[target] = encode_node(dataclasses.replace(leaf, value=b"forged"))
+    with pytest.raises(StateNodeCorruptError, match="does not hash"):
+        get_value(store, hash_name, 1, leaf.key)
+    with pytest.raises(StateNodeCorruptError, match="does not hash"):
+        prove(store, hash_name, 1, leaf.key)
+    with pytest.raises(StateNodeCorruptError, match="does not hash"):
+        apply_batch(store, hash_name, 2, {leaf.key: b"new"})
+    # a damaged leaf lies on no other key's path: the rest still read
+    for key in KEYS[:8]:
+        if key != leaf.key:
+            assert get_value(store, hash_name, 1, key) == b"v"
