@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from govchain.codec import CodecError, decode, digest, encode
+from govchain.codec import CodecError, decode, digest
+from govchain.codec.encode import MAJOR_BYTES, MAJOR_UINT, head
 from govchain.ledger.statetree.errors import StateNodeCorruptError
 
 HASH_SIZE = 32
@@ -123,10 +124,31 @@ def child_ref_to_cbor(ref: ChildRef | None) -> object:
 
 
 def encode_node(node: Node) -> bytes:
-    """Canonical CBOR: ``[0, key, value]`` or ``[1, left, right]``."""
+    """Canonical CBOR: ``[0, key, value]`` or ``[1, left, right]``.
+
+    Built directly (the hot path of every block); a test checks it against
+    the generic encoder.
+    """
     if isinstance(node, LeafNode):
-        return encode([0, node.key, node.value])
-    return encode([1, child_ref_to_cbor(node.left), child_ref_to_cbor(node.right)])
+        return b"\x83\x00" + _bytes_item(node.key) + _bytes_item(node.value)
+    return b"\x83\x01" + _ref_item(node.left) + _ref_item(node.right)
+
+
+def _bytes_item(value: bytes) -> bytes:
+    return head(MAJOR_BYTES, len(value)) + value
+
+
+def _ref_item(ref: ChildRef | None) -> bytes:
+    if ref is None:
+        return b"\xf6"
+    assert len(ref.hash) == HASH_SIZE, "child hashes are always 32 bytes"
+    # [hash (32 bytes: head 0x58 0x20), version (uint), is_leaf (true 0xf5 / false 0xf4)]
+    return (
+        b"\x83\x58\x20"
+        + ref.hash
+        + head(MAJOR_UINT, ref.version)
+        + (b"\xf5" if ref.is_leaf else b"\xf4")
+    )
 
 
 def child_ref_from_cbor(obj: object) -> ChildRef | None:

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from govchain.codec import encode
 from govchain.ledger.statetree import (
     EMPTY,
     MemoryNodeStore,
@@ -18,7 +19,14 @@ from govchain.ledger.statetree import (
     verify_state_proof,
 )
 from govchain.ledger.statetree.errors import StateNodeCorruptError
-from govchain.ledger.statetree.nodes import LeafNode, decode_node, encode_node
+from govchain.ledger.statetree.nodes import (
+    ChildRef,
+    InternalNode,
+    LeafNode,
+    child_ref_to_cbor,
+    decode_node,
+    encode_node,
+)
 from govchain.types.errors import VersionPrunedError
 
 from .reference import reference_root
@@ -175,3 +183,26 @@ def test_a_well_formed_but_altered_node_is_refused_on_every_read(hash_name: str)
     for key in KEYS[:8]:
         if key != leaf.key:
             assert get_value(store, hash_name, 1, key) == b"v"
+
+
+_refs = st.one_of(
+    st.none(),
+    st.builds(
+        ChildRef, st.binary(min_size=32, max_size=32), st.integers(0, 2**64 - 1), st.booleans()
+    ),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    node=st.one_of(
+        st.builds(LeafNode, st.binary(max_size=300), st.binary(max_size=70_000)),
+        st.builds(InternalNode, _refs, _refs),
+    )
+)
+def test_direct_node_encoding_equals_the_generic_encoder(node: LeafNode | InternalNode) -> None:
+    if isinstance(node, LeafNode):
+        generic = encode([0, node.key, node.value])
+    else:
+        generic = encode([1, child_ref_to_cbor(node.left), child_ref_to_cbor(node.right)])
+    assert encode_node(node) == generic
