@@ -22,6 +22,8 @@ ALLOWED: dict[str, set[str]] = {
     "ledger": {"types", "codec", "crypto", "storage"},
     "execution": {"types", "codec", "crypto", "storage", "ledger"},
     "client": {"types", "codec", "crypto", "ledger"},
+    "consensus": {"types", "codec", "crypto", "ledger"},
+    "sim": {"types", "codec", "crypto", "storage", "ledger", "execution", "consensus"},
     "bench": {"types", "codec", "crypto", "storage", "ledger", "execution"},
     "cli": {"types", "codec", "crypto", "storage", "ledger", "execution", "bench", "client"},
 }

@@ -1,0 +1,643 @@
+"""The Tendermint core: pure, sans-I/O, one height at a time (spec: docs/spec/consensus.md).
+
+``Core.handle(event, now) -> list[Action]``. The driver (or the simulator)
+performs the actions in order: ``PersistWal`` before the ``Broadcast`` that
+follows it. Line numbers (L22 ...) are those of Algorithm 1 in the
+Tendermint paper (arXiv 1807.04938).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from govchain.codec import decode, encode
+from govchain.consensus.events import (
+    Action,
+    BlockValidated,
+    Broadcast,
+    BuildProposal,
+    CommitBlock,
+    CoreConfig,
+    DecisionReceived,
+    Event,
+    PersistWal,
+    ProposalBlockReady,
+    ProposalReceived,
+    Refused,
+    ReportEvidence,
+    ScheduleTimeout,
+    SendDecision,
+    Step,
+    TimeoutFired,
+    ValidateBlock,
+    VoteReceived,
+)
+from govchain.consensus.evidence import DuplicateVote
+from govchain.consensus.messages import (
+    NO_POL,
+    Decision,
+    Message,
+    Proposal,
+    ProposalMessage,
+)
+from govchain.consensus.proposer import ProposerSchedule
+from govchain.consensus.votes import VoteSet
+from govchain.ledger import records
+from govchain.ledger.commits import verify_commit
+from govchain.types import Block, Commit, CommitSig, Vote, VoteType
+from govchain.types.errors import GovChainError
+
+MAX_ROUNDS_AHEAD = 64
+MAX_BUFFERED = 4096
+
+
+@dataclass
+class _Height:
+    """Everything the core keeps for the height in progress."""
+
+    height: int
+    round: int = 0
+    step: Step = Step.PROPOSE
+    proposals: dict[int, ProposalMessage] = field(default_factory=dict)
+    validity: dict[bytes, bool] = field(default_factory=dict)
+    validating: set[bytes] = field(default_factory=set)
+    prevotes: dict[int, VoteSet] = field(default_factory=dict)
+    precommits: dict[int, VoteSet] = field(default_factory=dict)
+    senders: dict[int, set[bytes]] = field(default_factory=dict)
+    locked_round: int = -1
+    locked_block: Block | None = None
+    valid_round: int = -1
+    valid_block: Block | None = None
+    signed: dict[tuple[int, Step], Message] = field(default_factory=dict)
+    fired_prevote_wait: set[int] = field(default_factory=set)
+    fired_precommit_wait: set[int] = field(default_factory=set)
+    polka_seen: set[int] = field(default_factory=set)
+    building: set[int] = field(default_factory=set)
+    candidate: Decision | None = None
+    reported: set[tuple[bytes, int, int]] = field(default_factory=set)
+    decisions_sent: set[tuple[str, int, int]] = field(default_factory=set)
+
+    def votes(self, kind: VoteType, round_: int) -> VoteSet:
+        table = self.prevotes if kind is VoteType.PREVOTE else self.precommits
+        if round_ not in table:
+            table[round_] = VoteSet()
+        return table[round_]
+
+
+class Core:
+    """One validator's consensus state machine; the only owner of its round state."""
+
+    def __init__(
+        self,
+        config: CoreConfig,
+        height: int,
+        last_block_time: int,
+        wal_records: Sequence[object] = (),
+    ) -> None:
+        self.config = config
+        self.suite = config.suite
+        self.validators = config.validators
+        self.schedule = ProposerSchedule(config.validators)
+        self.address = (
+            None if config.key is None else records.address_of(self.suite, config.key.public_key)
+        )
+        self.last_block_time = last_block_time
+        self.state = _Height(height)
+        self._buffer: list[Event] = []
+        self._out: list[Action] = []
+        self._restored = self._restore(wal_records)
+        total = config.validators.total_power
+        if config.mutant == "quorum-half":
+            self.quorum = total // 2 + 1 if total % 2 else total // 2
+        else:
+            self.quorum = config.validators.quorum()
+        self.one_third = total // 3 + 1
+
+    # --- public -----------------------------------------------------------------
+
+    @property
+    def height(self) -> int:
+        """The height being decided."""
+        return self.state.height
+
+    @property
+    def round(self) -> int:
+        """The current round."""
+        return self.state.round
+
+    @property
+    def step(self) -> Step:
+        """The current step."""
+        return self.state.step
+
+    def start(self, now: int) -> list[Action]:
+        """Begin (or, after a restart, resume) the current height."""
+        s = self.state
+        if self._restored:
+            for message in list(s.signed.values()):
+                if _round_of(message) == s.round:
+                    self._emit(Broadcast(message))
+            self._emit(ScheduleTimeout(s.height, s.round, s.step, self._timeout(s.step, s.round)))
+            self._progress(now)
+        else:
+            self._emit(PersistWal({"t": "height", "h": s.height}, reset=True))
+            self._start_round(0)
+        return self._take()
+
+    def handle(self, event: Event, now: int) -> list[Action]:
+        """Apply one event; return what the driver must do, in order."""
+        if isinstance(event, VoteReceived):
+            self._on_vote(event.vote, event.peer)
+        elif isinstance(event, ProposalReceived):
+            self._on_proposal(event.message, event.peer)
+        elif isinstance(event, DecisionReceived):
+            self._on_decision(event.decision)
+        elif isinstance(event, TimeoutFired):
+            self._on_timeout(event, now)
+        elif isinstance(event, BlockValidated):
+            self.state.validity[event.block_hash] = event.ok
+            self.state.validating.discard(event.block_hash)
+        elif isinstance(event, ProposalBlockReady):
+            self._on_block_ready(event)
+        self._progress(now)
+        return self._take()
+
+    # --- helpers ----------------------------------------------------------------
+
+    def _emit(self, action: Action) -> None:
+        self._out.append(action)
+
+    def _take(self) -> list[Action]:
+        out, self._out = self._out, []
+        return out
+
+    def _timeout(self, step: Step, round_: int) -> int:
+        return self.config.timeouts.of(step, round_)
+
+    def _power(self, addresses: set[bytes]) -> int:
+        total = 0
+        for address in addresses:
+            member = self.validators.get(address)
+            total += 0 if member is None else member.power
+        return total
+
+    def _is_proposer(self, round_: int) -> bool:
+        return self.address is not None and self.schedule.proposer(self.height, round_) == (
+            self.address
+        )
+
+    def _check_round(self, round_: int) -> str | None:
+        if round_ > self.state.round + MAX_ROUNDS_AHEAD:
+            return f"round {round_} is more than {MAX_ROUNDS_AHEAD} ahead"
+        return None
+
+    def _other_height(self, height: int, round_: int, peer: str, event: Event) -> bool:
+        """Handle a message not for this height; return True if it was one."""
+        if height == self.height:
+            return False
+        if height < self.height and peer:
+            key = (peer, height, round_)
+            if key not in self.state.decisions_sent:
+                self.state.decisions_sent.add(key)
+                self._emit(SendDecision(peer, height))
+        elif height == self.height + 1 and len(self._buffer) < MAX_BUFFERED:
+            self._buffer.append(event)
+        return True
+
+    # --- receiving ----------------------------------------------------------------
+
+    def _on_vote(self, vote: Vote, peer: str) -> None:
+        if vote.chain_id != self.config.chain_id:
+            self._emit(Refused("vote for another chain"))
+            return
+        if self._other_height(vote.height, vote.round, peer, VoteReceived(vote, peer)):
+            return
+        try:
+            vote.validate()
+        except GovChainError as exc:
+            self._emit(Refused(f"malformed vote: {exc}"))
+            return
+        problem = self._check_round(vote.round)
+        member = self.validators.get(vote.validator)
+        if problem is None and member is None:
+            problem = f"vote from {vote.validator.hex()}, not a validator"
+        check_signature = self.config.mutant != "skip-sig-check"
+        if (
+            problem is None
+            and member is not None
+            and check_signature
+            and not self.suite.verify(
+                member.public_key, records.vote_signing_bytes(vote), vote.signature
+            )
+        ):
+            problem = f"bad vote signature from {vote.validator.hex()}"
+        if problem is not None or member is None:
+            self._emit(Refused(problem or "vote refused"))
+            return
+        self._count_vote(vote, member.power)
+
+    def _count_vote(self, vote: Vote, power: int) -> None:
+        s = self.state
+        earlier = s.votes(vote.type, vote.round).add(vote, power)
+        s.senders.setdefault(vote.round, set()).add(vote.validator)
+        if earlier is not None:
+            key = (vote.validator, vote.round, int(vote.type))
+            if key not in s.reported:
+                s.reported.add(key)
+                self._emit(ReportEvidence(DuplicateVote.of(earlier, vote)))
+
+    def _on_proposal(self, message: ProposalMessage, peer: str) -> None:
+        proposal, block = message.proposal, message.block
+        if proposal.chain_id != self.config.chain_id:
+            self._emit(Refused("proposal for another chain"))
+            return
+        event = ProposalReceived(message, peer)
+        if self._other_height(proposal.height, proposal.round, peer, event):
+            return
+        try:
+            proposal.validate()
+            block.validate()
+        except GovChainError as exc:
+            self._emit(Refused(f"malformed proposal: {exc}"))
+            return
+        problem = self._check_round(proposal.round)
+        expected = self.schedule.proposer(self.height, proposal.round)
+        if problem is None and proposal.proposer != expected:
+            problem = f"proposal from {proposal.proposer.hex()}, not the round's proposer"
+        if problem is None and block.header.height != self.height:
+            problem = "proposed block is for another height"
+        if problem is None and records.header_hash(self.suite, block.header) != (
+            proposal.block_hash
+        ):
+            problem = "proposal names another block than the one it carries"
+        member = self.validators.get(proposal.proposer)
+        if (
+            problem is None
+            and member is not None
+            and not self.suite.verify(
+                member.public_key, proposal.signing_bytes(), proposal.signature
+            )
+        ):
+            problem = "bad proposal signature"
+        if problem is not None:
+            self._emit(Refused(problem))
+            return
+        self._accept_proposal(message)
+
+    def _accept_proposal(self, message: ProposalMessage) -> None:
+        s = self.state
+        proposal = message.proposal
+        existing = s.proposals.get(proposal.round)
+        if existing is not None:
+            if existing.proposal.block_hash != proposal.block_hash:
+                self._emit(Refused("second, different proposal for the round"))
+            return
+        s.proposals[proposal.round] = message
+        s.senders.setdefault(proposal.round, set()).add(proposal.proposer)
+        self._request_validation(message.block, proposal.block_hash)
+
+    def _request_validation(self, block: Block, block_hash: bytes) -> None:
+        s = self.state
+        if block_hash not in s.validity and block_hash not in s.validating:
+            s.validating.add(block_hash)
+            self._emit(ValidateBlock(block))
+
+    def _on_decision(self, decision: Decision) -> None:
+        block, commit = decision.block, decision.commit
+        if block.header.height != self.height or self.state.candidate is not None:
+            return
+        block_hash = records.header_hash(self.suite, block.header)
+        try:
+            block.validate()
+            verify_commit(
+                self.suite,
+                commit,
+                self.validators,
+                chain_id=self.config.chain_id,
+                height=self.height,
+                block_hash=block_hash,
+            )
+        except GovChainError as exc:
+            self._emit(Refused(f"decision refused: {exc}"))
+            return
+        self.state.candidate = decision
+        self._request_validation(block, block_hash)
+
+    def _on_timeout(self, event: TimeoutFired, now: int) -> None:
+        s = self.state
+        if event.height != s.height or event.round != s.round:
+            return
+        for message in list(s.signed.values()):  # help peers that missed them
+            if _round_of(message) == s.round:
+                self._emit(Broadcast(message))
+        if event.step is Step.PROPOSE and s.step is Step.PROPOSE:  # L57
+            self._vote(VoteType.PREVOTE, b"", now)
+            s.step = Step.PREVOTE
+        elif event.step is Step.PREVOTE and s.step is Step.PREVOTE:  # L61
+            self._vote(VoteType.PRECOMMIT, b"", now)
+            s.step = Step.PRECOMMIT
+        elif event.step is Step.PRECOMMIT:  # L65
+            self._start_round(s.round + 1)
+
+    def _on_block_ready(self, event: ProposalBlockReady) -> None:
+        s = self.state
+        if (event.height, event.round) != (s.height, s.round) or s.round not in s.building:
+            return
+        s.building.discard(s.round)
+        if event.block.header.height != s.height:
+            return
+        self._propose(event.block, NO_POL)
+
+    # --- acting -----------------------------------------------------------------
+
+    def _start_round(self, round_: int) -> None:
+        s = self.state
+        s.round, s.step = round_, Step.PROPOSE
+        if self._is_proposer(round_):
+            earlier = s.signed.get((round_, Step.PROPOSE))
+            if isinstance(earlier, ProposalMessage):
+                self._emit(Broadcast(earlier))
+            elif s.valid_block is not None:  # L15-L16
+                self._propose(s.valid_block, s.valid_round)
+            else:
+                s.building.add(round_)
+                self._emit(BuildProposal(s.height, round_))
+        else:
+            self._emit(
+                ScheduleTimeout(s.height, round_, Step.PROPOSE, self._timeout(Step.PROPOSE, round_))
+            )
+
+    def _propose(self, block: Block, pol_round: int) -> None:
+        s = self.state
+        key = self.config.key
+        if key is None or self.address is None or (s.round, Step.PROPOSE) in s.signed:
+            return
+        block_hash = records.header_hash(self.suite, block.header)
+        unsigned = Proposal(
+            self.config.chain_id, s.height, s.round, pol_round, block_hash, self.address
+        )
+        proposal = Proposal(
+            unsigned.chain_id,
+            unsigned.height,
+            unsigned.round,
+            unsigned.pol_round,
+            unsigned.block_hash,
+            unsigned.proposer,
+            key.sign(unsigned.signing_bytes()),
+        )
+        message = ProposalMessage(proposal, block)
+        s.signed[(s.round, Step.PROPOSE)] = message
+        self._emit(
+            PersistWal(
+                {
+                    "t": "proposal",
+                    "proposal": encode(proposal.to_cbor()),
+                    "block": records.encode_block(block),
+                }
+            )
+        )
+        self._emit(Broadcast(message))
+        s.validity.setdefault(block_hash, True)  # the driver built or validated it
+        self._accept_proposal(message)
+
+    def _vote(self, kind: VoteType, block_hash: bytes, now: int) -> None:
+        s = self.state
+        step = Step.PREVOTE if kind is VoteType.PREVOTE else Step.PRECOMMIT
+        earlier = s.signed.get((s.round, step))
+        if earlier is not None:  # never sign a second, different vote
+            self._emit(Broadcast(earlier))
+            return
+        key, address = self.config.key, self.address
+        if key is None or address is None or self.validators.get(address) is None:
+            return
+        time = max(now, self._time_floor(block_hash))
+        unsigned = Vote(self.config.chain_id, kind, s.height, s.round, block_hash, time, address)
+        vote = Vote(
+            unsigned.chain_id,
+            unsigned.type,
+            unsigned.height,
+            unsigned.round,
+            unsigned.block_hash,
+            unsigned.time,
+            unsigned.validator,
+            key.sign(records.vote_signing_bytes(unsigned)),
+        )
+        s.signed[(s.round, step)] = vote
+        self._emit(PersistWal({"t": "vote", "vote": encode(vote.to_cbor())}))
+        self._emit(Broadcast(vote))
+        member = self.validators.get(address)
+        assert member is not None
+        self._count_vote(vote, member.power)
+
+    def _time_floor(self, block_hash: bytes) -> int:
+        """A vote's earliest time: after the block it votes for, or after the last block.
+
+        So every precommit of block ``h`` is later than ``h``'s time, and the BFT
+        time of block ``h + 1`` strictly increases (spec: Time).
+        """
+        for message in self.state.proposals.values():
+            if message.proposal.block_hash == block_hash:
+                return message.block.header.time + 1
+        return self.last_block_time + 1
+
+    def _lock(self, block: Block, round_: int) -> None:
+        s = self.state
+        s.locked_block, s.locked_round = block, round_
+        self._emit(PersistWal({"t": "lock", "round": round_, "block": records.encode_block(block)}))
+
+    def _set_valid(self, block: Block, round_: int) -> None:
+        s = self.state
+        s.valid_block, s.valid_round = block, round_
+        self._emit(
+            PersistWal({"t": "valid", "round": round_, "block": records.encode_block(block)})
+        )
+
+    # --- the upon-rules -----------------------------------------------------------
+
+    def _progress(self, now: int) -> None:
+        """Fire rules until none applies (each firing changes state, so this ends)."""
+        while self._try_decide() or self._try_round_rules(now) or self._try_skip():
+            pass
+
+    def _hash_of(self, message: ProposalMessage) -> bytes:
+        return message.proposal.block_hash
+
+    def _try_decide(self) -> bool:
+        s = self.state
+        for round_ in sorted(s.precommits):  # L49
+            votes = s.precommits[round_]
+            message = s.proposals.get(round_)
+            if message is None:
+                continue
+            block_hash = self._hash_of(message)
+            if votes.has_quorum_for(block_hash, self.quorum) and s.validity.get(block_hash):
+                self._decide(message.block, self._commit_of(round_, block_hash))
+                return True
+        candidate = s.candidate
+        if candidate is not None:
+            block_hash = candidate.commit.block_hash
+            if s.validity.get(block_hash):
+                self._decide(candidate.block, candidate.commit)
+                return True
+            if s.validity.get(block_hash) is False:
+                s.candidate = None
+                self._emit(Refused("a decision names a block that does not validate"))
+        return False
+
+    def _commit_of(self, round_: int, block_hash: bytes) -> Commit:
+        votes = self.state.precommits[round_].votes
+        signatures = tuple(
+            CommitSig(address, vote.time, vote.signature)
+            for address, vote in sorted(votes.items())
+            if vote.block_hash == block_hash
+        )
+        return Commit(self.config.chain_id, self.height, round_, block_hash, signatures)
+
+    def _decide(self, block: Block, commit: Commit) -> None:
+        self._emit(CommitBlock(block, commit))
+        self.last_block_time = block.header.time
+        self.state = _Height(self.height + 1)
+        self._emit(PersistWal({"t": "height", "h": self.height}, reset=True))
+        self._start_round(0)
+        buffered, self._buffer = self._buffer, []
+        for event in buffered:
+            if isinstance(event, VoteReceived):
+                self._on_vote(event.vote, event.peer)
+            elif isinstance(event, ProposalReceived):
+                self._on_proposal(event.message, event.peer)
+
+    def _try_round_rules(self, now: int) -> bool:
+        s = self.state
+        r = s.round
+        message = s.proposals.get(r)
+        prevotes = s.votes(VoteType.PREVOTE, r)
+        precommits = s.votes(VoteType.PRECOMMIT, r)
+        if s.step is Step.PROPOSE and message is not None and self._try_prevote(message, now):
+            return True
+        if (
+            s.step is Step.PREVOTE
+            and prevotes.power >= self.quorum
+            and r not in s.fired_prevote_wait
+        ):  # L34
+            s.fired_prevote_wait.add(r)
+            self._emit(ScheduleTimeout(s.height, r, Step.PREVOTE, self._timeout(Step.PREVOTE, r)))
+            return True
+        if (
+            message is not None
+            and s.step >= Step.PREVOTE
+            and r not in s.polka_seen
+            and s.validity.get(self._hash_of(message))
+            and prevotes.has_quorum_for(self._hash_of(message), self.quorum)
+        ):  # L36
+            s.polka_seen.add(r)
+            if s.step is Step.PREVOTE:
+                self._lock(message.block, r)
+                self._vote(VoteType.PRECOMMIT, self._hash_of(message), now)
+                s.step = Step.PRECOMMIT
+            self._set_valid(message.block, r)
+            return True
+        if s.step is Step.PREVOTE and prevotes.has_quorum_for(b"", self.quorum):  # L44
+            self._vote(VoteType.PRECOMMIT, b"", now)
+            s.step = Step.PRECOMMIT
+            return True
+        if precommits.power >= self.quorum and r not in s.fired_precommit_wait:  # L47
+            s.fired_precommit_wait.add(r)
+            self._emit(
+                ScheduleTimeout(s.height, r, Step.PRECOMMIT, self._timeout(Step.PRECOMMIT, r))
+            )
+            return True
+        return False
+
+    def _try_prevote(self, message: ProposalMessage, now: int) -> bool:
+        """L22 and L28: prevote for the round's proposal, or nil."""
+        s = self.state
+        block_hash = self._hash_of(message)
+        valid = s.validity.get(block_hash)
+        if valid is None:
+            return False  # wait for the validation verdict (or the propose timeout)
+        pol = message.proposal.pol_round
+        ignore_lock = self.config.mutant == "ignore-lock"
+        locked_hash = (
+            None
+            if s.locked_block is None
+            else records.header_hash(self.suite, s.locked_block.header)
+        )
+        if pol == NO_POL:  # L22
+            free = s.locked_round == -1 or locked_hash == block_hash
+        elif pol < s.round and s.votes(VoteType.PREVOTE, pol).has_quorum_for(
+            block_hash, self.quorum
+        ):  # L28
+            free = s.locked_round <= pol or locked_hash == block_hash
+        else:
+            return False  # wait for the polka the proposal claims
+        choice = block_hash if valid and (free or ignore_lock) else b""
+        self._vote(VoteType.PREVOTE, choice, now)
+        s.step = Step.PREVOTE
+        return True
+
+    def _try_skip(self) -> bool:
+        """L55: 1/3+ of the power is in a later round, so some honest validator is."""
+        s = self.state
+        for round_ in sorted(r for r in s.senders if r > s.round):
+            if self._power(s.senders[round_]) >= self.one_third:
+                self._start_round(round_)
+                return True
+        return False
+
+    # --- restart ------------------------------------------------------------------
+
+    def _restore(self, wal_records: Sequence[object]) -> bool:
+        """Rebuild signed messages, lock and valid value of this height from the WAL.
+
+        Returns False when the WAL holds nothing of this height (a fresh start).
+        """
+        s = self.state
+        starts = [
+            i
+            for i, r in enumerate(wal_records)
+            if isinstance(r, dict) and r.get("t") == "height" and r.get("h") == s.height
+        ]
+        if not starts:
+            return False
+        for record in wal_records[starts[-1] + 1 :]:
+            if isinstance(record, dict):
+                self._restore_record(record)
+        steps = [step for (round_, step) in s.signed if round_ == s.round]
+        s.step = max(steps, default=Step.PROPOSE)
+        self._out = []  # restoring is not acting: nothing is sent until start()
+        return True
+
+    def _restore_record(self, record: dict[str, Any]) -> None:
+        s = self.state
+        kind = record.get("t")
+        if kind == "vote":
+            vote = Vote.from_cbor(decode(record["vote"], records.RECORD_LIMITS))
+            step = Step.PREVOTE if vote.type is VoteType.PREVOTE else Step.PRECOMMIT
+            s.signed[(vote.round, step)] = vote
+            member = self.validators.get(vote.validator)
+            if member is not None:
+                self._count_vote(vote, member.power)
+            s.round = max(s.round, vote.round)
+        elif kind == "proposal":
+            proposal = Proposal.from_cbor(decode(record["proposal"], records.RECORD_LIMITS))
+            message = ProposalMessage(proposal, records.decode_block(record["block"]))
+            s.signed[(proposal.round, Step.PROPOSE)] = message
+            s.proposals[proposal.round] = message
+            s.validity[proposal.block_hash] = True
+            s.round = max(s.round, proposal.round)
+        elif kind == "lock":
+            s.locked_round = record["round"]
+            s.locked_block = records.decode_block(record["block"])
+        elif kind == "valid":
+            s.valid_round = record["round"]
+            s.valid_block = records.decode_block(record["block"])
+
+
+def _round_of(message: Message) -> int:
+    if isinstance(message, ProposalMessage):
+        return message.proposal.round
+    if isinstance(message, Vote):
+        return message.round
+    return message.commit.round

@@ -1,0 +1,1 @@
+"""The deterministic simulator: real consensus cores over a seeded network and clock."""
