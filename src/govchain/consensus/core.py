@@ -8,6 +8,7 @@ Tendermint paper (arXiv 1807.04938).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -378,15 +379,7 @@ class Core:
         unsigned = Proposal(
             self.config.chain_id, s.height, s.round, pol_round, block_hash, self.address
         )
-        proposal = Proposal(
-            unsigned.chain_id,
-            unsigned.height,
-            unsigned.round,
-            unsigned.pol_round,
-            unsigned.block_hash,
-            unsigned.proposer,
-            key.sign(unsigned.signing_bytes()),
-        )
+        proposal = dataclasses.replace(unsigned, signature=key.sign(unsigned.signing_bytes()))
         message = ProposalMessage(proposal, block)
         s.signed[(s.round, Step.PROPOSE)] = message
         self._emit(
@@ -414,16 +407,8 @@ class Core:
             return
         time = max(now, self._time_floor(block_hash))
         unsigned = Vote(self.config.chain_id, kind, s.height, s.round, block_hash, time, address)
-        vote = Vote(
-            unsigned.chain_id,
-            unsigned.type,
-            unsigned.height,
-            unsigned.round,
-            unsigned.block_hash,
-            unsigned.time,
-            unsigned.validator,
-            key.sign(records.vote_signing_bytes(unsigned)),
-        )
+        signature = key.sign(records.vote_signing_bytes(unsigned))
+        vote = dataclasses.replace(unsigned, signature=signature)
         s.signed[(s.round, step)] = vote
         self._emit(PersistWal({"t": "vote", "vote": encode(vote.to_cbor())}))
         self._emit(Broadcast(vote))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections import Counter
 
@@ -64,12 +65,7 @@ def test_a_double_vote_is_not_counted_and_becomes_evidence() -> None:
 
     def signed(block_hash: bytes) -> Vote:
         vote = Vote(CHAIN_ID, VoteType.PREVOTE, 1, 0, block_hash, 5, liar.address)
-        return Vote(
-            *[getattr(vote, f) for f in ("chain_id", "type", "height", "round", "block_hash")],
-            vote.time,
-            vote.validator,
-            key.sign(records.vote_signing_bytes(vote)),
-        )
+        return dataclasses.replace(vote, signature=key.sign(records.vote_signing_bytes(vote)))
 
     first, second = signed(os.urandom(32)), signed(os.urandom(32))
     assert not [
