@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
-from govchain.codec import decode, encode
+from govchain.consensus.admission import proposal_problem, vote_problem
 from govchain.consensus.events import (
     Action,
     BlockValidated,
@@ -39,52 +37,25 @@ from govchain.consensus.evidence import DuplicateVote
 from govchain.consensus.messages import (
     NO_POL,
     Decision,
-    Message,
     Proposal,
     ProposalMessage,
 )
 from govchain.consensus.proposer import ProposerSchedule
-from govchain.consensus.votes import VoteSet
+from govchain.consensus.state import (
+    HeightState,
+    block_record,
+    height_record,
+    proposal_record,
+    restore_height,
+    round_of,
+    vote_record,
+)
 from govchain.ledger import records
 from govchain.ledger.commits import verify_commit
 from govchain.types import Block, Commit, CommitSig, Vote, VoteType
 from govchain.types.errors import GovChainError
 
-MAX_ROUNDS_AHEAD = 64
 MAX_BUFFERED = 4096
-
-
-@dataclass
-class _Height:
-    """Everything the core keeps for the height in progress."""
-
-    height: int
-    round: int = 0
-    step: Step = Step.PROPOSE
-    proposals: dict[int, ProposalMessage] = field(default_factory=dict)
-    validity: dict[bytes, bool] = field(default_factory=dict)
-    validating: set[bytes] = field(default_factory=set)
-    prevotes: dict[int, VoteSet] = field(default_factory=dict)
-    precommits: dict[int, VoteSet] = field(default_factory=dict)
-    senders: dict[int, set[bytes]] = field(default_factory=dict)
-    locked_round: int = -1
-    locked_block: Block | None = None
-    valid_round: int = -1
-    valid_block: Block | None = None
-    signed: dict[tuple[int, Step], Message] = field(default_factory=dict)
-    fired_prevote_wait: set[int] = field(default_factory=set)
-    fired_precommit_wait: set[int] = field(default_factory=set)
-    polka_seen: set[int] = field(default_factory=set)
-    building: set[int] = field(default_factory=set)
-    candidate: Decision | None = None
-    reported: set[tuple[bytes, int, int]] = field(default_factory=set)
-    decisions_sent: set[tuple[str, int, int]] = field(default_factory=set)
-
-    def votes(self, kind: VoteType, round_: int) -> VoteSet:
-        table = self.prevotes if kind is VoteType.PREVOTE else self.precommits
-        if round_ not in table:
-            table[round_] = VoteSet()
-        return table[round_]
 
 
 class Core:
@@ -105,10 +76,10 @@ class Core:
             None if config.key is None else records.address_of(self.suite, config.key.public_key)
         )
         self.last_block_time = last_block_time
-        self.state = _Height(height)
+        self.state = HeightState(height)
         self._buffer: list[Event] = []
         self._out: list[Action] = []
-        self._restored = self._restore(wal_records)
+        self._restored = restore_height(self.state, wal_records, self.validators)
         total = config.validators.total_power
         if config.mutant == "quorum-half":
             self.quorum = total // 2 + 1 if total % 2 else total // 2
@@ -138,12 +109,12 @@ class Core:
         s = self.state
         if self._restored:
             for message in list(s.signed.values()):
-                if _round_of(message) == s.round:
+                if round_of(message) == s.round:
                     self._emit(Broadcast(message))
             self._emit(ScheduleTimeout(s.height, s.round, s.step, self._timeout(s.step, s.round)))
             self._progress(now)
         else:
-            self._emit(PersistWal({"t": "height", "h": s.height}, reset=True))
+            self._emit(PersistWal(height_record(s.height), reset=True))
             self._start_round(0)
         return self._take()
 
@@ -189,11 +160,6 @@ class Core:
             self.address
         )
 
-    def _check_round(self, round_: int) -> str | None:
-        if round_ > self.state.round + MAX_ROUNDS_AHEAD:
-            return f"round {round_} is more than {MAX_ROUNDS_AHEAD} ahead"
-        return None
-
     def _other_height(self, height: int, round_: int, peer: str, event: Event) -> bool:
         """Handle a message not for this height; return True if it was one."""
         if height == self.height:
@@ -215,27 +181,16 @@ class Core:
             return
         if self._other_height(vote.height, vote.round, peer, VoteReceived(vote, peer)):
             return
-        try:
-            vote.validate()
-        except GovChainError as exc:
-            self._emit(Refused(f"malformed vote: {exc}"))
-            return
-        problem = self._check_round(vote.round)
+        problem = vote_problem(
+            self.suite,
+            self.validators,
+            vote,
+            self.state.round,
+            check_signature=self.config.mutant != "skip-sig-check",
+        )
         member = self.validators.get(vote.validator)
-        if problem is None and member is None:
-            problem = f"vote from {vote.validator.hex()}, not a validator"
-        check_signature = self.config.mutant != "skip-sig-check"
-        if (
-            problem is None
-            and member is not None
-            and check_signature
-            and not self.suite.verify(
-                member.public_key, records.vote_signing_bytes(vote), vote.signature
-            )
-        ):
-            problem = f"bad vote signature from {vote.validator.hex()}"
         if problem is not None or member is None:
-            self._emit(Refused(problem or "vote refused"))
+            self._emit(Refused(problem or "vote from a non-validator"))
             return
         self._count_vote(vote, member.power)
 
@@ -250,38 +205,16 @@ class Core:
                 self._emit(ReportEvidence(DuplicateVote.of(earlier, vote)))
 
     def _on_proposal(self, message: ProposalMessage, peer: str) -> None:
-        proposal, block = message.proposal, message.block
+        proposal = message.proposal
         if proposal.chain_id != self.config.chain_id:
             self._emit(Refused("proposal for another chain"))
             return
         event = ProposalReceived(message, peer)
         if self._other_height(proposal.height, proposal.round, peer, event):
             return
-        try:
-            proposal.validate()
-            block.validate()
-        except GovChainError as exc:
-            self._emit(Refused(f"malformed proposal: {exc}"))
-            return
-        problem = self._check_round(proposal.round)
-        expected = self.schedule.proposer(self.height, proposal.round)
-        if problem is None and proposal.proposer != expected:
-            problem = f"proposal from {proposal.proposer.hex()}, not the round's proposer"
-        if problem is None and block.header.height != self.height:
-            problem = "proposed block is for another height"
-        if problem is None and records.header_hash(self.suite, block.header) != (
-            proposal.block_hash
-        ):
-            problem = "proposal names another block than the one it carries"
-        member = self.validators.get(proposal.proposer)
-        if (
-            problem is None
-            and member is not None
-            and not self.suite.verify(
-                member.public_key, proposal.signing_bytes(), proposal.signature
-            )
-        ):
-            problem = "bad proposal signature"
+        problem = proposal_problem(
+            self.suite, self.validators, self.schedule, message, self.state.round
+        )
         if problem is not None:
             self._emit(Refused(problem))
             return
@@ -331,7 +264,7 @@ class Core:
         if event.height != s.height or event.round != s.round:
             return
         for message in list(s.signed.values()):  # help peers that missed them
-            if _round_of(message) == s.round:
+            if round_of(message) == s.round:
                 self._emit(Broadcast(message))
         if event.step is Step.PROPOSE and s.step is Step.PROPOSE:  # L57
             self._vote(VoteType.PREVOTE, b"", now)
@@ -382,15 +315,7 @@ class Core:
         proposal = dataclasses.replace(unsigned, signature=key.sign(unsigned.signing_bytes()))
         message = ProposalMessage(proposal, block)
         s.signed[(s.round, Step.PROPOSE)] = message
-        self._emit(
-            PersistWal(
-                {
-                    "t": "proposal",
-                    "proposal": encode(proposal.to_cbor()),
-                    "block": records.encode_block(block),
-                }
-            )
-        )
+        self._emit(PersistWal(proposal_record(message)))
         self._emit(Broadcast(message))
         s.validity.setdefault(block_hash, True)  # the driver built or validated it
         self._accept_proposal(message)
@@ -410,7 +335,7 @@ class Core:
         signature = key.sign(records.vote_signing_bytes(unsigned))
         vote = dataclasses.replace(unsigned, signature=signature)
         s.signed[(s.round, step)] = vote
-        self._emit(PersistWal({"t": "vote", "vote": encode(vote.to_cbor())}))
+        self._emit(PersistWal(vote_record(vote)))
         self._emit(Broadcast(vote))
         member = self.validators.get(address)
         assert member is not None
@@ -430,21 +355,20 @@ class Core:
     def _lock(self, block: Block, round_: int) -> None:
         s = self.state
         s.locked_block, s.locked_round = block, round_
-        self._emit(PersistWal({"t": "lock", "round": round_, "block": records.encode_block(block)}))
+        self._emit(PersistWal(block_record("lock", block, round_)))
 
     def _set_valid(self, block: Block, round_: int) -> None:
         s = self.state
         s.valid_block, s.valid_round = block, round_
-        self._emit(
-            PersistWal({"t": "valid", "round": round_, "block": records.encode_block(block)})
-        )
+        self._emit(PersistWal(block_record("valid", block, round_)))
 
     # --- the upon-rules -----------------------------------------------------------
 
     def _progress(self, now: int) -> None:
         """Fire rules until none applies (each firing changes state, so this ends)."""
-        while self._try_decide() or self._try_round_rules(now) or self._try_skip():
-            pass
+        fired = True
+        while fired:
+            fired = self._try_decide() or self._try_round_rules(now) or self._try_skip()
 
     def _hash_of(self, message: ProposalMessage) -> bytes:
         return message.proposal.block_hash
@@ -483,8 +407,8 @@ class Core:
     def _decide(self, block: Block, commit: Commit) -> None:
         self._emit(CommitBlock(block, commit))
         self.last_block_time = block.header.time
-        self.state = _Height(self.height + 1)
-        self._emit(PersistWal({"t": "height", "h": self.height}, reset=True))
+        self.state = HeightState(self.height + 1)
+        self._emit(PersistWal(height_record(self.height), reset=True))
         self._start_round(0)
         buffered, self._buffer = self._buffer, []
         for event in buffered:
@@ -570,59 +494,3 @@ class Core:
                 self._start_round(round_)
                 return True
         return False
-
-    # --- restart ------------------------------------------------------------------
-
-    def _restore(self, wal_records: Sequence[object]) -> bool:
-        """Rebuild signed messages, lock and valid value of this height from the WAL.
-
-        Returns False when the WAL holds nothing of this height (a fresh start).
-        """
-        s = self.state
-        starts = [
-            i
-            for i, r in enumerate(wal_records)
-            if isinstance(r, dict) and r.get("t") == "height" and r.get("h") == s.height
-        ]
-        if not starts:
-            return False
-        for record in wal_records[starts[-1] + 1 :]:
-            if isinstance(record, dict):
-                self._restore_record(record)
-        steps = [step for (round_, step) in s.signed if round_ == s.round]
-        s.step = max(steps, default=Step.PROPOSE)
-        self._out = []  # restoring is not acting: nothing is sent until start()
-        return True
-
-    def _restore_record(self, record: dict[str, Any]) -> None:
-        s = self.state
-        kind = record.get("t")
-        if kind == "vote":
-            vote = Vote.from_cbor(decode(record["vote"], records.RECORD_LIMITS))
-            step = Step.PREVOTE if vote.type is VoteType.PREVOTE else Step.PRECOMMIT
-            s.signed[(vote.round, step)] = vote
-            member = self.validators.get(vote.validator)
-            if member is not None:
-                self._count_vote(vote, member.power)
-            s.round = max(s.round, vote.round)
-        elif kind == "proposal":
-            proposal = Proposal.from_cbor(decode(record["proposal"], records.RECORD_LIMITS))
-            message = ProposalMessage(proposal, records.decode_block(record["block"]))
-            s.signed[(proposal.round, Step.PROPOSE)] = message
-            s.proposals[proposal.round] = message
-            s.validity[proposal.block_hash] = True
-            s.round = max(s.round, proposal.round)
-        elif kind == "lock":
-            s.locked_round = record["round"]
-            s.locked_block = records.decode_block(record["block"])
-        elif kind == "valid":
-            s.valid_round = record["round"]
-            s.valid_block = records.decode_block(record["block"])
-
-
-def _round_of(message: Message) -> int:
-    if isinstance(message, ProposalMessage):
-        return message.proposal.round
-    if isinstance(message, Vote):
-        return message.round
-    return message.commit.round
