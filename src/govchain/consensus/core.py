@@ -26,6 +26,8 @@ from govchain.consensus.events import (
     ProposalReceived,
     Refused,
     ReportEvidence,
+    ResendDue,
+    ScheduleResend,
     ScheduleTimeout,
     SendDecision,
     Step,
@@ -47,7 +49,6 @@ from govchain.consensus.state import (
     height_record,
     proposal_record,
     restore_height,
-    round_of,
     vote_record,
 )
 from govchain.ledger import records
@@ -107,10 +108,9 @@ class Core:
     def start(self, now: int) -> list[Action]:
         """Begin (or, after a restart, resume) the current height."""
         s = self.state
+        self._schedule_resend()
         if self._restored:
-            for message in list(s.signed.values()):
-                if round_of(message) == s.round:
-                    self._emit(Broadcast(message))
+            self._repeat_signed()
             self._emit(ScheduleTimeout(s.height, s.round, s.step, self._timeout(s.step, s.round)))
             self._progress(now)
         else:
@@ -128,6 +128,8 @@ class Core:
             self._on_decision(event.decision)
         elif isinstance(event, TimeoutFired):
             self._on_timeout(event, now)
+        elif isinstance(event, ResendDue):
+            self._on_resend(event)
         elif isinstance(event, BlockValidated):
             self.state.validity[event.block_hash] = event.ok
             self.state.validating.discard(event.block_hash)
@@ -263,9 +265,7 @@ class Core:
         s = self.state
         if event.height != s.height or event.round != s.round:
             return
-        for message in list(s.signed.values()):  # help peers that missed them
-            if round_of(message) == s.round:
-                self._emit(Broadcast(message))
+        self._repeat_signed()  # help peers that missed them
         if event.step is Step.PROPOSE and s.step is Step.PROPOSE:  # L57
             self._vote(VoteType.PREVOTE, b"", now)
             s.step = Step.PREVOTE
@@ -274,6 +274,29 @@ class Core:
             s.step = Step.PRECOMMIT
         elif event.step is Step.PRECOMMIT:  # L65
             self._start_round(s.round + 1)
+
+    def _on_resend(self, event: ResendDue) -> None:
+        """Messages can be lost: repeat ours and let laggards ask for decisions again."""
+        if event.height != self.height:
+            return
+        self.state.decisions_sent.clear()
+        self._repeat_signed()
+        self._schedule_resend()
+
+    def _schedule_resend(self) -> None:
+        if len(self.validators.validators) > 1:
+            self._emit(ScheduleResend(self.height, self.config.timeouts.resend))
+
+    def _repeat_signed(self) -> None:
+        """Broadcast again what we signed in this round, and our prevotes a proof of lock needs."""
+        s = self.state
+        rounds = {s.round, s.valid_round}
+        current = s.proposals.get(s.round)
+        if current is not None:
+            rounds.add(current.proposal.pol_round)
+        for (round_, _step), message in sorted(s.signed.items()):
+            if round_ in rounds:
+                self._emit(Broadcast(message))
 
     def _on_block_ready(self, event: ProposalBlockReady) -> None:
         s = self.state
@@ -409,6 +432,7 @@ class Core:
         self.last_block_time = block.header.time
         self.state = HeightState(self.height + 1)
         self._emit(PersistWal(height_record(self.height), reset=True))
+        self._schedule_resend()
         self._start_round(0)
         buffered, self._buffer = self._buffer, []
         for event in buffered:

@@ -63,6 +63,13 @@ class TimeoutFired:
 
 
 @dataclass(frozen=True, slots=True)
+class ResendDue:
+    """The resend timer of ``height`` fired: repeat what we signed, answer laggards again."""
+
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
 class BlockValidated:
     """The driver's verdict on a block the core asked it to validate."""
 
@@ -84,6 +91,7 @@ Event = (
     | VoteReceived
     | DecisionReceived
     | TimeoutFired
+    | ResendDue
     | BlockValidated
     | ProposalBlockReady
 )
@@ -113,6 +121,14 @@ class ScheduleTimeout:
     height: int
     round: int
     step: Step
+    delay_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleResend:
+    """Fire ``ResendDue(height)`` after ``delay_ms`` (lost messages are sent again)."""
+
+    height: int
     delay_ms: int
 
 
@@ -165,6 +181,7 @@ Action = (
     Broadcast
     | SendDecision
     | ScheduleTimeout
+    | ScheduleResend
     | ValidateBlock
     | BuildProposal
     | CommitBlock
@@ -176,7 +193,7 @@ Action = (
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
-    """``timeout(r) = base + r * delta`` per step, in milliseconds."""
+    """``timeout(r) = base + r * delta`` per step, and the resend period, in milliseconds."""
 
     propose_base: int = 3000
     propose_delta: int = 500
@@ -184,6 +201,7 @@ class Timeouts:
     prevote_delta: int = 500
     precommit_base: int = 1000
     precommit_delta: int = 500
+    resend: int = 2000
 
     def of(self, step: Step, round_: int) -> int:
         """The timeout of ``step`` in ``round_``."""

@@ -27,6 +27,8 @@ from govchain.consensus.events import (
     PersistWal,
     ProposalBlockReady,
     ProposalReceived,
+    ResendDue,
+    ScheduleResend,
     ScheduleTimeout,
     SendDecision,
     TimeoutFired,
@@ -194,6 +196,8 @@ class Cluster:
         elif isinstance(action, ScheduleTimeout):
             event = TimeoutFired(action.height, action.round, action.step)
             self._push(action.delay_ms, index, event)
+        elif isinstance(action, ScheduleResend):
+            self._push(action.delay_ms, index, ResendDue(action.height))
         elif isinstance(action, ValidateBlock):
             self._push(0, index, self._validate(node, action))
         elif isinstance(action, BuildProposal):
