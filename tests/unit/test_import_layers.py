@@ -23,7 +23,17 @@ ALLOWED: dict[str, set[str]] = {
     "execution": {"types", "codec", "crypto", "storage", "ledger"},
     "client": {"types", "codec", "crypto", "ledger"},
     "consensus": {"types", "codec", "crypto", "ledger"},
-    "sim": {"types", "codec", "crypto", "storage", "ledger", "execution", "consensus"},
+    "contracts": {"types", "codec", "crypto", "storage", "ledger", "execution", "consensus"},
+    "sim": {
+        "types",
+        "codec",
+        "crypto",
+        "storage",
+        "ledger",
+        "execution",
+        "consensus",
+        "contracts",
+    },
     "bench": {"types", "codec", "crypto", "storage", "ledger", "execution"},
     "cli": {"types", "codec", "crypto", "storage", "ledger", "execution", "bench", "client"},
 }

@@ -8,6 +8,7 @@ from govchain.crypto import CryptoSuite
 from govchain.ledger import records
 from govchain.types import ValidatorSet, Vote
 from govchain.types.errors import ValidationError
+from govchain.types.fields import fields_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,25 @@ class DuplicateVote:
     def to_cbor(self) -> dict[str, object]:
         """CBOR-ready map."""
         return {"first": self.first.to_cbor(), "second": self.second.to_cbor()}
+
+    @classmethod
+    def from_cbor(cls, obj: object) -> DuplicateVote:
+        """Build from a decoded map with exactly the keys ``first`` and ``second``.
+
+        Each vote is parsed and validated with ``Vote.from_cbor``. Whether the
+        pair proves anything is :func:`verify_duplicate_vote`'s question.
+        """
+        data = fields_of("evidence", obj, ("first", "second"))
+        return cls(
+            _vote_of("evidence.first", data["first"]), _vote_of("evidence.second", data["second"])
+        )
+
+
+def _vote_of(what: str, obj: object) -> Vote:
+    try:
+        return Vote.from_cbor(obj)
+    except ValidationError as exc:
+        raise ValidationError(f"{what}: {exc}") from exc
 
 
 def verify_duplicate_vote(
