@@ -205,6 +205,10 @@ class ChainStore:
             if commit.height != height or commit.block_hash != result.block_hash:
                 raise InvalidBlock(f"commit is not for block {height}")
             key = height_key(height)
+            if block.last_commit is not None:
+                # the commit block h carries (checked by apply_block) is the one every node
+                # keeps for h - 1, so stored chains agree byte for byte (spec: ledger.md)
+                txn.put("commits", height_key(height - 1), records.encode_commit(block.last_commit))
             txn.put("blocks", key, records.encode_block_with(block, result.encoded_txs))
             txn.put("hashes", key, result.block_hash)
             txn.put("commits", key, records.encode_commit(commit))

@@ -202,3 +202,18 @@ def test_state_versions_outside_the_window_are_pruned(maker: ChainMaker) -> None
         for version in (6, 7, 8):
             proof = prove(view.state, maker.suite.hash_name, version, b"kv/k1")
             verify_state_proof(maker.suite.hash_name, view.header(version).state_root, proof)
+
+
+def test_the_next_blocks_last_commit_replaces_the_stored_commit(maker: ChainMaker) -> None:
+    """Nodes may decide a block with different certificates; block h + 1 fixes one for all,
+    so every node stores the same bytes and `ledger verify` links them (spec: ledger.md)."""
+    chain = ChainStore.create(MemoryStore(TABLES), maker.genesis)
+    own = maker.extend(chain, [], None)  # signed by all four validators
+    with chain.view() as view:
+        block_hash = view.block_hash(1)
+    other = maker.commit(1, block_hash, own.signatures[-1].time + 7, signers=3)
+    assert other != own
+    maker.extend(chain, [], other)  # block 2 carries the three-signer certificate
+    with chain.view() as view:
+        assert view.commit(1) == other
+        assert view.block(2).last_commit == other
