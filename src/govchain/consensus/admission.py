@@ -11,7 +11,7 @@ from govchain.consensus.messages import ProposalMessage
 from govchain.consensus.proposer import ProposerSchedule
 from govchain.crypto import CryptoSuite
 from govchain.ledger import records
-from govchain.types import ValidatorSet, Vote
+from govchain.types import Block, ValidatorSet, Vote
 from govchain.types.errors import GovChainError
 
 MAX_ROUNDS_AHEAD = 64
@@ -50,6 +50,20 @@ def vote_problem(
     return None
 
 
+def body_problem(suite: CryptoSuite, block: Block) -> str | None:
+    """Why ``block``'s txs or last commit are not the ones its header commits to, if so.
+
+    A peer can alter a block's body and keep its header (and so its hash). Such
+    a block must be refused as a message, not judged invalid by hash: the real
+    block with that hash may be valid.
+    """
+    if records.tx_root(suite, block.txs) != block.header.tx_root:
+        return "the block's txs do not match its tx_root"
+    if records.commit_hash(suite, block.last_commit) != block.header.last_commit_hash:
+        return "the block's last commit does not match its last_commit_hash"
+    return None
+
+
 def proposal_problem(
     suite: CryptoSuite,
     validators: ValidatorSet,
@@ -73,6 +87,9 @@ def proposal_problem(
         return "proposed block is for another height"
     if records.header_hash(suite, block.header) != proposal.block_hash:
         return "proposal names another block than the one it carries"
+    problem = body_problem(suite, block)
+    if problem is not None:
+        return problem
     member = validators.get(proposal.proposer)
     if member is None or not suite.verify(
         member.public_key, proposal.signing_bytes(), proposal.signature

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from govchain.consensus.admission import proposal_problem, vote_problem
+from govchain.consensus.admission import body_problem, proposal_problem, vote_problem
 from govchain.consensus.events import (
     Action,
     BlockValidated,
@@ -54,9 +54,11 @@ from govchain.consensus.state import (
 from govchain.ledger import records
 from govchain.ledger.commits import verify_commit
 from govchain.types import Block, Commit, CommitSig, Vote, VoteType
-from govchain.types.errors import GovChainError
+from govchain.types.errors import GovChainError, ValidationError
 
 MAX_BUFFERED = 4096
+MAX_DECISIONS_AHEAD = 16
+"""Decisions for later heights kept while catching up, and sent per answer to a laggard."""
 
 
 class Core:
@@ -78,7 +80,8 @@ class Core:
         )
         self.last_block_time = last_block_time
         self.state = HeightState(height)
-        self._buffer: list[Event] = []
+        self._buffer: dict[tuple[bytes, int, int], Event] = {}
+        self._decisions_ahead: dict[int, Decision] = {}
         self._out: list[Action] = []
         self._restored = restore_height(self.state, wal_records, self.validators)
         total = config.validators.total_power
@@ -111,7 +114,9 @@ class Core:
         self._schedule_resend()
         if self._restored:
             self._repeat_signed()
-            self._emit(ScheduleTimeout(s.height, s.round, s.step, self._timeout(s.step, s.round)))
+            if s.step is Step.PROPOSE:  # nothing voted in this round yet: run it from the start
+                self._start_round(s.round)
+            # past PROPOSE, the L34/L47 rules schedule timeouts once 2/3+ of the votes are in
             self._progress(now)
         else:
             self._emit(PersistWal(height_record(s.height), reset=True))
@@ -167,12 +172,13 @@ class Core:
         if height == self.height:
             return False
         if height < self.height and peer:
-            key = (peer, height, round_)
+            key = (peer, height)
             if key not in self.state.decisions_sent:
                 self.state.decisions_sent.add(key)
-                self._emit(SendDecision(peer, height))
+                count = min(MAX_DECISIONS_AHEAD, self.height - height)
+                self._emit(SendDecision(peer, height, count))
         elif height == self.height + 1 and len(self._buffer) < MAX_BUFFERED:
-            self._buffer.append(event)
+            self._buffer.setdefault(_buffer_key(event, round_), event)
         return True
 
     # --- receiving ----------------------------------------------------------------
@@ -198,7 +204,8 @@ class Core:
 
     def _count_vote(self, vote: Vote, power: int) -> None:
         s = self.state
-        earlier = s.votes(vote.type, vote.round).add(vote, power)
+        countable = vote.block_hash == b"" or vote.block_hash in s.known_hashes
+        earlier = s.votes(vote.type, vote.round).add(vote, power, countable)
         s.senders.setdefault(vote.round, set()).add(vote.validator)
         if earlier is not None:
             key = (vote.validator, vote.round, int(vote.type))
@@ -231,6 +238,7 @@ class Core:
                 self._emit(Refused("second, different proposal for the round"))
             return
         s.proposals[proposal.round] = message
+        s.known_hashes.add(proposal.block_hash)
         s.senders.setdefault(proposal.round, set()).add(proposal.proposer)
         self._request_validation(message.block, proposal.block_hash)
 
@@ -242,11 +250,18 @@ class Core:
 
     def _on_decision(self, decision: Decision) -> None:
         block, commit = decision.block, decision.commit
-        if block.header.height != self.height or self.state.candidate is not None:
+        height = block.header.height
+        if self.height < height <= self.height + MAX_DECISIONS_AHEAD:
+            self._decisions_ahead.setdefault(height, decision)  # checked when its turn comes
+            return
+        if height != self.height or self.state.candidate is not None:
             return
         block_hash = records.header_hash(self.suite, block.header)
         try:
             block.validate()
+            problem = body_problem(self.suite, block)
+            if problem is not None:
+                raise ValidationError(problem)
             verify_commit(
                 self.suite,
                 commit,
@@ -288,7 +303,9 @@ class Core:
             self._emit(ScheduleResend(self.height, self.config.timeouts.resend))
 
     def _repeat_signed(self) -> None:
-        """Broadcast again what we signed in this round, and our prevotes a proof of lock needs."""
+        """Broadcast again what we signed in this round, our prevotes a proof of lock needs,
+        and the polka behind our valid value (others must count it to follow a re-proposal).
+        """
         s = self.state
         rounds = {s.round, s.valid_round}
         current = s.proposals.get(s.round)
@@ -297,6 +314,10 @@ class Core:
         for (round_, _step), message in sorted(s.signed.items()):
             if round_ in rounds:
                 self._emit(Broadcast(message))
+        if s.valid_block is not None:
+            for vote in self._polka(s.valid_block, s.valid_round):
+                if vote.validator != self.address:
+                    self._emit(Broadcast(vote))
 
     def _on_block_ready(self, event: ProposalBlockReady) -> None:
         s = self.state
@@ -313,9 +334,8 @@ class Core:
         s = self.state
         s.round, s.step = round_, Step.PROPOSE
         if self._is_proposer(round_):
-            earlier = s.signed.get((round_, Step.PROPOSE))
-            if isinstance(earlier, ProposalMessage):
-                self._emit(Broadcast(earlier))
+            if (round_, Step.PROPOSE) in s.signed:
+                pass  # proposed before a restart; start() sent it again
             elif s.valid_block is not None:  # L15-L16
                 self._propose(s.valid_block, s.valid_round)
             else:
@@ -378,12 +398,17 @@ class Core:
     def _lock(self, block: Block, round_: int) -> None:
         s = self.state
         s.locked_block, s.locked_round = block, round_
-        self._emit(PersistWal(block_record("lock", block, round_)))
+        self._emit(PersistWal(block_record("lock", block, round_, self._polka(block, round_))))
 
     def _set_valid(self, block: Block, round_: int) -> None:
         s = self.state
         s.valid_block, s.valid_round = block, round_
-        self._emit(PersistWal(block_record("valid", block, round_)))
+        self._emit(PersistWal(block_record("valid", block, round_, self._polka(block, round_))))
+
+    def _polka(self, block: Block, round_: int) -> list[Vote]:
+        """The prevotes for ``block`` in ``round_``: the proof of lock others may need."""
+        block_hash = records.header_hash(self.suite, block.header)
+        return self.state.votes(VoteType.PREVOTE, round_).votes_for(block_hash)
 
     # --- the upon-rules -----------------------------------------------------------
 
@@ -419,11 +444,9 @@ class Core:
         return False
 
     def _commit_of(self, round_: int, block_hash: bytes) -> Commit:
-        votes = self.state.precommits[round_].votes
         signatures = tuple(
-            CommitSig(address, vote.time, vote.signature)
-            for address, vote in sorted(votes.items())
-            if vote.block_hash == block_hash
+            CommitSig(vote.validator, vote.time, vote.signature)
+            for vote in self.state.precommits[round_].votes_for(block_hash)
         )
         return Commit(self.config.chain_id, self.height, round_, block_hash, signatures)
 
@@ -434,12 +457,19 @@ class Core:
         self._emit(PersistWal(height_record(self.height), reset=True))
         self._schedule_resend()
         self._start_round(0)
-        buffered, self._buffer = self._buffer, []
-        for event in buffered:
+        buffered, self._buffer = self._buffer, {}
+        for event in buffered.values():
             if isinstance(event, VoteReceived):
                 self._on_vote(event.vote, event.peer)
             elif isinstance(event, ProposalReceived):
                 self._on_proposal(event.message, event.peer)
+        ahead, self._decisions_ahead = self._decisions_ahead, {}
+        for height in sorted(ahead):
+            if height > self.height:
+                self._decisions_ahead[height] = ahead[height]
+        next_decision = self._decisions_ahead.pop(self.height, None)
+        if next_decision is not None:
+            self._on_decision(next_decision)
 
     def _try_round_rules(self, now: int) -> bool:
         s = self.state
@@ -465,11 +495,11 @@ class Core:
             and prevotes.has_quorum_for(self._hash_of(message), self.quorum)
         ):  # L36
             s.polka_seen.add(r)
+            self._set_valid(message.block, r)  # in the WAL before the precommit it justifies
             if s.step is Step.PREVOTE:
                 self._lock(message.block, r)
                 self._vote(VoteType.PRECOMMIT, self._hash_of(message), now)
                 s.step = Step.PRECOMMIT
-            self._set_valid(message.block, r)
             return True
         if s.step is Step.PREVOTE and prevotes.has_quorum_for(b"", self.quorum):  # L44
             self._vote(VoteType.PRECOMMIT, b"", now)
@@ -518,3 +548,11 @@ class Core:
                 self._start_round(round_)
                 return True
         return False
+
+
+def _buffer_key(event: Event, round_: int) -> tuple[bytes, int, int]:
+    """(signer, round, kind) of a buffered next-height message: one of each is kept."""
+    if isinstance(event, VoteReceived):
+        return event.vote.validator, round_, int(event.vote.type)
+    assert isinstance(event, ProposalReceived)
+    return event.message.proposal.proposer, round_, 0

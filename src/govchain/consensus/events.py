@@ -108,10 +108,14 @@ class Broadcast:
 
 @dataclass(frozen=True, slots=True)
 class SendDecision:
-    """Send ``peer`` the committed block and commit of ``height`` (it is behind)."""
+    """Send ``peer`` the committed blocks and commits of ``height`` onward (it is behind).
+
+    ``count`` heights at most, so a far-behind peer catches up in few round trips.
+    """
 
     peer: str
     height: int
+    count: int = 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,9 +41,12 @@ class HeightState:
     fired_precommit_wait: set[int] = field(default_factory=set)
     polka_seen: set[int] = field(default_factory=set)
     building: set[int] = field(default_factory=set)
+    known_hashes: set[bytes] = field(default_factory=set)
+    """Hashes of blocks proposed at this height: the values a conflicting vote may count for."""
     candidate: Decision | None = None
     reported: set[tuple[bytes, int, int]] = field(default_factory=set)
-    decisions_sent: set[tuple[str, int, int]] = field(default_factory=set)
+    decisions_sent: set[tuple[str, int]] = field(default_factory=set)
+    """(peer, height) answered with a decision since the last resend."""
 
     def votes(self, kind: VoteType, round_: int) -> VoteSet:
         """The vote set of ``kind`` in ``round_`` (created empty on first use)."""
@@ -75,9 +78,14 @@ def proposal_record(message: ProposalMessage) -> dict[str, Any]:
     }
 
 
-def block_record(kind: str, block: Block, round_: int) -> dict[str, Any]:
-    """A new lock (``kind`` "lock") or valid value ("valid") of ``round_``."""
-    return {"t": kind, "round": round_, "block": records.encode_block(block)}
+def block_record(kind: str, block: Block, round_: int, polka: Sequence[Vote]) -> dict[str, Any]:
+    """A new lock (``kind`` "lock") or valid value ("valid") of ``round_``, with its polka."""
+    return {
+        "t": kind,
+        "round": round_,
+        "block": records.encode_block(block),
+        "polka": [encode(vote.to_cbor()) for vote in polka],
+    }
 
 
 def restore_height(
@@ -118,14 +126,27 @@ def _restore_record(state: HeightState, record: dict[str, Any], validators: Vali
         message = ProposalMessage(proposal, records.decode_block(record["block"]))
         state.signed[(proposal.round, Step.PROPOSE)] = message
         state.proposals[proposal.round] = message
+        state.known_hashes.add(proposal.block_hash)
         state.validity[proposal.block_hash] = True
         state.round = max(state.round, proposal.round)
     elif kind == "lock":
         state.locked_round = record["round"]
         state.locked_block = records.decode_block(record["block"])
+        _restore_polka(state, record, validators)
     elif kind == "valid":
         state.valid_round = record["round"]
         state.valid_block = records.decode_block(record["block"])
+        _restore_polka(state, record, validators)
+
+
+def _restore_polka(state: HeightState, record: dict[str, Any], validators: ValidatorSet) -> None:
+    """Count again the prevotes that justified a lock or valid value (they were checked)."""
+    for raw in record.get("polka", []):
+        vote = Vote.from_cbor(decode(raw, records.RECORD_LIMITS))
+        member = validators.get(vote.validator)
+        if member is not None and vote.type is VoteType.PREVOTE:
+            state.known_hashes.add(vote.block_hash)
+            state.votes(vote.type, vote.round).add(vote, member.power)
 
 
 def round_of(message: Message) -> int:
