@@ -1,0 +1,126 @@
+"""What the consensus driver is given and what it reports (spec: consensus.md, "The driver").
+
+The node implements :class:`ConsensusApp` over its ledger and mempool; the
+WAL, the clock and the settings are passed in, so tests can replace each.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from govchain.consensus.events import Step
+from govchain.consensus.evidence import DuplicateVote
+from govchain.consensus.wal import Wal
+from govchain.types import Block, Commit
+
+__all__ = [
+    "DEFAULT_INBOX_SIZE",
+    "ConsensusApp",
+    "DriverConfig",
+    "DriverStatus",
+    "WalLog",
+    "WalOpener",
+    "open_wal",
+    "system_clock_ms",
+]
+
+DEFAULT_INBOX_SIZE = 1024
+"""Messages from peers the inbox holds; more are dropped (and counted)."""
+
+
+class ConsensusApp(Protocol):
+    """What the node gives the driver: its ledger and its source of txs.
+
+    ``validate`` may run in a worker thread; the driver never calls two
+    methods at once, and calls every other method on the event loop's thread.
+    """
+
+    @property
+    def height(self) -> int:
+        """The latest committed height (0 before block 1)."""
+
+    @property
+    def last_block_time(self) -> int:
+        """BFT time of the latest block, in Unix ms (genesis time before block 1)."""
+
+    def validate(self, block: Block) -> bool:
+        """Whether ``block`` validly extends the chain (``apply_block`` accepts it)."""
+
+    def propose(self, height: int, allow_empty: bool) -> Block | None:
+        """Our block for ``height``; None when there are no txs and ``allow_empty`` is False."""
+
+    def commit(self, block: Block, commit: Commit) -> None:
+        """Write the decided ``block`` with its commit certificate (durably)."""
+
+    def decided(self, height: int) -> tuple[Block, Commit] | None:
+        """The committed block and commit of ``height``, if this node has them."""
+
+    def report_evidence(self, evidence: DuplicateVote) -> None:
+        """A validator equivocated: gossip the evidence and get it committed."""
+
+
+class WalLog(Protocol):
+    """The part of :class:`~govchain.consensus.wal.Wal` the driver uses."""
+
+    def append(self, record: object) -> None:
+        """Write ``record`` durably (fsync) or raise."""
+
+    def reset(self, record: object) -> None:
+        """Replace the log atomically with one holding only ``record``, or raise."""
+
+    def close(self) -> None:
+        """Release the log."""
+
+
+WalOpener = Callable[[Path], tuple[WalLog, list[object]]]
+"""Opens the WAL at a path; returns it with the records it replayed."""
+
+
+def open_wal(path: Path) -> tuple[WalLog, list[object]]:
+    """The default :data:`WalOpener`: :meth:`Wal.open`."""
+    return Wal.open(path)
+
+
+def system_clock_ms() -> int:
+    """Wall-clock time in whole Unix milliseconds."""
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True)
+class DriverConfig:
+    """Settings of one driver.
+
+    ``empty_block_after_ms``: when set, a proposer with no txs proposes an
+    empty block after this delay (multi-validator networks). When None it
+    waits for txs (``Driver.notify_txs``) however long that takes.
+    """
+
+    wal_path: Path
+    inbox_size: int = DEFAULT_INBOX_SIZE
+    empty_block_after_ms: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.inbox_size < 1:
+            raise ValueError(f"inbox_size must be at least 1, got {self.inbox_size}")
+        if self.empty_block_after_ms is not None and self.empty_block_after_ms < 0:
+            raise ValueError(
+                f"empty_block_after_ms must not be negative, got {self.empty_block_after_ms}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class DriverStatus:
+    """A read-only snapshot for logs and metrics."""
+
+    height: int
+    round: int
+    step: Step
+    running: bool
+    holding_proposal: bool
+    refused_messages: int
+    dropped_messages: int
+    timeouts_fired: int
