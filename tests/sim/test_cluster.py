@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from govchain.consensus.events import Step
-from govchain.sim.cluster import Cluster, NetworkFaults
+from govchain.sim.cluster import Cluster
+from govchain.sim.network import LinkFaults
 
 
 def _block_hashes(cluster: Cluster, height: int) -> set[bytes]:
@@ -29,14 +30,14 @@ def test_a_single_validator_wastes_no_timeout() -> None:
     cluster = Cluster(seed=2, validators=1)
     cluster.start()
     assert cluster.run_until_height(10)
-    assert cluster.timeouts_fired == 0
+    assert cluster.counts["timeouts_fired"] == 0
     assert cluster.now == 0  # no virtual time passed: nothing waited
 
 
 @pytest.mark.parametrize("seed", range(8))
 def test_drops_and_duplicates_do_not_break_agreement(seed: int) -> None:
-    faults = NetworkFaults(1, 80, drop_per_mille=150, duplicate_per_mille=100)
-    cluster = Cluster(seed=seed, validators=4, faults=faults)
+    links = LinkFaults(1, 80, drop_per_mille=150, duplicate_per_mille=100)
+    cluster = Cluster(seed=seed, validators=4, links=links)
     cluster.start()
     assert cluster.run_until_height(4), [n.chain.height for n in cluster.nodes]
     lowest = min(n.chain.height for n in cluster.nodes)
@@ -47,9 +48,11 @@ def test_drops_and_duplicates_do_not_break_agreement(seed: int) -> None:
 def test_same_seed_same_run() -> None:
     runs = []
     for _ in range(2):
-        cluster = Cluster(seed=5, validators=4, faults=NetworkFaults(1, 60, 100, 50))
+        cluster = Cluster(seed=5, validators=4, links=LinkFaults(1, 60, 100, 50))
         cluster.start()
         cluster.run_until_height(3)
-        runs.append((cluster.now, cluster.messages_sent, cluster.timeouts_fired))
+        runs.append(
+            (cluster.now, cluster.network.counts["messages"], cluster.counts["timeouts_fired"])
+        )
     assert runs[0] == runs[1]
     assert Step.PROPOSE < Step.PREVOTE < Step.PRECOMMIT

@@ -35,7 +35,18 @@ ALLOWED: dict[str, set[str]] = {
         "contracts",
     },
     "bench": {"types", "codec", "crypto", "storage", "ledger", "execution"},
-    "cli": {"types", "codec", "crypto", "storage", "ledger", "execution", "bench", "client"},
+    "cli": {
+        "types",
+        "codec",
+        "crypto",
+        "storage",
+        "ledger",
+        "execution",
+        "consensus",
+        "bench",
+        "client",
+        "sim",
+    },
 }
 """Package -> the other govchain packages it may import."""
 

@@ -1,20 +1,18 @@
-"""A seeded, single-threaded cluster of real cores over a virtual network and clock.
+"""The simulated world: node instances, the network, the adversary, faults and the checker.
 
-Each node has a real ``Core``, a real chain store (in memory) and validates
-and commits blocks with the real ``apply_block``. The network delivers
-messages after a seeded random delay and may drop or duplicate them. The
-same seed always gives the same run. Faults beyond these, Byzantine nodes
-and the invariant checkers build on this (spec: docs/spec/consensus.md).
+Single-threaded and seeded: the same seed and plan always give the same run.
+Each node has a real ``Core``, a real chain store (in memory) and executes
+blocks with the real ``apply_block``. Every action a core returns is
+performed here as a node would: WAL records first, then messages.
 """
 
 from __future__ import annotations
 
-import heapq
 import random
-from dataclasses import dataclass, field
-from typing import Any
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from govchain.consensus.core import Core
 from govchain.consensus.events import (
     Action,
     BlockValidated,
@@ -27,145 +25,190 @@ from govchain.consensus.events import (
     PersistWal,
     ProposalBlockReady,
     ProposalReceived,
+    Refused,
+    ReportEvidence,
     ResendDue,
     ScheduleResend,
     ScheduleTimeout,
     SendDecision,
+    Step,
     TimeoutFired,
     Timeouts,
     ValidateBlock,
     VoteReceived,
 )
+from govchain.consensus.evidence import DuplicateVote
 from govchain.consensus.messages import Decision, Message, ProposalMessage
+from govchain.consensus.wire import decode_message
+from govchain.contracts.evidence import EVIDENCE_EVENT
 from govchain.crypto import SigningKey, suite_for
-from govchain.execution import (
-    BlockResult,
-    ContractError,
-    Registry,
-    TxContext,
-    apply_block,
-    propose_block,
-)
 from govchain.ledger import records
 from govchain.ledger.chainstore import TABLES, ChainStore
+from govchain.sim.byzantine import AMNESIA, TWINS, Adversary
+from govchain.sim.faults import CRASH, HEALED, ISOLATE, PARTITION, FaultWindow, links_at
+from govchain.sim.invariants import Checker
+from govchain.sim.network import Delivery, LinkFaults, Local, SimNetwork
+from govchain.sim.node import SimNode, seeded_key, sim_registry
+from govchain.sim.trace import Trace
 from govchain.storage import MemoryStore
 from govchain.types import Genesis, Tx, Validator, ValidatorSet, Vote
 from govchain.types.errors import GovChainError
 
 CHAIN_ID = "sim-chain"
 GENESIS_TIME = 1_800_000_000_000
-
-
-def _note(ctx: TxContext, tx: Tx) -> None:
-    """The simulator's one contract, ``sim.note``: store ``value`` under ``key``."""
-    key, value = tx.args.get("key"), tx.args.get("value")
-    if not isinstance(key, bytes) or not isinstance(value, bytes):
-        raise ContractError("sim.note needs bytes key and value")
-    ctx.put(b"note/" + key, value)
-
-
-def sim_registry() -> Registry:
-    """The registry every simulated node runs."""
-    registry = Registry()
-    registry.register("sim.note", _note)
-    return registry
+POWER = 10
+SIM_TIMEOUTS = Timeouts(1000, 500, 500, 250, 500, 250, resend=1000)
+WORLD = -1
 
 
 @dataclass(frozen=True)
-class NetworkFaults:
-    """Per-message delivery faults (probabilities in parts per thousand)."""
+class Roles:
+    """Which validators are Byzantine and how (validator index -> behaviours)."""
 
-    min_delay_ms: int = 1
-    max_delay_ms: int = 50
-    drop_per_mille: int = 0
-    duplicate_per_mille: int = 0
-
-
-@dataclass
-class Node:
-    """One validator: its core, its ledger, its WAL and what it has committed."""
-
-    name: str
-    key: SigningKey
-    core: Core
-    chain: ChainStore
-    wal: list[Any] = field(default_factory=list)
-    results: dict[bytes, BlockResult] = field(default_factory=dict)
-
-
-@dataclass(order=True)
-class _Pending:
-    time: int
-    seq: int
-    node: int = field(compare=False)
-    event: Event = field(compare=False)
+    byzantine: dict[int, tuple[str, ...]]
 
 
 class Cluster:
-    """``n`` validators with equal power, driven by one seeded event queue."""
+    """``validators`` validators with equal power, driven by one seeded queue."""
 
     def __init__(
         self,
         seed: int,
         validators: int = 4,
-        faults: NetworkFaults | None = None,
-        timeouts: Timeouts | None = None,
-        suite_name: str = "intl",
+        *,
+        roles: Roles | None = None,
+        plan: Sequence[FaultWindow] = (),
+        links: LinkFaults | None = None,
+        mutant: str | None = None,
+        timeouts: Timeouts = SIM_TIMEOUTS,
+        build_delay_ms: tuple[int, int] = (0, 0),
+        trace: bool = False,
     ) -> None:
-        self.rng = random.Random(seed)
-        self.suite = suite_for(suite_name)
-        self.faults = faults or NetworkFaults()
-        self.timeouts = timeouts or Timeouts(1000, 500, 500, 250, 500, 250)
-        self.registry = sim_registry()
-        keys = [self.suite.generate_key() for _ in range(validators)]
+        streams = {name: random.Random(f"{seed}/{name}") for name in ("keys", "net", "adv", "txs")}
+        self.rng = streams["txs"]
+        self.suite = suite_for("intl")
+        self.roles = roles or Roles({})
+        self.plan = tuple(plan)
+        self.build_delay_ms = build_delay_ms
+        self.network = SimNetwork(streams["net"], links or LinkFaults())
+        self.trace = Trace(enabled=trace)
+        keys = [seeded_key(streams["keys"]) for _ in range(validators)]
         members = sorted(
             (
-                Validator(records.address_of(self.suite, k.public_key), k.public_key, 10, f"v{i}")
-                for i, k in enumerate(keys)
+                Validator(records.address_of(self.suite, k.public_key), k.public_key, POWER, "")
+                for k in keys
             ),
             key=lambda v: v.address,
         )
         by_address = {records.address_of(self.suite, k.public_key): k for k in keys}
-        self.genesis = Genesis(CHAIN_ID, suite_name, GENESIS_TIME, ValidatorSet(tuple(members)))
-        self.nodes = [
-            self._make_node(f"v{i}", by_address[m.address]) for i, m in enumerate(members)
-        ]
-        self.now = 0
-        self._queue: list[_Pending] = []
-        self._seq = 0
-        self.timeouts_fired = 0
-        self.messages_sent = 0
+        self.genesis = Genesis(CHAIN_ID, "intl", GENESIS_TIME, ValidatorSet(tuple(members)))
+        honest = frozenset(
+            m.address for i, m in enumerate(members) if i not in self.roles.byzantine
+        )
+        self.checker = Checker(honest)
+        self.adversary = Adversary(
+            streams["adv"],
+            self.suite,
+            CHAIN_ID,
+            tuple(m.address for m in members),
+            self.checker,
+            self.network,
+        )
+        self.nodes: list[SimNode] = []
+        for i, member in enumerate(members):
+            behaviours = self.roles.byzantine.get(i)
+            key = by_address[member.address]
+            if behaviours is None:
+                core_mutant = mutant
+            else:  # a Byzantine core may forget its lock; it never runs the mutant under test
+                core_mutant = "ignore-lock" if AMNESIA in behaviours else None
+            self._add_node(f"v{i}", key, behaviours, core_mutant, timeouts)
+        for i, behaviours in sorted(self.roles.byzantine.items()):
+            if TWINS in behaviours:
+                self._add_node(f"v{i}'", by_address[members[i].address], (), None, timeouts)
+        self.counts: Counter[str] = Counter()
+        self._by_name = {node.name: node for node in self.nodes}
+        self._active: list[FaultWindow] = []
+        self._evidence_heights: set[int] = set()
 
-    def _make_node(self, name: str, key: SigningKey) -> Node:
+    def _add_node(
+        self,
+        name: str,
+        key: SigningKey,
+        behaviours: tuple[str, ...] | None,
+        mutant: str | None,
+        timeouts: Timeouts,
+    ) -> None:
         chain = ChainStore.create(MemoryStore(TABLES), self.genesis)
-        config = CoreConfig(CHAIN_ID, self.suite, self.genesis.validators, key, self.timeouts)
-        core = Core(config, 1, self.genesis.time)
-        return Node(name, key, core, chain)
+        config = CoreConfig(CHAIN_ID, self.suite, self.genesis.validators, key, timeouts, mutant)
+        node = SimNode(
+            index=len(self.nodes),
+            name=name,
+            key=key,
+            address=records.address_of(self.suite, key.public_key),
+            honest=behaviours is None,
+            behaviours=behaviours or (),
+            config=config,
+            chain=chain,
+            registry=sim_registry(self.suite, self.genesis),
+            make_tx=self._make_tx,
+            on_built=self.checker.valid_blocks.add,
+            clock_skew_ms=self.rng.randint(-300, 300),
+        )
+        self.nodes.append(node)
 
-    # --- the event queue ---------------------------------------------------------
+    # --- running -------------------------------------------------------------------
 
-    def _push(self, delay: int, node: int, event: Event) -> None:
-        self._seq += 1
-        heapq.heappush(self._queue, _Pending(self.now + delay, self._seq, node, event))
+    @property
+    def now(self) -> int:
+        """Virtual milliseconds since the start."""
+        return self.network.now
+
+    @property
+    def honest_nodes(self) -> list[SimNode]:
+        """The instances whose behaviour the invariants judge."""
+        return [n for n in self.nodes if n.honest]
 
     def start(self) -> None:
-        """Start every node's first height."""
-        for index, node in enumerate(self.nodes):
-            self._perform(index, node.core.start(self._clock()))
+        """Start every node and schedule the fault plan."""
+        for window in self.plan:
+            if window.kind == CRASH and window.node >= len(self.nodes):
+                continue  # a twin that a shrunk run no longer has
+            self.network.schedule(window.start_ms, WORLD, ("start", window))
+            self.network.schedule(window.end_ms, WORLD, ("end", window))
+        for node in self.nodes:
+            self._perform(node, node.boot(self._clock(node)))
 
-    def _clock(self) -> int:
-        return GENESIS_TIME + self.now
+    def heal(self) -> None:
+        """End the fault phase: every window over, links good, every node up."""
+        for window in list(self._active):
+            self._end(window)
+        self.network.faults = HEALED
+        self.trace.world(self.now, "network healed")
 
     def step(self) -> bool:
-        """Deliver the next event; False when nothing is left."""
-        if not self._queue:
+        """Process the next queued entry; False when nothing is left."""
+        popped = self.network.pop()
+        if popped is None:
             return False
-        pending = heapq.heappop(self._queue)
-        self.now = max(self.now, pending.time)
-        if isinstance(pending.event, TimeoutFired):
-            self.timeouts_fired += 1
-        node = self.nodes[pending.node]
-        self._perform(pending.node, node.core.handle(pending.event, self._clock()))
+        target, item = popped
+        if target == WORLD:
+            what, window = item
+            (self._start if what == "start" else self._end)(window)
+            return True
+        node = self.nodes[target]
+        event = self._event_for(node, item)
+        if event is None or node.core is None:
+            return True
+        if isinstance(event, TimeoutFired):
+            self.counts["timeouts_fired"] += 1
+        self.trace.event(self.now, node.name, event)
+        try:
+            actions = node.core.handle(event, self._clock(node))
+        except Exception as exc:  # a core must never raise, whatever it is sent
+            self.checker.on_exception(self.now, node.name, node.core.height, exc)
+            return True
+        self._perform(node, actions)
         return True
 
     def run_until_height(self, height: int, max_steps: int = 200_000) -> bool:
@@ -177,99 +220,227 @@ class Cluster:
                 return False
         return False
 
-    # --- performing actions -------------------------------------------------------
+    def _clock(self, node: SimNode) -> int:
+        return GENESIS_TIME + self.now + node.clock_skew_ms
 
-    def _perform(self, index: int, actions: list[Action]) -> None:
-        for action in actions:
-            self._perform_one(index, action)
+    def _event_for(self, node: SimNode, item: object) -> Event | None:
+        if isinstance(item, Local):
+            return item.event if item.incarnation == node.incarnation else None
+        assert isinstance(item, Delivery)
+        if node.core is None:
+            self.counts["lost_while_down"] += 1
+            return None
+        payload = item.payload
+        if isinstance(payload, DuplicateVote):
+            node.add_evidence(payload)
+            return None
+        if isinstance(payload, bytes):
+            try:
+                payload = decode_message(payload)
+            except GovChainError:
+                self.counts["garbage_refused"] += 1
+                return None
+        if not node.honest and not self.adversary.hears(node, payload):
+            return None
+        return _event_of(payload, item.peer)
 
-    def _perform_one(self, index: int, action: Action) -> None:
-        node = self.nodes[index]
+    # --- faults ----------------------------------------------------------------------
+
+    def _start(self, window: FaultWindow) -> None:
+        self._active.append(window)
+        self.trace.world(self.now, "fault starts: " + window.describe(self.names))
+        if window.kind == CRASH:
+            node = self.nodes[window.node]
+            node.crash_windows += 1
+            self.counts["crashes"] += 1
+            if node.up and node.crash_after is None:
+                node.crash_after = self.network.rng.randint(0, 4)
+        else:
+            self.counts[window.kind + "s"] += 1
+        self._apply_links()
+
+    def _end(self, window: FaultWindow) -> None:
+        if window not in self._active:
+            return
+        self._active.remove(window)
+        self.trace.world(self.now, "fault ends: " + window.describe(self.names))
+        if window.kind == CRASH:
+            node = self.nodes[window.node]
+            node.crash_windows -= 1
+            if node.crash_windows == 0:
+                if node.up:
+                    self._crash(node)
+                self.counts["restarts"] += 1
+                self.trace.world(self.now, f"{node.name} restarts from its WAL")
+                self._perform(node, node.boot(self._clock(node)))
+        self._apply_links()
+
+    def _others_lack_quorum(self, node: SimNode, action: CommitBlock) -> bool:
+        """Whether some other honest node has not prevoted the block in its round: then
+        the others may not gather the precommits to follow without the committer's help."""
+        commit = action.commit
+        for other in self.honest_nodes:
+            core = other.core
+            if other is node or core is None or core.height != commit.height:
+                continue
+            prevote = core.state.signed.get((commit.round, Step.PREVOTE))
+            if not isinstance(prevote, Vote) or prevote.block_hash != commit.block_hash:
+                return True
+        return False
+
+    def _isolate_first_committer(self, node: SimNode) -> None:
+        if any(w.kind == PARTITION for w in self._active):
+            return  # one cut at a time, or the honest majority is gone too
+        for window in self._active:
+            if window.kind == ISOLATE and self.now < window.end_ms:
+                others = tuple(n.index for n in self.nodes if n is not node)
+                cut = FaultWindow(
+                    PARTITION, self.now, self.now + window.hold_ms, groups=((node.index,), others)
+                )
+                self._start(cut)
+                self.network.schedule(window.hold_ms, WORLD, ("end", cut))
+                return
+
+    def _apply_links(self) -> None:
+        self.network.set_partitions([w.groups for w in self._active if w.kind == PARTITION])
+        self.network.faults = links_at(self._active)
+
+    def _crash(self, node: SimNode) -> None:
+        self.trace.world(self.now, f"{node.name} killed")
+        node.crash()
+
+    @property
+    def names(self) -> list[str]:
+        """Node instance names by index."""
+        return [n.name for n in self.nodes]
+
+    # --- performing actions --------------------------------------------------------------
+
+    def _perform(self, node: SimNode, actions: list[Action]) -> None:
+        limit = len(actions) if node.crash_after is None else min(node.crash_after, len(actions))
+        for action in actions[:limit]:
+            self._perform_one(node, action)
+            if node.core is None:
+                return
+        if node.crash_after is not None:
+            self._crash(node)
+
+    def _perform_one(self, node: SimNode, action: Action) -> None:
         if isinstance(action, PersistWal):
             if action.reset:
                 node.wal.clear()
             node.wal.append(action.record)
         elif isinstance(action, Broadcast):
-            for other in range(len(self.nodes)):
-                if other != index:
-                    self._send(index, other, action.message)
+            self._broadcast(node, action.message)
         elif isinstance(action, ScheduleTimeout):
             event = TimeoutFired(action.height, action.round, action.step)
-            self._push(action.delay_ms, index, event)
+            self.network.schedule(action.delay_ms, node.index, Local(node.incarnation, event))
         elif isinstance(action, ScheduleResend):
-            self._push(action.delay_ms, index, ResendDue(action.height))
+            event_r = ResendDue(action.height)
+            self.network.schedule(action.delay_ms, node.index, Local(node.incarnation, event_r))
         elif isinstance(action, ValidateBlock):
-            self._push(0, index, self._validate(node, action))
+            self._validate(node, action)
         elif isinstance(action, BuildProposal):
-            self._push(0, index, self._build(node, action))
+            self._build(node, action)
         elif isinstance(action, CommitBlock):
             self._commit(node, action)
         elif isinstance(action, SendDecision):
-            self._send_decision(index, action)
+            self._send_decisions(node, action)
+        elif isinstance(action, ReportEvidence):
+            self.counts["evidence_reported"] += 1
+            node.add_evidence(action.evidence)
+            for other in self.nodes:
+                if other is not node:
+                    self.network.send(node.index, other.index, node.name, action.evidence)
+        elif isinstance(action, Refused):
+            self.counts["refused"] += 1
 
-    def _send(self, sender: int, receiver: int, message: Message) -> None:
-        faults = self.faults
-        if self.rng.randrange(1000) < faults.drop_per_mille:
+    def _broadcast(self, node: SimNode, message: Message) -> None:
+        receivers = [n.index for n in self.nodes if n is not node]
+        self.checker.on_sent(self.now, node.name, message)
+        if not node.honest:
+            self.adversary.broadcast(node, message, receivers)
             return
-        copies = 2 if self.rng.randrange(1000) < faults.duplicate_per_mille else 1
-        peer = self.nodes[sender].name
-        for _ in range(copies):
-            delay = self.rng.randint(faults.min_delay_ms, faults.max_delay_ms)
-            self.messages_sent += 1
-            self._push(delay, receiver, _event_of(message, peer))
+        for receiver in receivers:
+            self.network.send(node.index, receiver, node.name, message)
 
-    def _send_decision(self, index: int, action: SendDecision) -> None:
-        node = self.nodes[index]
-        receiver = next(i for i, n in enumerate(self.nodes) if n.name == action.peer)
-        with node.chain.view() as view:
-            if action.height > view.height:
-                return
-            decision = Decision(view.block(action.height), view.commit(action.height))
-        self._send(index, receiver, decision)
-
-    def _validate(self, node: Node, action: ValidateBlock) -> BlockValidated:
+    def _validate(self, node: SimNode, action: ValidateBlock) -> None:
+        assert node.executor is not None
+        ok = node.executor.validate(action.block)
         block_hash = records.header_hash(self.suite, action.block.header)
-        try:
-            with node.chain.view() as view:
-                node.results[block_hash] = apply_block(view, action.block, self.registry)
-        except GovChainError:
-            return BlockValidated(block_hash, False)
-        return BlockValidated(block_hash, True)
-
-    def _build(self, node: Node, action: BuildProposal) -> ProposalBlockReady:
-        tx = records.sign_tx(
-            node.key,
-            Tx(
-                CHAIN_ID,
-                "sim.note",
-                {"key": self.rng.randbytes(4), "value": self.rng.randbytes(8)},
-                "key",
-                node.key.public_key,
-                self.rng.randbytes(16),
-                action.height + 100,
-            ),
+        delay = self.network.rng.randint(0, 3)
+        self.network.schedule(
+            delay, node.index, Local(node.incarnation, BlockValidated(block_hash, ok))
         )
-        with node.chain.view() as view:
-            last_commit = None if view.height == 0 else view.commit(view.height)
-            address = records.address_of(self.suite, node.key.public_key)
-            block = propose_block(
-                view, [tx], proposer=address, last_commit=last_commit, registry=self.registry
+
+    def _build(self, node: SimNode, action: BuildProposal) -> None:
+        block = node.build_block(action.height)
+        if block is None:
+            return
+        ready = ProposalBlockReady(action.height, action.round, block)
+        delay = self.rng.randint(*self.build_delay_ms)  # txs trickle in, as from a mempool
+        self.network.schedule(delay, node.index, Local(node.incarnation, ready))
+
+    def _commit(self, node: SimNode, action: CommitBlock) -> None:
+        assert node.executor is not None
+        block = action.block
+        block_hash = records.header_hash(self.suite, block.header)
+        if node.honest:
+            first = block.header.height not in self.checker.decided
+            self.checker.on_commit(self.now, node.name, block, block_hash)
+            if first and self._others_lack_quorum(node, action):
+                self._isolate_first_committer(node)
+        self.trace.world(
+            self.now,
+            f"{node.name} commits h{block.header.height} {block_hash.hex()[:8]} "
+            f"(round {action.commit.round})",
+            block.header.height,
+        )
+        try:
+            result = node.executor.commit(block, action.commit)
+        except GovChainError as exc:
+            self.checker.on_exception(self.now, node.name, block.header.height, exc)
+            return
+        height = block.header.height
+        if node.honest and height not in self._evidence_heights:
+            self._evidence_heights.add(height)
+            self.counts["evidence_committed"] += sum(
+                1 for e in result.events if e.type == EVIDENCE_EVENT
             )
-        return ProposalBlockReady(action.height, action.round, block)
 
-    def _commit(self, node: Node, action: CommitBlock) -> None:
-        block_hash = records.header_hash(self.suite, action.block.header)
-        result = node.results.pop(block_hash, None)
-        with node.chain.view() as view:
-            if result is None:
-                result = apply_block(view, action.block, self.registry)
-        node.chain.commit_block(action.block, action.commit, result)
-        node.results.clear()
+    def _send_decisions(self, node: SimNode, action: SendDecision) -> None:
+        assert node.executor is not None
+        receiver = self._by_name.get(action.peer)
+        if receiver is None:
+            return
+        for height in range(action.height, action.height + action.count):
+            decided = node.executor.decided(height)
+            if decided is None:
+                return
+            decision = Decision(*decided)
+            if node.honest:
+                self.network.send(node.index, receiver.index, node.name, decision)
+            else:
+                self.adversary.broadcast(node, decision, [receiver.index])
+
+    def _make_tx(self, key: SigningKey, height: int) -> Tx:
+        unsigned = Tx(
+            CHAIN_ID,
+            "sim.note",
+            {"key": self.rng.randbytes(4), "value": self.rng.randbytes(8)},
+            "key",
+            key.public_key,
+            self.rng.randbytes(16),
+            height + 100,
+        )
+        return records.sign_tx(key, unsigned)
 
 
-def _event_of(message: Message, peer: str) -> Event:
+def _event_of(message: object, peer: str) -> Event | None:
     if isinstance(message, Vote):
         return VoteReceived(message, peer)
     if isinstance(message, ProposalMessage):
         return ProposalReceived(message, peer)
-    return DecisionReceived(message, peer)
+    if isinstance(message, Decision):
+        return DecisionReceived(message, peer)
+    return None

@@ -1,0 +1,58 @@
+"""`govchain sim` as a user runs it: exit codes and the JSON the issue fixes (F-A2)."""
+
+from __future__ import annotations
+
+import json
+
+from tests.govchain_cli import govchain, one_line_error
+
+KEYS = {
+    "seeds_run",
+    "validators",
+    "byzantine",
+    "heights_committed",
+    "safety_violations",
+    "liveness_failures",
+    "faults_injected",
+    "mutant",
+    "mutant_caught",
+}
+
+
+def test_sim_json_reports_a_clean_run_and_exits_0() -> None:
+    result = govchain("sim", "--seeds", "3", "--validators", "4", "--json")
+    report = json.loads(result.stdout)
+    assert set(report) >= KEYS
+    assert report["seeds_run"] == 3
+    assert report["byzantine"] == 1
+    assert report["safety_violations"] == 0
+    assert report["liveness_failures"] == 0
+    assert report["mutant"] is None
+    assert report["mutant_caught"] is False
+    assert report["heights_committed"] > 0
+    assert report["faults_injected"]["messages"] > 0
+
+
+def test_sim_with_a_mutant_exits_0_only_when_caught_and_shows_the_smallest_failure() -> None:
+    result = govchain("sim", "--seeds", "40", "--mutant", "skip-sig-check", "--json")
+    report = json.loads(result.stdout)
+    assert report["mutant"] == "skip-sig-check"
+    assert report["mutant_caught"] is True
+    assert report["safety_violations"] >= 1
+    smallest = report["smallest_failure"]
+    assert smallest["seed"] in report["failed_seeds"]
+    assert smallest["violations"]
+    assert smallest["trace"]
+
+
+def test_sim_text_output_has_tables() -> None:
+    result = govchain("sim", "--seeds", "2", "--validators", "1")
+    assert "seeds_run" in result.stdout
+    assert "faults injected" in result.stdout
+
+
+def test_sim_refuses_more_byzantine_validators_than_tolerated_and_unknown_mutants() -> None:
+    over = govchain("sim", "--seeds", "1", "--validators", "4", "--byzantine", "2", check=False)
+    assert "at most f = 1" in one_line_error(over)
+    unknown = govchain("sim", "--seeds", "1", "--mutant", "no-such-rule", check=False)
+    assert "expected one of" in one_line_error(unknown)
