@@ -18,15 +18,31 @@ from govchain.contracts.evidence import (
     read_evidence,
     register_evidence,
 )
+from govchain.contracts.notary import (
+    NOTARY_EVENT,
+    NOTARY_TX_TYPE,
+    Anchoring,
+    anchor_tx,
+    notary_handler,
+    read_anchorings,
+    register_notary,
+)
 
 __all__ = [
     "EVIDENCE_EVENT",
     "EVIDENCE_KEY_PREFIX",
     "EVIDENCE_TX_TYPE",
     "MAX_EVIDENCE_AGE",
+    "NOTARY_EVENT",
+    "NOTARY_TX_TYPE",
+    "Anchoring",
+    "anchor_tx",
     "evidence_handler",
     "evidence_key",
     "evidence_tx",
+    "notary_handler",
+    "read_anchorings",
     "read_evidence",
     "register_evidence",
+    "register_notary",
 ]

@@ -12,6 +12,7 @@ from typing import Any
 
 from govchain.types import Genesis, Validator, ValidatorSet
 from govchain.types.errors import ValidationError
+from govchain.types.network_registry import Member, NetworkRegistry, NodeEntry
 
 MAX_GENESIS_FILE = 4 * 1024 * 1024
 
@@ -31,6 +32,22 @@ def genesis_to_json(genesis: Genesis) -> dict[str, Any]:
             }
             for v in genesis.validators.validators
         ],
+        "network": {
+            "members": [
+                {"org": m.org, "transport_ca": m.transport_ca.hex()}
+                for m in genesis.network.members
+            ],
+            "nodes": [
+                {
+                    "name": n.name,
+                    "org": n.org,
+                    "role": n.role,
+                    "transport_key": n.transport_key.hex(),
+                    "validator": n.validator.hex(),
+                }
+                for n in genesis.network.nodes
+            ],
+        },
     }
 
 
@@ -73,9 +90,33 @@ def genesis_from_json(obj: object) -> Genesis:
         suite=_field(obj, "suite", str, "genesis"),
         time=_field(obj, "time", int, "genesis"),
         validators=ValidatorSet(tuple(members)),
+        network=_network_from_json(_field(obj, "network", dict, "genesis")),
     )
     genesis.validate()
     return genesis
+
+
+def _network_from_json(obj: dict[str, Any]) -> NetworkRegistry:
+    members, nodes = [], []
+    for i, item in enumerate(_field(obj, "members", list, "genesis.network")):
+        where = f"genesis.network.members[{i}]"
+        if not isinstance(item, dict):
+            raise ValidationError(f"{where}: expected an object")
+        members.append(Member(_field(item, "org", str, where), _hex(item, "transport_ca", where)))
+    for i, item in enumerate(_field(obj, "nodes", list, "genesis.network")):
+        where = f"genesis.network.nodes[{i}]"
+        if not isinstance(item, dict):
+            raise ValidationError(f"{where}: expected an object")
+        nodes.append(
+            NodeEntry(
+                name=_field(item, "name", str, where),
+                org=_field(item, "org", str, where),
+                role=_field(item, "role", str, where),
+                transport_key=_hex(item, "transport_key", where),
+                validator=_hex(item, "validator", where),
+            )
+        )
+    return NetworkRegistry(tuple(members), tuple(nodes))
 
 
 def load_genesis(path: Path) -> Genesis:
