@@ -23,6 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "execution": {"types", "codec", "crypto", "storage", "ledger"},
     "client": {"types", "codec", "crypto", "ledger"},
     "consensus": {"types", "codec", "crypto", "ledger"},
+    "mempool": {"types", "codec", "crypto", "ledger"},
     "contracts": {"types", "codec", "crypto", "storage", "ledger", "execution", "consensus"},
     "sim": {
         "types",
@@ -35,6 +36,20 @@ ALLOWED: dict[str, set[str]] = {
         "contracts",
     },
     "bench": {"types", "codec", "crypto", "storage", "ledger", "execution"},
+    "node": {
+        "types",
+        "codec",
+        "crypto",
+        "storage",
+        "ledger",
+        "execution",
+        "consensus",
+        "contracts",
+        "mempool",
+        "network",
+        "api",
+        "client",
+    },
     "cli": {
         "types",
         "codec",
@@ -45,6 +60,8 @@ ALLOWED: dict[str, set[str]] = {
         "consensus",
         "bench",
         "client",
+        "contracts",
+        "node",
         "sim",
     },
 }

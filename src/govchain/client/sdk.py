@@ -1,0 +1,135 @@
+"""The client SDK: submit signed txs to a node's API, wait for them, fetch their receipts.
+
+A node's word is never trusted: what comes back is a receipt file the caller
+checks offline with :func:`govchain.client.verify_tx_receipt` against the
+genesis it trusts. Errors from the API keep their stable ``code``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from govchain.ledger import records
+from govchain.types import Tx
+from govchain.types.errors import GovChainError
+
+DEFAULT_TIMEOUT_S = 10.0
+POLL_INTERVAL_S = 0.2
+
+
+class ApiError(GovChainError):
+    """The node refused a request; ``code`` is the API's stable error code."""
+
+    code = "api_error"
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{message} (HTTP {status}, {code})")
+        self.status = status
+        self.code = code
+
+
+class NodeUnreachableError(GovChainError):
+    """The node did not answer (down, wrong URL, network)."""
+
+    code = "node_unreachable"
+
+
+class CommitTimeoutError(GovChainError):
+    """A tx was not committed within the time the caller allowed."""
+
+    code = "commit_timeout"
+
+
+@dataclass(frozen=True, slots=True)
+class TxResult:
+    """A tx's status as the node reports it, with its receipt file when it has one."""
+
+    tx_hash: bytes
+    status: str
+    receipt: dict[str, Any] | None
+
+
+class NodeClient:
+    """HTTP client of one node's ``/v1`` API."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"), timeout=timeout_s, transport=transport
+        )
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> NodeClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def status(self) -> dict[str, Any]:
+        """``GET /v1/status``: chain id, height, role, peers, ..."""
+        return self._json("GET", "/v1/status")
+
+    def submit(self, tx: Tx) -> bytes:
+        """``POST /v1/txs`` with the tx's canonical bytes; returns its hash."""
+        body = records.encode_tx(tx)
+        answer = self._json(
+            "POST", "/v1/txs", content=body, headers={"content-type": "application/cbor"}
+        )
+        return bytes.fromhex(str(answer["hash"]))
+
+    def tx(self, tx_hash: bytes) -> TxResult:
+        """``GET /v1/txs/{hash}``."""
+        answer = self._json("GET", f"/v1/txs/{tx_hash.hex()}")
+        receipt = answer.get("receipt")
+        return TxResult(
+            tx_hash, str(answer["status"]), receipt if isinstance(receipt, dict) else None
+        )
+
+    def wait(self, tx_hash: bytes, timeout_s: float = 30.0) -> TxResult:
+        """Poll until the tx is committed or failed; CommitTimeoutError after ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            result = self.tx(tx_hash)
+            if result.status in ("committed", "failed") and result.receipt is not None:
+                return result
+            if time.monotonic() >= deadline:
+                raise CommitTimeoutError(
+                    f"tx {tx_hash.hex()} is still {result.status} after {timeout_s:g} s"
+                )
+            time.sleep(POLL_INTERVAL_S)
+
+    def notary(self, digest: bytes) -> dict[str, Any]:
+        """``GET /v1/notary/{digest}``: every anchoring of a digest, with its receipt file."""
+        return self._json("GET", f"/v1/notary/{digest.hex()}")
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise NodeUnreachableError(f"{self._http.base_url}{path}: {exc}") from exc
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if response.status_code >= 400:
+            error = answer.get("error") if isinstance(answer, dict) else None
+            if isinstance(error, dict):
+                raise ApiError(
+                    response.status_code, str(error.get("code")), str(error.get("message"))
+                )
+            raise ApiError(response.status_code, "http_error", response.text[:200])
+        if not isinstance(answer, dict):
+            raise ApiError(response.status_code, "bad_response", "the node answered no JSON object")
+        return answer
