@@ -5,7 +5,16 @@ from __future__ import annotations
 import typer
 
 import govchain
-from govchain.cli import bench_cmd, ca_cmd, crypto_cmd, keys_cmd, ledger_cmd, sim_cmd, verify_cmd
+from govchain.cli import (
+    bench_cmd,
+    ca_cmd,
+    crypto_cmd,
+    keys_cmd,
+    ledger_cmd,
+    notarize_cmd,
+    sim_cmd,
+    verify_cmd,
+)
 
 app = typer.Typer(
     help="GovChain: consortium blockchain for government services.",
@@ -19,6 +28,7 @@ app.add_typer(ledger_cmd.app, name="ledger")
 app.add_typer(bench_cmd.app, name="bench")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
+app.command(name="notarize")(notarize_cmd.notarize)
 
 
 def _version(value: bool) -> None:

@@ -8,7 +8,8 @@ nothing reads a clock.
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Set
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 from govchain.execution.registry import (
     STATUS_UNKNOWN_TYPE,
@@ -26,6 +27,8 @@ from govchain.types.errors import (
     InvalidCommitError,
     ValidationError,
 )
+
+NOTHING_VERIFIED: Mapping[bytes, bytes] = MappingProxyType({})
 
 
 def _expect(ok: bool, height: int, what: str) -> None:
@@ -94,7 +97,7 @@ def check_header(
 def check_txs(
     view: LedgerView,
     block: Block,
-    verified: Set[bytes],
+    verified: Mapping[bytes, bytes],
     tx_bytes: Sequence[records.TxBytes] | None = None,
 ) -> tuple[bytes, ...]:
     """Check each tx's signature, expiry and uniqueness; return the tx hashes."""
@@ -106,7 +109,7 @@ def check_txs(
     to_check = [
         (tx.sender, b.signing, tx.signature)
         for tx, b, tx_hash in zip(block.txs, tx_bytes, hashes, strict=True)
-        if tx_hash not in verified
+        if verified.get(tx_hash) != tx.signature
     ]
     for index, (tx, tx_hash) in enumerate(zip(block.txs, hashes, strict=True)):
         _expect(tx.expiry >= h, h, f"tx {index} expired at height {tx.expiry}")
@@ -159,11 +162,13 @@ def apply_block(
     view: LedgerView,
     block: Block,
     registry: Registry | None = None,
-    verified: Set[bytes] = frozenset(),
+    verified: Mapping[bytes, bytes] = NOTHING_VERIFIED,
 ) -> BlockResult:
     """Check ``block`` against the chain in ``view`` and compute its results.
 
-    ``verified`` holds tx hashes whose signatures the caller already checked
+    ``verified`` maps a tx hash to the signature the caller already checked for it
+    (the mempool's cache). The tx hash does not cover the signature, so only
+    that very signature skips the check
     (the mempool's cache). Raises InvalidBlock on the first mismatch.
     """
     tx_bytes = [records.tx_bytes(tx) for tx in block.txs]

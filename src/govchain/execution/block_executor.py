@@ -8,9 +8,9 @@ decided block is not executed twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Set
+from collections.abc import Mapping, Sequence
 
-from govchain.execution.apply import apply_block
+from govchain.execution.apply import NOTHING_VERIFIED, apply_block
 from govchain.execution.propose import propose_block
 from govchain.execution.registry import Registry
 from govchain.execution.view import BlockResult
@@ -45,8 +45,8 @@ class BlockExecutor:
         with self.chain.view() as view:
             return view.last_time
 
-    def validate(self, block: Block, verified: Set[bytes] = frozenset()) -> bool:
-        """Whether ``block`` extends the chain validly; ``verified``: tx hashes already checked."""
+    def validate(self, block: Block, verified: Mapping[bytes, bytes] = NOTHING_VERIFIED) -> bool:
+        """Whether ``block`` extends the chain validly; ``verified``: signatures already checked."""
         try:
             with self.chain.view() as view:
                 result = apply_block(view, block, self.registry, verified)

@@ -217,3 +217,20 @@ def test_the_next_blocks_last_commit_replaces_the_stored_commit(maker: ChainMake
     with chain.view() as view:
         assert view.commit(1) == other
         assert view.block(2).last_commit == other
+
+
+def test_a_cached_signature_check_covers_only_that_signature(maker: ChainMaker) -> None:
+    """The tx hash does not cover the signature: a block that carries a cached tx with
+    another signature must still be refused (a proposer could otherwise split validators
+    by what their mempools hold, and store a bad signature on chain)."""
+    chain = ChainStore.create(MemoryStore(TABLES), maker.genesis)
+    tx = maker.tx(maker.keys[0], key=b"a", value=b"1")
+    cache = {records.tx_hash(maker.suite, tx): tx.signature}
+    stripped = dataclasses.replace(tx, signature=b"\x00" * len(tx.signature))
+    assert records.tx_hash(maker.suite, stripped) in cache
+    block = _next_block(chain, maker, [stripped])
+    with chain.view() as view, pytest.raises(InvalidBlock, match="signature"):
+        apply_block(view, block, maker.registry, cache)
+    good = _next_block(chain, maker, [tx])
+    with chain.view() as view:
+        apply_block(view, good, maker.registry, cache)

@@ -1,0 +1,142 @@
+"""``govchain notarize``: anchor documents' digests on the chain and keep their receipts (F-C5).
+
+Only the digest (the chain's suite hash of the file) leaves the machine. Each
+receipt file verifies offline with ``govchain verify RECEIPT --genesis G``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from govchain.cli.console import console, fail, print_json, read_password, reports_errors
+from govchain.client.sdk import NodeClient
+from govchain.contracts.notary import anchor_tx
+from govchain.crypto import suite_for
+from govchain.crypto.keyfiles import read_signing_key
+from govchain.crypto.suite import SigningKey
+from govchain.ledger import records
+
+EXPIRY_HEIGHTS = 100
+"""A notarization tx may be committed up to this many heights after the node's current one."""
+MAX_FILE_BYTES = 1 << 30
+
+
+@reports_errors
+def notarize(
+    files: list[Path] = typer.Argument(..., help="Documents to anchor (only digests are sent)."),
+    node: str = typer.Option(..., "--node", help="API URL of a node, e.g. http://127.0.0.1:8600."),
+    key: Path = typer.Option(..., "--key", help="The signer's private key (PEM)."),
+    password_file: Path | None = typer.Option(None, "--password-file", help="Key password."),
+    out: Path | None = typer.Option(None, "--out", help="Receipt file (one document only)."),
+    out_dir: Path | None = typer.Option(None, "--out-dir", help="Directory for receipt files."),
+    title: str = typer.Option("", "--title", help="Title recorded with each anchoring."),
+    doc_type: str = typer.Option("", "--doc-type", help="Document type recorded with it."),
+    timeout_s: float = typer.Option(60.0, "--timeout", min=1, help="Seconds to wait per commit."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Anchor each FILE's digest, wait for its commit, and write its offline-verifiable receipt.
+
+    Receipts go to --out (one file), or --out-dir/FILENAME.receipt.json.
+    """
+    if out is not None and (out_dir is not None or len(files) != 1):
+        fail("--out takes exactly one document and no --out-dir; use --out-dir for several")
+    signer = read_signing_key(key, read_password(password_file))
+    suite = suite_for(signer.suite_name)
+    rows = []
+    with NodeClient(node) as client:
+        status = client.status()
+        chain_id, suite_name = str(status.get("chain_id")), str(status.get("suite"))
+        if suite_name != suite.name:
+            fail(f"the chain uses the {suite_name} suite but {key} is a {suite.name} key")
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+        with Progress(*columns, console=console, transient=True, disable=json_out) as progress:
+            task = progress.add_task("notarizing", total=len(files))
+            for path in files:
+                rows.append(
+                    _notarize_one(client, signer, chain_id, path, title, doc_type, timeout_s)
+                )
+                progress.advance(task)
+    for row in rows:
+        target = out if out is not None else _receipt_path(out_dir, row.file)
+        if target is not None and row.receipt is not None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(row.receipt, indent=2) + "\n", encoding="utf-8")
+            row.receipt_file = str(target)
+    if json_out:
+        print_json({"chain_id": chain_id, "anchorings": [row.to_json() for row in rows]})
+        return
+    table = Table(title=f"notarized on {chain_id}")
+    for column in ("file", "digest", "tx", "status", "receipt"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row.file),
+            row.digest.hex()[:16] + "…",
+            row.tx_hash.hex()[:16] + "…",
+            row.status,
+            row.receipt_file or "-",
+        )
+    console.print(table)
+
+
+@dataclass
+class _Anchored:
+    """One document's anchoring, as the command reports it."""
+
+    file: Path
+    digest: bytes
+    tx_hash: bytes
+    status: str
+    receipt: dict[str, Any] | None
+    receipt_file: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "file": str(self.file),
+            "digest": self.digest.hex(),
+            "tx_hash": self.tx_hash.hex(),
+            "status": self.status,
+            "receipt_file": self.receipt_file or None,
+        }
+
+
+def _notarize_one(
+    client: NodeClient,
+    signer: SigningKey,
+    chain_id: str,
+    path: Path,
+    title: str,
+    doc_type: str,
+    timeout_s: float,
+) -> _Anchored:
+    if path.stat().st_size > MAX_FILE_BYTES:
+        fail(f"{path}: larger than {MAX_FILE_BYTES} bytes")
+    suite = suite_for(signer.suite_name)
+    digest = suite.hash(path.read_bytes())
+    height = int(client.status().get("height", 0))
+    tx = anchor_tx(
+        signer,
+        chain_id,
+        digest,
+        os.urandom(16),
+        height + EXPIRY_HEIGHTS,
+        title=title or path.name,
+        doc_type=doc_type,
+    )
+    tx_hash = client.submit(tx)
+    if tx_hash != records.tx_hash(suite, tx):
+        fail(f"{path}: the node answered with the hash of another tx ({tx_hash.hex()})")
+    result = client.wait(tx_hash, timeout_s)
+    return _Anchored(path, digest, tx_hash, result.status, result.receipt)
+
+
+def _receipt_path(out_dir: Path | None, document: Path) -> Path | None:
+    return None if out_dir is None else out_dir / f"{document.name}.receipt.json"

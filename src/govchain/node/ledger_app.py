@@ -1,0 +1,127 @@
+"""The node's side of consensus: blocks from the mempool, checked and written by the executor.
+
+:class:`LedgerApp` is the ``ConsensusApp`` the driver runs against
+(docs/spec/consensus.md, "The driver"). It also collects equivocation
+evidence and puts it into the blocks this validator proposes, and tells
+listeners (API events, metrics) about every committed block.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from govchain.consensus.evidence import DuplicateVote
+from govchain.contracts.evidence import evidence_key, evidence_tx
+from govchain.crypto import SigningKey
+from govchain.execution.block_executor import BlockExecutor
+from govchain.execution.view import BlockResult
+from govchain.ledger.chainstore import ChainView
+from govchain.ledger.statetree import get_value
+from govchain.mempool import Mempool
+from govchain.types import Block, Commit, Tx
+
+MAX_BLOCK_TXS = 2000
+MAX_BLOCK_BYTES = 8 * 1024 * 1024
+MAX_PENDING_EVIDENCE = 64
+EVIDENCE_EXPIRY_HEIGHTS = 100
+
+CommitListener = Callable[[Block, Commit, BlockResult], None]
+
+
+@dataclass(frozen=True)
+class BlockLimits:
+    """How much one proposal may carry."""
+
+    max_txs: int = MAX_BLOCK_TXS
+    max_bytes: int = MAX_BLOCK_BYTES
+
+
+class LedgerApp:
+    """Validate, propose and commit blocks for one node."""
+
+    def __init__(
+        self,
+        executor: BlockExecutor,
+        mempool: Mempool,
+        *,
+        key: SigningKey | None,
+        limits: BlockLimits | None = None,
+    ) -> None:
+        self.executor = executor
+        self.mempool = mempool
+        self.key = key
+        self.limits = limits or BlockLimits()
+        self.listeners: list[CommitListener] = []
+        self.evidence: dict[bytes, DuplicateVote] = {}
+
+    @property
+    def height(self) -> int:
+        """The latest committed height."""
+        return self.executor.height
+
+    @property
+    def last_block_time(self) -> int:
+        """BFT time of the latest block."""
+        return self.executor.last_block_time
+
+    def validate(self, block: Block) -> bool:
+        """``apply_block`` on a snapshot; signatures the mempool checked are not checked again.
+
+        The driver may call this from a worker thread: it only looks up single
+        keys in the mempool's live view, which is safe while the loop adds to it.
+        """
+        return self.executor.validate(block, self.mempool.verified)
+
+    def propose(self, height: int, allow_empty: bool) -> Block | None:
+        """A block of pending txs (and evidence we hold); None if there are none yet."""
+        if height != self.height + 1:
+            return None
+        txs = [
+            *self._evidence_txs(height),
+            *self.mempool.reap(self.limits.max_txs, self.limits.max_bytes),
+        ]
+        if not txs and not allow_empty:
+            return None
+        return self.executor.build(txs[: self.limits.max_txs])
+
+    def commit(self, block: Block, commit: Commit) -> None:
+        """Write the decided block, clear its txs from the pool, tell the listeners."""
+        result = self.executor.commit(block, commit)
+        self.mempool.on_commit(result.tx_hashes, block.header.height)
+        for listener in self.listeners:
+            listener(block, commit, result)
+
+    def decided(self, height: int) -> tuple[Block, Commit] | None:
+        """The stored block and commit of ``height``."""
+        return self.executor.decided(height)
+
+    def report_evidence(self, evidence: DuplicateVote) -> None:
+        """Keep evidence (from our core or a peer) to propose; bounded, one per step."""
+        vote = evidence.first
+        key = evidence_key(vote.validator, vote.height, vote.round, vote.type)
+        if key not in self.evidence and len(self.evidence) < MAX_PENDING_EVIDENCE:
+            self.evidence[key] = evidence
+
+    def _evidence_txs(self, height: int) -> list[Tx]:
+        if self.key is None or not self.evidence:
+            return []
+        chain = self.executor.chain
+        with chain.view() as view:
+            for key in [k for k in self.evidence if _recorded(view, k)]:
+                del self.evidence[key]
+        return [
+            evidence_tx(
+                self.key,
+                chain.genesis.chain_id,
+                evidence,
+                os.urandom(16),
+                height + EVIDENCE_EXPIRY_HEIGHTS,
+            )
+            for evidence in self.evidence.values()
+        ]
+
+
+def _recorded(view: ChainView, key: bytes) -> bool:
+    return get_value(view.state, view.suite.hash_name, view.height, key) is not None

@@ -1,0 +1,168 @@
+"""``govchain net init``: lay out a local network of nodes from nothing.
+
+One member organization per node (each with its own transport CA, so peers
+really chain to different member CAs), validators first, then full nodes.
+Everything a deployment on many machines needs is here too: copy a node's
+home to its machine and change the addresses in its ``config.toml``.
+
+Layout::
+
+    D/genesis.json               the chain's genesis (also in every home)
+    D/cas/<org>/                 each member's transport CA (its key stays here)
+    D/node0 ... D/nodeN          node homes (see govchain.node.config)
+    D/client/key.pem             a client key to sign txs with (e.g. notarize)
+    D/network.json               names, roles, homes and URLs, for ``net up|status|down``
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from govchain.crypto import suite_for
+from govchain.crypto.keyfiles import write_file_atomic
+from govchain.ledger import records
+from govchain.ledger.genesis_file import genesis_json_text
+from govchain.network.certs import init_transport_ca, issue_transport_certificate
+from govchain.node.config import NodeConfig, write_config
+from govchain.types import Genesis, Member, NetworkRegistry, NodeEntry, Validator, ValidatorSet
+from govchain.types.errors import ValidationError
+
+VALIDATOR_POWER = 10
+MAX_NODES = 64
+NETWORK_FILE = "network.json"
+GENESIS_FILE = "genesis.json"
+VALIDATOR_KEY_FILE = "validator.pem"
+TLS_DIR = "tls"
+
+
+@dataclass(frozen=True)
+class NodeLayout:
+    """One node of a laid-out network."""
+
+    name: str
+    role: str
+    home: Path
+    p2p: str
+    api_url: str
+
+
+@dataclass(frozen=True)
+class NetworkLayout:
+    """What ``init_network`` wrote."""
+
+    directory: Path
+    chain_id: str
+    suite: str
+    nodes: tuple[NodeLayout, ...]
+    client_key: Path
+
+    def to_json(self) -> dict[str, object]:
+        """The ``network.json`` object."""
+        return {
+            "chain_id": self.chain_id,
+            "suite": self.suite,
+            "client_key": str(self.client_key),
+            "nodes": [
+                {
+                    "name": n.name,
+                    "role": n.role,
+                    "home": str(n.home),
+                    "p2p": n.p2p,
+                    "api_url": n.api_url,
+                }
+                for n in self.nodes
+            ],
+        }
+
+
+def init_network(
+    directory: Path,
+    *,
+    validators: int,
+    full_nodes: int = 0,
+    suite_name: str = "gm",
+    host: str = "127.0.0.1",
+    base_port: int = 26600,
+    chain_id: str = "govchain-local",
+    now: dt.datetime | None = None,
+) -> NetworkLayout:
+    """Write genesis, CAs, keys, certificates and configs for a network; refuse to overwrite."""
+    if not validators >= 1 or validators + full_nodes > MAX_NODES or full_nodes < 0:
+        raise ValidationError(f"a network has 1 to {MAX_NODES} nodes, at least one validator")
+    if directory.exists() and any(directory.iterdir()):
+        raise ValidationError(f"{directory} is not empty; choose a new directory")
+    if base_port + 2 * (validators + full_nodes) > 65535:
+        raise ValidationError(f"--base-port {base_port} leaves no room for every node's ports")
+    suite = suite_for(suite_name)
+    now = now or dt.datetime.now(dt.UTC)
+    directory.mkdir(parents=True, exist_ok=True)
+    names = [f"node{i}" for i in range(validators + full_nodes)]
+    members, entries, chain_validators = [], [], []
+    for i, name in enumerate(names):
+        home = directory / name
+        (home / TLS_DIR).mkdir(parents=True)
+        org = f"Department {i}"
+        ca = init_transport_ca(directory / "cas" / f"department-{i}", org, now)
+        identity = issue_transport_certificate(ca, name, home / TLS_DIR, now)
+        members.append(Member(org, ca.certificate.dump()))
+        address = b""
+        if i < validators:
+            key = suite.generate_key()
+            write_file_atomic(home / VALIDATOR_KEY_FILE, key.to_pem())
+            address = records.address_of(suite, key.public_key)
+            chain_validators.append(Validator(address, key.public_key, VALIDATOR_POWER, name))
+        role = "validator" if i < validators else "full"
+        entries.append(NodeEntry(name, org, role, identity.fingerprint, address))
+    genesis = Genesis(
+        chain_id,
+        suite_name,
+        int(now.timestamp() * 1000),
+        ValidatorSet(tuple(sorted(chain_validators, key=lambda v: v.address))),
+        NetworkRegistry(tuple(members), tuple(entries)),
+    )
+    genesis.validate()
+    text = genesis_json_text(genesis)
+    (directory / GENESIS_FILE).write_text(text, encoding="utf-8")
+    p2p = {name: f"{host}:{base_port + 2 * i}" for i, name in enumerate(names)}
+    layouts = []
+    for i, name in enumerate(names):
+        home = directory / name
+        (home / GENESIS_FILE).write_text(text, encoding="utf-8")
+        config = NodeConfig(
+            name=name,
+            role=entries[i].role,
+            p2p_listen=p2p[name],
+            api_listen=f"{host}:{base_port + 2 * i + 1}",
+            peers={peer: address for peer, address in p2p.items() if peer != name},
+        )
+        write_config(home, config)
+        layouts.append(
+            NodeLayout(name, config.role, home, p2p[name], f"http://{config.api_listen}")
+        )
+    client_key = directory / "client" / "key.pem"
+    client_key.parent.mkdir()
+    write_file_atomic(client_key, suite.generate_key().to_pem())
+    layout = NetworkLayout(directory, chain_id, suite_name, tuple(layouts), client_key)
+    (directory / NETWORK_FILE).write_text(json.dumps(layout.to_json(), indent=2) + "\n")
+    return layout
+
+
+def read_layout(directory: Path) -> NetworkLayout:
+    """Read ``D/network.json`` back."""
+    path = directory / NETWORK_FILE
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+        nodes = tuple(
+            NodeLayout(n["name"], n["role"], Path(n["home"]), n["p2p"], n["api_url"])
+            for n in obj["nodes"]
+        )
+        return NetworkLayout(
+            directory, obj["chain_id"], obj["suite"], nodes, Path(obj["client_key"])
+        )
+    except FileNotFoundError as exc:
+        raise ValidationError(f"{directory} holds no network (run govchain net init)") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValidationError(f"{path}: not a network file: {exc}") from exc
