@@ -1,0 +1,147 @@
+"""Error answers of the API: stable codes, their HTTP statuses, and the handlers.
+
+Every error is ``{"error": {"code": "...", "message": "..."}}``. Codes are
+stable; messages are for people. A ``GovChainError`` keeps its own ``code``
+and gets the status of :data:`STATUS_BY_CODE`; anything unexpected becomes a
+500 with code ``internal``, logged with its traceback and never shown.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from govchain.types.errors import CryptoError, GovChainError, StorageError, ValidationError
+
+__all__ = [
+    "STATUS_BY_CODE",
+    "ApiError",
+    "error_body",
+    "error_response",
+    "install_error_handlers",
+    "status_of",
+]
+
+log = logging.getLogger("govchain.api")
+
+STATUS_BY_CODE: dict[str, int] = {
+    # the mempool's refusals
+    "malformed_tx": 400,
+    "wrong_chain": 400,
+    "tx_expired": 400,
+    "expiry_too_far": 400,
+    "unsupported_sender": 400,
+    "bad_signature": 400,
+    "tx_too_large": 413,
+    "tx_replayed": 409,
+    "mempool_full": 503,
+    # the API's own
+    "invalid_request": 422,
+    "invalid_hex": 400,
+    "body_too_large": 413,
+    "unsupported_media_type": 415,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "not_ready": 503,
+    "too_many_streams": 503,
+    "internal": 500,
+    # record and signature errors from the types tree
+    "invalid": 400,
+    "invalid_signature": 400,
+}
+"""HTTP status of each stable error code."""
+
+# Subclasses of these, when their code is not in the table: what the client sent
+# was wrong (400), or the node cannot serve now (503). Other GovChainErrors are 500.
+_CLIENT_FAULTS = (ValidationError, CryptoError)
+_NODE_UNAVAILABLE = (StorageError,)
+
+
+class ApiError(Exception):
+    """An error the API itself answers with (bad path parameter, body too large, ...)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        assert code in STATUS_BY_CODE, f"API error code {code!r} has no HTTP status"
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status of this error's code."""
+        return STATUS_BY_CODE[self.code]
+
+
+def status_of(error: GovChainError) -> int:
+    """HTTP status of an operating error: by its code, else by its class."""
+    status = STATUS_BY_CODE.get(error.code)
+    if status is not None:
+        return status
+    if isinstance(error, _CLIENT_FAULTS):
+        return 400
+    if isinstance(error, _NODE_UNAVAILABLE):
+        return 503
+    return 500
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    """The JSON body of an error answer."""
+    return {"error": {"code": code, "message": message}}
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    """An error answer with ``status``."""
+    return JSONResponse(error_body(code, message), status_code=status)
+
+
+def _describe_validation(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:10]:
+        location = ".".join(str(item) for item in error.get("loc", ()))
+        parts.append(f"{location}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+async def _on_api_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status_code, exc.code, exc.message)
+
+
+async def _on_govchain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, GovChainError)
+    status = status_of(exc)
+    if status >= 500 and status != 503:
+        # An operating error the API has no answer for: the node's problem, not the client's.
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return error_response(500, "internal", "internal error")
+    return error_response(status, exc.code, str(exc) or exc.code)
+
+
+async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return error_response(422, "invalid_request", _describe_validation(exc))
+
+
+async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+    code = codes.get(exc.status_code, "invalid_request" if exc.status_code < 500 else "internal")
+    try:
+        message = HTTPStatus(exc.status_code).phrase
+    except ValueError:
+        message = "error"
+    return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer every error ``app`` raises with the stable JSON error shape."""
+    app.add_exception_handler(ApiError, _on_api_error)
+    app.add_exception_handler(GovChainError, _on_govchain_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)

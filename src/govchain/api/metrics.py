@@ -1,0 +1,64 @@
+"""Prometheus metrics of a node (F-E3), exposed by the API at ``/metrics``.
+
+The node updates the chain, mempool, peer and consensus metrics; the API
+counts its own requests. Both write to one ``NodeMetrics`` built on the
+node's registry, so nothing is registered twice.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+__all__ = ["COMMIT_LATENCY_BUCKETS_S", "NodeMetrics"]
+
+COMMIT_LATENCY_BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0)
+"""Buckets of the commit latency histogram, in seconds (block time is about 1 s)."""
+
+
+class NodeMetrics:
+    """The node's metrics, registered in ``registry``.
+
+    Attributes: ``height``, ``txs_committed``, ``mempool_txs``, ``peers``,
+    ``consensus_round``, ``commit_latency`` (seconds from a block's proposal
+    to its commit) and ``api_requests`` (labels ``route``, ``status``).
+    """
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.height = Gauge(
+            "govchain_height", "Height of the latest committed block.", registry=registry
+        )
+        self.txs_committed = Counter(
+            "govchain_txs_committed", "Txs committed in blocks.", registry=registry
+        )
+        self.mempool_txs = Gauge(
+            "govchain_mempool_txs", "Txs waiting in the mempool.", registry=registry
+        )
+        self.peers = Gauge("govchain_peers", "Connected peers.", registry=registry)
+        self.consensus_round = Gauge(
+            "govchain_consensus_round", "Consensus round at the current height.", registry=registry
+        )
+        self.commit_latency = Histogram(
+            "govchain_commit_latency_seconds",
+            "Seconds from a block's proposal to its commit.",
+            buckets=COMMIT_LATENCY_BUCKETS_S,
+            registry=registry,
+        )
+        self.api_requests = Counter(
+            "govchain_api_requests",
+            "API requests answered, by route template and HTTP status.",
+            ["route", "status"],
+            registry=registry,
+        )
+
+    def block_committed(self, height: int, tx_count: int, latency_s: float) -> None:
+        """Record a committed block: the new height, its txs and its commit latency."""
+        assert height >= 1, "heights start at 1"
+        assert tx_count >= 0, "tx count"
+        assert latency_s >= 0, "latency"
+        self.height.set(height)
+        self.txs_committed.inc(tx_count)
+        self.commit_latency.observe(latency_s)
+
+    def api_request(self, route: str, status: int) -> None:
+        """Count one API answer; ``route`` is the route's template, never the raw path."""
+        self.api_requests.labels(route=route, status=str(status)).inc()

@@ -1,0 +1,204 @@
+"""Response models of the API: the shapes its OpenAPI schema promises (F-F1).
+
+Kept apart from ``govchain.types``: these are the JSON views a client sees,
+with bytes as lowercase hex. Records a client verifies offline (in receipt
+bundles) travel as the hex of their canonical CBOR, as in docs/formats.md
+section 6, so the verifier hashes exactly the bytes the chain hashed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from govchain.api.service import TxStatusName
+from govchain.ledger.proofs import MAX_PROOF_PATH, TX_RECEIPT_FORMAT
+from govchain.types.fields import HASH_SIZE
+from govchain.types.validators import ADDRESS_SIZE
+
+__all__ = [
+    "Anchoring",
+    "BlockHeader",
+    "BlockResponse",
+    "CommitCertificate",
+    "CommitSignature",
+    "ErrorDetail",
+    "ErrorResponse",
+    "InclusionProof",
+    "NodeStatus",
+    "NotaryLookupResponse",
+    "PeerInfo",
+    "TxAccepted",
+    "TxReceiptBundle",
+    "TxStatusResponse",
+    "ValidatorInfo",
+]
+
+Hex = Annotated[str, Field(pattern=r"^([0-9a-f]{2})*$", description="bytes as lowercase hex")]
+HashHex = Annotated[
+    str, Field(pattern=rf"^[0-9a-f]{{{2 * HASH_SIZE}}}$", description="a 32-byte hash as hex")
+]
+MaybeHashHex = Annotated[
+    str,
+    Field(
+        pattern=rf"^([0-9a-f]{{{2 * HASH_SIZE}}})?$",
+        description="a 32-byte hash as hex, empty at height 1",
+    ),
+]
+AddressHex = Annotated[
+    str, Field(pattern=rf"^[0-9a-f]{{{2 * ADDRESS_SIZE}}}$", description="a 20-byte address")
+]
+ReceiptFormat = Literal["govchain/tx-receipt/v1"]
+assert get_args(ReceiptFormat) == (TX_RECEIPT_FORMAT,), "the receipt format the ledger writes"
+Uint = Annotated[int, Field(ge=0)]
+Height = Annotated[int, Field(ge=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ErrorDetail(_Model):
+    """What went wrong: a stable ``code`` and a message for people."""
+
+    code: str = Field(examples=["malformed_tx"])
+    message: str
+
+
+class ErrorResponse(_Model):
+    """Every error answer."""
+
+    error: ErrorDetail
+
+
+class TxAccepted(_Model):
+    """A tx admitted to the mempool."""
+
+    hash: HashHex
+
+
+class InclusionProof(_Model):
+    """RFC 6962 audit path of leaf ``index`` in a tree of ``size`` leaves."""
+
+    index: Uint
+    size: Uint
+    leaf_hash: HashHex
+    proof: list[HashHex] = Field(max_length=MAX_PROOF_PATH)
+
+
+class TxReceiptBundle(_Model):
+    """The ``govchain/tx-receipt/v1`` file: verify it offline with ``govchain verify``."""
+
+    format: ReceiptFormat
+    tx: Hex = Field(description="canonical CBOR of the Tx, as hex")
+    receipt: Hex = Field(description="canonical CBOR of the Receipt, as hex")
+    header: Hex = Field(description="canonical CBOR of the block Header, as hex")
+    commit: Hex = Field(description="canonical CBOR of the Commit of that header, as hex")
+    tx_proof: InclusionProof
+    receipt_proof: InclusionProof
+
+
+class TxStatusResponse(_Model):
+    """Where a tx is; its receipt bundle once it is in a block."""
+
+    hash: HashHex
+    status: TxStatusName
+    receipt: TxReceiptBundle | None
+
+
+class BlockHeader(_Model):
+    """A block header, bytes as hex (``govchain.types.Header``)."""
+
+    chain_id: str
+    height: Height
+    time: Uint = Field(description="BFT time, milliseconds since the Unix epoch")
+    prev_hash: MaybeHashHex
+    tx_root: HashHex
+    state_root: HashHex
+    receipts_root: HashHex
+    history_root: HashHex
+    validators_hash: HashHex
+    next_validators_hash: HashHex
+    proposer: AddressHex
+    last_commit_hash: MaybeHashHex
+
+
+class CommitSignature(_Model):
+    """One validator's precommit in a commit certificate."""
+
+    validator: AddressHex
+    time: Uint
+    signature: Hex
+
+
+class CommitCertificate(_Model):
+    """Precommits of more than 2/3 of the power for one block."""
+
+    chain_id: str
+    height: Height
+    round: Uint
+    block_hash: HashHex
+    signatures: list[CommitSignature]
+
+
+class BlockResponse(_Model):
+    """A committed block: its hash, header, tx hashes in order, and its commit."""
+
+    hash: HashHex
+    header: BlockHeader
+    txs: list[HashHex] = Field(description="hashes of the block's txs, in order")
+    commit: CommitCertificate | None = Field(
+        description="the commit certificate of this block; null until the node has it"
+    )
+
+
+class Anchoring(_Model):
+    """One anchoring of a document digest (contract ``notary.anchor``) with its proof."""
+
+    index: Uint
+    owner: AddressHex
+    time: Uint
+    height: Height
+    tx_hash: HashHex
+    title: str
+    doc_type: str
+    ref: str
+    receipt: TxReceiptBundle
+
+
+class NotaryLookupResponse(_Model):
+    """Every anchoring of a digest, in order; empty if it was never anchored."""
+
+    digest: HashHex
+    anchorings: list[Anchoring]
+
+
+class PeerInfo(_Model):
+    """A connected peer."""
+
+    node_id: Hex
+    address: str
+
+
+class ValidatorInfo(_Model):
+    """A member of the validator set."""
+
+    address: AddressHex
+    public_key: Hex
+    power: Annotated[int, Field(ge=1)]
+    name: str
+
+
+class NodeStatus(_Model):
+    """What a node is and how far it is."""
+
+    node_id: Hex
+    role: Literal["validator", "full"]
+    chain_id: str
+    suite: str = Field(description="the chain's crypto suite: gm or intl")
+    height: Uint
+    state_root: Hex = Field(description="state root after the latest block; empty before it")
+    peers: list[PeerInfo]
+    validators: list[ValidatorInfo]
+    syncing: bool
