@@ -26,8 +26,12 @@ $(STAMP): pyproject.toml $(SYSTEM_STAMP)
 	@touch $@
 	@echo "installed: $$($(BIN)/govchain --version)"
 
-run: install ## install, then start what exists (crypto self-test for now)
-	@$(BIN)/govchain crypto selftest
+LOCAL_NET := .govchain/local
+
+run: install ## install, then start a local 4-validator network (Ctrl-C stops it)
+	@$(BIN)/govchain crypto selftest >/dev/null
+	@test -f $(LOCAL_NET)/network.json || $(BIN)/govchain net init --dir $(LOCAL_NET) --validators 4
+	@$(BIN)/govchain net up --dir $(LOCAL_NET)
 
 test: install ## install, then run the whole suite (what CI runs)
 	@$(BIN)/python -m pytest -q -m "not slow"

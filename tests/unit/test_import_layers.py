@@ -23,6 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "execution": {"types", "codec", "crypto", "storage", "ledger"},
     "client": {"types", "codec", "crypto", "ledger"},
     "consensus": {"types", "codec", "crypto", "ledger"},
+    "network": {"types", "codec", "crypto", "ledger", "consensus"},
     "mempool": {"types", "codec", "crypto", "ledger"},
     "contracts": {"types", "codec", "crypto", "storage", "ledger", "execution", "consensus"},
     "sim": {
@@ -36,6 +37,7 @@ ALLOWED: dict[str, set[str]] = {
         "contracts",
     },
     "bench": {"types", "codec", "crypto", "storage", "ledger", "execution"},
+    "api": {"types", "codec", "crypto", "ledger"},
     "node": {
         "types",
         "codec",

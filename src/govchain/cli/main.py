@@ -11,6 +11,8 @@ from govchain.cli import (
     crypto_cmd,
     keys_cmd,
     ledger_cmd,
+    net_cmd,
+    node_cmd,
     notarize_cmd,
     sim_cmd,
     verify_cmd,
@@ -26,6 +28,8 @@ app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(ca_cmd.app, name="ca")
 app.add_typer(ledger_cmd.app, name="ledger")
 app.add_typer(bench_cmd.app, name="bench")
+app.add_typer(net_cmd.app, name="net")
+app.add_typer(node_cmd.app, name="node")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
 app.command(name="notarize")(notarize_cmd.notarize)

@@ -67,6 +67,11 @@ class NodeClient:
             base_url=base_url.rstrip("/"), timeout=timeout_s, transport=transport
         )
 
+    @property
+    def base_url(self) -> str:
+        """The node's API URL."""
+        return str(self._http.base_url)
+
     def close(self) -> None:
         """Release the connection pool."""
         self._http.close()

@@ -55,6 +55,8 @@ class LedgerApp:
         self.limits = limits or BlockLimits()
         self.listeners: list[CommitListener] = []
         self.evidence: dict[bytes, DuplicateVote] = {}
+        self.gossip_evidence: Callable[[DuplicateVote], None] | None = None
+        """Set by the node: sends new evidence to the peers."""
 
     @property
     def height(self) -> int:
@@ -97,12 +99,18 @@ class LedgerApp:
         """The stored block and commit of ``height``."""
         return self.executor.decided(height)
 
-    def report_evidence(self, evidence: DuplicateVote) -> None:
-        """Keep evidence (from our core or a peer) to propose; bounded, one per step."""
+    def report_evidence(self, evidence: DuplicateVote, gossip: bool = True) -> None:
+        """Keep evidence (from our core, or checked from a peer) to propose, and pass it on.
+
+        Bounded, one per (validator, height, round, type).
+        """
         vote = evidence.first
         key = evidence_key(vote.validator, vote.height, vote.round, vote.type)
-        if key not in self.evidence and len(self.evidence) < MAX_PENDING_EVIDENCE:
-            self.evidence[key] = evidence
+        if key in self.evidence or len(self.evidence) >= MAX_PENDING_EVIDENCE:
+            return
+        self.evidence[key] = evidence
+        if gossip and self.gossip_evidence is not None:
+            self.gossip_evidence(evidence)
 
     def _evidence_txs(self, height: int) -> list[Tx]:
         if self.key is None or not self.evidence:

@@ -8,6 +8,7 @@ subscriber loses events (and is told so) instead of holding the node back.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -44,6 +45,7 @@ class ChainNodeService:
         registry: CollectorRegistry,
         peers: PeersOf = list,
         syncing: Callable[[], bool] = lambda: False,
+        on_admitted: Callable[[bytes, bytes], None] | None = None,
     ) -> None:
         self.node_id = node_id
         self.role = role
@@ -53,6 +55,7 @@ class ChainNodeService:
         self.metrics = NodeMetrics(registry)
         self._peers = peers
         self._syncing = syncing
+        self._on_admitted = on_admitted
         self._subscribers: list[asyncio.Queue[dict[str, Any]]] = []
 
     @property
@@ -66,6 +69,8 @@ class ChainNodeService:
         """Admit a tx to the mempool (MempoolError with its code on refusal)."""
         tx_hash = self.mempool.add(raw, self.chain.height + 1)
         self.metrics.mempool_txs.set(len(self.mempool))
+        if self._on_admitted is not None:
+            self._on_admitted(tx_hash, raw)
         return tx_hash
 
     # --- reads --------------------------------------------------------------------
@@ -145,9 +150,12 @@ class ChainNodeService:
     def on_commit(self, block: Block, commit: Commit, result: BlockResult) -> None:
         """A block was committed: metrics, then an event per block and per tx result."""
         height = block.header.height
-        self.metrics.height.set(height)
-        self.metrics.txs_committed.inc(len(block.txs))
+        # a block's time is the BFT time of the previous commit, when its round could start:
+        # now minus it is the time the height took, proposal wait included (metrics only)
+        latency_s = max(0, time.time_ns() // 1_000_000 - block.header.time) / 1000
+        self.metrics.block_committed(height, len(block.txs), latency_s)
         self.metrics.mempool_txs.set(len(self.mempool))
+        self.metrics.peers.set(len(self._peers()))
         events: list[dict[str, Any]] = [
             {
                 "type": "block",

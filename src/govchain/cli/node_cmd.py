@@ -1,0 +1,57 @@
+"""``govchain node start``: run one node in the foreground until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+
+import typer
+
+from govchain.cli.console import console, fail, reports_errors
+from govchain.node.config import read_config
+from govchain.node.launcher import PID_FILE
+from govchain.node.logs import configure_logging
+from govchain.node.runtime import Node
+
+app = typer.Typer(help="Run a node.", no_args_is_help=True)
+
+
+@app.command("start")
+@reports_errors
+def start(
+    home: Path = typer.Option(..., "--home", help="The node's home directory (from net init)."),
+    log_format: str | None = typer.Option(
+        None, "--log-format", help="json (JSON lines) or text; default: [log] in config.toml."
+    ),
+) -> None:
+    """Start the node of HOME: peer network, consensus (validators), block sync and API.
+
+    Logs go to HOME/node.log. SIGTERM or Ctrl-C stops it cleanly.
+    """
+    home = home.resolve()
+    config = read_config(home)
+    if log_format not in (None, "json", "text"):
+        fail(f"--log-format {log_format!r}: expected json or text")
+    log_file = configure_logging(home, log_format or config.log_format, config.log_level)
+    pid_file = home / PID_FILE
+    pid_file.write_text(f"{os.getpid()}\n")
+    try:
+        node = Node(home)
+        console.print(
+            f"{config.name} ({config.role}): API http://{config.api_listen}, "
+            f"peers on {config.p2p_listen}, logs in {log_file}",
+            highlight=False,
+        )
+        asyncio.run(_run(node))
+    finally:
+        pid_file.unlink(missing_ok=True)
+
+
+async def _run(node: Node) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await node.run(stop)

@@ -1,0 +1,345 @@
+"""``PeerNetwork``: one node's links to the other nodes, and what flows over them (F-A3).
+
+A node listens, dials its configured peers and redials them with bounded
+exponential backoff. Every link is mutual TLS 1.3, then identified
+(``network.handshake``). At most one link per pair of nodes survives: when
+both dial, the link opened by the node with the smaller name stays, on
+both sides, and a newer link from the same dialer replaces a stale one.
+
+Each link has a bounded send queue and a writer task; sending never waits
+and never raises: a full queue drops the frame and counts it (consensus
+resends what matters, docs/spec/consensus.md). A frame that does not decode
+counts against its link, which is closed after ``bad_frames_max`` of them.
+The network is the consensus ``Transport``; received consensus messages go
+to ``handlers.on_consensus`` (the driver's ``receive``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from govchain.consensus.evidence import DuplicateVote
+from govchain.consensus.messages import Message
+from govchain.consensus.wire import encode_message
+from govchain.network.config import NetworkConfig
+from govchain.network.connection import PeerConnection, PeerCounters, close_stream
+from govchain.network.dispatch import Dispatcher
+from govchain.network.envelope import (
+    BlocksRequest,
+    ConsensusPayload,
+    Envelope,
+    EvidencePayload,
+    Hello,
+    Status,
+    TxPayload,
+    encode_envelope,
+    envelope_limits,
+)
+from govchain.network.errors import NetworkError
+from govchain.network.framing import encode_frame
+from govchain.network.handshake import handshake
+from govchain.network.tls import PeerPolicy, client_context, server_context
+from govchain.types.errors import ValidationError
+
+__all__ = ["PeerHandlers", "PeerNetwork"]
+
+logger = logging.getLogger("govchain.network")
+
+Address = tuple[str, int]
+BlockPairs = list[tuple[bytes, bytes]]
+
+
+@dataclass
+class PeerHandlers:
+    """Where received traffic goes; None ignores that kind. Set before or after ``start()``."""
+
+    on_consensus: Callable[[str, Message], object] | None = None
+    """``(peer, message)``: e.g. ``Driver.receive``."""
+    on_tx: Callable[[str, bytes], object] | None = None
+    """``(peer, raw tx bytes)``: e.g. mempool admission."""
+    on_evidence: Callable[[str, DuplicateVote], object] | None = None
+    serve_blocks: Callable[[int, int], Sequence[tuple[bytes, bytes]]] | None = None
+    """``(from_height, count) -> [(block bytes, commit bytes)]``: answers ``blocks_request``."""
+    on_blocks: Callable[[str, BlockPairs], object] | None = None
+    """``(peer, pairs)``: blocks a peer sent; their commits are the receiver's to verify."""
+
+
+def _no_height() -> int:
+    return 0
+
+
+class PeerNetwork:
+    """One node's peer network; implements the consensus ``Transport`` protocol."""
+
+    def __init__(
+        self,
+        name: str,
+        chain_id: str,
+        policy: PeerPolicy,
+        *,
+        listen: Address = ("127.0.0.1", 0),
+        peers: Mapping[str, Address] | None = None,
+        height: Callable[[], int] = _no_height,
+        handlers: PeerHandlers | None = None,
+        config: NetworkConfig | None = None,
+    ) -> None:
+        """Build the network of node ``name``; nothing opens before :meth:`start`.
+
+        Parameters:
+            name: this node's registered name (its key must be in ``policy.allowed``).
+            chain_id: peers on another chain are refused.
+            policy: trusted transport CAs, the allow-list and this node's certificate.
+            listen: host and port to accept peers on; port 0 picks a free one (see :attr:`port`).
+            peers: the nodes to dial, ``{name: (host, port)}``.
+            height: this node's committed height, for hello and status.
+            handlers: where received traffic goes.
+            config: limits and timings.
+        """
+        self.name = name
+        self.chain_id = chain_id
+        self.policy = policy
+        self.handlers = handlers or PeerHandlers()
+        self.config = config or NetworkConfig()
+        self.peer_heights: dict[str, int] = {}
+        """The last height each connected peer reported."""
+        self.counters: dict[str, PeerCounters] = {}
+        """Per peer name, over all its connections."""
+        self.refused = 0
+        """Links refused at identification (unregistered key, wrong name or chain)."""
+        self._listen = listen
+        self._addresses: dict[str, Address] = dict(peers or {})
+        self._height = height
+        self._limits = envelope_limits(self.config.max_frame_bytes)
+        self._dispatcher = Dispatcher(self, self._limits)
+        self._connections: dict[str, PeerConnection] = {}
+        self._links: set[PeerConnection] = set()
+        """Every started link, registered or being replaced, until it is closed."""
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._dialers: dict[str, asyncio.Task[None]] = {}
+        self._server: asyncio.Server | None = None
+        self._client_context: ssl.SSLContext | None = None
+        self._running = False
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The port this node listens on (the bound one when it asked for port 0)."""
+        assert self._server is not None, "the network is not started"
+        port: int = self._server.sockets[0].getsockname()[1]
+        return port
+
+    @property
+    def connected_peers(self) -> list[str]:
+        """Names of the peers with a live link, sorted."""
+        return sorted(self._connections)
+
+    async def start(self) -> None:
+        """Listen, then dial every configured peer and start the status timer."""
+        assert not self._running, "the network is already started"
+        self._client_context = client_context(self.policy)
+        host, port = self._listen
+        self._server = await asyncio.start_server(
+            self._accepted, host, port, ssl=server_context(self.policy),
+            ssl_handshake_timeout=self.config.handshake_timeout_s,
+        )  # fmt: skip
+        self._running = True
+        for peer in self._addresses:
+            self._start_dialer(peer)
+        self._spawn(self._status_loop(), "status")
+        logger.info("%s listens on %s:%d", self.name, host, self.port)
+
+    async def stop(self) -> None:
+        """Stop listening and dialing, close every link, and wait until all is closed."""
+        if not self._running:
+            return
+        self._running = False
+        assert self._server is not None
+        self._server.close()
+        while self._tasks:  # a task may spawn another (a replaced link's close)
+            tasks = list(self._tasks)
+            for task in tasks:
+                task.cancel()
+            await asyncio.wait(tasks)
+        links = list(self._links)
+        await asyncio.gather(*(link.close() for link in links))
+        await self._server.wait_closed()
+        self._dialers.clear()
+        logger.info("%s stopped its peer network", self.name)
+
+    def add_peer(self, name: str, address: Address) -> None:
+        """Dial ``name`` at ``address`` from now on (replacing an earlier address)."""
+        if name == self.name:
+            raise ValueError("a node does not dial itself")
+        self._addresses[name] = address
+        if self._running:
+            self._start_dialer(name)
+
+    # --- sending (the consensus Transport) -------------------------------------------
+
+    def broadcast(self, message: Message) -> None:
+        """Send a consensus message to every connected peer (best effort)."""
+        self._send_all(ConsensusPayload(encode_message(message)))
+
+    def send(self, peer: str, message: Message) -> None:
+        """Send a consensus message to ``peer`` only (best effort; unknown peers are ignored)."""
+        self.send_envelope(peer, ConsensusPayload(encode_message(message)))
+
+    def gossip_tx(self, raw: bytes, exclude: str | None = None) -> None:
+        """Send a raw tx to every connected peer but ``exclude`` (the one it came from)."""
+        self._send_all(TxPayload(raw), exclude)
+
+    def gossip_evidence(self, evidence: DuplicateVote, exclude: str | None = None) -> None:
+        """Send duplicate-vote evidence to every connected peer but ``exclude``."""
+        self._send_all(EvidencePayload(evidence), exclude)
+
+    def request_blocks(self, peer: str, from_height: int, count: int) -> bool:
+        """Ask ``peer`` for blocks; the answer goes to ``handlers.on_blocks``. False if unsent."""
+        return self.send_envelope(peer, BlocksRequest(from_height, count))
+
+    def send_envelope(self, peer: str, envelope: Envelope) -> bool:
+        """Queue any envelope for ``peer``; False if it is not connected or its queue is full."""
+        link = self._connections.get(peer)
+        frame = None if link is None else self._frame(envelope)
+        if link is None or frame is None:
+            return False
+        return link.offer(frame)
+
+    def _send_all(self, envelope: Envelope, exclude: str | None = None) -> None:
+        frame = self._frame(envelope)
+        if frame is None:
+            return
+        for peer, link in self._connections.items():
+            if peer != exclude:
+                link.offer(frame)
+
+    def _frame(self, envelope: Envelope) -> bytes | None:
+        try:
+            return encode_frame(encode_envelope(envelope), self.config.max_frame_bytes)
+        except (NetworkError, ValidationError) as exc:
+            # Our own message is too large or malformed: a bug or a limit set
+            # too low. Sending must not raise into the consensus driver.
+            logger.error("not sending a %s: %s", envelope.KIND, exc)
+            return None
+
+    # --- links -----------------------------------------------------------------------
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
+        task = asyncio.create_task(coroutine, name=f"govchain.network {self.name} {what}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _start_dialer(self, peer: str) -> None:
+        running = self._dialers.get(peer)
+        if running is None or running.done():
+            self._dialers[peer] = self._spawn(self._dial_loop(peer), f"dial {peer}")
+
+    def _accepted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not self._running:
+            writer.transport.abort()
+            return
+        self._spawn(self._admit((reader, writer), None), "accept")
+
+    async def _dial_loop(self, peer: str) -> None:
+        initial, delay = self.config.backoff_initial_s, self.config.backoff_initial_s
+        while self._running:
+            link = self._connections.get(peer)
+            if link is not None:
+                await link.closed.wait()
+                delay = initial
+            elif await self._dial(peer):
+                delay = initial
+                continue
+            else:
+                delay = min(delay * 2, self.config.backoff_max_s)
+            await asyncio.sleep(delay)
+
+    async def _dial(self, peer: str) -> bool:
+        host, port = self._addresses[peer]
+        try:
+            streams = await asyncio.open_connection(
+                host, port, ssl=self._client_context,
+                ssl_handshake_timeout=self.config.handshake_timeout_s,
+            )  # fmt: skip
+        except ssl.SSLError as exc:
+            logger.warning("refused %s at %s:%d: TLS handshake failed: %s", peer, host, port, exc)
+            return False
+        except (OSError, TimeoutError) as exc:
+            logger.debug("cannot reach %s at %s:%d: %s", peer, host, port, exc)
+            return False
+        return await self._admit(streams, peer)
+
+    async def _admit(
+        self, streams: tuple[asyncio.StreamReader, asyncio.StreamWriter], expected: str | None
+    ) -> bool:
+        """Identify a fresh link and register it; close it unless it was registered."""
+        writer = streams[1]
+        peername = writer.get_extra_info("peername")
+        where = f"{peername[0]}:{peername[1]}" if peername else "?"
+        local = Hello(self.name, self.chain_id, self._height())
+        registered = False
+        try:
+            hello = await handshake(
+                streams, local, self.policy, expected,
+                limits=self._limits, timeout_s=self.config.handshake_timeout_s,
+            )  # fmt: skip
+            registered = self._register(streams, hello, expected is not None)
+        except NetworkError as exc:
+            self.refused += 1
+            logger.warning("refused the peer at %s: %s", where, exc)
+        except (asyncio.IncompleteReadError, OSError, TimeoutError) as exc:
+            logger.info("the link with %s ended during the handshake: %r", where, exc)
+        finally:
+            if not registered:
+                await close_stream(writer, self.config.close_timeout_s)
+        return registered
+
+    def _register(
+        self,
+        streams: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+        hello: Hello,
+        outbound: bool,
+    ) -> bool:
+        if not self._running:
+            return False
+        peer = hello.node
+        dialer = self.name if outbound else peer
+        existing = self._connections.get(peer)
+        if existing is not None and not self._keeps_new(peer, dialer, existing.dialer):
+            logger.debug("%s: keeping the link %s opened to %s", self.name, existing.dialer, peer)
+            return False
+        counters = self.counters.setdefault(peer, PeerCounters())
+        link = PeerConnection(peer, dialer, streams, self.config, counters)
+        self._connections[peer] = link
+        self._links.add(link)
+        self.peer_heights[peer] = hello.height
+        link.start(self._dispatcher.dispatch, self._closed)
+        if existing is not None:
+            self._spawn(existing.close(), f"replace {peer}")
+        logger.info("%s connected to %s (dialed by %s)", self.name, peer, dialer)
+        return True
+
+    def _keeps_new(self, peer: str, new_dialer: str, old_dialer: str) -> bool:
+        """Whether a new link replaces the registered one: both sides decide alike."""
+        preferred = min(self.name, peer)
+        if (new_dialer == preferred) != (old_dialer == preferred):
+            return new_dialer == preferred
+        return True  # the same dialer again: the old link is stale
+
+    def _closed(self, link: PeerConnection) -> None:
+        self._links.discard(link)
+        if self._connections.get(link.peer) is link:
+            del self._connections[link.peer]
+            self.peer_heights.pop(link.peer, None)
+            logger.info("%s disconnected from %s", self.name, link.peer)
+
+    async def _status_loop(self) -> None:
+        while self._running:
+            await asyncio.sleep(self.config.status_interval_s)
+            self._send_all(Status(self._height()))

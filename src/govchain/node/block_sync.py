@@ -1,0 +1,138 @@
+"""Block sync: a node that is behind fetches decided blocks from a peer and checks every one.
+
+Each block must come with a commit certificate of 2/3+ of the validators'
+power for its hash, and must pass ``apply_block`` on top of this node's chain
+(header links, last commit, roots, signatures), before it is written. A peer
+that sends anything else is logged and the batch stops there; nothing
+unchecked is ever written.
+
+Full nodes follow the chain this way all the time. A validator syncs before
+it joins consensus; from then on the consensus core catches up by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Protocol
+
+from govchain.ledger import records
+from govchain.ledger.chainstore import ChainStore
+from govchain.ledger.commits import verify_commit
+from govchain.network import MAX_BLOCKS_PER_REQUEST
+from govchain.types import Block, Commit, Genesis
+from govchain.types.errors import GovChainError
+
+logger = logging.getLogger("govchain.sync")
+
+TICK_S = 0.3
+REQUEST_TIMEOUT_S = 3.0
+
+
+class BlockSource(Protocol):
+    """What sync needs of the network."""
+
+    peer_heights: dict[str, int]
+
+    def request_blocks(self, peer: str, from_height: int, count: int) -> bool:
+        """Ask ``peer`` for up to ``count`` blocks from ``from_height``."""
+        ...
+
+
+class BlockSink(Protocol):
+    """What sync needs of the ledger app."""
+
+    def validate(self, block: Block) -> bool:
+        """``apply_block`` on the current chain."""
+        ...
+
+    def commit(self, block: Block, commit: Commit) -> None:
+        """Write a decided block."""
+        ...
+
+
+class BlockSync:
+    """Fetch, check and apply blocks while this node follows rather than votes."""
+
+    def __init__(
+        self, chain: ChainStore, app: BlockSink, network: BlockSource, genesis: Genesis
+    ) -> None:
+        self.chain = chain
+        self.app = app
+        self.network = network
+        self.genesis = genesis
+        self.following = True
+        self.refused = 0
+        self._asked_at: float | None = None
+
+    @property
+    def best_peer_height(self) -> int:
+        """The highest height a peer has reported."""
+        return max(self.network.peer_heights.values(), default=0)
+
+    @property
+    def syncing(self) -> bool:
+        """Whether a peer is ahead of this node."""
+        return self.best_peer_height > self.chain.height
+
+    async def run(self) -> None:
+        """Ask for blocks whenever a peer is ahead (runs until cancelled)."""
+        while True:
+            self.tick()
+            await asyncio.sleep(TICK_S)
+
+    async def catch_up(self, wait_s: float) -> None:
+        """Follow until no peer is ahead, hearing from peers for up to ``wait_s`` first."""
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline and not self.network.peer_heights:
+            await asyncio.sleep(TICK_S)
+        while self.syncing:
+            self.tick()
+            await asyncio.sleep(TICK_S / 3)
+
+    def tick(self) -> None:
+        """Request the next blocks from the peer furthest ahead, one request at a time."""
+        if not self.following or not self.syncing:
+            return
+        now = time.monotonic()
+        if self._asked_at is not None and now - self._asked_at < REQUEST_TIMEOUT_S:
+            return
+        heights = self.network.peer_heights
+        peer = max(sorted(heights), key=lambda name: heights[name])
+        height = self.chain.height
+        count = min(MAX_BLOCKS_PER_REQUEST, heights[peer] - height)
+        if self.network.request_blocks(peer, height + 1, count):
+            self._asked_at = now
+
+    def on_blocks(self, peer: str, pairs: list[tuple[bytes, bytes]]) -> None:
+        """Check and apply the blocks ``peer`` sent, in order; stop at the first bad one."""
+        self._asked_at = None
+        if not self.following:
+            return
+        for block_bytes, commit_bytes in pairs:
+            try:
+                block = records.decode_block(block_bytes)
+                commit = records.decode_commit(commit_bytes)
+                if block.header.height != self.chain.height + 1:
+                    continue  # an old or overlapping answer
+                self._check(block, commit)
+            except GovChainError as exc:
+                self.refused += 1
+                logger.warning("block from %s refused: %s", peer, exc)
+                return
+            self.app.commit(block, commit)
+        self.tick()
+
+    def _check(self, block: Block, commit: Commit) -> None:
+        height = block.header.height
+        verify_commit(
+            self.chain.suite,
+            commit,
+            self.genesis.validators,
+            chain_id=self.genesis.chain_id,
+            height=height,
+            block_hash=records.header_hash(self.chain.suite, block.header),
+        )
+        if not self.app.validate(block):
+            raise GovChainError(f"block {height} does not apply on this chain")

@@ -1,0 +1,186 @@
+"""``govchain net up | status | down``: node processes of a laid-out network, one per node.
+
+Each node runs as ``python -m govchain node start --home H`` in its own
+session, with its output in ``H/node.out`` and its pid in ``H/node.pid``
+(written by the node). ``up`` starts the nodes that are not running, so
+running it again after a crash restarts the missing ones; ``down`` asks
+every node to stop (SIGTERM) and kills those that do not within a grace
+period.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from govchain.node.netinit import NetworkLayout, NodeLayout
+
+PID_FILE = "node.pid"
+OUT_FILE = "node.out"
+STOP_GRACE_S = 15.0
+READY_TIMEOUT_S = 60.0
+
+_children: dict[int, subprocess.Popen[bytes]] = {}
+"""Processes this process started: kept so that they are reaped, never left as zombies."""
+
+
+@dataclass(frozen=True)
+class NodeState:
+    """One node as ``net status`` reports it."""
+
+    name: str
+    role: str
+    pid: int | None
+    api_url: str
+    height: int | None
+    state_root: str | None
+    peers: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form ``net status --json`` prints."""
+        return {
+            "name": self.name,
+            "role": self.role,
+            "pid": self.pid,
+            "api_url": self.api_url,
+            "height": self.height,
+            "state_root": self.state_root,
+            "peers": self.peers,
+        }
+
+
+def running_pid(home: Path) -> int | None:
+    """The pid of the node process of ``home``, if it is alive (and really that node)."""
+    try:
+        pid = int((home / PID_FILE).read_text().strip())
+        os.kill(pid, 0)
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return pid if str(home).encode() in cmdline else None
+
+
+def start_node(node: NodeLayout) -> subprocess.Popen[bytes]:
+    """Start one node process in its own session (Ctrl-C in a terminal reaches only ``up``)."""
+    out = (node.home / OUT_FILE).open("ab")
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "govchain", "node", "start", "--home", str(node.home)],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    finally:
+        out.close()
+    _children[process.pid] = process
+    return process
+
+
+def up(layout: NetworkLayout, on_started: Callable[[str, int], None] | None = None) -> list[int]:
+    """Start every node that is not running; return the pids started."""
+    started = []
+    for node in layout.nodes:
+        if running_pid(node.home) is not None:
+            continue
+        process = start_node(node)
+        started.append(process.pid)
+        if on_started is not None:
+            on_started(node.name, process.pid)
+    return started
+
+
+def wait_ready(layout: NetworkLayout, timeout_s: float = READY_TIMEOUT_S) -> list[str]:
+    """Wait until every node's API answers; return the names that did not in time."""
+    deadline = time.monotonic() + timeout_s
+    waiting = list(layout.nodes)
+    while waiting and time.monotonic() < deadline:
+        waiting = [n for n in waiting if _api_status(n.api_url, 1.0) is None]
+        if waiting:
+            time.sleep(0.3)
+    return [n.name for n in waiting]
+
+
+def status(layout: NetworkLayout) -> list[NodeState]:
+    """Each node's pid and, when its API answers, its height, state root and peers."""
+    states = []
+    for node in layout.nodes:
+        pid = running_pid(node.home)
+        answer = _api_status(node.api_url, 2.0) if pid is not None else None
+        states.append(
+            NodeState(
+                node.name,
+                node.role,
+                pid,
+                node.api_url,
+                None if answer is None else int(answer["height"]),
+                None if answer is None else str(answer.get("state_root", "")),
+                None if answer is None else len(answer.get("peers", [])),
+            )
+        )
+    return states
+
+
+def down(layout: NetworkLayout, grace_s: float = STOP_GRACE_S) -> dict[str, str]:
+    """Stop every node: SIGTERM, then SIGKILL after ``grace_s``; name -> what happened."""
+    pids = {n.name: running_pid(n.home) for n in layout.nodes}
+    outcome = {name: "not running" for name, pid in pids.items() if pid is None}
+    for pid in pids.values():
+        if pid is not None:
+            _signal(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    alive = {name: pid for name, pid in pids.items() if pid is not None}
+    while alive and time.monotonic() < deadline:
+        for name, pid in list(alive.items()):
+            if not _alive(pid):
+                outcome[name] = "stopped"
+                del alive[name]
+        time.sleep(0.1)
+    for name, pid in alive.items():
+        _signal(pid, signal.SIGKILL)
+        outcome[name] = "killed"
+    return outcome
+
+
+def _api_status(url: str, timeout_s: float) -> dict[str, Any] | None:
+    try:
+        answer = httpx.get(f"{url}/v1/status", timeout=timeout_s)
+    except httpx.HTTPError:
+        return None
+    if answer.status_code != 200:
+        return None
+    body = answer.json()
+    return body if isinstance(body, dict) else None
+
+
+def _alive(pid: int) -> bool:
+    child = _children.get(pid)
+    if child is not None:
+        if child.poll() is None:
+            return True
+        del _children[pid]
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ")[-1]
+    except OSError:
+        return False
+    return not state.startswith("Z")  # a zombie has exited
+
+
+def _signal(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)

@@ -1,0 +1,283 @@
+"""The composition root: one node process, every layer built and wired here and nowhere else.
+
+A :class:`Node` reads its home (config, genesis, keys), opens its chain store,
+and runs, on one asyncio loop: the peer network, the consensus driver
+(validators), block sync (a node that is behind, and every full node), and
+the HTTP API. ``stop()`` shuts them down in order; a consensus failure (WAL
+full or damaged) stops the node with that error, after the API has been
+closed, so nothing half-done is served.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import uvicorn
+from prometheus_client import CollectorRegistry
+
+from govchain.api import create_app
+from govchain.consensus.driver import Driver, DriverConfig
+from govchain.consensus.events import CoreConfig, Timeouts
+from govchain.consensus.evidence import DuplicateVote, verify_duplicate_vote
+from govchain.consensus.messages import Message
+from govchain.contracts import register_evidence, register_notary
+from govchain.crypto import SigningKey, suite_for
+from govchain.crypto.keyfiles import read_signing_key
+from govchain.execution import Registry
+from govchain.execution.block_executor import BlockExecutor
+from govchain.ledger import records
+from govchain.ledger.genesis_file import load_genesis
+from govchain.ledger.home import create_chain
+from govchain.mempool import Mempool, MempoolError
+from govchain.network import NetworkConfig, PeerHandlers, PeerNetwork, PeerPolicy, pem_bundle
+from govchain.node.block_sync import BlockSync
+from govchain.node.config import NodeConfig, read_config, split_address
+from govchain.node.ledger_app import LedgerApp
+from govchain.node.netinit import GENESIS_FILE, TLS_DIR, VALIDATOR_KEY_FILE
+from govchain.node.service import ChainNodeService
+from govchain.types import Genesis, NodeEntry
+from govchain.types.errors import GovChainError, ValidationError
+
+logger = logging.getLogger("govchain.node")
+
+WAL_FILE = "consensus.wal"
+STARTUP_SYNC_S = 5.0
+"""How long a validator waits to hear its peers' heights before it joins consensus."""
+
+
+class NodeError(GovChainError):
+    """The node cannot start as configured."""
+
+    code = "node_config"
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handlers: the node owns SIGTERM and SIGINT."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class Node:
+    """One node process, built from its home directory."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.config = read_config(home)
+        self.genesis = load_genesis(home / GENESIS_FILE)
+        self.entry = _registered(self.genesis, self.config)
+        self.suite = suite_for(self.genesis.suite)
+        self.suite.ensure_available()
+        self.key = self._validator_key()
+        self.chain = create_chain(home, self.genesis)
+        registry = Registry()
+        register_notary(registry, self.suite)
+        register_evidence(registry, self.suite, lambda _height: self.genesis.validators)
+        address = None if self.key is None else self.entry.validator
+        self.executor = BlockExecutor(self.chain, registry, address)
+        limits = self.config.mempool
+        self.mempool = Mempool(
+            self.suite,
+            self.genesis.chain_id,
+            is_committed=self._is_committed,
+            max_txs=limits.max_txs,
+            max_bytes=limits.max_bytes,
+            max_tx_bytes=limits.max_tx_bytes,
+        )
+        self.app = LedgerApp(self.executor, self.mempool, key=self.key)
+        self.network = self._network()
+        self.sync = BlockSync(self.chain, self.app, self.network, self.genesis)
+        self.service = ChainNodeService(
+            node_id=self.entry.transport_key,
+            role=self.config.role,
+            chain=self.chain,
+            mempool=self.mempool,
+            registry=CollectorRegistry(),
+            peers=self._peer_list,
+            syncing=lambda: self.sync.syncing,
+            on_admitted=self._admitted,
+        )
+        self.app.listeners.append(self.service.on_commit)
+        self.app.gossip_evidence = self.network.gossip_evidence
+        self.driver = self._driver()
+        self._api: _QuietServer | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # --- building ---------------------------------------------------------------
+
+    def _validator_key(self) -> SigningKey | None:
+        if self.config.role != "validator":
+            return None
+        key = read_signing_key(self.home / VALIDATOR_KEY_FILE)
+        if records.address_of(self.suite, key.public_key) != self.entry.validator:
+            raise NodeError(
+                f"{self.home / VALIDATOR_KEY_FILE} is not the key of validator "
+                f"{self.entry.validator.hex()} that the genesis lists for this node"
+            )
+        return key
+
+    def _network(self) -> PeerNetwork:
+        registry = self.genesis.network
+        policy = PeerPolicy(
+            ca_bundle=pem_bundle(m.transport_ca for m in registry.members),
+            allowed={n.transport_key: n.name for n in registry.nodes},
+            cert_file=self.home / TLS_DIR / "transport.pem",
+            key_file=self.home / TLS_DIR / "transport.key",
+        )
+        handlers = PeerHandlers(
+            on_tx=self._peer_tx,
+            on_evidence=self._peer_evidence,
+            serve_blocks=self._serve_blocks,
+        )
+        return PeerNetwork(
+            self.config.name,
+            self.genesis.chain_id,
+            policy,
+            listen=split_address(self.config.p2p_listen, "p2p.listen"),
+            peers={p: split_address(a, p) for p, a in self.config.peers.items()},
+            height=lambda: self.chain.height,
+            handlers=handlers,
+            config=NetworkConfig(),
+        )
+
+    def _driver(self) -> Driver | None:
+        if self.key is None:
+            return None
+        c = self.config.consensus
+        timeouts = Timeouts(
+            c.timeout_propose_ms,
+            c.timeout_propose_delta_ms,
+            c.timeout_prevote_ms,
+            c.timeout_prevote_delta_ms,
+            c.timeout_precommit_ms,
+            c.timeout_precommit_delta_ms,
+            resend=c.resend_ms,
+        )
+        core = CoreConfig(
+            self.genesis.chain_id, self.suite, self.genesis.validators, self.key, timeouts
+        )
+        empty = c.empty_block_after_ms if len(self.genesis.validators.validators) > 1 else None
+        config = DriverConfig(self.home / WAL_FILE, empty_block_after_ms=empty or None)
+        driver = Driver(core, self.app, self.network, config)
+        self.network.handlers.on_consensus = self._consensus_message
+        return driver
+
+    # --- running -------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run until ``stop`` is set (or consensus fails), then shut down in order."""
+        await self.network.start()
+        self.network.handlers.on_blocks = self.sync.on_blocks
+        self._tasks.append(asyncio.create_task(self.sync.run(), name="block-sync"))
+        self._api = self._api_server()
+        self._tasks.append(asyncio.create_task(self._api.serve(), name="api"))
+        consensus: asyncio.Task[None] | None = None
+        if self.driver is not None:
+            await self.sync.catch_up(STARTUP_SYNC_S)
+            self.sync.following = False  # from here consensus moves this node's height
+            await self.driver.start()
+            consensus = asyncio.create_task(self.driver.run(), name="consensus")
+        logger.info(
+            "node %s up: height %d, role %s", self.config.name, self.chain.height, self.config.role
+        )
+        waiters = [asyncio.create_task(stop.wait())] + ([consensus] if consensus else [])
+        done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        failure = consensus.exception() if consensus in done and consensus else None
+        await self.shutdown()
+        for task in waiters:
+            task.cancel()
+        if failure is not None:
+            raise failure
+
+    def _api_server(self) -> _QuietServer:
+        host, port = split_address(self.config.api_listen, "api.listen")
+        app = create_app(
+            self.service,
+            max_body_bytes=self.config.api_max_body_bytes,
+            metrics=self.service.metrics,
+        )
+        config = uvicorn.Config(
+            app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
+        )
+        return _QuietServer(config)
+
+    async def shutdown(self) -> None:
+        """API first (no half-done answers), then consensus, sync, network, storage."""
+        if self._api is not None:
+            self._api.should_exit = True
+        if self.driver is not None:
+            with contextlib.suppress(GovChainError, OSError):
+                await self.driver.stop()
+        for task in self._tasks:
+            if task.get_name() != "api":
+                task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.network.stop()
+        self.chain.store.close()
+        logger.info("node %s stopped at height %d", self.config.name, self.executor.height)
+
+    # --- traffic -------------------------------------------------------------------
+
+    def _consensus_message(self, peer: str, message: Message) -> None:
+        if self.driver is not None and self.driver.running:
+            self.driver.receive(peer, message)
+
+    def _admitted(self, _tx_hash: bytes, raw: bytes) -> None:
+        """A client's tx entered our pool: tell the validators and our proposer."""
+        self.network.gossip_tx(raw)
+        if self.driver is not None:
+            self.driver.notify_txs()
+
+    def _peer_tx(self, _peer: str, raw: bytes) -> None:
+        try:
+            self.mempool.add(raw, self.chain.height + 1)
+        except MempoolError:
+            return  # already pending, committed, or bad: the sender's client was told
+        if self.driver is not None:
+            self.driver.notify_txs()
+
+    def _peer_evidence(self, peer: str, evidence: DuplicateVote) -> None:
+        try:
+            verify_duplicate_vote(self.suite, evidence, self.genesis.validators)
+        except ValidationError as exc:
+            logger.warning("evidence from %s refused: %s", peer, exc)
+            return
+        self.app.report_evidence(evidence, gossip=False)
+
+    def _serve_blocks(self, from_height: int, count: int) -> list[tuple[bytes, bytes]]:
+        pairs = []
+        with self.chain.view() as view:
+            for height in range(from_height, min(view.height, from_height + count - 1) + 1):
+                pairs.append(
+                    (
+                        records.encode_block(view.block(height)),
+                        records.encode_commit(view.commit(height)),
+                    )
+                )
+        return pairs
+
+    def _peer_list(self) -> list[dict[str, str]]:
+        peers = []
+        for name in self.network.connected_peers:
+            entry = self.genesis.network.node(name)
+            node_id = "" if entry is None else entry.transport_key.hex()
+            peers.append({"node_id": node_id, "address": name})
+        return peers
+
+    def _is_committed(self, tx_hash: bytes) -> bool:
+        with self.chain.view() as view:
+            return view.tx_location(tx_hash) is not None
+
+
+def _registered(genesis: Genesis, config: NodeConfig) -> NodeEntry:
+    entry = genesis.network.node(config.name)
+    if entry is None:
+        raise NodeError(f"node {config.name!r} is not in the genesis registry")
+    if entry.role != config.role:
+        raise NodeError(f"config says role {config.role!r}, the genesis says {entry.role!r}")
+    return entry
