@@ -59,8 +59,16 @@ class NodeState:
         }
 
 
+def _reap() -> None:
+    """Collect the exit status of every child that has ended (no zombies, no warnings)."""
+    for pid, child in list(_children.items()):
+        if child.poll() is not None:
+            del _children[pid]
+
+
 def running_pid(home: Path) -> int | None:
     """The pid of the node process of ``home``, if it is alive (and really that node)."""
+    _reap()
     try:
         pid = int((home / PID_FILE).read_text().strip())
         os.kill(pid, 0)
@@ -149,6 +157,10 @@ def down(layout: NetworkLayout, grace_s: float = STOP_GRACE_S) -> dict[str, str]
     for name, pid in alive.items():
         _signal(pid, signal.SIGKILL)
         outcome[name] = "killed"
+    for child in list(_children.values()):
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=5)
+    _reap()
     return outcome
 
 

@@ -105,6 +105,12 @@ class Node:
         self.app.listeners.append(self.service.on_commit)
         self.app.gossip_evidence = self.network.gossip_evidence
         self.driver = self._driver()
+        metrics = self.service.metrics  # gauges read when /metrics is scraped
+        metrics.peers.set_function(lambda: len(self.network.connected_peers))
+        metrics.mempool_txs.set_function(lambda: len(self.mempool))
+        driver = self.driver
+        if driver is not None:
+            metrics.consensus_round.set_function(lambda: driver.status.round)
         self._api: _QuietServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
 

@@ -68,7 +68,6 @@ class ChainNodeService:
     def submit_tx(self, raw: bytes) -> bytes:
         """Admit a tx to the mempool (MempoolError with its code on refusal)."""
         tx_hash = self.mempool.add(raw, self.chain.height + 1)
-        self.metrics.mempool_txs.set(len(self.mempool))
         if self._on_admitted is not None:
             self._on_admitted(tx_hash, raw)
         return tx_hash
@@ -154,8 +153,6 @@ class ChainNodeService:
         # now minus it is the time the height took, proposal wait included (metrics only)
         latency_s = max(0, time.time_ns() // 1_000_000 - block.header.time) / 1000
         self.metrics.block_committed(height, len(block.txs), latency_s)
-        self.metrics.mempool_txs.set(len(self.mempool))
-        self.metrics.peers.set(len(self._peers()))
         events: list[dict[str, Any]] = [
             {
                 "type": "block",
