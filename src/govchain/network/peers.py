@@ -123,6 +123,7 @@ class PeerNetwork:
         self._dialers: dict[str, asyncio.Task[None]] = {}
         self._server: asyncio.Server | None = None
         self._client_context: ssl.SSLContext | None = None
+        self._server_context: ssl.SSLContext | None = None
         self._running = False
 
     # --- lifecycle -------------------------------------------------------------------
@@ -144,10 +145,10 @@ class PeerNetwork:
         assert not self._running, "the network is already started"
         self._client_context = client_context(self.policy)
         host, port = self._listen
-        self._server = await asyncio.start_server(
-            self._accepted, host, port, ssl=server_context(self.policy),
-            ssl_handshake_timeout=self.config.handshake_timeout_s,
-        )  # fmt: skip
+        # TLS is started per link in _accept_tls, so that a refused handshake (a peer
+        # from an unknown CA) is logged here; asyncio's server would swallow it
+        self._server_context = server_context(self.policy)
+        self._server = await asyncio.start_server(self._accepted, host, port)
         self._running = True
         for peer in self._addresses:
             self._start_dialer(peer)
@@ -244,7 +245,21 @@ class PeerNetwork:
         if not self._running:
             writer.transport.abort()
             return
-        self._spawn(self._admit((reader, writer), None), "accept")
+        self._spawn(self._accept_tls(reader, writer), "accept")
+
+    async def _accept_tls(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peername = writer.get_extra_info("peername")
+        where = f"{peername[0]}:{peername[1]}" if peername else "?"
+        assert self._server_context is not None
+        try:
+            async with asyncio.timeout(self.config.handshake_timeout_s):
+                await writer.start_tls(self._server_context)
+        except (ssl.SSLError, OSError, TimeoutError) as exc:
+            self.refused += 1
+            logger.warning("refused the peer at %s: TLS handshake failed: %s", where, exc)
+            writer.transport.abort()
+            return
+        await self._admit((reader, writer), None)
 
     async def _dial_loop(self, peer: str) -> None:
         initial, delay = self.config.backoff_initial_s, self.config.backoff_initial_s
