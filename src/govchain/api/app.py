@@ -13,6 +13,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import govchain
+from govchain.api.docs import install_docs
 from govchain.api.errors import error_response, install_error_handlers
 from govchain.api.events import event_routes
 from govchain.api.metrics import NodeMetrics
@@ -102,10 +103,11 @@ def create_app(
         title="GovChain node API",
         version=govchain.__version__,
         description="Submit signed txs, read blocks and receipts, follow events.",
-        docs_url="/docs",
+        docs_url=None,  # served by install_docs, without a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    install_docs(app, "/openapi.json")
     install_error_handlers(app)
     app.include_router(tx_routes(service, max_body_bytes))
     app.include_router(chain_routes(service))

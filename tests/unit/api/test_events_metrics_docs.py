@@ -157,6 +157,11 @@ def test_docs_and_the_openapi_schema_are_served(client: TestClient) -> None:
     assert docs.status_code == 200
     assert "swagger-ui" in docs.text
     assert "/openapi.json" in docs.text
+    # every asset the page loads comes from this node: no CDN on an air-gapped network
+    assert "cdn." not in docs.text
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert f"/docs/assets/{asset}" in docs.text
+        assert client.get(f"/docs/assets/{asset}").status_code == 200
     paths = _openapi(client)["paths"]
     assert {path: sorted(ops) for path, ops in paths.items()} == {
         "/v1/txs": ["post"],
