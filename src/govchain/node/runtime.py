@@ -45,6 +45,9 @@ from govchain.types.errors import GovChainError, ValidationError
 logger = logging.getLogger("govchain.node")
 
 WAL_FILE = "consensus.wal"
+GOSSIP_BATCH_S = 0.005
+GOSSIP_BATCH_MAX = 256
+"""Gossiped txs wait at most this long, or until this many, to be checked together."""
 STARTUP_SYNC_S = 5.0
 """How long a validator waits to hear its peers' heights before it joins consensus."""
 
@@ -113,6 +116,7 @@ class Node:
             metrics.consensus_round.set_function(lambda: driver.status.round)
         self._api: _QuietServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._gossiped: list[bytes] = []
 
     # --- building ---------------------------------------------------------------
 
@@ -240,11 +244,21 @@ class Node:
             self.driver.notify_txs()
 
     def _peer_tx(self, _peer: str, raw: bytes) -> None:
-        try:
-            self.mempool.add(raw, self.chain.height + 1)
-        except MempoolError:
-            return  # already pending, committed, or bad: the sender's client was told
-        if self.driver is not None:
+        """Gossiped txs are admitted in batches: one signature batch over every core."""
+        self._gossiped.append(raw)
+        if len(self._gossiped) == 1:
+            asyncio.get_running_loop().call_later(GOSSIP_BATCH_S, self._admit_gossiped)
+        elif len(self._gossiped) >= GOSSIP_BATCH_MAX:
+            self._admit_gossiped()
+
+    def _admit_gossiped(self) -> None:
+        batch, self._gossiped = self._gossiped, []
+        if not batch:
+            return
+        results = self.mempool.add_batch(batch, self.chain.height + 1)
+        # refused ones were already pending, committed, or bad: their clients were told
+        admitted = sum(1 for r in results if not isinstance(r, MempoolError))
+        if admitted and self.driver is not None:
             self.driver.notify_txs()
 
     def _peer_evidence(self, peer: str, evidence: DuplicateVote) -> None:
