@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import os
 import time
 from pathlib import Path
@@ -37,6 +38,7 @@ from govchain.node import launcher
 from govchain.types import Genesis
 from govchain.types.errors import GovChainError
 
+from ..govchain_cli import govchain, one_line_error
 from .network_support import height_of, kill_node, running_network, wait_for
 
 DOCUMENTS = 100
@@ -240,3 +242,33 @@ async def _try_to_join(policy: PeerPolicy, chain_id: str, address: tuple[str, in
         return list(impostor.connected_peers)
     finally:
         await impostor.stop()
+
+
+@pytest.mark.timeout(300)
+def test_notarize_and_verify_commands_end_to_end(tmp_path: Path) -> None:
+    """`govchain notarize` writes receipts that `govchain verify` accepts (F-C5, item 7)."""
+    with running_network(tmp_path / "net", validators=1) as layout:
+        node = layout.nodes[0]
+        docs = [tmp_path / "license.txt", tmp_path / "contract.txt"]
+        for doc in docs:
+            doc.write_text(f"{doc.name} {os.urandom(4).hex()}\n")
+        out_dir = tmp_path / "receipts"
+        result = govchain(
+            "notarize", *docs, "--node", node.api_url, "--key", layout.client_key,
+            "--out-dir", out_dir, "--json",
+        )  # fmt: skip
+        report = json.loads(result.stdout)
+        assert [a["status"] for a in report["anchorings"]] == ["committed", "committed"]
+        genesis = layout.directory / "genesis.json"
+        for doc in docs:
+            receipt = out_dir / f"{doc.name}.receipt.json"
+            verified = json.loads(
+                govchain("verify", receipt, "--genesis", genesis, "--json").stdout
+            )
+            assert verified["ok"] is True
+            assert verified["tx_type"] == "notary.anchor"
+        two = govchain(
+            "notarize", *docs, "--node", node.api_url, "--key", layout.client_key,
+            "--out", tmp_path / "one.json", check=False,
+        )  # fmt: skip
+        assert "exactly one document" in one_line_error(two)

@@ -44,7 +44,8 @@ def notarize(
 ) -> None:
     """Anchor each FILE's digest, wait for its commit, and write its offline-verifiable receipt.
 
-    Receipts go to --out (one file), or --out-dir/FILENAME.receipt.json.
+    Receipts go to --out (one file), or --out-dir/FILENAME.receipt.json. Exits 1
+    if the chain refused an anchoring (its receipt says why).
     """
     if out is not None and (out_dir is not None or len(files) != 1):
         fail("--out takes exactly one document and no --out-dir; use --out-dir for several")
@@ -70,8 +71,11 @@ def notarize(
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(json.dumps(row.receipt, indent=2) + "\n", encoding="utf-8")
             row.receipt_file = str(target)
+    failed = [str(row.file) for row in rows if row.status != "committed"]
     if json_out:
         print_json({"chain_id": chain_id, "anchorings": [row.to_json() for row in rows]})
+        if failed:
+            raise typer.Exit(1)
         return
     table = Table(title=f"notarized on {chain_id}")
     for column in ("file", "digest", "tx", "status", "receipt"):
@@ -85,6 +89,8 @@ def notarize(
             row.receipt_file or "-",
         )
     console.print(table)
+    if failed:
+        fail(f"the chain refused the anchoring of {', '.join(failed)} (see its receipt)")
 
 
 @dataclass
