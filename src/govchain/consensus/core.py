@@ -43,6 +43,7 @@ from govchain.consensus.messages import (
     ProposalMessage,
 )
 from govchain.consensus.proposer import ProposerSchedule
+from govchain.consensus.rules import RoundRules
 from govchain.consensus.state import (
     HeightState,
     block_record,
@@ -53,7 +54,7 @@ from govchain.consensus.state import (
 )
 from govchain.ledger import records
 from govchain.ledger.commits import verify_commit
-from govchain.types import Block, Commit, CommitSig, Vote, VoteType
+from govchain.types import Block, Commit, Vote, VoteType
 from govchain.types.errors import GovChainError, ValidationError
 
 MAX_BUFFERED = 4096
@@ -61,7 +62,7 @@ MAX_DECISIONS_AHEAD = 16
 """Decisions for later heights kept while catching up, and sent per answer to a laggard."""
 
 
-class Core:
+class Core(RoundRules):
     """One validator's consensus state machine; the only owner of its round state."""
 
     def __init__(
@@ -410,46 +411,6 @@ class Core:
         block_hash = records.header_hash(self.suite, block.header)
         return self.state.votes(VoteType.PREVOTE, round_).votes_for(block_hash)
 
-    # --- the upon-rules -----------------------------------------------------------
-
-    def _progress(self, now: int) -> None:
-        """Fire rules until none applies (each firing changes state, so this ends)."""
-        fired = True
-        while fired:
-            fired = self._try_decide() or self._try_round_rules(now) or self._try_skip()
-
-    def _hash_of(self, message: ProposalMessage) -> bytes:
-        return message.proposal.block_hash
-
-    def _try_decide(self) -> bool:
-        s = self.state
-        for round_ in sorted(s.precommits):  # L49
-            votes = s.precommits[round_]
-            message = s.proposals.get(round_)
-            if message is None:
-                continue
-            block_hash = self._hash_of(message)
-            if votes.has_quorum_for(block_hash, self.quorum) and s.validity.get(block_hash):
-                self._decide(message.block, self._commit_of(round_, block_hash))
-                return True
-        candidate = s.candidate
-        if candidate is not None:
-            block_hash = candidate.commit.block_hash
-            if s.validity.get(block_hash):
-                self._decide(candidate.block, candidate.commit)
-                return True
-            if s.validity.get(block_hash) is False:
-                s.candidate = None
-                self._emit(Refused("a decision names a block that does not validate"))
-        return False
-
-    def _commit_of(self, round_: int, block_hash: bytes) -> Commit:
-        signatures = tuple(
-            CommitSig(vote.validator, vote.time, vote.signature)
-            for vote in self.state.precommits[round_].votes_for(block_hash)
-        )
-        return Commit(self.config.chain_id, self.height, round_, block_hash, signatures)
-
     def _decide(self, block: Block, commit: Commit) -> None:
         self._emit(CommitBlock(block, commit))
         self.last_block_time = block.header.time
@@ -470,84 +431,6 @@ class Core:
         next_decision = self._decisions_ahead.pop(self.height, None)
         if next_decision is not None:
             self._on_decision(next_decision)
-
-    def _try_round_rules(self, now: int) -> bool:
-        s = self.state
-        r = s.round
-        message = s.proposals.get(r)
-        prevotes = s.votes(VoteType.PREVOTE, r)
-        precommits = s.votes(VoteType.PRECOMMIT, r)
-        if s.step is Step.PROPOSE and message is not None and self._try_prevote(message, now):
-            return True
-        if (
-            s.step is Step.PREVOTE
-            and prevotes.power >= self.quorum
-            and r not in s.fired_prevote_wait
-        ):  # L34
-            s.fired_prevote_wait.add(r)
-            self._emit(ScheduleTimeout(s.height, r, Step.PREVOTE, self._timeout(Step.PREVOTE, r)))
-            return True
-        if (
-            message is not None
-            and s.step >= Step.PREVOTE
-            and r not in s.polka_seen
-            and s.validity.get(self._hash_of(message))
-            and prevotes.has_quorum_for(self._hash_of(message), self.quorum)
-        ):  # L36
-            s.polka_seen.add(r)
-            self._set_valid(message.block, r)  # in the WAL before the precommit it justifies
-            if s.step is Step.PREVOTE:
-                self._lock(message.block, r)
-                self._vote(VoteType.PRECOMMIT, self._hash_of(message), now)
-                s.step = Step.PRECOMMIT
-            return True
-        if s.step is Step.PREVOTE and prevotes.has_quorum_for(b"", self.quorum):  # L44
-            self._vote(VoteType.PRECOMMIT, b"", now)
-            s.step = Step.PRECOMMIT
-            return True
-        if precommits.power >= self.quorum and r not in s.fired_precommit_wait:  # L47
-            s.fired_precommit_wait.add(r)
-            self._emit(
-                ScheduleTimeout(s.height, r, Step.PRECOMMIT, self._timeout(Step.PRECOMMIT, r))
-            )
-            return True
-        return False
-
-    def _try_prevote(self, message: ProposalMessage, now: int) -> bool:
-        """L22 and L28: prevote for the round's proposal, or nil."""
-        s = self.state
-        block_hash = self._hash_of(message)
-        valid = s.validity.get(block_hash)
-        if valid is None:
-            return False  # wait for the validation verdict (or the propose timeout)
-        pol = message.proposal.pol_round
-        ignore_lock = self.config.mutant == "ignore-lock"
-        locked_hash = (
-            None
-            if s.locked_block is None
-            else records.header_hash(self.suite, s.locked_block.header)
-        )
-        if pol == NO_POL:  # L22
-            free = s.locked_round == -1 or locked_hash == block_hash
-        elif pol < s.round and s.votes(VoteType.PREVOTE, pol).has_quorum_for(
-            block_hash, self.quorum
-        ):  # L28
-            free = s.locked_round <= pol or locked_hash == block_hash
-        else:
-            return False  # wait for the polka the proposal claims
-        choice = block_hash if valid and (free or ignore_lock) else b""
-        self._vote(VoteType.PREVOTE, choice, now)
-        s.step = Step.PREVOTE
-        return True
-
-    def _try_skip(self) -> bool:
-        """L55: 1/3+ of the power is in a later round, so some honest validator is."""
-        s = self.state
-        for round_ in sorted(r for r in s.senders if r > s.round):
-            if self._power(s.senders[round_]) >= self.one_third:
-                self._start_round(round_)
-                return True
-        return False
 
 
 def _buffer_key(event: Event, round_: int) -> tuple[bytes, int, int]:

@@ -144,15 +144,13 @@ class PeerConnection:
 async def close_stream(writer: asyncio.StreamWriter, timeout_s: float) -> None:
     """Close a stream, waiting up to ``timeout_s`` for the peer, then cut it."""
     writer.close()
-    closed = False
     try:
         # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a
         # cancellation that races with the inner wait finishing.
         async with asyncio.timeout(timeout_s):
             await writer.wait_closed()
-        closed = True
     except (TimeoutError, ConnectionError, OSError):
-        pass
-    finally:
-        if not closed:
-            writer.transport.abort()
+        writer.transport.abort()  # the peer did not answer the close in time, or the link broke
+    except asyncio.CancelledError:
+        writer.transport.abort()
+        raise

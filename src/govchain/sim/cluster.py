@@ -275,7 +275,7 @@ class Cluster:
                 self._perform(node, node.boot(self._clock(node)))
         self._apply_links()
 
-    def _others_lack_quorum(self, node: SimNode, action: CommitBlock) -> bool:
+    def _others_did_not_prevote(self, node: SimNode, action: CommitBlock) -> bool:
         """Whether some other honest node has not prevoted the block in its round: then
         the others may not gather the precommits to follow without the committer's help."""
         commit = action.commit
@@ -388,7 +388,7 @@ class Cluster:
         if node.honest:
             first = block.header.height not in self.checker.decided
             self.checker.on_commit(self.now, node.name, block, block_hash)
-            if first and self._others_lack_quorum(node, action):
+            if first and self._others_did_not_prevote(node, action):
                 self._isolate_first_committer(node)
         self.trace.world(
             self.now,
