@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,30 +12,9 @@ from pathlib import Path
 from govchain.client.sdk import NodeClient, NodeUnreachableError
 from govchain.node import launcher
 from govchain.node.netinit import NetworkLayout, init_network
+from govchain.node.ports import free_base_port
 
 WAIT_S = 60.0
-
-
-def free_base_port(count: int) -> int:
-    """A base port with ``2 * count`` free ports after it (best effort on a shared machine)."""
-    for _ in range(200):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + 2 * count > 65000:
-            continue
-        if all(_free(base + i) for i in range(2 * count)):
-            return base
-    raise RuntimeError("no free port range on loopback")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 @contextmanager
@@ -44,7 +22,7 @@ def running_network(
     directory: Path, validators: int, full_nodes: int = 0, suite: str = "gm"
 ) -> Iterator[NetworkLayout]:
     """A laid-out, started network; every node is stopped afterwards, whatever happens."""
-    base = free_base_port(validators + full_nodes)
+    base = free_base_port(2 * (validators + full_nodes))
     layout = init_network(
         directory,
         validators=validators,
