@@ -36,7 +36,28 @@ ALLOWED: dict[str, set[str]] = {
         "consensus",
         "contracts",
     },
-    "bench": {"types", "codec", "crypto", "storage", "ledger", "execution"},
+    "bench": {
+        "types",
+        "codec",
+        "crypto",
+        "storage",
+        "ledger",
+        "execution",
+        "contracts",
+        "client",
+        "node",
+    },
+    "chaos": {
+        "types",
+        "codec",
+        "crypto",
+        "storage",
+        "ledger",
+        "consensus",
+        "contracts",
+        "client",
+        "node",
+    },
     "api": {"types", "codec", "crypto", "ledger"},
     "node": {
         "types",
@@ -65,6 +86,7 @@ ALLOWED: dict[str, set[str]] = {
         "contracts",
         "node",
         "sim",
+        "chaos",
     },
 }
 """Package -> the other govchain packages it may import."""

@@ -43,6 +43,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "mempool_full": 503,
     # the API's own
     "invalid_request": 422,
+    "malformed_batch": 400,
     "invalid_hex": 400,
     "body_too_large": 413,
     "unsupported_media_type": 415,

@@ -18,13 +18,16 @@ from govchain.api.schemas import (
     NodeStatus,
     NotaryLookupResponse,
     TxAccepted,
+    TxBatchAccepted,
     TxStatusResponse,
 )
 from govchain.api.service import NodeService
-from govchain.types.errors import ValidationError
+from govchain.codec import CodecError, Limits, decode
+from govchain.types.errors import GovChainError, ValidationError
 from govchain.types.fields import HASH_SIZE, UINT64_MAX
 
 __all__ = [
+    "MAX_BATCH_TXS",
     "MEMPOOL_CODES",
     "TX_MEDIA_TYPES",
     "chain_routes",
@@ -37,6 +40,10 @@ __all__ = [
 
 TX_MEDIA_TYPES = ("application/cbor", "application/octet-stream")
 """Content types ``POST /v1/txs`` accepts: the body is the raw canonical-CBOR signed tx."""
+
+MAX_BATCH_TXS = 1000
+"""The most txs one ``POST /v1/txs/batch`` may carry (the body limit applies too)."""
+_MAX_TX_BYTES = 64 * 1024
 
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _HASH_PATTERN = rf"^[0-9a-fA-F]{{{2 * HASH_SIZE}}}$"
@@ -86,7 +93,9 @@ def parse_hex(value: str, name: str, size: int) -> bytes:
     return bytes.fromhex(value)
 
 
-async def read_tx_body(request: Request, max_body_bytes: int) -> bytes:
+async def read_tx_body(
+    request: Request, max_body_bytes: int, what: str = "a canonical-CBOR signed tx"
+) -> bytes:
     """The request body, refused once it passes ``max_body_bytes`` while being read.
 
     Content-Length is only a shortcut for refusing early: the count of bytes
@@ -96,7 +105,7 @@ async def read_tx_body(request: Request, max_body_bytes: int) -> bytes:
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type not in TX_MEDIA_TYPES:
         raise ApiError(
-            "unsupported_media_type", f"send the signed tx as one of {', '.join(TX_MEDIA_TYPES)}"
+            "unsupported_media_type", f"send {what} as one of {', '.join(TX_MEDIA_TYPES)}"
         )
     too_large = ApiError("body_too_large", f"the body is over {max_body_bytes} bytes")
     declared = request.headers.get("content-length")
@@ -115,8 +124,25 @@ async def read_tx_body(request: Request, max_body_bytes: int) -> bytes:
             raise too_large
         chunks.append(chunk)
     if received == 0:
-        raise ApiError("malformed_tx", "the body is empty: expected a canonical-CBOR signed tx")
+        raise ApiError("malformed_tx", f"the body is empty: expected {what}")
     return b"".join(chunks)
+
+
+def parse_tx_batch(body: bytes) -> list[bytes]:
+    """The raw txs of a batch body: a canonical CBOR array of 1..MAX_BATCH_TXS byte strings."""
+    limits = Limits(
+        max_bytes=len(body), max_depth=1, max_items=MAX_BATCH_TXS, max_string_bytes=_MAX_TX_BYTES
+    )
+    try:
+        items = decode(body, limits)
+    except CodecError as exc:
+        raise ApiError("malformed_batch", f"not a canonical CBOR array of txs: {exc}") from exc
+    if not isinstance(items, list) or not items:
+        raise ApiError("malformed_batch", "expected a non-empty CBOR array of signed txs")
+    for index, item in enumerate(items):
+        if not isinstance(item, bytes):
+            raise ApiError("malformed_batch", f"item {index}: expected a byte string (a raw tx)")
+    return items
 
 
 def tx_routes(service: NodeService, max_body_bytes: int) -> APIRouter:
@@ -144,6 +170,37 @@ def tx_routes(service: NodeService, max_body_bytes: int) -> APIRouter:
         raw = await read_tx_body(request, max_body_bytes)
         return TxAccepted(hash=service.submit_tx(raw).hex())
 
+    @router.post(
+        "/v1/txs/batch",
+        response_model=TxBatchAccepted,
+        summary="Submit many signed txs at once",
+        description=(
+            f"The body is a canonical CBOR array of 1 to {MAX_BATCH_TXS} byte strings, each a"
+            " raw signed tx. Their signatures are checked together on every core. Each tx is"
+            " admitted or refused on its own; the answer lists the outcomes in order."
+        ),
+        responses=error_responses(
+            "malformed_batch",
+            "malformed_tx",
+            "body_too_large",
+            "unsupported_media_type",
+            "not_ready",
+        ),
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "description": "a canonical CBOR array of raw signed txs",
+                "content": dict.fromkeys(TX_MEDIA_TYPES, binary),
+            }
+        },
+    )
+    async def submit_txs(request: Request) -> TxBatchAccepted:
+        body = await read_tx_body(request, max_body_bytes, "a CBOR array of signed txs")
+        outcomes = service.submit_txs(parse_tx_batch(body))
+        results = [_batch_item(outcome) for outcome in outcomes]
+        accepted = sum(1 for outcome in outcomes if isinstance(outcome, bytes))
+        return TxBatchAccepted.model_validate({"accepted": accepted, "results": results})
+
     @router.get(
         "/v1/txs/{hash}",
         response_model=TxStatusResponse,
@@ -162,6 +219,12 @@ def tx_routes(service: NodeService, max_body_bytes: int) -> APIRouter:
         )
 
     return router
+
+
+def _batch_item(outcome: bytes | GovChainError) -> dict[str, Any]:
+    if isinstance(outcome, bytes):
+        return {"hash": outcome.hex()}
+    return {"error": {"code": outcome.code, "message": str(outcome)}}
 
 
 def chain_routes(service: NodeService) -> APIRouter:

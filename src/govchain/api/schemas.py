@@ -78,6 +78,20 @@ class TxAccepted(_Model):
     hash: HashHex
 
 
+class TxBatchItem(_Model):
+    """The outcome of one tx of a batch: its hash if admitted, else why it was refused."""
+
+    hash: HashHex | None = None
+    error: ErrorDetail | None = None
+
+
+class TxBatchAccepted(_Model):
+    """Per tx of a batch, in the order sent; refusing one never affects the others."""
+
+    accepted: int = Field(ge=0, description="how many txs of the batch were admitted")
+    results: list[TxBatchItem]
+
+
 class InclusionProof(_Model):
     """RFC 6962 audit path of leaf ``index`` in a tree of ``size`` leaves."""
 

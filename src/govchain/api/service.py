@@ -12,7 +12,7 @@ and must not block on I/O.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, get_args
 
@@ -85,6 +85,14 @@ class NodeService(Protocol):
         ``malformed_tx``, ``tx_too_large``, ``wrong_chain``, ``tx_expired``,
         ``expiry_too_far``, ``unsupported_sender``, ``tx_replayed``,
         ``bad_signature`` or ``mempool_full``.
+        """
+        ...
+
+    def submit_txs(self, raws: Sequence[bytes]) -> list[bytes | GovChainError]:
+        """Admit many txs at once (their signatures checked together on every core).
+
+        The result for each, in order, is its hash or the error that refused it
+        (the codes of :meth:`submit_tx`); a refusal never affects the others.
         """
         ...
 

@@ -8,6 +8,7 @@ import govchain
 from govchain.cli import (
     bench_cmd,
     ca_cmd,
+    chaos_cmd,
     crypto_cmd,
     keys_cmd,
     ledger_cmd,
@@ -33,6 +34,7 @@ app.add_typer(node_cmd.app, name="node")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
 app.command(name="notarize")(notarize_cmd.notarize)
+app.command(name="chaos")(chaos_cmd.chaos)
 
 
 def _version(value: bool) -> None:

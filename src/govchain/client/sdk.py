@@ -8,11 +8,13 @@ genesis it trusts. Errors from the API keep their stable ``code``.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from govchain.codec import encode
 from govchain.ledger import records
 from govchain.types import Tx
 from govchain.types.errors import GovChainError
@@ -51,6 +53,15 @@ class TxResult:
     tx_hash: bytes
     status: str
     receipt: dict[str, Any] | None
+
+
+def _batch_outcome(item: object) -> bytes | ApiError:
+    if isinstance(item, dict) and isinstance(item.get("hash"), str):
+        return bytes.fromhex(item["hash"])
+    error = item.get("error") if isinstance(item, dict) else None
+    if isinstance(error, dict):
+        return ApiError(200, str(error.get("code")), str(error.get("message")))
+    return ApiError(200, "bad_response", f"a batch result is neither a hash nor an error: {item!r}")
 
 
 class NodeClient:
@@ -93,6 +104,17 @@ class NodeClient:
             "POST", "/v1/txs", content=body, headers={"content-type": "application/cbor"}
         )
         return bytes.fromhex(str(answer["hash"]))
+
+    def submit_many(self, txs: Sequence[Tx]) -> list[bytes | ApiError]:
+        """``POST /v1/txs/batch``: per tx, in order, its hash or the error that refused it."""
+        body = encode([records.encode_tx(tx) for tx in txs])
+        answer = self._json(
+            "POST", "/v1/txs/batch", content=body, headers={"content-type": "application/cbor"}
+        )
+        results = answer.get("results")
+        if not isinstance(results, list) or len(results) != len(txs):
+            raise ApiError(200, "bad_response", "the batch answer does not match the txs sent")
+        return [_batch_outcome(item) for item in results]
 
     def tx(self, tx_hash: bytes) -> TxResult:
         """``GET /v1/txs/{hash}``."""

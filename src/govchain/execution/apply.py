@@ -168,8 +168,7 @@ def apply_block(
 
     ``verified`` maps a tx hash to the signature the caller already checked for it
     (the mempool's cache). The tx hash does not cover the signature, so only
-    that very signature skips the check
-    (the mempool's cache). Raises InvalidBlock on the first mismatch.
+    that very signature skips the check. Raises InvalidBlock on the first mismatch.
     """
     tx_bytes = [records.tx_bytes(tx) for tx in block.txs]
     encoded_txs = tuple(b.encoded for b in tx_bytes)

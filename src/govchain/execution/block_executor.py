@@ -3,7 +3,8 @@
 The consensus driver (and the simulator) answers the core's ``ValidateBlock``,
 ``BuildProposal`` and ``CommitBlock`` actions through one
 :class:`BlockExecutor`. It keeps the result of each block it checked, so a
-decided block is not executed twice.
+decided block is not executed twice, and of each block it built, so a
+proposer does not run its own block again to vote for it or commit it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from govchain.execution.apply import NOTHING_VERIFIED, apply_block
-from govchain.execution.propose import propose_block
+from govchain.execution.propose import build_block
 from govchain.execution.registry import Registry
 from govchain.execution.view import BlockResult
 from govchain.ledger import records
@@ -47,16 +48,21 @@ class BlockExecutor:
 
     def validate(self, block: Block, verified: Mapping[bytes, bytes] = NOTHING_VERIFIED) -> bool:
         """Whether ``block`` extends the chain validly; ``verified``: signatures already checked."""
+        if records.header_hash(self.chain.suite, block.header) in self._results:
+            return True  # built or checked here at this height: same header, same result
         try:
             with self.chain.view() as view:
                 result = apply_block(view, block, self.registry, verified)
         except GovChainError as exc:
             self.last_refusal = str(exc)
             return False
+        self._keep(result)
+        return True
+
+    def _keep(self, result: BlockResult) -> None:
         if len(self._results) >= MAX_CACHED_RESULTS:
             self._results.pop(next(iter(self._results)))
         self._results[result.block_hash] = result
-        return True
 
     def build(self, txs: Sequence[Tx]) -> Block:
         """Our proposal for the next height over ``txs`` (already admitted by the mempool)."""
@@ -64,17 +70,21 @@ class BlockExecutor:
             raise ValueError("a node without a validator key does not propose")
         with self.chain.view() as view:
             last_commit = None if view.height == 0 else view.commit(view.height)
-            return propose_block(
+            block, result = build_block(
                 view, txs, proposer=self.proposer, last_commit=last_commit, registry=self.registry
             )
+        self._keep(result)
+        return block
 
-    def commit(self, block: Block, commit: Commit) -> BlockResult:
+    def commit(
+        self, block: Block, commit: Commit, verified: Mapping[bytes, bytes] = NOTHING_VERIFIED
+    ) -> BlockResult:
         """Write a decided block; it is executed again only if it was never checked here."""
         block_hash = records.header_hash(self.chain.suite, block.header)
         result = self._results.get(block_hash)
         if result is None:
             with self.chain.view() as view:
-                result = apply_block(view, block, self.registry)
+                result = apply_block(view, block, self.registry, verified)
         self.chain.commit_block(block, commit, result)
         self._results.clear()
         return result

@@ -19,6 +19,7 @@ from govchain.network.config import NetworkConfig
 from govchain.network.connection import PeerCounters
 from govchain.network.envelope import (
     MAX_BLOCKS_PER_REQUEST,
+    MAX_GOSSIP_TXS,
     BlocksRequest,
     BlocksResponse,
     ConsensusPayload,
@@ -27,6 +28,7 @@ from govchain.network.envelope import (
     Hello,
     Status,
     TxPayload,
+    TxsPayload,
     decode_envelope,
     encode_envelope,
 )
@@ -38,6 +40,7 @@ from govchain.network.tls import PeerPolicy, client_context, server_context
 __all__ = [
     "MAX_BLOCKS_PER_REQUEST",
     "MAX_FRAME_BYTES",
+    "MAX_GOSSIP_TXS",
     "BlocksRequest",
     "BlocksResponse",
     "ConsensusPayload",
@@ -55,6 +58,7 @@ __all__ = [
     "Status",
     "TransportIdentity",
     "TxPayload",
+    "TxsPayload",
     "client_context",
     "decode_envelope",
     "encode_envelope",

@@ -22,6 +22,7 @@ from govchain.network.envelope import (
     Hello,
     Status,
     TxPayload,
+    TxsPayload,
     decode_envelope,
 )
 from govchain.types.errors import ValidationError
@@ -56,6 +57,9 @@ class Dispatcher:
             _call("consensus", handlers.on_consensus, peer, message)
         elif isinstance(envelope, TxPayload):
             _call("tx", handlers.on_tx, peer, envelope.tx)
+        elif isinstance(envelope, TxsPayload):
+            for tx in envelope.txs:
+                _call("tx", handlers.on_tx, peer, tx)
         elif isinstance(envelope, EvidencePayload):
             _call("evidence", handlers.on_evidence, peer, envelope.evidence)
         elif isinstance(envelope, Status):

@@ -6,6 +6,7 @@
 ``hello``           ``node`` (text), ``chain_id`` (text), ``height`` (uint)
 ``consensus``       ``message``: bytes from ``consensus.wire.encode_message``
 ``tx``              ``tx``: the raw signed tx bytes
+``txs``             ``txs``: 1..MAX_GOSSIP_TXS raw signed txs (gossip in batches)
 ``evidence``        ``evidence``: a ``DuplicateVote`` map
 ``status``          ``height`` (uint)
 ``blocks_request``  ``from_height`` (uint >= 1), ``count`` (1..MAX_BLOCKS_PER_REQUEST)
@@ -39,6 +40,7 @@ from govchain.types.fields import (
 
 __all__ = [
     "MAX_BLOCKS_PER_REQUEST",
+    "MAX_GOSSIP_TXS",
     "MAX_NODE_NAME",
     "MAX_TX_BYTES",
     "BlockPair",
@@ -50,6 +52,7 @@ __all__ = [
     "Hello",
     "Status",
     "TxPayload",
+    "TxsPayload",
     "decode_envelope",
     "encode_envelope",
     "envelope_limits",
@@ -63,6 +66,8 @@ _ENVELOPE_DEPTH = 8
 _PART_BYTES_MAX = 2**32 - 1
 """No byte string can be longer than a frame's length prefix can say."""
 _ENVELOPE_ITEMS = 256
+MAX_GOSSIP_TXS = _ENVELOPE_ITEMS
+"""The most txs one ``txs`` envelope carries (the frame limit bounds their bytes too)."""
 
 BlockPair = tuple[bytes, bytes]
 """An encoded block and the encoded commit certificate for it."""
@@ -136,6 +141,34 @@ class TxPayload:
     def from_body(cls, obj: object) -> TxPayload:
         """Build and validate from a decoded body."""
         return cls(**fields_of("tx", obj, ("tx",)))
+
+
+@dataclass(frozen=True, slots=True)
+class TxsPayload:
+    """Raw signed transactions gossiped together: one frame, one admission batch."""
+
+    KIND: ClassVar[str] = "txs"
+    txs: tuple[bytes, ...]
+
+    def validate(self) -> None:
+        """Raise ValidationError if there are none, too many, or one is empty or too large."""
+        check_list("txs.txs", self.txs, max_items=MAX_GOSSIP_TXS)
+        if not self.txs:
+            raise ValidationError("txs.txs: must hold at least one tx")
+        for index, tx in enumerate(self.txs):
+            if not check_bytes(f"txs.txs[{index}]", tx, max_size=MAX_TX_BYTES):
+                raise ValidationError(f"txs.txs[{index}]: must not be empty")
+
+    def to_body(self) -> dict[str, object]:
+        """CBOR-ready body."""
+        return {"txs": list(self.txs)}
+
+    @classmethod
+    def from_body(cls, obj: object) -> TxsPayload:
+        """Build and validate from a decoded body."""
+        data = fields_of("txs", obj, ("txs",))
+        txs = check_list("txs.txs", data["txs"], max_items=MAX_GOSSIP_TXS)
+        return cls(tuple(txs))  # type: ignore[arg-type]  # validate() checks the types
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +280,14 @@ class BlocksResponse:
 
 
 Envelope = (
-    Hello | ConsensusPayload | TxPayload | EvidencePayload | Status | BlocksRequest | BlocksResponse
+    Hello
+    | ConsensusPayload
+    | TxPayload
+    | TxsPayload
+    | EvidencePayload
+    | Status
+    | BlocksRequest
+    | BlocksResponse
 )
 """Everything a frame may carry."""
 
@@ -257,6 +297,7 @@ _KINDS: dict[str, Any] = {
         Hello,
         ConsensusPayload,
         TxPayload,
+        TxsPayload,
         EvidencePayload,
         Status,
         BlocksRequest,

@@ -30,6 +30,7 @@ from govchain.network.config import NetworkConfig
 from govchain.network.connection import PeerConnection, PeerCounters, close_stream
 from govchain.network.dispatch import Dispatcher
 from govchain.network.envelope import (
+    MAX_GOSSIP_TXS,
     BlocksRequest,
     ConsensusPayload,
     Envelope,
@@ -37,6 +38,7 @@ from govchain.network.envelope import (
     Hello,
     Status,
     TxPayload,
+    TxsPayload,
     encode_envelope,
     envelope_limits,
 )
@@ -47,6 +49,9 @@ from govchain.network.tls import PeerPolicy, client_context, server_context
 from govchain.types.errors import ValidationError
 
 __all__ = ["PeerHandlers", "PeerNetwork"]
+
+GOSSIP_FRAME_BYTES = 4 * 1024 * 1024
+"""Gossiped txs are cut into frames of at most about this many bytes (the limit is 16 MiB)."""
 
 logger = logging.getLogger("govchain.network")
 
@@ -194,6 +199,19 @@ class PeerNetwork:
     def gossip_tx(self, raw: bytes, exclude: str | None = None) -> None:
         """Send a raw tx to every connected peer but ``exclude`` (the one it came from)."""
         self._send_all(TxPayload(raw), exclude)
+
+    def gossip_txs(self, raws: Sequence[bytes], exclude: str | None = None) -> None:
+        """Send raw txs to every connected peer but ``exclude``, many to a frame."""
+        batch: list[bytes] = []
+        size = 0
+        for raw in raws:
+            if batch and (len(batch) == MAX_GOSSIP_TXS or size + len(raw) > GOSSIP_FRAME_BYTES):
+                self._send_all(TxsPayload(tuple(batch)), exclude)
+                batch, size = [], 0
+            batch.append(raw)
+            size += len(raw)
+        if batch:
+            self._send_all(TxsPayload(tuple(batch)), exclude)
 
     def gossip_evidence(self, evidence: DuplicateVote, exclude: str | None = None) -> None:
         """Send duplicate-vote evidence to every connected peer but ``exclude``."""

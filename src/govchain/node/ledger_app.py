@@ -22,7 +22,7 @@ from govchain.ledger.statetree import get_value
 from govchain.mempool import Mempool
 from govchain.types import Block, Commit, Tx
 
-MAX_BLOCK_TXS = 2000
+MAX_BLOCK_TXS = 1000
 MAX_BLOCK_BYTES = 8 * 1024 * 1024
 MAX_PENDING_EVIDENCE = 64
 EVIDENCE_EXPIRY_HEIGHTS = 100
@@ -90,7 +90,7 @@ class LedgerApp:
 
     def commit(self, block: Block, commit: Commit) -> None:
         """Write the decided block, clear its txs from the pool, tell the listeners."""
-        result = self.executor.commit(block, commit)
+        result = self.executor.commit(block, commit, self.mempool.verified)
         self.mempool.on_commit(result.tx_hashes, block.header.height)
         for listener in self.listeners:
             listener(block, commit, result)

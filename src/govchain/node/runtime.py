@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import uvicorn
@@ -47,7 +47,7 @@ logger = logging.getLogger("govchain.node")
 WAL_FILE = "consensus.wal"
 GOSSIP_BATCH_S = 0.005
 GOSSIP_BATCH_MAX = 256
-"""Gossiped txs wait at most this long, or until this many, to be checked together."""
+"""Txs wait at most this long, or until this many, to be checked (received) or sent together."""
 STARTUP_SYNC_S = 5.0
 """How long a validator waits to hear its peers' heights before it joins consensus."""
 
@@ -64,6 +64,26 @@ class _QuietServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+class _TxBatcher:
+    """Collects raw txs and hands them on together, after ``GOSSIP_BATCH_S`` or at the cap."""
+
+    def __init__(self, flush: Callable[[list[bytes]], None]) -> None:
+        self._flush = flush
+        self._pending: list[bytes] = []
+
+    def add(self, raw: bytes) -> None:
+        self._pending.append(raw)
+        if len(self._pending) == 1:
+            asyncio.get_running_loop().call_later(GOSSIP_BATCH_S, self.flush)
+        elif len(self._pending) >= GOSSIP_BATCH_MAX:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self._pending = self._pending, []
+        if batch:
+            self._flush(batch)
 
 
 class Node:
@@ -116,7 +136,8 @@ class Node:
             metrics.consensus_round.set_function(lambda: driver.status.round)
         self._api: _QuietServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        self._gossiped: list[bytes] = []
+        self._received = _TxBatcher(self._admit_gossiped)
+        self._outgoing = _TxBatcher(self.network.gossip_txs)
 
     # --- building ---------------------------------------------------------------
 
@@ -238,23 +259,16 @@ class Node:
             self.driver.receive(peer, message)
 
     def _admitted(self, _tx_hash: bytes, raw: bytes) -> None:
-        """A client's tx entered our pool: tell the validators and our proposer."""
-        self.network.gossip_tx(raw)
+        """A client's tx entered our pool: tell the validators (in batches) and our proposer."""
+        self._outgoing.add(raw)
         if self.driver is not None:
             self.driver.notify_txs()
 
     def _peer_tx(self, _peer: str, raw: bytes) -> None:
         """Gossiped txs are admitted in batches: one signature batch over every core."""
-        self._gossiped.append(raw)
-        if len(self._gossiped) == 1:
-            asyncio.get_running_loop().call_later(GOSSIP_BATCH_S, self._admit_gossiped)
-        elif len(self._gossiped) >= GOSSIP_BATCH_MAX:
-            self._admit_gossiped()
+        self._received.add(raw)
 
-    def _admit_gossiped(self) -> None:
-        batch, self._gossiped = self._gossiped, []
-        if not batch:
-            return
+    def _admit_gossiped(self, batch: list[bytes]) -> None:
         results = self.mempool.add_batch(batch, self.chain.height + 1)
         # refused ones were already pending, committed, or bad: their clients were told
         admitted = sum(1 for r in results if not isinstance(r, MempoolError))

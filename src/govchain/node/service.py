@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from prometheus_client import CollectorRegistry
@@ -25,6 +25,7 @@ from govchain.ledger.proofs import tx_receipt_bundle
 from govchain.ledger.statetree import get_value
 from govchain.mempool import Mempool
 from govchain.types import Block, Commit
+from govchain.types.errors import GovChainError
 
 MAX_SUBSCRIBERS = 64
 SUBSCRIBER_QUEUE = 256
@@ -71,6 +72,15 @@ class ChainNodeService:
         if self._on_admitted is not None:
             self._on_admitted(tx_hash, raw)
         return tx_hash
+
+    def submit_txs(self, raws: Sequence[bytes]) -> list[bytes | GovChainError]:
+        """Admit many txs with one signature batch; each result is a hash or its refusal."""
+        results = self.mempool.add_batch(raws, self.chain.height + 1)
+        if self._on_admitted is not None:
+            for raw, result in zip(raws, results, strict=True):
+                if isinstance(result, bytes):
+                    self._on_admitted(result, raw)
+        return list(results)
 
     # --- reads --------------------------------------------------------------------
 

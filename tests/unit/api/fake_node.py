@@ -8,7 +8,7 @@ scripted event stream that then stays open, and a notary index of one digest.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,6 +103,15 @@ class FakeNode:
         self.pending[tx_hash] = tx
         self.metrics.mempool_txs.set(len(self.pending))
         return tx_hash
+
+    def submit_txs(self, raws: Sequence[bytes]) -> list[bytes | GovChainError]:
+        results: list[bytes | GovChainError] = []
+        for raw in raws:
+            try:
+                results.append(self.submit_tx(raw))
+            except GovChainError as exc:
+                results.append(exc)
+        return results
 
     def tx_status(self, tx_hash: bytes) -> TxStatus:
         self._read()

@@ -165,6 +165,7 @@ def test_docs_and_the_openapi_schema_are_served(client: TestClient) -> None:
     paths = _openapi(client)["paths"]
     assert {path: sorted(ops) for path, ops in paths.items()} == {
         "/v1/txs": ["post"],
+        "/v1/txs/batch": ["post"],
         "/v1/txs/{hash}": ["get"],
         "/v1/blocks/latest": ["get"],
         "/v1/blocks/{height}": ["get"],
@@ -179,6 +180,7 @@ def test_the_openapi_schema_names_each_answer_model(client: TestClient) -> None:
     spec = _openapi(client)
     models = {
         ("/v1/txs", "post", "202"): "TxAccepted",
+        ("/v1/txs/batch", "post", "200"): "TxBatchAccepted",
         ("/v1/txs/{hash}", "get", "200"): "TxStatusResponse",
         ("/v1/blocks/latest", "get", "200"): "BlockResponse",
         ("/v1/blocks/{height}", "get", "200"): "BlockResponse",

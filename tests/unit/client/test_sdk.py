@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from govchain.client.sdk import ApiError, CommitTimeoutError, NodeClient, NodeUnreachableError
+from govchain.codec import decode
 from govchain.ledger import records
 
 from ...chain_support import ChainMaker
@@ -72,3 +73,38 @@ def test_wait_polls_until_committed_and_times_out_otherwise() -> None:
 
     with _client(never) as client, pytest.raises(CommitTimeoutError):
         client.wait(b"\x03" * 32, timeout_s=0)
+
+
+def test_submit_many_posts_one_cbor_array_and_reads_each_outcome() -> None:
+    maker = ChainMaker.make("intl")
+    txs = [maker.tx(maker.keys[0], key=f"k{i}".encode(), value=b"v") for i in range(3)]
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        results = [
+            {"hash": records.tx_hash(maker.suite, txs[0]).hex()},
+            {"error": {"code": "bad_signature", "message": "no"}},
+            {"hash": records.tx_hash(maker.suite, txs[2]).hex()},
+        ]
+        return httpx.Response(200, json={"accepted": 2, "results": results})
+
+    with _client(handler) as client:
+        first, second, third = client.submit_many(txs)
+    assert first == records.tx_hash(maker.suite, txs[0])
+    assert isinstance(second, ApiError)
+    assert second.code == "bad_signature"
+    assert third == records.tx_hash(maker.suite, txs[2])
+    assert seen[0].url.path == "/v1/txs/batch"
+    assert decode(seen[0].content) == [records.encode_tx(tx) for tx in txs]
+
+
+def test_submit_many_refuses_an_answer_that_does_not_match() -> None:
+    maker = ChainMaker.make("intl")
+    txs = [maker.tx(maker.keys[0], key=b"k", value=b"v")]
+
+    def short(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"accepted": 0, "results": []})
+
+    with _client(short) as client, pytest.raises(ApiError, match="does not match"):
+        client.submit_many(txs)

@@ -13,6 +13,7 @@ from govchain.codec import encode
 from govchain.consensus.evidence import DuplicateVote
 from govchain.network import (
     MAX_BLOCKS_PER_REQUEST,
+    MAX_GOSSIP_TXS,
     BlocksRequest,
     BlocksResponse,
     ConsensusPayload,
@@ -21,6 +22,7 @@ from govchain.network import (
     Hello,
     Status,
     TxPayload,
+    TxsPayload,
     decode_envelope,
     encode_envelope,
 )
@@ -40,6 +42,8 @@ def samples() -> list[Envelope]:
         Hello("n1", CHAIN_ID, 7),
         ConsensusPayload(b"\xa1\x00\x00"),
         TxPayload(os.urandom(300)),
+        TxsPayload((os.urandom(200), os.urandom(300))),
+        TxsPayload(tuple(os.urandom(10) for _ in range(MAX_GOSSIP_TXS))),
         EvidencePayload(DuplicateVote.of(first, second)),
         Status(12),
         BlocksRequest(5, MAX_BLOCKS_PER_REQUEST),
@@ -90,6 +94,12 @@ STRICT_CASES = {
     "empty tx": _raw("tx", {"tx": b""}),
     "tx not bytes": _raw("tx", {"tx": "abc"}),
     "oversize tx": _raw("tx", {"tx": b"t" * (64 * 1024 + 1)}),
+    "no txs": _raw("txs", {"txs": []}),
+    "txs not a list": _raw("txs", {"txs": b"tx"}),
+    "one tx empty": _raw("txs", {"txs": [b"a", b""]}),
+    "one tx text": _raw("txs", {"txs": [b"a", "b"]}),
+    "one tx oversize": _raw("txs", {"txs": [b"a", b"t" * (64 * 1024 + 1)]}),
+    "too many txs": _raw("txs", {"txs": [b"t"] * (MAX_GOSSIP_TXS + 1)}),
     "empty consensus": _raw("consensus", {"message": b""}),
     "evidence garbage": _raw("evidence", {"evidence": {"first": 1, "second": 2}}),
     "vote type unknown": _raw("evidence", {"evidence": _evidence_with_vote_type(9)}),

@@ -11,6 +11,7 @@ from govchain.consensus.evidence import DuplicateVote
 from govchain.consensus.transport import Transport
 from govchain.ledger import records
 from govchain.network import NetworkConfig, PeerNetwork
+from govchain.network.envelope import MAX_GOSSIP_TXS
 from govchain.types import Vote, VoteType
 
 from ...chain_support import ChainMaker
@@ -108,6 +109,26 @@ def test_txs_and_evidence_are_gossiped_to_every_peer_but_the_excluded(pki: Pki) 
             assert inboxes["n2"].txs == [("n1", raw)]
             assert records.decode_tx(inboxes["n2"].txs[0][1]) == raw_tx
             assert inboxes["n2"].evidence == [("n1", evidence)]
+
+    run(scenario)
+
+
+def test_txs_gossiped_in_batches_arrive_whole_and_in_order(pki: Pki) -> None:
+    inboxes = {name: Inbox() for name in ("n1", "n2", "n3")}
+    nodes = [make_node(pki, name, inboxes[name]) for name in inboxes]
+    n1 = nodes[0]
+    raws = [f"tx-{i}".encode() for i in range(MAX_GOSSIP_TXS * 2 + 7)]  # three frames
+
+    async def scenario() -> None:
+        async with running(*nodes):
+            mesh(*nodes)
+            await wait_for(lambda: fully_connected(nodes), "a full mesh")
+            n1.gossip_txs(raws, exclude="n3")
+            n1.gossip_txs([b"for everyone"])
+            await wait_for(lambda: len(inboxes["n2"].txs) == len(raws) + 1, "txs at n2")
+            await wait_for(lambda: len(inboxes["n3"].txs) == 1, "the tx for n3")
+            assert inboxes["n2"].txs == [("n1", raw) for raw in [*raws, b"for everyone"]]
+            assert inboxes["n3"].txs == [("n1", b"for everyone")]
 
     run(scenario)
 

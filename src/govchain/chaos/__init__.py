@@ -1,0 +1,1 @@
+"""Chaos runs: real node processes under injected faults (issue 6, N-5)."""

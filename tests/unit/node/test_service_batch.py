@@ -1,0 +1,46 @@
+"""The node service admits a batch through the real mempool and gossips only what it admitted."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from prometheus_client import CollectorRegistry
+
+from govchain.ledger import records
+from govchain.ledger.chainstore import TABLES, ChainStore
+from govchain.mempool import Mempool
+from govchain.node.service import ChainNodeService
+from govchain.storage import MemoryStore
+from govchain.types.errors import GovChainError
+
+from ...chain_support import CHAIN_ID, ChainMaker
+
+
+def test_a_batch_is_admitted_tx_by_tx_and_only_admitted_txs_are_passed_on() -> None:
+    maker = ChainMaker.make("gm")
+    chain = ChainStore.create(MemoryStore(TABLES), maker.genesis)
+    admitted: list[tuple[bytes, bytes]] = []
+    service = ChainNodeService(
+        node_id=b"\x01" * 32,
+        role="validator",
+        chain=chain,
+        mempool=Mempool(maker.suite, CHAIN_ID, is_committed=lambda _h: False),
+        registry=CollectorRegistry(),
+        on_admitted=lambda tx_hash, raw: admitted.append((tx_hash, raw)),
+    )
+    good = maker.tx(maker.keys[0], key=b"a", value=b"1")
+    forged = dataclasses.replace(
+        maker.tx(maker.keys[1], key=b"b", value=b"2"), signature=good.signature
+    )
+    raws = [records.encode_tx(good), records.encode_tx(forged), records.encode_tx(good)]
+
+    outcomes = service.submit_txs(raws)
+
+    good_hash = records.tx_hash(maker.suite, good)
+    assert outcomes[0] == good_hash
+    assert isinstance(outcomes[1], GovChainError)
+    assert outcomes[1].code == "bad_signature"
+    assert isinstance(outcomes[2], GovChainError)
+    assert outcomes[2].code == "tx_replayed"  # the same tx twice in one batch
+    assert admitted == [(good_hash, raws[0])]
+    assert service.tx_status(good_hash).status == "pending"
