@@ -142,6 +142,8 @@ class Core(RoundRules):
         elif isinstance(event, ProposalBlockReady):
             self._on_block_ready(event)
         self._progress(now)
+        if self._after_propose_timeout(now):
+            self._progress(now)
         return self._take()
 
     # --- helpers ----------------------------------------------------------------
@@ -283,13 +285,29 @@ class Core(RoundRules):
             return
         self._repeat_signed()  # help peers that missed them
         if event.step is Step.PROPOSE and s.step is Step.PROPOSE:  # L57
-            self._vote(VoteType.PREVOTE, b"", now)
-            s.step = Step.PREVOTE
+            # A proposal still being validated counts as received (spec: consensus.md):
+            # its verdict, not the clock, decides this prevote unless no rule fires on it.
+            s.propose_timeout_waiting = s.round
+            self._after_propose_timeout(now)
         elif event.step is Step.PREVOTE and s.step is Step.PREVOTE:  # L61
             self._vote(VoteType.PRECOMMIT, b"", now)
             s.step = Step.PRECOMMIT
         elif event.step is Step.PRECOMMIT:  # L65
             self._start_round(s.round + 1)
+
+    def _after_propose_timeout(self, now: int) -> bool:
+        """L57 once the round's proposal (if any) is no longer being validated; True if fired."""
+        s = self.state
+        if s.propose_timeout_waiting != s.round or s.step is not Step.PROPOSE:
+            s.propose_timeout_waiting = None
+            return False
+        proposal = s.proposals.get(s.round)
+        if proposal is not None and proposal.proposal.block_hash in s.validating:
+            return False  # the verdict comes back through handle(), which calls again
+        s.propose_timeout_waiting = None
+        self._vote(VoteType.PREVOTE, b"", now)
+        s.step = Step.PREVOTE
+        return True
 
     def _on_resend(self, event: ResendDue) -> None:
         """Messages can be lost: repeat ours and let laggards ask for decisions again."""

@@ -38,6 +38,8 @@ class HeightState:
     valid_block: Block | None = None
     signed: dict[tuple[int, Step], Message] = field(default_factory=dict)
     fired_prevote_wait: set[int] = field(default_factory=set)
+    propose_timeout_waiting: int | None = None
+    """A round whose propose timeout fired while its proposal was being validated."""
     fired_precommit_wait: set[int] = field(default_factory=set)
     polka_seen: set[int] = field(default_factory=set)
     building: set[int] = field(default_factory=set)

@@ -17,7 +17,7 @@ from govchain.ledger import records
 from govchain.ledger.history import HistoryView, append_nodes, node_key
 from govchain.ledger.merkle import Hasher, hasher_for
 from govchain.ledger.results import BlockResult
-from govchain.ledger.statetree import RootRecord, TreeUpdate, apply_batch
+from govchain.ledger.statetree import RootRecord, TreeUpdate, VerifiedNodes, apply_batch
 from govchain.storage import ReadTxn, Store, WriteTxn
 from govchain.types import Block, Commit, Genesis, Header, Receipt, ValidatorSet
 from govchain.types.errors import InvalidBlock, LedgerCorruptError, LedgerError
@@ -46,8 +46,14 @@ def height_key(height: int) -> bytes:
 class StateReader:
     """The state tree's NodeReader over a storage transaction."""
 
-    def __init__(self, txn: ReadTxn) -> None:
+    def __init__(self, txn: ReadTxn, verified_nodes: VerifiedNodes | None = None) -> None:
         self._txn = txn
+        self._verified_nodes = verified_nodes
+
+    @property
+    def verified_nodes(self) -> VerifiedNodes | None:
+        """The chain store's cache of checked nodes (None: check every read)."""
+        return self._verified_nodes
 
     def get_node(self, node_key: bytes) -> bytes | None:
         """An encoded state node."""
@@ -66,6 +72,7 @@ class ChainView:
     txn: ReadTxn
     suite: CryptoSuite
     genesis: Genesis
+    verified_nodes: VerifiedNodes | None = None
 
     @property
     def height(self) -> int:
@@ -88,7 +95,7 @@ class ChainView:
     @property
     def state(self) -> StateReader:
         """State tree reader."""
-        return StateReader(self.txn)
+        return StateReader(self.txn, self.verified_nodes)
 
     @property
     def hasher(self) -> Hasher:
@@ -167,6 +174,8 @@ class ChainStore:
             raw, Genesis.from_cbor, records.RECORD_LIMITS, "genesis"
         )
         self.suite = suite_for(self.genesis.suite)
+        self.verified_nodes = VerifiedNodes()
+        """State nodes checked once, shared by every view (statetree.VerifiedNodes)."""
 
     @classmethod
     def create(cls, store: Store, genesis: Genesis, **options: int) -> ChainStore:
@@ -187,7 +196,7 @@ class ChainStore:
     def view(self) -> Iterator[ChainView]:
         """A consistent read snapshot of the chain."""
         with self.store.read() as txn:
-            yield ChainView(txn, self.suite, self.genesis)
+            yield ChainView(txn, self.suite, self.genesis, self.verified_nodes)
 
     @property
     def height(self) -> int:

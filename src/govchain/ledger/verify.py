@@ -209,7 +209,7 @@ class _Walker:
         if raw_key in seen:
             return
         try:
-            node = load(self.view.state, key, ref, hasher)  # checks the node's hash
+            node = load(self.view.state, key, ref, hasher, cached=False)  # re-hashes it
         except GovChainError as exc:
             raise Inconsistency(version, f"state node {raw_key.hex()}: {exc}") from exc
         if isinstance(node, InternalNode):

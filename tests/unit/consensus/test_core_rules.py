@@ -21,7 +21,6 @@ from govchain.consensus.events import (
 )
 from govchain.ledger import records
 from govchain.ledger.commits import verify_commit
-from govchain.types import Vote
 
 from .core_support import (
     CHAIN_ID,
@@ -216,15 +215,42 @@ def test_L57_propose_timeout_prevotes_nil() -> None:
     assert h.core.step is Step.PREVOTE
 
 
-def test_L57_a_verdict_after_the_propose_timeout_changes_nothing() -> None:
+def test_L57_waits_for_a_verdict_in_progress_then_prevotes_the_valid_proposal() -> None:
+    # validating counts as having received the proposal (spec: consensus.md, PROPOSE)
     h = Harness()
     a = h.blocks.block(1)
     h.propose(0, a, valid=None)
-    h.fire(Step.PROPOSE)
-    assert broadcast_votes(h.feed(BlockValidated(block_hash(a), True))) == []
-    [signed] = h.core.state.signed.values()
-    assert isinstance(signed, Vote)
-    assert signed.block_hash == NIL
+    assert broadcast_votes(h.fire(Step.PROPOSE)) == []
+    assert h.core.step is Step.PROPOSE
+    [vote] = broadcast_votes(h.feed(BlockValidated(block_hash(a), True)), PREVOTE)
+    assert (vote.round, vote.block_hash) == (0, block_hash(a))
+    assert h.core.step is Step.PREVOTE
+
+
+def test_L57_an_invalid_verdict_after_the_timeout_prevotes_nil() -> None:
+    h = Harness()
+    a = h.blocks.block(1)
+    h.propose(0, a, valid=None)
+    assert broadcast_votes(h.fire(Step.PROPOSE)) == []
+    [vote] = broadcast_votes(h.feed(BlockValidated(block_hash(a), False)), PREVOTE)
+    assert (vote.round, vote.block_hash) == (0, NIL)
+    assert h.core.step is Step.PREVOTE
+
+
+def test_L57_a_verdict_for_a_proposal_no_rule_accepts_still_prevotes_nil() -> None:
+    # L28: a proposal naming an earlier valid round, without the polka for it, fires no rule
+    h = Harness()
+    a = h.blocks.block(1)
+    h.fire(Step.PROPOSE)  # round 0: nil
+    h.cast(PREVOTE, 0, NIL, [0, 1])
+    h.cast(PRECOMMIT, 0, NIL, [0, 1, 2])
+    h.fire(Step.PRECOMMIT)
+    assert h.core.round == 1
+    h.propose(1, a, pol_round=0, valid=None)
+    repeated = broadcast_votes(h.fire(Step.PROPOSE, round_=1))  # round-0 votes, sent again
+    assert [v for v in repeated if v.round == 1] == []
+    [vote] = broadcast_votes(h.feed(BlockValidated(block_hash(a), True)), PREVOTE)
+    assert (vote.round, vote.block_hash) == (1, NIL)
 
 
 def test_L34_prevote_timeout_is_scheduled_once_two_thirds_of_any_prevotes_are_in() -> None:

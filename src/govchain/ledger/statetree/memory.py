@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from govchain.ledger.statetree.tree import RootRecord, TreeUpdate
+from govchain.ledger.statetree.tree import RootRecord, TreeUpdate, VerifiedNodes
 
 
 class MemoryNodeStore:
@@ -16,6 +16,11 @@ class MemoryNodeStore:
     def get_node(self, node_key: bytes) -> bytes | None:
         """An encoded node."""
         return self.nodes.get(node_key)
+
+    @property
+    def verified_nodes(self) -> VerifiedNodes | None:
+        """None: a memory store checks every read (it is what reference checks use)."""
+        return None
 
     def get_root(self, version: int) -> RootRecord | None:
         """The root record of ``version``."""

@@ -7,6 +7,7 @@ transaction as the block.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -61,11 +62,47 @@ class RootRecord:
         return cls(version, root_hash, node)
 
 
+class VerifiedNodes:
+    """Decoded nodes that already matched their parent's hash, to skip decoding them again.
+
+    An entry is keyed by the node's position *and* the hash its parent holds
+    for it, so it can only answer a read that expects exactly that node: what
+    it returns is what decoding and re-hashing the stored bytes would return.
+    Bounded (oldest entries go first) and safe to share between threads.
+    ``ledger verify`` never uses it: it re-reads every node from storage.
+    """
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        assert max_entries >= 1
+        self.max_entries = max_entries
+        self._nodes: dict[tuple[bytes, bytes], Node] = {}
+        self._lock = threading.Lock()
+
+    def get(self, node_key: bytes, ref_hash: bytes) -> Node | None:
+        """The node at ``node_key`` whose hash is ``ref_hash``, if it was seen."""
+        return self._nodes.get((node_key, ref_hash))
+
+    def put(self, node_key: bytes, ref_hash: bytes, node: Node) -> None:
+        """Remember a node that hashed to ``ref_hash``."""
+        with self._lock:
+            if len(self._nodes) >= self.max_entries:
+                del self._nodes[next(iter(self._nodes))]
+            self._nodes[(node_key, ref_hash)] = node
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+
 class NodeReader(Protocol):
     """Where stored nodes and root records come from."""
 
     def get_node(self, node_key: bytes) -> bytes | None:
         """An encoded node, or None."""
+        ...
+
+    @property
+    def verified_nodes(self) -> VerifiedNodes | None:
+        """A cache of nodes already checked, or None to check every read."""
         ...
 
     def get_root(self, version: int) -> RootRecord | None:
@@ -92,13 +129,33 @@ def root_at(reader: NodeReader, version: int) -> RootRecord:
     return record
 
 
-def load(reader: NodeReader, key: NodeKey, ref: ChildRef, hasher: StateHasher) -> Node:
+def load(
+    reader: NodeReader, key: NodeKey, ref: ChildRef, hasher: StateHasher, *, cached: bool = True
+) -> Node:
     """Load the node ``ref`` points to at position ``key``, checking its kind and hash.
 
-    Every read re-hashes the node, so a damaged or altered node is refused
-    (StateNodeCorruptError) before execution or a proof can use it.
+    A read re-hashes the node, so a damaged or altered node is refused
+    (StateNodeCorruptError) before execution or a proof can use it. Only a
+    node that already passed this check for the same position and hash comes
+    from the reader's :class:`VerifiedNodes` instead; ``cached=False``
+    (``ledger verify``) always reads storage.
     """
-    raw = reader.get_node(key.to_bytes())
+    node_key = key.to_bytes()
+    cache = reader.verified_nodes if cached else None
+    if cache is not None:
+        known = cache.get(node_key, ref.hash)
+        if known is not None and isinstance(known, LeafNode) == ref.is_leaf:
+            return known
+    node = _load_checked(reader, node_key, key, ref, hasher)
+    if cache is not None:
+        cache.put(node_key, ref.hash, node)
+    return node
+
+
+def _load_checked(
+    reader: NodeReader, node_key: bytes, key: NodeKey, ref: ChildRef, hasher: StateHasher
+) -> Node:
+    raw = reader.get_node(node_key)
     if raw is None:
         raise StateNodeCorruptError(f"state node {key} is missing")
     node = decode_node(raw)
