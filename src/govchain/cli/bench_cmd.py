@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from govchain.bench.cluster import ClusterSettings, run_cluster_bench
 from govchain.bench.crypto import run_crypto_bench
 from govchain.bench.ledger import run_ledger_bench
+from govchain.bench.sync import SyncSettings, run_sync_bench
 from govchain.cli.console import console, fail, print_json, reports_errors
 
 app = typer.Typer(help="Measure performance; figures, never pass/fail.")
@@ -82,3 +89,156 @@ def ledger(
         f"1,000 signature checks {result['verify_1000_ms']} ms; "
         f"ratio {result['commit_to_verify_ratio']} (target <= 0.5)"
     )
+
+
+SUITES = ("gm", "intl")
+
+
+def _check_suite(suite: str) -> None:
+    if suite not in SUITES:
+        fail(f"--suite: expected one of {', '.join(SUITES)}, got {suite!r}")
+
+
+@app.command("cluster")
+@reports_errors
+def cluster(
+    validators: int = typer.Option(4, "--validators", min=1, max=16, help="Validator processes."),
+    suite: str = typer.Option("gm", "--suite", help="gm or intl."),
+    duration: float = typer.Option(
+        60.0, "--duration", min=5, max=3600, help="Seconds for the rate search and half load."
+    ),
+    clients: int = typer.Option(2, "--clients", min=1, max=16, help="Load client processes."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    directory: Path | None = typer.Option(
+        None, "--dir", help="Lay the network out here (kept); default: a temporary directory."
+    ),
+    keep: bool = typer.Option(False, "--keep", help="Keep the temporary network directory."),
+    results: Path = typer.Option(
+        Path("bench-results"), "--results-dir", help="Where the Markdown and PNG go."
+    ),
+) -> None:
+    """Highest tx rate a fresh local network sustains; latency at half of it; CPU and memory."""
+    _check_suite(suite)
+    settings = ClusterSettings(validators, suite, duration, clients, directory, keep, results)
+    with _progress(json_out) as report:
+        result = run_cluster_bench(settings, report)
+    if json_out:
+        print_json(result)
+        return
+    _print_cluster(result)
+
+
+def _print_cluster(result: dict[str, Any]) -> None:
+    validators = _validators(result["validators"])
+    title = f"bench cluster: {validators}, {result['suite']} (tx/s, latency ms, node CPU %)"
+    table = Table(title=title)
+    columns = ("step", "offered", "committed", "p50", "p99", "refused", "behind", "CPU %")
+    for column in (*columns, "ok"):
+        table.add_column(column, justify="right")
+    for step in result["steps"]:
+        table.add_row(
+            step["kind"],
+            f"{step['offered_tps']:,}",
+            f"{step['committed_tps']:,}",
+            _ms(step["latency_ms_p50"]),
+            _ms(step["latency_ms_p99"]),
+            str(step["refused_total"]),
+            str(step["behind"]),
+            f"{step['nodes_cpu_percent_total']:,}",
+            "yes" if step["sustained"] else "no",
+        )
+    console.print(table)
+    nodes = Table(title="nodes")
+    for column in ("node", "CPU % half load", "CPU % at max", "peak RSS MiB"):
+        nodes.add_column(column, justify="right")
+    for node in result["nodes"]:
+        nodes.add_row(
+            node["name"],
+            f"{node['cpu_percent']}",
+            f"{node['cpu_percent_at_max']}",
+            f"{node['peak_rss_mb']}",
+        )
+    console.print(nodes)
+    met, targets = result["targets_met"], result["targets"]
+    console.print(
+        f"tps {result['tps']:,} (ramp stopped: {result['ramp_stop']}); at half load "
+        f"({result['half_load_tps']:,} tx/s) p50 {_ms(result['latency_ms_p50'])} ms, "
+        f"p99 {_ms(result['latency_ms_p99'])} ms (target < {targets['latency_ms_p99']}: "
+        f"{_met(met['latency_ms_p99'])})"
+    )
+    console.print(
+        f"verify bound {result['verify_bound_tps']:,} tx/s = {result['verify_per_s_per_core']:,}"
+        f"/s per core x {result['cores']} cores / {result['validators']} validators; "
+        f"bound ratio {result['bound_ratio']} (target >= {targets['bound_ratio']}: "
+        f"{_met(met['bound_ratio'])})"
+    )
+    files = result["results_files"]
+    console.print(f"wrote {files['markdown']} and {files['png']}")
+
+
+@app.command("sync")
+@reports_errors
+def sync(
+    validators: int = typer.Option(4, "--validators", min=1, max=16, help="Validator processes."),
+    suite: str = typer.Option("gm", "--suite", help="gm or intl."),
+    blocks: int = typer.Option(
+        300, "--blocks", min=5, max=100_000, help="Chain height to build first."
+    ),
+    rate: float = typer.Option(50.0, "--rate", min=1, help="Load (tx/s) while the chain grows."),
+    clients: int = typer.Option(2, "--clients", min=1, max=16, help="Load client processes."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    directory: Path | None = typer.Option(
+        None, "--dir", help="Lay the network out here (kept); default: a temporary directory."
+    ),
+    keep: bool = typer.Option(False, "--keep", help="Keep the temporary network directory."),
+    results: Path = typer.Option(
+        Path("bench-results"), "--results-dir", help="Where the Markdown goes."
+    ),
+) -> None:
+    """How fast a new full node catches up on a chain, against the live commit rate."""
+    _check_suite(suite)
+    settings = SyncSettings(validators, suite, blocks, rate, clients, directory, keep, results)
+    with _progress(json_out) as report:
+        result = run_sync_bench(settings, report)
+    if json_out:
+        print_json(result)
+        return
+    title = f"bench sync: {_validators(result['validators'])}, {result['blocks']:,} blocks"
+    table = Table(title=f"{title}, {result['txs']:,} txs")
+    for column in ("", "blocks/s", "txs/s", "seconds"):
+        table.add_column(column, justify="right")
+    for label, key in (("live (validators)", "live"), ("catch-up (full node)", "catchup")):
+        figures = result[key]
+        table.add_row(
+            label,
+            f"{figures['blocks_per_s']:,}",
+            f"{figures['txs_per_s']:,}",
+            f"{figures['seconds']:,}",
+        )
+    console.print(table)
+    console.print(
+        f"ratio catch-up / live: {result['ratio_txs']} (txs/s), {result['ratio_blocks']} "
+        f"(blocks/s); target >= {result['target_ratio']}: {_met(result['target_met'])}"
+    )
+    console.print(f"wrote {result['results_files']['markdown']}")
+
+
+@contextlib.contextmanager
+def _progress(hidden: bool) -> Iterator[Callable[[str], None]]:
+    """A spinner with the current stage (nothing when the output is JSON)."""
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True, disable=hidden) as progress:
+        task = progress.add_task("starting", total=None)
+        yield lambda stage: progress.update(task, description=stage)
+
+
+def _validators(count: int) -> str:
+    return f"{count} validator" + ("" if count == 1 else "s")
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:,}"
+
+
+def _met(met: bool) -> str:
+    return "met" if met else "not met"

@@ -112,6 +112,9 @@ class Driver:
         self._timers: dict[int, tuple[int, asyncio.TimerHandle]] = {}
         self._timer_seq = 0
         self._held: tuple[int, int] | None = None
+        self._committed_at: float | None = None
+        """Loop time of our last commit (the block interval counts from it)."""
+        self._interval_retry: tuple[int, int] | None = None
         self._retry_queued = False
         self._stopping = False
         self._failure: BaseException | None = None
@@ -295,6 +298,7 @@ class Driver:
             self._build(action)
         elif isinstance(action, CommitBlock):
             self._app.commit(action.block, action.commit)
+            self._committed_at = asyncio.get_running_loop().time()
         elif isinstance(action, ReportEvidence):
             self._app.report_evidence(action.evidence)
         elif isinstance(action, Refused):
@@ -324,17 +328,40 @@ class Driver:
         block_hash = records.header_hash(self._core_config.suite, block.header)
         self._push(BlockValidated(block_hash, ok))
 
+    def _interval_left_ms(self) -> int:
+        """How long until the block interval since our last commit has passed (0: it has)."""
+        interval = self._config.block_interval_ms
+        if not interval or self._committed_at is None:
+            return 0
+        elapsed_ms = (asyncio.get_running_loop().time() - self._committed_at) * 1000
+        return max(0, int(interval - elapsed_ms))  # under 1 ms left counts as passed
+
     def _build(self, action: BuildProposal) -> None:
         self._held = None
+        left_ms = self._interval_left_ms()
+        if left_ms > 0:
+            self._held = (action.height, action.round)
+            self._retry_after_interval(action.height, action.round, left_ms)
+            self._schedule_empty_block(action, left_ms)
+            return
         block = self._app.propose(action.height, False)
         if block is not None:
             self._push(ProposalBlockReady(action.height, action.round, block))
             return
         self._held = (action.height, action.round)
+        self._schedule_empty_block(action, 0)
+
+    def _retry_after_interval(self, height: int, round_: int, left_ms: int) -> None:
+        """One timer per held proposal retries once the block interval has passed."""
+        if self._interval_retry != (height, round_):
+            self._interval_retry = (height, round_)
+            self._schedule(height, left_ms + 1, _RetryBuild(height, round_, allow_empty=False))
+
+    def _schedule_empty_block(self, action: BuildProposal, not_before_ms: int) -> None:
         delay_ms = self._config.empty_block_after_ms
         if delay_ms is not None:
             retry = _RetryBuild(action.height, action.round, allow_empty=True)
-            self._schedule(action.height, delay_ms, retry)
+            self._schedule(action.height, max(delay_ms, not_before_ms), retry)
 
     def _retry_build(self, retry: _RetryBuild) -> None:
         core = self._core
@@ -345,6 +372,11 @@ class Driver:
         if (core.height, core.round) != held:
             self._held = None  # the core moved on; it asks again when it needs a block
             return
+        left_ms = self._interval_left_ms()
+        if left_ms > 0:
+            self._retry_after_interval(retry.height, retry.round, left_ms)
+            return
+        self._interval_retry = None
         block = self._app.propose(retry.height, retry.allow_empty)
         if block is not None:
             self._held = None

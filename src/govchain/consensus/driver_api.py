@@ -97,19 +97,25 @@ class DriverConfig:
     ``empty_block_after_ms``: when set, a proposer with no txs proposes an
     empty block after this delay (multi-validator networks). When None it
     waits for txs (``Driver.notify_txs``) however long that takes.
+
+    ``block_interval_ms``: when set, a proposer builds its block no sooner than
+    this after it committed the previous height, so txs arriving meanwhile
+    share one block: every block costs each validator signatures, WAL and
+    store syncs whatever its size. None builds at once (one validator).
     """
 
     wal_path: Path
     inbox_size: int = DEFAULT_INBOX_SIZE
     empty_block_after_ms: int | None = None
+    block_interval_ms: int | None = None
 
     def __post_init__(self) -> None:
         if self.inbox_size < 1:
             raise ValueError(f"inbox_size must be at least 1, got {self.inbox_size}")
-        if self.empty_block_after_ms is not None and self.empty_block_after_ms < 0:
-            raise ValueError(
-                f"empty_block_after_ms must not be negative, got {self.empty_block_after_ms}"
-            )
+        for name in ("empty_block_after_ms", "block_interval_ms"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ValueError(f"{name} must not be negative, got {value}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -192,8 +193,12 @@ class Node:
         core = CoreConfig(
             self.genesis.chain_id, self.suite, self.genesis.validators, self.key, timeouts
         )
-        empty = c.empty_block_after_ms if len(self.genesis.validators.validators) > 1 else None
-        config = DriverConfig(self.home / WAL_FILE, empty_block_after_ms=empty or None)
+        several = len(self.genesis.validators.validators) > 1
+        config = DriverConfig(
+            self.home / WAL_FILE,
+            empty_block_after_ms=(c.empty_block_after_ms or None) if several else None,
+            block_interval_ms=(c.block_interval_ms or None) if several else None,
+        )
         driver = Driver(core, self.app, self.network, config)
         self.network.handlers.on_consensus = self._consensus_message
         return driver
@@ -202,11 +207,12 @@ class Node:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run until ``stop`` is set (or consensus fails), then shut down in order."""
+        api_socket = self._bind_api()  # first: a port in use fails here, with its name
         await self.network.start()
         self.network.handlers.on_blocks = self.sync.on_blocks
         self._tasks.append(asyncio.create_task(self.sync.run(), name="block-sync"))
         self._api = self._api_server()
-        self._tasks.append(asyncio.create_task(self._api.serve(), name="api"))
+        self._tasks.append(asyncio.create_task(self._api.serve([api_socket]), name="api"))
         consensus: asyncio.Task[None] | None = None
         if self.driver is not None:
             await self.sync.catch_up(STARTUP_SYNC_S)
@@ -224,6 +230,17 @@ class Node:
             task.cancel()
         if failure is not None:
             raise failure
+
+    def _bind_api(self) -> socket.socket:
+        host, port = split_address(self.config.api_listen, "api.listen")
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            sock.close()
+            raise NodeError(f"api.listen {self.config.api_listen}: {exc.strerror or exc}") from exc
+        return sock
 
     def _api_server(self) -> _QuietServer:
         host, port = split_address(self.config.api_listen, "api.listen")

@@ -175,6 +175,45 @@ def test_empty_blocks_follow_the_configured_delay(tmp_path: Path) -> None:
     run(scenario)
 
 
+def test_txs_arriving_within_the_block_interval_share_one_block(tmp_path: Path) -> None:
+    interval_ms = 200
+
+    async def scenario() -> None:
+        network = Network(
+            tmp_path, 1, driver_config=lambda wal: DriverConfig(wal, block_interval_ms=interval_ms)
+        )
+        node = network.nodes[0]
+        loop = asyncio.get_running_loop()
+        commit, built, committed_at, proposed_at = node.app.commit, node.app.propose, [], []
+
+        def timed_commit(*args: object) -> None:
+            commit(*args)  # type: ignore[arg-type]
+            committed_at.append(loop.time())
+
+        def timed_propose(*args: object) -> object:
+            block = built(*args)  # type: ignore[arg-type]
+            if block is not None:
+                proposed_at.append(loop.time())
+            return block
+
+        node.app.commit = timed_commit  # type: ignore[method-assign]
+        node.app.propose = timed_propose  # type: ignore[method-assign,assignment]
+        await network.start()
+        network.submit(1)
+        await network.reach(1)  # the first block does not wait: nothing was committed before
+        second = network.submit(2)
+        third = network.submit(3)  # notified separately, still within the interval
+        await network.reach(2)
+        waited_s = proposed_at[1] - committed_at[0]
+        await network.stop()
+        with node.chain.view() as view:
+            assert view.height == 2
+            assert view.block(2).txs == (*second, *third)
+        assert waited_s >= interval_ms / 1000  # never sooner than the interval
+
+    run(scenario)
+
+
 # --- partitions and restarts -----------------------------------------------------
 
 

@@ -1,0 +1,466 @@
+"""``govchain bench cluster``: the highest rate a local network of processes sustains.
+
+A fresh network runs as one OS process per validator. Load clients, separate
+processes (:mod:`govchain.bench.loadgen`), offer pre-signed notary anchorings
+open loop, in steps of rising rate: 25 tx/s, then 1.5 times more each step. A
+step is *sustained* when the network commits at least 90% of the offered
+rate, the backlog of accepted but uncommitted txs does not keep growing,
+almost nothing is refused or left unsent, and every accepted tx is committed
+shortly after the step. The ramp stops at the first step that is not
+sustained (or when ``duration_s`` is spent); one more step at half the highest
+sustained rate gives the latency figures, from submit until the client sees
+the tx in a block.
+
+The bound: every validator checks every tx signature once, so V validators
+sharing C cores commit at most (verifications/s on one core) x C / V txs/s.
+``bound_ratio`` says how close the network comes to it. Targets are reported
+with whether they were met; nothing here fails on a figure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from govchain.bench.loadclients import ClientStep, LoadClients
+from govchain.bench.network import BenchError, TxSource, local_network, node_pids
+from govchain.bench.procstats import MACHINE, ProcessStats, machine
+from govchain.bench.report import write_cluster_report
+from govchain.crypto import suite_for
+from govchain.node.netinit import NetworkLayout
+
+__all__ = [
+    "TARGETS",
+    "ClusterSettings",
+    "StepFigures",
+    "backlog_growth_tps",
+    "committed_tps",
+    "judge_step",
+    "measure_verify_per_s",
+    "percentile",
+    "run_cluster_bench",
+    "verify_bound_tps",
+]
+
+TARGETS: dict[str, float] = {"bound_ratio": 0.6, "latency_ms_p99": 1000}
+START_TPS = 25.0
+RAMP_FACTOR = 1.5
+MAX_TPS = 50_000.0
+RAMP_SHARE = 0.8
+"""Part of ``duration_s`` for the ramp; the rest is the half-load step."""
+COMMITTED_MIN = 0.9
+"""A sustained step commits at least this part of the offered rate."""
+FAILED_MAX = 0.02
+"""... and refuses, leaves behind or loses to errors at most this part of its txs."""
+BACKLOG_GROWTH_MAX = 0.25
+"""... and its backlog grows by at most this part of the offered rate per second. Looser than
+the commit share: in a short step, latency jitter alone tilts the backlog readings."""
+UNCOMMITTED_MAX = 0.01
+"""... and at most this part of its accepted txs is still uncommitted after the drain."""
+WARMUP_TIMEOUT_S = 60.0
+SETTLE_TIMEOUT_S = 60.0
+
+LOAD_CLIENT = "loadgen"
+"""Load client processes are watched as loadgen0, loadgen1, ..."""
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """What ``govchain bench cluster`` was asked for."""
+
+    validators: int = 4
+    suite: str = "gm"
+    duration_s: float = 60.0
+    clients: int = 2
+    directory: Path | None = None
+    """Where to lay out the network; None: a temporary directory, removed afterwards."""
+    keep: bool = False
+    """Keep the temporary network directory."""
+    results_dir: Path = Path("bench-results")
+
+    @property
+    def step_s(self) -> float:
+        """Length of one ramp step."""
+        return min(10.0, max(2.0, self.duration_s / 10))
+
+    @property
+    def drain_s(self) -> float:
+        """How long after a step its txs may still commit and count."""
+        return max(2.0, self.step_s)
+
+    @property
+    def measure_s(self) -> float:
+        """Length of the half-load step."""
+        return max(self.step_s, self.duration_s * (1 - RAMP_SHARE))
+
+
+# --- figures of one step (pure) -------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The ``q``-th percentile (0-100) by linear interpolation between ranks; None if empty."""
+    assert 0 <= q <= 100, "a percentile is between 0 and 100"
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def _latencies_s(step: ClientStep) -> list[float]:
+    return [c - s for s, c in zip(step.send_s, step.commit_s, strict=True) if c is not None]
+
+
+def committed_tps(step: ClientStep) -> float:
+    """The rate the network committed the step's txs at.
+
+    The accepted rate divided by the slope of commit time against send time
+    (least squares over every committed tx): 1 when the network keeps up,
+    offered / capacity when it falls behind. Commits come a block at a time;
+    the fit over all txs smooths that out, where counting commits in a window
+    would be off by up to a block.
+    """
+    pairs = [(s, c) for s, c in zip(step.send_s, step.commit_s, strict=True) if c is not None]
+    if step.seconds <= 0:
+        return 0.0
+    accepted_tps = step.accepted / step.seconds
+    slope = _slope([s for s, _ in pairs], [c for _, c in pairs])
+    if slope is None or slope <= 0:
+        return len(pairs) / step.seconds  # everything in one block: no slope to fit
+    return min(accepted_tps, accepted_tps / slope)
+
+
+def _slope(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    """Least-squares slope of ys against xs; None when xs do not vary."""
+    if len(xs) < 2:
+        return None
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    if spread <= 0:
+        return None
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+
+
+def backlog_growth_tps(step: ClientStep) -> float:
+    """How fast accepted-but-uncommitted txs pile up while the load lasts (tx/s); about 0 when
+    the network keeps up.
+
+    The backlog is read just after each commit in the last two thirds of the step
+    (commits come a block at a time, so in between it is a saw tooth), and the
+    growth is the least-squares slope of those readings.
+    """
+    sends = sorted(step.send_s)
+    commits = sorted(c for c in step.commit_s if c is not None)
+    times = sorted({c for c in commits if step.seconds / 3 <= c <= step.seconds})
+    backlog = [_count_upto(sends, t) - _count_upto(commits, t) for t in times]
+    return _slope(times, backlog) or 0.0
+
+
+def _count_upto(ordered: Sequence[float], at: float) -> int:
+    low, high = 0, len(ordered)
+    while low < high:
+        middle = (low + high) // 2
+        if ordered[middle] <= at:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+@dataclass(frozen=True)
+class StepFigures:
+    """One step as the report shows it."""
+
+    kind: str
+    """``ramp`` or ``measure`` (``warmup`` for the few txs that open the run, not reported)."""
+    offered_tps: float
+    seconds: float
+    scheduled: int
+    submitted: int
+    accepted: int
+    committed: int
+    committed_tps: float
+    latency_ms_p50: float | None
+    latency_ms_p99: float | None
+    refused: dict[str, int]
+    behind: int
+    late: int
+    errors: dict[str, int]
+    backlog_growth_tps: float
+    sustained: bool
+    reason: str
+    """Why the step is not sustained ("" when it is)."""
+    blocks: int
+    """Blocks committed while the step's txs were sent."""
+    txs_per_block: float
+    blocks_late_round: int
+    """Of those, blocks decided in a round above 0 (a proposal or vote timed out first)."""
+    nodes_cpu_percent: dict[str, float] = dataclasses.field(default_factory=dict)
+    clients_cpu_percent: float = 0.0
+    machine_cpu_percent: float = 0.0
+    """Every process of the machine, ours and others' (200.0: two cores busy)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON row (figures rounded, never NaN)."""
+        row = dataclasses.asdict(self)
+        row["refused_total"] = sum(self.refused.values())
+        row["errors_total"] = sum(self.errors.values())
+        row["nodes_cpu_percent_total"] = round(sum(self.nodes_cpu_percent.values()), 1)
+        return row
+
+
+def judge_step(step: ClientStep, offered_tps: float, drain_s: float, kind: str) -> StepFigures:
+    """The figures of a step and whether the network sustained its rate (with why not)."""
+    latencies_ms = [1000 * s for s in _latencies_s(step)]
+    committed = committed_tps(step)
+    growth = backlog_growth_tps(step)
+    failed = step.behind + sum(step.refused.values()) + sum(step.errors.values())
+    blocks = [b for b in step.blocks if 0 <= b.seen_s <= step.seconds]
+    reasons = []
+    if committed < COMMITTED_MIN * offered_tps:
+        reasons.append(f"committed {committed / offered_tps:.0%} of the offered rate")
+    if failed > FAILED_MAX * max(1, step.scheduled - step.unsent):
+        reasons.append(_failures(step))
+    if growth > BACKLOG_GROWTH_MAX * offered_tps:
+        reasons.append(f"backlog growing {growth:.0f} tx/s")
+    uncommitted = step.accepted - step.committed
+    if uncommitted > UNCOMMITTED_MAX * step.accepted:
+        reasons.append(f"{uncommitted} accepted txs not committed {drain_s:g} s after the step")
+    p50, p99 = percentile(latencies_ms, 50), percentile(latencies_ms, 99)
+    return StepFigures(
+        kind=kind,
+        offered_tps=round(offered_tps, 1),
+        seconds=round(step.seconds, 2),
+        scheduled=step.scheduled,
+        submitted=step.sent,
+        accepted=step.accepted,
+        committed=step.committed,
+        committed_tps=round(committed, 1),
+        latency_ms_p50=None if p50 is None else round(p50, 1),
+        latency_ms_p99=None if p99 is None else round(p99, 1),
+        refused=dict(step.refused),
+        behind=step.behind,
+        late=step.late,
+        errors=dict(step.errors),
+        backlog_growth_tps=round(growth, 1),
+        sustained=not reasons,
+        reason="; ".join(reasons),
+        blocks=len(blocks),
+        txs_per_block=round(sum(b.txs for b in blocks) / len(blocks), 1) if blocks else 0.0,
+        blocks_late_round=sum(1 for b in blocks if b.commit_round > 0),
+    )
+
+
+def _failures(step: ClientStep) -> str:
+    parts = [f"{code} {count}" for code, count in sorted(step.refused.items())]
+    parts += [f"{kind} {count}" for kind, count in sorted(step.errors.items())]
+    if step.behind:
+        parts.append(f"behind {step.behind} (client in-flight limit)")
+    return f"{', '.join(parts)} of {step.scheduled} txs not taken"
+
+
+def verify_bound_tps(verify_per_s_per_core: float, cores: int, validators: int) -> float:
+    """Txs/s the machine could commit if checking signatures were all the work."""
+    assert cores >= 1, "at least one core"
+    assert validators >= 1, "at least one validator"
+    return verify_per_s_per_core * cores / validators
+
+
+def measure_verify_per_s(suite_name: str, seconds: float = 1.0) -> float:
+    """Signature checks per second of the suite on one core (one thread)."""
+    suite = suite_for(suite_name)
+    key = suite.generate_key()
+    message = os.urandom(160)  # about a notary tx's signed bytes
+    signature = key.sign(message)
+    done, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        for _ in range(16):
+            assert suite.verify(key.public_key, message, signature), "a fresh signature checks"
+        done += 16
+    return done / elapsed
+
+
+# --- the run --------------------------------------------------------------------------
+
+
+@dataclass
+class _Run:
+    """The live parts of one benchmark run."""
+
+    settings: ClusterSettings
+    clients: LoadClients
+    source: TxSource
+    stats: ProcessStats
+    node_names: list[str]
+    steps: list[StepFigures] = dataclasses.field(default_factory=list)
+    count: int = 0
+
+    def step(self, kind: str, rate_tps: float, seconds: float, drain_s: float) -> StepFigures:
+        """Sign, offer and judge one step; kept in ``steps`` unless it is the warm-up."""
+        count = max(1, round(rate_tps * seconds))
+        txs = self.source.make(count)
+        self.count += 1
+        sample = self.clients.run_step(self.count, txs, rate_tps, drain_s)
+        cpu = self.stats.cpu_percent_between(sample.start_at, sample.start_at + sample.seconds)
+        figures = dataclasses.replace(
+            judge_step(sample, rate_tps, drain_s, kind),
+            nodes_cpu_percent={n: cpu.get(n, 0.0) for n in self.node_names},
+            clients_cpu_percent=round(
+                sum(v for n, v in cpu.items() if n.startswith(LOAD_CLIENT)), 1
+            ),
+            machine_cpu_percent=cpu.get(MACHINE, 0.0),
+        )
+        if kind != "warmup":
+            self.steps.append(figures)
+        return figures
+
+
+def _warm_up(run: _Run, progress: Progress) -> None:
+    """A few txs, waited for: consensus is live and every client is connected."""
+    progress("warming up: waiting for the first commits")
+    rate = float(2 * run.settings.clients)
+    figures = run.step("warmup", rate, 1.0, WARMUP_TIMEOUT_S)
+    if figures.committed == 0:
+        raise BenchError(
+            f"the network committed none of {figures.submitted} warm-up txs in "
+            f"{WARMUP_TIMEOUT_S:g} s ({_failures_of(figures)}); see each node's node.out"
+        )
+
+
+def _failures_of(figures: StepFigures) -> str:
+    return f"accepted {figures.accepted}, refused {figures.refused}, errors {figures.errors}"
+
+
+def _ramp(run: _Run, progress: Progress) -> tuple[StepFigures | None, str]:
+    """Rising steps until one is not sustained; the best sustained step and why the ramp stopped."""
+    settings, rate = run.settings, START_TPS
+    budget_s, began, best, done = settings.duration_s * RAMP_SHARE, time.monotonic(), None, 0
+    while True:
+        progress(
+            f"ramp: offering {rate:,.0f} tx/s"
+            + (f" (sustained {best.offered_tps:,.0f})" if best else "")
+        )
+        figures = run.step("ramp", rate, settings.step_s, settings.drain_s)
+        done += 1
+        if not figures.sustained:
+            return best, f"{rate:,.0f} tx/s not sustained: {figures.reason}"
+        best = figures
+        spent = time.monotonic() - began
+        if spent + spent / done > budget_s * 1.1:  # the next step would overrun by much
+            return best, f"duration spent ({spent:.0f} s of the ramp's {budget_s:.0f} s)"
+        rate *= RAMP_FACTOR
+        if rate > MAX_TPS:
+            return best, f"reached the ramp's ceiling of {MAX_TPS:,.0f} tx/s"
+
+
+def run_cluster_bench(
+    settings: ClusterSettings, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Run the whole benchmark; returns the JSON-ready figures (and writes the report files)."""
+    report = progress or (lambda _step: None)
+    started = time.time()
+    host = machine()
+    report(f"measuring {settings.suite} signature checks on one core")
+    verify_rate = measure_verify_per_s(settings.suite)
+    report(f"starting {settings.validators} validators")
+    with local_network(
+        settings.directory, settings.keep, validators=settings.validators, suite=settings.suite
+    ) as (layout, processes):
+        result = _drive(settings, layout, node_pids(processes), report)
+        result["network_dir"] = (
+            str(layout.directory) if settings.keep or settings.directory else None
+        )
+    bound = verify_bound_tps(verify_rate, host["cores"], settings.validators)
+    result.update(
+        validators=settings.validators,
+        suite=settings.suite,
+        clients=settings.clients,
+        duration_s=settings.duration_s,
+        cores=host["cores"],
+        machine=host,
+        verify_per_s_per_core=round(verify_rate, 1),
+        verify_bound_tps=round(bound, 1),
+        bound_ratio=round(result["tps"] / bound, 3),
+        targets=TARGETS,
+        wall_s=round(time.time() - started, 1),
+    )
+    result["targets_met"] = {
+        "bound_ratio": result["bound_ratio"] >= TARGETS["bound_ratio"],
+        "latency_ms_p99": result["latency_ms_p99"] is not None
+        and result["latency_ms_p99"] < TARGETS["latency_ms_p99"],
+    }
+    markdown, png = write_cluster_report(result, settings.results_dir, started)
+    result["results_files"] = {"markdown": str(markdown), "png": str(png)}
+    return result
+
+
+def _drive(
+    settings: ClusterSettings, layout: NetworkLayout, pids: dict[str, int], progress: Progress
+) -> dict[str, Any]:
+    apis = [n.api_url for n in layout.nodes if n.role == "validator"]
+    workdir = layout.directory / "bench"
+    with LoadClients(apis, apis, settings.clients, workdir) as clients:
+        watched = {**pids, **{f"{LOAD_CLIENT}{i}": pid for i, pid in enumerate(clients.pids)}}
+        with ProcessStats(watched, machine=True) as stats:
+            run = _Run(settings, clients, TxSource(layout), stats, list(pids))
+            _warm_up(run, progress)
+            best, stop = _ramp(run, progress)
+            progress("letting the backlog commit")
+            unsettled = clients.settle(SETTLE_TIMEOUT_S)
+            half = (best.offered_tps if best else START_TPS) / 2
+            progress(f"measuring latency at {half:,.0f} tx/s")
+            measured = run.step("measure", half, settings.measure_s, settings.drain_s)
+            peaks = stats.peak_rss_mb()
+    return _figures(run, best, measured, stop, unsettled, peaks, layout)
+
+
+def _figures(
+    run: _Run,
+    best: StepFigures | None,
+    measured: StepFigures,
+    stop: str,
+    unsettled: int,
+    peaks: dict[str, float],
+    layout: NetworkLayout,
+) -> dict[str, Any]:
+    ramp = [s for s in run.steps if s.kind == "ramp"]
+    tps = best.committed_tps if best else max((s.committed_tps for s in ramp), default=0.0)
+    at_max = best.nodes_cpu_percent if best else {}
+    roles = {n.name: n.role for n in layout.nodes}
+    return {
+        "tps": tps,
+        "max_sustained_offered_tps": best.offered_tps if best else None,
+        "half_load_tps": measured.offered_tps,
+        "half_load_committed_tps": measured.committed_tps,
+        "latency_ms_p50": measured.latency_ms_p50,
+        "latency_ms_p99": measured.latency_ms_p99,
+        "ramp_stop": stop,
+        "unsettled_before_measure": unsettled,
+        "submitted": sum(s.submitted for s in run.steps),
+        "committed": sum(s.committed for s in run.steps),
+        "steps": [s.to_json() for s in run.steps],
+        "nodes": [
+            {
+                "name": name,
+                "role": roles.get(name, ""),
+                "cpu_percent": measured.nodes_cpu_percent.get(name, 0.0),
+                "cpu_percent_at_max": at_max.get(name, 0.0),
+                "peak_rss_mb": peaks.get(name, 0.0),
+            }
+            for name in run.node_names
+        ],
+        "load_clients": {
+            "cpu_percent": measured.clients_cpu_percent,
+            "cpu_percent_at_max": best.clients_cpu_percent if best else 0.0,
+            "peak_rss_mb": round(sum(v for n, v in peaks.items() if n.startswith(LOAD_CLIENT)), 1),
+        },
+    }

@@ -1,0 +1,161 @@
+"""A throwaway local network of node processes for the benchmarks, and the txs they are fed.
+
+:func:`local_network` lays out a network on free loopback ports, starts the
+nodes asked for and always stops every node afterwards, Ctrl-C included.
+:class:`TxSource` signs notary anchorings ahead of time: signing costs CPU
+that must not be spent while a step is timed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from govchain.bench.procstats import usable_cores
+from govchain.contracts.notary import anchor_tx
+from govchain.crypto import suite_for
+from govchain.crypto.keyfiles import read_signing_key
+from govchain.ledger import records
+from govchain.node import launcher
+from govchain.node.netinit import NetworkLayout, NodeLayout, init_network
+from govchain.node.ports import free_base_port
+from govchain.types.errors import GovChainError
+
+__all__ = ["BenchError", "TxSource", "local_network", "start_nodes"]
+
+READY_TIMEOUT_S = 60.0
+EXPIRY_AHEAD = 9_000
+"""Heights a tx stays valid (the mempool refuses more than 10,000 ahead)."""
+CHAIN_ID = "govchain-bench"
+
+NodeProcesses = dict[str, subprocess.Popen[bytes]]
+"""Node name -> its running process."""
+
+
+class BenchError(GovChainError):
+    """The benchmark cannot go on: a node did not start, the network commits nothing, ..."""
+
+    code = "bench"
+
+
+@contextmanager
+def local_network(
+    directory: Path | None,
+    keep: bool,
+    *,
+    validators: int,
+    full_nodes: int = 0,
+    suite: str = "gm",
+    start_full_nodes: bool = True,
+) -> Iterator[tuple[NetworkLayout, NodeProcesses]]:
+    """A laid-out network with its nodes started (full nodes only if asked); stopped on exit.
+
+    Without ``directory`` the network lives in a temporary directory, removed
+    afterwards unless ``keep`` or the run failed (its logs explain why); a
+    given ``directory`` (empty or new) is always kept.
+    """
+    owned = directory is None
+    root = Path(tempfile.mkdtemp(prefix="govchain-bench-")) if directory is None else directory
+    layout: NetworkLayout | None = None
+    failed = False
+    try:
+        base = free_base_port(2 * (validators + full_nodes))
+        layout = init_network(
+            root,
+            validators=validators,
+            full_nodes=full_nodes,
+            suite_name=suite,
+            base_port=base,
+            chain_id=CHAIN_ID,
+        )
+        first = [n for n in layout.nodes if start_full_nodes or n.role == "validator"]
+        yield layout, start_nodes(first)
+    except Exception:
+        failed = True
+        raise
+    finally:
+        if layout is not None:
+            launcher.down(layout, grace_s=10)
+        if owned and not keep and not failed:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def start_nodes(nodes: Sequence[NodeLayout], timeout_s: float = READY_TIMEOUT_S) -> NodeProcesses:
+    """Start node processes and wait until each one's API answers.
+
+    BenchError names the first node that exits or stays silent, and its ``node.out``.
+    """
+    processes = {node.name: launcher.start_node(node) for node in nodes}
+    waiting = list(nodes)
+    deadline = time.monotonic() + timeout_s
+    while waiting:
+        for node in list(waiting):
+            status = processes[node.name].poll()
+            if status is not None:
+                raise BenchError(
+                    f"node {node.name} exited with status {status} while starting; "
+                    f"see {node.home / launcher.OUT_FILE}"
+                )
+            if api_height(node.api_url) is not None:
+                waiting.remove(node)
+        if waiting and time.monotonic() > deadline:
+            node = waiting[0]
+            raise BenchError(
+                f"node {node.name} did not answer on {node.api_url} within {timeout_s:g} s; "
+                f"see {node.home / launcher.OUT_FILE}"
+            )
+        if waiting:
+            time.sleep(0.2)
+    return processes
+
+
+def api_height(url: str, timeout_s: float = 2.0) -> int | None:
+    """A node's height from ``GET /v1/status``, or None if it does not answer."""
+    try:
+        answer = httpx.get(f"{url}/v1/status", timeout=timeout_s)
+    except httpx.HTTPError:
+        return None
+    if answer.status_code != 200:
+        return None
+    return int(answer.json()["height"])
+
+
+def node_pids(processes: NodeProcesses) -> dict[str, int]:
+    """Node name -> process id."""
+    return {name: process.pid for name, process in processes.items()}
+
+
+class TxSource:
+    """Signed ``notary.anchor`` txs of the network's client key, made ahead of use."""
+
+    def __init__(self, layout: NetworkLayout) -> None:
+        self._key = read_signing_key(layout.client_key)
+        self._suite = suite_for(layout.suite)
+        self._chain_id = layout.chain_id
+        self._height_url = next(n.api_url for n in layout.nodes if n.role == "validator")
+        self._workers = usable_cores()
+
+    def make(self, count: int) -> list[tuple[bytes, bytes]]:
+        """``count`` fresh txs as (tx hash, encoded tx), valid for the next 9,000 heights."""
+        height = api_height(self._height_url)
+        if height is None:
+            raise BenchError(f"{self._height_url} does not answer /v1/status")
+        expiry = height + EXPIRY_AHEAD
+
+        def one(_index: int) -> tuple[bytes, bytes]:
+            tx = anchor_tx(self._key, self._chain_id, os.urandom(32), os.urandom(16), expiry)
+            encoded = records.tx_bytes(tx)
+            return self._suite.hash(encoded.signing), encoded.encoded
+
+        # signing releases the GIL inside libcrypto: threads use every core
+        with ThreadPoolExecutor(self._workers) as pool:
+            return list(pool.map(one, range(count), chunksize=64))

@@ -1,0 +1,248 @@
+"""Benchmark results as files people read: a Markdown table and a PNG plot.
+
+Both are made from the JSON-ready figures the benchmarks return, so what the
+files show is exactly what ``--json`` prints. matplotlib is imported only
+when a plot is drawn (it is slow to import), with the Agg backend: no display.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "cluster_markdown",
+    "plot_steps",
+    "result_stem",
+    "sync_markdown",
+    "write_cluster_report",
+    "write_sync_report",
+]
+
+
+def result_stem(kind: str, suite: str, validators: int, started: float) -> str:
+    """``cluster-gm-4v-20250101T120000Z``: what the run was and when (UTC)."""
+    stamp = dt.datetime.fromtimestamp(started, dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{kind}-{suite}-{validators}v-{stamp}"
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return f"{value:,}"  # figures come rounded as the JSON has them
+    return str(value).replace("|", "\\|")
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return lines
+
+
+STEP_COLUMNS = (
+    "kind",
+    "offered tx/s",
+    "committed tx/s",
+    "p50 ms",
+    "p99 ms",
+    "submitted",
+    "committed",
+    "refused",
+    "behind",
+    "errors",
+    "node CPU %",
+    "machine CPU %",
+    "blocks",
+    "txs/block",
+    "sustained",
+    "why not",
+)
+_STEP_KEYS = (
+    "kind",
+    "offered_tps",
+    "committed_tps",
+    "latency_ms_p50",
+    "latency_ms_p99",
+    "submitted",
+    "committed",
+    "refused_total",
+    "behind",
+    "errors_total",
+    "nodes_cpu_percent_total",
+    "machine_cpu_percent",
+    "blocks",
+    "txs_per_block",
+    "sustained",
+    "reason",
+)
+
+
+def _step_row(step: dict[str, Any]) -> list[object]:
+    return [step[key] for key in _STEP_KEYS]
+
+
+def _sync_row(label: str, figures: dict[str, Any]) -> list[object]:
+    keys = ("blocks_per_s", "txs_per_s", "seconds", "blocks", "txs")
+    return [label, *(figures[key] for key in keys)]
+
+
+def _met(met: bool | None) -> str:
+    return "met" if met else "not met"
+
+
+def cluster_markdown(result: dict[str, Any]) -> str:
+    """The cluster benchmark as Markdown: headline figures, targets, steps, nodes."""
+    machine = result["machine"]
+    targets, met = result["targets"], result["targets_met"]
+    lines = [
+        f"# bench cluster: {result['validators']} validators, {result['suite']}",
+        "",
+        f"{machine['cores']} cores ({machine['cpu']}), Python {machine['python']}, "
+        f"{result['clients']} load clients, duration {result['duration_s']:g} s, "
+        f"load average at start {machine['load_average_at_start']}.",
+        "",
+        *_table(
+            ["figure", "value"],
+            [
+                ["tps (committed, highest sustained step)", result["tps"]],
+                ["highest sustained offered rate (tx/s)", result["max_sustained_offered_tps"]],
+                ["ramp stopped", result["ramp_stop"]],
+                ["half-load offered rate (tx/s)", result["half_load_tps"]],
+                ["half-load committed rate (tx/s)", result["half_load_committed_tps"]],
+                ["latency p50 at half load (ms)", result["latency_ms_p50"]],
+                ["latency p99 at half load (ms)", result["latency_ms_p99"]],
+                ["signature checks per s per core", result["verify_per_s_per_core"]],
+                ["verify bound (tx/s) = per core x cores / validators", result["verify_bound_tps"]],
+                ["bound ratio = tps / verify bound", result["bound_ratio"]],
+            ],
+        ),
+        "",
+        f"Targets: bound ratio >= {targets['bound_ratio']} (set for 4 validators under gm): "
+        f"{_met(met['bound_ratio'])}; p99 < {targets['latency_ms_p99']} ms at half load: "
+        f"{_met(met['latency_ms_p99'])}.",
+        "",
+        "## Steps",
+        "",
+        *_table(STEP_COLUMNS, [_step_row(s) for s in result["steps"]]),
+        "",
+        "## Nodes",
+        "",
+        *_table(
+            ["node", "role", "CPU % at half load", "CPU % at max", "peak RSS MiB"],
+            [
+                [n["name"], n["role"], n["cpu_percent"], n["cpu_percent_at_max"], n["peak_rss_mb"]]
+                for n in result["nodes"]
+            ],
+        ),
+        "",
+        f"Load clients: {result['load_clients']['cpu_percent']} % CPU at half load, "
+        f"{result['load_clients']['cpu_percent_at_max']} % at max, "
+        f"{result['load_clients']['peak_rss_mb']} MiB peak RSS in all.",
+        "",
+        "CPU is percent of one core; machine CPU counts every process on the machine, ours "
+        "and others'. Latency: from submit until the client sees the tx in a block. Blocks: "
+        "committed while the step sent.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def plot_steps(steps: Sequence[dict[str, Any]], path: Path, title: str) -> Path:
+    """Committed rate and p50/p99 latency against offered load, one point per step."""
+    import matplotlib  # noqa: PLC0415 - slow to import; only plots need it
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    points = sorted(
+        (s for s in steps if s["kind"] in ("ramp", "measure")), key=lambda s: s["offered_tps"]
+    )
+    offered = [s["offered_tps"] for s in points]
+    failed = [s for s in points if not s["sustained"]]
+    half = [s for s in points if s["kind"] == "measure"]
+    figure, (rate_axes, latency_axes) = plt.subplots(2, 1, figsize=(7, 7), sharex=True)
+    try:
+        rate_axes.plot(offered, offered, linestyle=":", color="grey", label="offered")
+        rate_axes.plot(offered, [s["committed_tps"] for s in points], marker="o", label="committed")
+        rate_axes.scatter(
+            [s["offered_tps"] for s in half],
+            [s["committed_tps"] for s in half],
+            marker="*", s=200, color="green", zorder=3, label="half-load step",
+        )  # fmt: skip
+        rate_axes.scatter(
+            [s["offered_tps"] for s in failed],
+            [s["committed_tps"] for s in failed],
+            marker="x", s=100, color="red", zorder=3, label="not sustained",
+        )  # fmt: skip
+        rate_axes.set_ylabel("tx/s")
+        rate_axes.set_title(title)
+        rate_axes.legend()
+        rate_axes.grid(True, alpha=0.3)
+        for key, label in (("latency_ms_p50", "p50"), ("latency_ms_p99", "p99")):
+            shown = [(s["offered_tps"], s[key]) for s in points if s[key] is not None]
+            latency_axes.plot([x for x, _ in shown], [y for _, y in shown], marker="o", label=label)
+        latency_axes.set_xlabel("offered load (tx/s)")
+        latency_axes.set_ylabel("latency (ms)")
+        latency_axes.legend()
+        latency_axes.grid(True, alpha=0.3)
+        figure.tight_layout()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(path, dpi=100)
+    finally:
+        plt.close(figure)
+    return path
+
+
+def write_cluster_report(
+    result: dict[str, Any], directory: Path, started: float
+) -> tuple[Path, Path]:
+    """Write ``cluster-<suite>-<V>v-<UTC time>.md`` and ``.png`` into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = result_stem("cluster", result["suite"], result["validators"], started)
+    markdown = directory / f"{stem}.md"
+    png = directory / f"{stem}.png"
+    markdown.write_text(cluster_markdown(result) + f"\n![plot]({png.name})\n", encoding="utf-8")
+    title = f"{result['validators']} validators, {result['suite']}, {result['cores']} cores"
+    plot_steps(result["steps"], png, title)
+    return markdown, png
+
+
+def sync_markdown(result: dict[str, Any]) -> str:
+    """The sync benchmark as Markdown."""
+    machine = result["machine"]
+    live, catchup = result["live"], result["catchup"]
+    lines = [
+        f"# bench sync: a full node catches up with {result['validators']} validators, "
+        f"{result['suite']}",
+        "",
+        f"{machine['cores']} cores ({machine['cpu']}), Python {machine['python']}; "
+        f"chain of {result['blocks']} blocks, {result['txs']} txs, load offered at "
+        f"{result['rate_tps']:g} tx/s.",
+        "",
+        *_table(
+            ["", "blocks/s", "txs/s", "seconds", "blocks", "txs"],
+            [
+                _sync_row("live (validators under load)", live),
+                _sync_row("catch-up (new full node)", catchup),
+            ],
+        ),
+        "",
+        f"Ratio catch-up / live: {result['ratio_txs']} in txs/s, {result['ratio_blocks']} in "
+        f"blocks/s; target >= {result['target_ratio']}: {_met(result['target_met'])}. "
+        f"The full node's process started {catchup['startup_s']} s before its API answered.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_sync_report(result: dict[str, Any], directory: Path, started: float) -> Path:
+    """Write ``sync-<suite>-<V>v-<UTC time>.md`` into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{result_stem('sync', result['suite'], result['validators'], started)}.md"
+    path.write_text(sync_markdown(result), encoding="utf-8")
+    return path
