@@ -45,7 +45,7 @@ class ConsensusSettings:
     resend_ms: int = 2000
     empty_block_after_ms: int = 1000
     """A proposer with no txs proposes an empty block after this; 0 waits for txs forever."""
-    block_interval_ms: int = 200
+    block_interval_ms: int = 100
     """A proposer builds no sooner than this after its last commit, so txs share blocks
     (multi-validator networks; 0 builds at once)."""
 
