@@ -18,8 +18,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
 from govchain.bench.procstats import usable_cores
 from govchain.contracts.notary import anchor_tx
 from govchain.crypto import suite_for
@@ -120,13 +118,8 @@ def start_nodes(nodes: Sequence[NodeLayout], timeout_s: float = READY_TIMEOUT_S)
 
 def api_height(url: str, timeout_s: float = 2.0) -> int | None:
     """A node's height from ``GET /v1/status``, or None if it does not answer."""
-    try:
-        answer = httpx.get(f"{url}/v1/status", timeout=timeout_s)
-    except httpx.HTTPError:
-        return None
-    if answer.status_code != 200:
-        return None
-    return int(answer.json()["height"])
+    answer = launcher.api_status(url, timeout_s)
+    return None if answer is None else int(answer["height"])
 
 
 def node_pids(processes: NodeProcesses) -> dict[str, int]:

@@ -12,8 +12,6 @@ import struct
 import time
 from pathlib import Path
 
-import httpx
-
 from govchain.consensus.wal import MAGIC
 from govchain.node import launcher
 from govchain.node.netinit import NodeLayout
@@ -109,9 +107,6 @@ def heights(nodes: list[NodeLayout]) -> dict[str, int | None]:
     """Each node's height from its API; None where it does not answer quickly."""
     found: dict[str, int | None] = {}
     for node in nodes:
-        try:
-            answer = httpx.get(f"{node.api_url}/v1/status", timeout=STATUS_TIMEOUT_S)
-            found[node.name] = int(answer.json()["height"]) if answer.status_code == 200 else None
-        except (httpx.HTTPError, ValueError, KeyError, TypeError):
-            found[node.name] = None
+        answer = launcher.api_status(node.api_url, STATUS_TIMEOUT_S)
+        found[node.name] = None if answer is None else int(answer["height"])
     return found

@@ -113,7 +113,7 @@ def wait_ready(layout: NetworkLayout, timeout_s: float = READY_TIMEOUT_S) -> lis
     deadline = time.monotonic() + timeout_s
     waiting = list(layout.nodes)
     while waiting and time.monotonic() < deadline:
-        waiting = [n for n in waiting if _api_status(n.api_url, 1.0) is None]
+        waiting = [n for n in waiting if api_status(n.api_url, 1.0) is None]
         if waiting:
             time.sleep(0.3)
     return [n.name for n in waiting]
@@ -124,7 +124,7 @@ def status(layout: NetworkLayout) -> list[NodeState]:
     states = []
     for node in layout.nodes:
         pid = running_pid(node.home)
-        answer = _api_status(node.api_url, 2.0) if pid is not None else None
+        answer = api_status(node.api_url, 2.0) if pid is not None else None
         states.append(
             NodeState(
                 node.name,
@@ -164,15 +164,19 @@ def down(layout: NetworkLayout, grace_s: float = STOP_GRACE_S) -> dict[str, str]
     return outcome
 
 
-def _api_status(url: str, timeout_s: float) -> dict[str, Any] | None:
+def api_status(url: str, timeout_s: float) -> dict[str, Any] | None:
+    """A node's ``GET /v1/status`` answer, or None if it does not answer in time."""
     try:
         answer = httpx.get(f"{url}/v1/status", timeout=timeout_s)
     except httpx.HTTPError:
         return None
     if answer.status_code != 200:
         return None
-    body = answer.json()
-    return body if isinstance(body, dict) else None
+    try:
+        body = answer.json()
+    except ValueError:  # something else answers on that port
+        return None
+    return body if isinstance(body, dict) and isinstance(body.get("height"), int) else None
 
 
 def _alive(pid: int) -> bool:
