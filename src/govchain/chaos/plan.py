@@ -132,7 +132,8 @@ def plan_faults(seed: int, validators: int, count: int, *, halt: bool = False) -
     """``count`` faults for ``validators`` validators, from ``seed``.
 
     The first three are a kill, a stop and a partition (seeded order). With
-    ``halt``, one marked halt phase is placed in the middle of the plan.
+    ``halt``, the marked halt phase comes right after them, so every run
+    that asks for it applies it.
     Needs ``f >= 1`` (at least 4 validators): with fewer, any fault halts.
     """
     f = fault_tolerance(validators)
@@ -145,7 +146,7 @@ def plan_faults(seed: int, validators: int, count: int, *, halt: bool = False) -
     rng.shuffle(first)
     kinds = first + [rng.choice(_RANDOM_KINDS) for _ in range(count - len(first))]
     if halt:
-        kinds.insert(max(3, count // 2), HALT)
+        kinds.insert(len(first), HALT)
     faults = [_draw(rng, kind, validators, f) for kind in kinds]
     for fault in faults:
         fault.validate(validators)

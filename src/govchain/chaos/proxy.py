@@ -18,21 +18,25 @@ before it is forwarded, and the rest of its direction queues behind it.
 The proxy runs its own asyncio loop in a daemon thread, so a synchronous runner
 can drive it. All link state is touched on that loop only; the public methods
 hand their work to it and wait until it is applied.
+
+This module holds the proxy itself: the loop and its thread, the links with
+their fault settings and counters, and the seeded loss draw. How one accepted
+connection is piped to its target, delayed, stalled and closed is in
+:mod:`govchain.chaos.relay`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
-import socket
-import struct
 import threading
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, ParamSpec, TypeVar
+
+from govchain.chaos.relay import CHUNK_BYTES_MAX, Chunk, accept_connection, drop_connections
 
 __all__ = [
     "CHUNK_BYTES_MAX",
@@ -44,21 +48,11 @@ __all__ = [
     "stall_drawn",
 ]
 
-CHUNK_BYTES_MAX = 64 * 1024
-"""The most bytes read from one side at a time: one chunk."""
-QUEUE_CHUNKS_MAX = 256
-"""Chunks waiting per direction; a full queue stops reading (TCP back-pressure)."""
 DELAY_MS_MAX = 60_000
 """The longest delay a link accepts."""
 STALL_MS_MAX = 60_000
 """The longest stall of a lost chunk a link accepts."""
 PER_MILLE_MAX = 1000
-CONNECT_TIMEOUT_S = 5.0
-"""How long to wait for the target to accept before closing the dialer's side."""
-HALF_CLOSE_LINGER_S = 2.0
-"""After one side ends cleanly, how long the other direction may still finish."""
-CLOSE_TIMEOUT_S = 1.0
-"""How long a graceful close waits for the peer before cutting the socket."""
 CALL_TIMEOUT_S = 10.0
 """How long a public method waits for the proxy loop to apply it."""
 
@@ -96,20 +90,6 @@ def stall_drawn(rng: random.Random, per_mille: int) -> bool:
     return rng.randrange(PER_MILLE_MAX) < per_mille
 
 
-@dataclass(frozen=True)
-class _Chunk:
-    data: bytes
-    due: float
-    """Loop time at which the chunk may go: its arrival plus the link delay."""
-    stall_s: float
-
-
-@dataclass(frozen=True)
-class _End:
-    clean: bool
-    """True for an EOF, False for a broken connection."""
-
-
 @dataclass
 class _Link:
     name: str
@@ -129,7 +109,7 @@ class _Link:
     chunks_stalled: int = 0
     connections: set[asyncio.Task[None]] = field(default_factory=set)
 
-    def admit(self, data: bytes, now: float) -> _Chunk:
+    def admit(self, data: bytes, now: float) -> Chunk:
         """Stamp a chunk that just arrived with its due time and stall."""
         stall_s = 0.0
         if self.loss_per_mille > 0:
@@ -137,7 +117,7 @@ class _Link:
             if stall_drawn(self.rng, self.loss_per_mille):
                 self.chunks_stalled += 1
                 stall_s = self.stall_ms / 1000
-        return _Chunk(data, now + self.delay_ms / 1000, stall_s)
+        return Chunk(data, now + self.delay_ms / 1000, stall_s)
 
     def forwarded(self, size: int, to_target: bool) -> None:
         """Count a chunk handed to the other side."""
@@ -298,14 +278,14 @@ class FaultProxy:
             await asyncio.sleep(0)
             if not any(link.connections for link in self._links.values()):
                 return
-            await _drop_connections(self._links.values())
+            await drop_connections(self._links.values())
 
     async def _add_link(self, name: str, target: tuple[str, int], port: int) -> int:
         if name in self._links:
             raise ValueError(f"link {name!r} already exists")
         link = _Link(name=name, target=target, rng=link_random(self._seed, name))
         link.server = await asyncio.start_server(
-            partial(_accept, link), self._host, port, limit=CHUNK_BYTES_MAX
+            partial(accept_connection, link), self._host, port, limit=CHUNK_BYTES_MAX
         )
         self._links[name] = link
         return int(link.server.sockets[0].getsockname()[1])
@@ -322,7 +302,7 @@ class FaultProxy:
         links = self._named(names)
         for link in links:
             link.is_cut = True
-        await _drop_connections(links)
+        await drop_connections(links)
 
     async def _heal(self, names: list[str] | None) -> None:
         for link in self._named(names):
@@ -338,7 +318,7 @@ class FaultProxy:
             link.stall_ms = stall_ms
 
     async def _reset(self, names: list[str] | None) -> None:
-        await _drop_connections(self._named(names))
+        await drop_connections(self._named(names))
 
     async def _clear(self, names: list[str] | None) -> None:
         for link in self._named(names):
@@ -359,170 +339,3 @@ def _name_list(names: Iterable[str] | None) -> list[str] | None:
 def _check_range(what: str, value: int, most: int) -> None:
     if not 0 <= value <= most:
         raise ValueError(f"{what} must be within 0..{most}, got {value}")
-
-
-async def _drop_connections(links: Iterable[_Link]) -> None:
-    """Close every current connection of ``links`` abruptly and wait until they are gone."""
-    tasks = [task for link in links for task in link.connections]
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def _accept(link: _Link, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """Start serving a connection accepted on ``link`` in a task the link owns.
-
-    Not a coroutine on purpose: asyncio would run it in a task of its own, and
-    on 3.11 cancelling that task (a cut or reset) makes asyncio log an error.
-    Registering here, at accept, also means a cut never misses a connection.
-    """
-    task = asyncio.get_running_loop().create_task(_serve(link, reader, writer))
-    link.connections.add(task)
-    task.add_done_callback(link.connections.discard)
-    # A task cancelled before its first step never runs its own cleanup.
-    task.add_done_callback(partial(_abort_if_open, writer))
-
-
-async def _serve(link: _Link, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """Refuse the connection while ``link`` is cut, else forward it to the target."""
-    if link.is_cut:
-        link.refused_while_cut += 1
-        _abort(writer)
-        return
-    link.accepted += 1
-    await _forward_to_target(link, reader, writer)
-
-
-async def _forward_to_target(
-    link: _Link, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-) -> None:
-    try:
-        async with asyncio.timeout(CONNECT_TIMEOUT_S):
-            target_reader, target_writer = await asyncio.open_connection(
-                *link.target, limit=CHUNK_BYTES_MAX
-            )
-    except (OSError, TimeoutError):
-        _abort(writer)  # the target is down: the dialer sees its connection refused
-        return
-    except asyncio.CancelledError:
-        _abort(writer)
-        raise
-    clean = False
-    try:
-        clean = await _pipe(link, (reader, writer), (target_reader, target_writer))
-    finally:
-        # A clean end closes both sides gracefully; an error, a cut, a reset
-        # or stop ends both with an RST, as a broken path would.
-        if clean:
-            await _close(writer, target_writer)
-        else:
-            _abort(writer)
-            _abort(target_writer)
-
-
-_Side = tuple[asyncio.StreamReader, asyncio.StreamWriter]
-
-
-async def _pipe(link: _Link, dialer: _Side, target: _Side) -> bool:
-    """Forward both ways until one side ends; True if everything ended cleanly.
-
-    When one side half-closes (EOF), the EOF is passed on and the other
-    direction may finish for up to ``HALF_CLOSE_LINGER_S``.
-    """
-    up: asyncio.Queue[_Chunk | _End] = asyncio.Queue(QUEUE_CHUNKS_MAX)
-    down: asyncio.Queue[_Chunk | _End] = asyncio.Queue(QUEUE_CHUNKS_MAX)
-    readers = [
-        asyncio.create_task(_read_chunks(link, dialer[0], up)),
-        asyncio.create_task(_read_chunks(link, target[0], down)),
-    ]
-    writers = [
-        asyncio.create_task(_write_chunks(link, up, target[1], to_target=True)),
-        asyncio.create_task(_write_chunks(link, down, dialer[1], to_target=False)),
-    ]
-    try:
-        done, pending = await asyncio.wait(writers, return_when=asyncio.FIRST_COMPLETED)
-        if not all(task.result() for task in done):
-            return False
-        if pending:
-            done, pending = await asyncio.wait(pending, timeout=HALF_CLOSE_LINGER_S)
-        return not pending and all(task.result() for task in done)
-    finally:
-        for task in readers + writers:
-            task.cancel()
-        await asyncio.gather(*readers, *writers, return_exceptions=True)
-
-
-async def _read_chunks(
-    link: _Link, source: asyncio.StreamReader, queue: asyncio.Queue[_Chunk | _End]
-) -> None:
-    """Queue what ``source`` sends, chunk by chunk, stamped on arrival; then its end."""
-    loop = asyncio.get_running_loop()
-    try:
-        while data := await source.read(CHUNK_BYTES_MAX):
-            await queue.put(link.admit(data, loop.time()))
-    except OSError:
-        await queue.put(_End(clean=False))
-    else:
-        await queue.put(_End(clean=True))
-
-
-async def _write_chunks(
-    link: _Link,
-    queue: asyncio.Queue[_Chunk | _End],
-    sink: asyncio.StreamWriter,
-    *,
-    to_target: bool,
-) -> bool:
-    """Write queued chunks to ``sink`` in order, each when due; True on a clean end."""
-    loop = asyncio.get_running_loop()
-    try:
-        while isinstance(item := await queue.get(), _Chunk):
-            wait_s = item.due - loop.time()
-            if wait_s > 0:
-                await asyncio.sleep(wait_s)
-            if item.stall_s > 0:
-                await asyncio.sleep(item.stall_s)  # a retransmission: all behind it waits too
-            sink.write(item.data)
-            link.forwarded(len(item.data), to_target)
-            await sink.drain()
-        if item.clean and sink.can_write_eof():
-            sink.write_eof()
-    except OSError:
-        return False
-    return item.clean
-
-
-def _abort(writer: asyncio.StreamWriter) -> None:
-    """End a connection at once with an RST (zero linger), dropping unsent bytes."""
-    sock = writer.get_extra_info("socket")
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    writer.transport.abort()
-
-
-def _abort_if_open(writer: asyncio.StreamWriter, _: object = None) -> None:
-    """Abort ``writer`` unless it is already closing (usable as a done callback)."""
-    if not writer.transport.is_closing():
-        _abort(writer)
-
-
-async def _close(*writers: asyncio.StreamWriter) -> None:
-    """Close connections gracefully, cutting those whose peer does not finish in time."""
-    for writer in writers:
-        writer.close()  # before any await, so a cancellation cannot skip it
-    try:
-        async with asyncio.timeout(CLOSE_TIMEOUT_S):
-            for writer in writers:
-                with contextlib.suppress(OSError):
-                    await writer.wait_closed()
-    except TimeoutError:
-        _abort_all(writers)
-    except asyncio.CancelledError:
-        _abort_all(writers)
-        raise
-
-
-def _abort_all(writers: Iterable[asyncio.StreamWriter]) -> None:
-    for writer in writers:
-        writer.transport.abort()

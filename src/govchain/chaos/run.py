@@ -201,6 +201,10 @@ def run_chaos(config: ChaosConfig, progress: Progress | None = None) -> ChaosRep
         _Run(config, layout, proxy, report, say).execute()
     finally:
         if layout is not None:
+            for node in layout.nodes:  # a hung (SIGSTOPped) node could not hear SIGTERM
+                pid = launcher.running_pid(node.home)
+                if pid is not None:
+                    processes.resume(pid)
             launcher.down(layout, grace_s=10)
         proxy.stop()
     assert layout is not None  # _lay_out raised otherwise
