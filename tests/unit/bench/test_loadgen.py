@@ -124,11 +124,12 @@ def test_refusals_are_counted_by_code_and_never_waited_for(tmp_path: Path) -> No
 def test_sends_due_while_every_slot_is_taken_are_behind_not_delayed(tmp_path: Path) -> None:
     node = FakeNode(answer_after_s=2.0)  # far longer than the 10 ms the txs come due in
     answer = _run_step(node, tmp_path / "txs.json", 10, rate=1000, in_flight_max=1)
-    # the first tx goes at once; the other nine come due while its request is out
-    assert answer["sent"] == 1
-    assert answer["behind"] == 9
+    # one request goes out with what was due then (the first tx, or a few if the loop was
+    # late); everything that comes due while it is out is behind, never sent later
     assert node.received == 1
-    assert answer["accepted"] == 1
+    assert answer["sent"] + answer["behind"] == 10
+    assert answer["behind"] >= 1
+    assert answer["accepted"] == answer["sent"] == node.received_txs
 
 
 def test_txs_that_came_due_together_go_in_one_batch(tmp_path: Path) -> None:
