@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -67,7 +68,8 @@ def up(
 ) -> None:
     """Start every node that is not running (again after a crash: the missing ones).
 
-    Without --detach it stays in the foreground; Ctrl-C stops every node cleanly.
+    Without --detach it stays in the foreground; Ctrl-C (or SIGTERM, SIGHUP) stops
+    every node cleanly.
     """
     layout = read_layout(directory)
     started = launcher.up(layout, lambda name, pid: console.print(f"started {name} (pid {pid})"))
@@ -79,12 +81,18 @@ def up(
     if detach:
         return
     console.print("Ctrl-C stops every node.")
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # kill, or a closed terminal: as Ctrl-C
+        signal.signal(sig, _interrupt)
     try:
         while True:
             time.sleep(1)
     except KeyboardInterrupt:
         console.print("stopping ...")
     _print_down(launcher.down(layout))
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @app.command("status")
