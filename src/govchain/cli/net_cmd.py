@@ -80,10 +80,10 @@ def up(
     _print_ready(layout, len(started))
     if detach:
         return
-    console.print("Ctrl-C stops every node.")
     for sig in (signal.SIGTERM, signal.SIGHUP):  # kill, or a closed terminal: as Ctrl-C
         signal.signal(sig, _interrupt)
     try:
+        console.print("Ctrl-C stops every node.")
         while True:
             time.sleep(1)
     except KeyboardInterrupt:
