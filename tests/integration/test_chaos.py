@@ -72,12 +72,12 @@ def test_sixty_second_chaos_run_loses_nothing(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.timeout(1500)
 def test_long_chaos_run_with_a_marked_halt_loses_nothing(tmp_path: Path) -> None:
-    code, report = _chaos(tmp_path, "--duration", "600", "--seed", "2", "--halt", timeout_s=1450)
+    code, report = _chaos(tmp_path, "--duration", "600", "--seed", "5", "--halt", timeout_s=1450)
     _assert_nothing_lost(code, report)
     halts = [f for f in report["faults"] if f["kind"] == "halt"]  # type: ignore[union-attr]
     assert len(halts) == 1
     assert halts[0]["halted"] is True
-    assert report["wal_truncations"] >= 1
+    assert report["wal_truncations"] >= 1  # seed 5 opens with a kill that tears the WAL
 
 
 @pytest.mark.slow
