@@ -138,13 +138,11 @@ class LoadClient:
         """Learn the watch node's height (retrying until it answers); return it."""
         deadline = time.monotonic() + READY_TIMEOUT_S
         while True:
-            try:
+            with contextlib.suppress(httpx.HTTPError):  # not up yet: ask again
                 answer = await self.watch_http.get("/v1/status")
                 if answer.status_code == 200:
                     self.height = int(answer.json()["height"])
                     return self.height
-            except httpx.HTTPError:
-                pass
             if time.monotonic() > deadline:
                 raise LoadClientError(f"{self.watch_http.base_url} did not answer /v1/status")
             await asyncio.sleep(0.2)

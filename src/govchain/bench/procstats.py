@@ -10,6 +10,7 @@ samples; elsewhere it is the largest RSS the sampler saw.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import threading
@@ -187,13 +188,11 @@ def usable_cores() -> int:
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
     model = ""
-    try:
+    with contextlib.suppress(OSError):  # no /proc (not Linux): the model stays unnamed
         for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    except OSError:
-        pass
     load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
     return {
         "cores": usable_cores(),

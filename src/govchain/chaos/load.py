@@ -19,7 +19,7 @@ from govchain.client.sdk import ApiError, NodeClient, NodeUnreachableError
 from govchain.contracts.notary import anchor_tx
 from govchain.crypto import SigningKey
 
-__all__ = ["LoadClients", "LoadFigures"]
+__all__ = ["ConfirmingClients", "LoadFigures"]
 
 REQUEST_TIMEOUT_S = 2.0
 """A hung (SIGSTOPped) node must not hold a client for long."""
@@ -42,7 +42,7 @@ class LoadFigures:
     committed: dict[bytes, float] = field(default_factory=dict)
 
 
-class LoadClients:
+class ConfirmingClients:
     """``threads`` client threads against ``urls`` until :meth:`stop`."""
 
     def __init__(

@@ -8,11 +8,9 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import struct
 import time
-from pathlib import Path
 
-from govchain.consensus.wal import MAGIC
+from govchain.consensus.wal import last_record_start
 from govchain.node import launcher
 from govchain.node.netinit import NodeLayout
 from govchain.node.runtime import WAL_FILE
@@ -28,7 +26,6 @@ __all__ = [
 
 DEATH_WAIT_S = 10.0
 STATUS_TIMEOUT_S = 1.0
-_FRAME = struct.Struct(">II")
 
 
 def kill(node: NodeLayout) -> bool:
@@ -78,7 +75,7 @@ def cut_wal_tail(node: NodeLayout, cut_bytes: int) -> int:
         size = path.stat().st_size
     except FileNotFoundError:
         return 0
-    last = _last_record_start(path)
+    last = last_record_start(path)
     if last is None:
         return 0
     cut = min(cut_bytes, size - last - 1)
@@ -86,21 +83,6 @@ def cut_wal_tail(node: NodeLayout, cut_bytes: int) -> int:
         return 0
     os.truncate(path, size - cut)
     return cut
-
-
-def _last_record_start(path: Path) -> int | None:
-    """Offset of the last whole record's frame, or None if there is none."""
-    data = path.read_bytes()
-    if not data.startswith(MAGIC):
-        return None
-    pos, last = len(MAGIC), None
-    while pos + _FRAME.size <= len(data):
-        length, _crc = _FRAME.unpack_from(data, pos)
-        end = pos + _FRAME.size + length
-        if length == 0 or end > len(data):
-            break
-        last, pos = pos, end
-    return last
 
 
 def heights(nodes: list[NodeLayout]) -> dict[str, int | None]:

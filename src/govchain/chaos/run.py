@@ -29,7 +29,7 @@ from typing import Any
 from govchain.chaos import plan as kinds
 from govchain.chaos import processes
 from govchain.chaos.ledgers import LedgerFindings, compare_ledgers
-from govchain.chaos.load import LoadClients
+from govchain.chaos.load import ConfirmingClients
 from govchain.chaos.plan import Fault, plan_faults
 from govchain.chaos.proxy import FaultProxy
 from govchain.crypto.keyfiles import read_signing_key
@@ -113,11 +113,15 @@ class ChaosReport:
     partitions: int = 0
     wal_truncations: int = 0
     submitted: int = 0
-    committed: int = 0
     unconfirmed: int = 0
     committed_hashes: list[bytes] = field(default_factory=list)
     """The txs clients saw committed: each must be in every node's ledger."""
     ledgers: LedgerFindings | None = None
+
+    @property
+    def committed(self) -> int:
+        """How many txs clients saw committed."""
+        return len(self.committed_hashes)
 
     @property
     def lost(self) -> int:
@@ -226,19 +230,21 @@ def _directory(chosen: Path | None) -> Path:
 
 def _lay_out(directory: Path, config: ChaosConfig, proxy: FaultProxy) -> NetworkLayout:
     """A fresh network whose every peer address is a proxy link ``dialer>target``."""
+    n = config.validators
+    # the nodes' ports and the proxy links' ports come from one free range, so an
+    # ephemeral link port can never take a port a node is about to listen on
+    base = free_base_port(2 * n + n * (n - 1))
     layout = init_network(
-        directory,
-        validators=config.validators,
-        base_port=free_base_port(2 * config.validators),
-        chain_id=f"govchain-chaos-{config.seed}",
+        directory, validators=n, base_port=base, chain_id=f"govchain-chaos-{config.seed}"
     )
+    link_ports = iter(range(base + 2 * n, base + 2 * n + n * (n - 1)))
     for node in layout.nodes:
         node_config = read_config(node.home)
         peers = {}
         for peer in layout.nodes:
             if peer.name != node.name:
                 target = split_address(peer.p2p, f"p2p address of {peer.name}")
-                port = proxy.add_link(link_name(node.name, peer.name), target)
+                port = proxy.add_link(link_name(node.name, peer.name), target, next(link_ports))
                 peers[peer.name] = f"127.0.0.1:{port}"
         write_config(node.home, dataclasses.replace(node_config, peers=peers))
     return layout
@@ -279,7 +285,7 @@ class _Run:
         self._wait_heights(lambda h: h >= 1, CONVERGE_TIMEOUT_S, "the first block")
         key = read_signing_key(self.layout.client_key)
         urls = [n.api_url for n in self.nodes]
-        clients = LoadClients(
+        clients = ConfirmingClients(
             urls, self.layout.chain_id, key, threads=self.config.clients, seed=self.config.seed
         )
         clients.start()
@@ -290,7 +296,6 @@ class _Run:
             clients.stop()
             figures = clients.figures()
             self.report.submitted = figures.submitted
-            self.report.committed = len(figures.committed)
             self.report.unconfirmed = figures.unconfirmed
             self.report.committed_hashes = list(figures.committed)
         self._converge()

@@ -99,20 +99,29 @@ def _check_suite(suite: str) -> None:
         fail(f"--suite: expected one of {', '.join(SUITES)}, got {suite!r}")
 
 
+# Options cluster and sync share (Typer reads each default as a description, never mutates it).
+_VALIDATORS = typer.Option(4, "--validators", min=1, max=16, help="Validator processes.")
+_SUITE = typer.Option("gm", "--suite", help="gm or intl.")
+_CLIENTS = typer.Option(2, "--clients", min=1, max=16, help="Load client processes.")
+_JSON_LAST = typer.Option(False, "--json", help="Print one JSON object.")
+_NETWORK_DIR = typer.Option(
+    None, "--dir", help="Lay the network out here (kept); default: a temporary directory."
+)
+_KEEP = typer.Option(False, "--keep", help="Keep the temporary network directory.")
+
+
 @app.command("cluster")
 @reports_errors
 def cluster(
-    validators: int = typer.Option(4, "--validators", min=1, max=16, help="Validator processes."),
-    suite: str = typer.Option("gm", "--suite", help="gm or intl."),
+    validators: int = _VALIDATORS,
+    suite: str = _SUITE,
     duration: float = typer.Option(
         60.0, "--duration", min=5, max=3600, help="Seconds for the rate search and half load."
     ),
-    clients: int = typer.Option(2, "--clients", min=1, max=16, help="Load client processes."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    directory: Path | None = typer.Option(
-        None, "--dir", help="Lay the network out here (kept); default: a temporary directory."
-    ),
-    keep: bool = typer.Option(False, "--keep", help="Keep the temporary network directory."),
+    clients: int = _CLIENTS,
+    json_out: bool = _JSON_LAST,
+    directory: Path | None = _NETWORK_DIR,
+    keep: bool = _KEEP,
     results: Path = typer.Option(
         Path("bench-results"), "--results-dir", help="Where the Markdown and PNG go."
     ),
@@ -179,18 +188,16 @@ def _print_cluster(result: dict[str, Any]) -> None:
 @app.command("sync")
 @reports_errors
 def sync(
-    validators: int = typer.Option(4, "--validators", min=1, max=16, help="Validator processes."),
-    suite: str = typer.Option("gm", "--suite", help="gm or intl."),
+    validators: int = _VALIDATORS,
+    suite: str = _SUITE,
     blocks: int = typer.Option(
         300, "--blocks", min=5, max=100_000, help="Chain height to build first."
     ),
     rate: float = typer.Option(50.0, "--rate", min=1, help="Load (tx/s) while the chain grows."),
-    clients: int = typer.Option(2, "--clients", min=1, max=16, help="Load client processes."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    directory: Path | None = typer.Option(
-        None, "--dir", help="Lay the network out here (kept); default: a temporary directory."
-    ),
-    keep: bool = typer.Option(False, "--keep", help="Keep the temporary network directory."),
+    clients: int = _CLIENTS,
+    json_out: bool = _JSON_LAST,
+    directory: Path | None = _NETWORK_DIR,
+    keep: bool = _KEEP,
     results: Path = typer.Option(
         Path("bench-results"), "--results-dir", help="Where the Markdown goes."
     ),

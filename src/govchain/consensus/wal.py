@@ -38,7 +38,14 @@ from typing import Self
 from govchain.codec import CodecError, Limits, decode, encode
 from govchain.types.errors import GovChainError, StorageFullError
 
-__all__ = ["DEFAULT_MAX_RECORD", "MAGIC", "Wal", "WalCorruptError", "WalLockedError"]
+__all__ = [
+    "DEFAULT_MAX_RECORD",
+    "MAGIC",
+    "Wal",
+    "WalCorruptError",
+    "WalLockedError",
+    "last_record_start",
+]
 
 MAGIC = b"GCWAL\x00\x01\n"
 """The file header: magic, format version 1, newline."""
@@ -284,6 +291,23 @@ def _replay(data: bytes, path: Path, max_record: int) -> tuple[list[object], int
             ) from exc
         pos = end
     return records, pos
+
+
+def last_record_start(path: Path, *, max_record: int = DEFAULT_MAX_RECORD) -> int | None:
+    """Offset of the last intact record's frame in the WAL at ``path``; None if it has none.
+
+    For tools that damage a WAL on purpose (``govchain chaos`` tears its tail)
+    without knowing the frame format. WalCorruptError if the file is damaged.
+    """
+    data = path.read_bytes()
+    _records, end = _replay(data, path, max_record)
+    if end <= len(MAGIC):
+        return None
+    pos, last = len(MAGIC), len(MAGIC)
+    while pos < end:
+        last = pos
+        _payload, pos = _read_frame(data, pos, path, max_record)
+    return last
 
 
 def _read_frame(data: bytes, pos: int, path: Path, max_record: int) -> tuple[bytes | None, int]:

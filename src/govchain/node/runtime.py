@@ -266,8 +266,9 @@ class Node:
                 task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.network.stop()
+        height = self.executor.height  # read before the store closes
         self.chain.store.close()
-        logger.info("node %s stopped at height %d", self.config.name, self.executor.height)
+        logger.info("node %s stopped at height %d", self.config.name, height)
 
     # --- traffic -------------------------------------------------------------------
 
