@@ -56,8 +56,11 @@ def test_each_mutant_is_caught_as_a_safety_violation(mutant: str, seeds: int) ->
 # Seeds that failed while the simulator was being built, each for a bug since fixed:
 # 2 and 3 (n=4): honest validators locked on a polka that held a Byzantine vote could
 # never be followed (vote sets counted one vote per validator, not per value);
-# 3 again: a proposal whose txs a peer altered marked the real block's hash invalid.
-PINNED = [(4, 2), (4, 3)]
+# 3 again: a proposal whose txs a peer altered marked the real block's hash invalid;
+# 718 and 101124 (n=4, issue 13): validators restarted from their WALs waited for a
+# precommit of an earlier round that its signer, alone in a later round, never repeated
+# (spec: "A peer in an earlier round").
+PINNED = [(4, 2), (4, 3), (4, 718), (4, 101124)]
 
 
 @pytest.mark.parametrize(("validators", "seed"), PINNED)
@@ -84,7 +87,12 @@ def test_a_failure_shrinks_to_a_smaller_plan_with_a_trace() -> None:
     assert set(smallest.plan) <= set(failed.plan)
     behaviours = [b for r in smallest.roles.byzantine.values() for b in r]
     assert len(behaviours) <= sum(len(r) for r in failed.roles.byzantine.values())
-    assert any("commits" in line for line in smallest.trace)
+    # the trace shows the failing height's messages and every fault window left in the plan
+    height = smallest.violations[0].height
+    assert any(f" h{height} " in line for line in smallest.trace)
+    for window in smallest.plan:
+        span = f"({window.start_ms}..{window.end_ms} ms)"
+        assert any("fault starts" in line and span in line for line in smallest.trace), span
 
 
 def test_crashed_validators_restart_from_the_wal_never_double_sign_and_catch_up() -> None:
@@ -99,8 +107,11 @@ def test_crashed_validators_restart_from_the_wal_never_double_sign_and_catch_up(
 
 
 def test_equivocation_is_reported_gossiped_and_committed_as_evidence() -> None:
+    # A core sees both votes of a double voter only when one reaches it relayed (a polka,
+    # an answer to an earlier round), so whether a run has evidence depends on the seed:
+    # seed 1 does (seed 3 did until issue 13 changed which votes are relayed).
     roles = Roles({1: (DOUBLE_VOTE,)})
-    result = run_seed(3, SimConfig(validators=4), plan=(), roles=roles)
+    result = run_seed(1, SimConfig(validators=4), plan=(), roles=roles)
     assert not result.failed
     assert result.counts["evidence_reported"] > 0
     assert result.counts["evidence_committed"] > 0
@@ -120,6 +131,7 @@ def test_garbage_is_refused_and_every_honest_chain_verifies() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(4 * 3600)  # thousands of seeds on two cores take far longer than 300 s
 @pytest.mark.parametrize(
     ("validators", "seeds"),
     [(4, range(10_000, 12_000)), (7, range(20_000, 20_600)), (10, range(30_000, 30_200))],

@@ -27,9 +27,7 @@ from govchain.consensus.events import (
     Refused,
     ReportEvidence,
     ResendDue,
-    ScheduleResend,
     ScheduleTimeout,
-    SendDecision,
     Step,
     TimeoutFired,
     ValidateBlock,
@@ -43,6 +41,7 @@ from govchain.consensus.messages import (
     ProposalMessage,
 )
 from govchain.consensus.proposer import ProposerSchedule
+from govchain.consensus.resend import MAX_DECISIONS_AHEAD, Resending
 from govchain.consensus.rules import RoundRules
 from govchain.consensus.state import (
     HeightState,
@@ -57,12 +56,8 @@ from govchain.ledger.commits import verify_commit
 from govchain.types import Block, Commit, Vote, VoteType
 from govchain.types.errors import GovChainError, ValidationError
 
-MAX_BUFFERED = 4096
-MAX_DECISIONS_AHEAD = 16
-"""Decisions for later heights kept while catching up, and sent per answer to a laggard."""
 
-
-class Core(RoundRules):
+class Core(RoundRules, Resending):
     """One validator's consensus state machine; the only owner of its round state."""
 
     def __init__(
@@ -170,20 +165,6 @@ class Core(RoundRules):
             self.address
         )
 
-    def _other_height(self, height: int, round_: int, peer: str, event: Event) -> bool:
-        """Handle a message not for this height; return True if it was one."""
-        if height == self.height:
-            return False
-        if height < self.height and peer:
-            key = (peer, height)
-            if key not in self.state.decisions_sent:
-                self.state.decisions_sent.add(key)
-                count = min(MAX_DECISIONS_AHEAD, self.height - height)
-                self._emit(SendDecision(peer, height, count))
-        elif height == self.height + 1 and len(self._buffer) < MAX_BUFFERED:
-            self._buffer.setdefault(_buffer_key(event, round_), event)
-        return True
-
     # --- receiving ----------------------------------------------------------------
 
     def _on_vote(self, vote: Vote, peer: str) -> None:
@@ -204,6 +185,7 @@ class Core(RoundRules):
             self._emit(Refused(problem or "vote from a non-validator"))
             return
         self._count_vote(vote, member.power)
+        self._answer_earlier_round(peer, vote.round)
 
     def _count_vote(self, vote: Vote, power: int) -> None:
         s = self.state
@@ -231,6 +213,7 @@ class Core(RoundRules):
             self._emit(Refused(problem))
             return
         self._accept_proposal(message)
+        self._answer_earlier_round(peer, proposal.round)
 
     def _accept_proposal(self, message: ProposalMessage) -> None:
         s = self.state
@@ -308,35 +291,6 @@ class Core(RoundRules):
         self._vote(VoteType.PREVOTE, b"", now)
         s.step = Step.PREVOTE
         return True
-
-    def _on_resend(self, event: ResendDue) -> None:
-        """Messages can be lost: repeat ours and let laggards ask for decisions again."""
-        if event.height != self.height:
-            return
-        self.state.decisions_sent.clear()
-        self._repeat_signed()
-        self._schedule_resend()
-
-    def _schedule_resend(self) -> None:
-        if len(self.validators.validators) > 1:
-            self._emit(ScheduleResend(self.height, self.config.timeouts.resend))
-
-    def _repeat_signed(self) -> None:
-        """Broadcast again what we signed in this round, our prevotes a proof of lock needs,
-        and the polka behind our valid value (others must count it to follow a re-proposal).
-        """
-        s = self.state
-        rounds = {s.round, s.valid_round}
-        current = s.proposals.get(s.round)
-        if current is not None:
-            rounds.add(current.proposal.pol_round)
-        for (round_, _step), message in sorted(s.signed.items()):
-            if round_ in rounds:
-                self._emit(Broadcast(message))
-        if s.valid_block is not None:
-            for vote in self._polka(s.valid_block, s.valid_round):
-                if vote.validator != self.address:
-                    self._emit(Broadcast(vote))
 
     def _on_block_ready(self, event: ProposalBlockReady) -> None:
         s = self.state
@@ -449,11 +403,3 @@ class Core(RoundRules):
         next_decision = self._decisions_ahead.pop(self.height, None)
         if next_decision is not None:
             self._on_decision(next_decision)
-
-
-def _buffer_key(event: Event, round_: int) -> tuple[bytes, int, int]:
-    """(signer, round, kind) of a buffered next-height message: one of each is kept."""
-    if isinstance(event, VoteReceived):
-        return event.vote.validator, round_, int(event.vote.type)
-    assert isinstance(event, ProposalReceived)
-    return event.message.proposal.proposer, round_, 0

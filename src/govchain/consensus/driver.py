@@ -43,6 +43,7 @@ from govchain.consensus.events import (
     ScheduleResend,
     ScheduleTimeout,
     SendDecision,
+    SendTo,
     Step,
     TimeoutFired,
     ValidateBlock,
@@ -287,6 +288,8 @@ class Driver:
             self._persist(action)
         elif isinstance(action, Broadcast):
             self._transport.broadcast(action.message)
+        elif isinstance(action, SendTo):
+            self._transport.send(action.peer, action.message)
         elif isinstance(action, SendDecision):
             self._send_decisions(action)
         elif isinstance(action, ScheduleTimeout):

@@ -107,6 +107,14 @@ class Broadcast:
 
 
 @dataclass(frozen=True, slots=True)
+class SendTo:
+    """Send ``message`` to ``peer`` only: votes for a peer that is in an earlier round."""
+
+    peer: str
+    message: Message
+
+
+@dataclass(frozen=True, slots=True)
 class SendDecision:
     """Send ``peer`` the committed blocks and commits of ``height`` onward (it is behind).
 
@@ -183,6 +191,7 @@ class Refused:
 
 Action = (
     Broadcast
+    | SendTo
     | SendDecision
     | ScheduleTimeout
     | ScheduleResend

@@ -49,6 +49,8 @@ class HeightState:
     reported: set[tuple[bytes, int, int]] = field(default_factory=set)
     decisions_sent: set[tuple[str, int]] = field(default_factory=set)
     """(peer, height) answered with a decision since the last resend."""
+    answered_peers: set[str] = field(default_factory=set)
+    """Peers in an earlier round of this height sent our votes since the last resend."""
 
     def votes(self, kind: VoteType, round_: int) -> VoteSet:
         """The vote set of ``kind`` in ``round_`` (created empty on first use)."""

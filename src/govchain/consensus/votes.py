@@ -72,3 +72,12 @@ class VoteSet:
         """The votes for ``block_hash``, one per validator, sorted by validator address."""
         voters = self.by_value.get(block_hash, {})
         return [voters[address] for address in sorted(voters)]
+
+    def counted_votes(self) -> list[Vote]:
+        """Every counted vote (an equivocator's counted conflicting votes too), in a fixed
+        order: by value, then by validator address."""
+        return [
+            self.by_value[value][address]
+            for value in sorted(self.by_value)
+            for address in sorted(self.by_value[value])
+        ]

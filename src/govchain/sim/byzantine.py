@@ -39,7 +39,7 @@ from govchain.consensus.messages import NO_POL, Message, ProposalMessage
 from govchain.consensus.wire import encode_message
 from govchain.crypto import CryptoSuite, SigningKey
 from govchain.ledger import records
-from govchain.sim.invariants import Checker, signed_slot
+from govchain.sim.invariants import Checker, signed_slot, signer_of
 from govchain.types import Block, Vote, VoteType
 
 EQUIVOCATE = "equivocate"
@@ -121,7 +121,9 @@ class Adversary:
     def broadcast(self, node: FaultyNode, message: Message, receivers: Sequence[int]) -> None:
         """Send ``message`` from Byzantine ``node`` to ``receivers``, as its behaviours dictate."""
         slot = signed_slot(message)
-        if slot is None:  # a decision for a laggard: a withholder keeps it to itself
+        if slot is None or signer_of(message) != node.address:
+            # a decision for a laggard, or a vote another validator signed that the core
+            # relays: nothing of its own to lie about, and a withholder keeps it to itself
             if WITHHOLD not in node.behaviours:
                 self._send(node, [(list(receivers), message)])
             return

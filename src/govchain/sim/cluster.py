@@ -31,6 +31,7 @@ from govchain.consensus.events import (
     ScheduleResend,
     ScheduleTimeout,
     SendDecision,
+    SendTo,
     Step,
     TimeoutFired,
     Timeouts,
@@ -344,6 +345,8 @@ class Cluster:
             self._build(node, action)
         elif isinstance(action, CommitBlock):
             self._commit(node, action)
+        elif isinstance(action, SendTo):
+            self._send_to(node, action)
         elif isinstance(action, SendDecision):
             self._send_decisions(node, action)
         elif isinstance(action, ReportEvidence):
@@ -407,6 +410,16 @@ class Cluster:
             self.counts["evidence_committed"] += sum(
                 1 for e in result.events if e.type == EVIDENCE_EVENT
             )
+
+    def _send_to(self, node: SimNode, action: SendTo) -> None:
+        receiver = self._by_name.get(action.peer)
+        if receiver is None:
+            return
+        self.checker.on_sent(self.now, node.name, action.message)
+        if node.honest:
+            self.network.send(node.index, receiver.index, node.name, action.message)
+        else:
+            self.adversary.broadcast(node, action.message, [receiver.index])
 
     def _send_decisions(self, node: SimNode, action: SendDecision) -> None:
         assert node.executor is not None

@@ -68,8 +68,11 @@ class Trace:
 
     def around(self, height: int, limit: int) -> list[str]:
         """The last ``limit`` lines about ``height`` (and every world line), formatted."""
-        chosen = [line for line in self.lines if line[3] in (height, -1)]
-        return [f"{t:>8} ms  {who:<6} {what}" for t, who, what, _h in chosen[-limit:]]
+        about = [(i, line) for i, line in enumerate(self.lines) if line[3] in (height, -1)]
+        world = [(i, line) for i, line in about if line[1] == "world"]
+        events = [(i, line) for i, line in about if line[1] != "world"][-limit:]
+        chosen = [line for _i, line in sorted(world + events, key=lambda pair: pair[0])]
+        return [f"{t:>8} ms  {who:<6} {what}" for t, who, what, _h in chosen]
 
 
 def _height_of(event: object) -> int:
