@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from govchain.cli.console import human_time_ms
 from govchain.ledger import records
 from govchain.ledger.home import create_chain
 
@@ -41,6 +42,8 @@ def test_exported_receipt_verifies_offline(home: Path, tmp_path: Path) -> None:
     table = govchain("verify", receipt, "--genesis", genesis).stdout
     assert "receipt verified" in table
     assert tx_hash in table
+    shown = [line.split() for line in table.splitlines() if line.startswith("block time ")]
+    assert shown == [["block", "time", human_time_ms(result["block_time"])]]  # --json keeps ms
 
 
 def test_tampered_receipt_file_fails_with_the_check_named(home: Path, tmp_path: Path) -> None:

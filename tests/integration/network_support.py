@@ -1,17 +1,22 @@
-"""Real node processes on loopback for integration tests: lay out, start, kill, wait."""
+"""Real node processes on loopback for integration tests: lay out, start, kill, wait.
+
+Tests wait for what they need to see (a height, a peer gone, a tx pending), polling
+with a deadline; the deadline only bounds a failure, it never paces a passing run.
+"""
 
 from __future__ import annotations
 
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from govchain.client.sdk import NodeClient, NodeUnreachableError
 from govchain.node import launcher
-from govchain.node.netinit import NetworkLayout, init_network
+from govchain.node.netinit import NetworkLayout, NodeLayout, init_network
 from govchain.node.ports import free_base_port
 
 WAIT_S = 60.0
@@ -38,23 +43,66 @@ def running_network(
         launcher.down(layout, grace_s=10)
 
 
-def height_of(url: str) -> int | None:
-    """A node's height, or None if it does not answer."""
+def status_of(url: str) -> dict[str, Any] | None:
+    """A node's ``/v1/status`` answer, or None if it does not answer."""
     try:
         with NodeClient(url, timeout_s=2) as client:
-            return int(client.status()["height"])
+            return client.status()
     except NodeUnreachableError:
         return None
 
 
-def wait_for(condition: object, timeout_s: float = WAIT_S, what: str = "condition") -> None:
+def height_of(url: str) -> int | None:
+    """A node's height, or None if it does not answer."""
+    status = status_of(url)
+    return None if status is None else int(status["height"])
+
+
+def wait_for(
+    condition: Callable[[], object], timeout_s: float = WAIT_S, what: str = "condition"
+) -> None:
     """Poll ``condition()`` until true; AssertionError naming ``what`` after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
+        if condition():
             return
         time.sleep(0.2)
     raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}")
+
+
+def holds_throughout(condition: Callable[[], object], for_s: float, what: str) -> None:
+    """Check ``condition()`` again and again for ``for_s`` seconds; fail the moment it is false.
+
+    Only for what must NOT happen (a halted chain commits nothing): absence can only
+    be watched over a span. Start it after an event that makes the condition true.
+    """
+    deadline = time.monotonic() + for_s
+    while True:
+        assert condition(), f"no longer true: {what}"
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.2)
+
+
+def settled_height(nodes: list[NodeLayout], gone: set[str], timeout_s: float = WAIT_S) -> int:
+    """The one height ``nodes`` agree on once none of them has a link to a node in ``gone``.
+
+    A node drops its link when the peer process dies, after reading all that peer
+    sent; so once the links are gone, no vote of the dead is still on its way.
+    """
+    heights: set[int] = set()
+
+    def settled() -> bool:
+        statuses = [status_of(n.api_url) for n in nodes]
+        if any(s is None for s in statuses):
+            return False
+        linked = {p["address"] for s in statuses if s is not None for p in s["peers"]}
+        heights.clear()
+        heights.update(int(s["height"]) for s in statuses if s is not None)
+        return not linked & gone and len(heights) == 1
+
+    wait_for(settled, timeout_s, f"{[n.name for n in nodes]} to drop {sorted(gone)} and agree")
+    return heights.pop()
 
 
 def kill_node(home: Path) -> None:

@@ -35,13 +35,30 @@ from govchain.ledger.verify import verify_chain
 from govchain.network import PeerNetwork, PeerPolicy, pem_bundle
 from govchain.network.certs import init_transport_ca, issue_transport_certificate
 from govchain.node import launcher
+from govchain.node.config import ConsensusSettings
 from govchain.types import Genesis
 from govchain.types.errors import GovChainError
 
 from ..govchain_cli import govchain, one_line_error
-from .network_support import height_of, kill_node, running_network, wait_for
+from .network_support import (
+    height_of,
+    holds_throughout,
+    kill_node,
+    running_network,
+    settled_height,
+    status_of,
+    wait_for,
+)
 
 DOCUMENTS = 100
+HALT_WATCH_S = (2 * ConsensusSettings().resend_ms + ConsensusSettings().timeout_propose_ms) / 1000
+"""How long a halted chain is watched: every live validator sends its votes again
+twice and a proposal times out; a chain that could still commit would have."""
+JOIN_WAIT_S = 30.0
+REFUSALS = {  # what the node logs when it turns each impostor away
+    "unknown CA": "TLS handshake failed",
+    "unregistered key": "is not registered for any node",
+}
 
 
 def _notarize(
@@ -109,10 +126,8 @@ def test_a_network_of_processes_notarizes_survives_kills_and_refuses_bad_input(
         # kill 2 of 4: no new block, nothing lost; one back: progress resumes
         kill_node(nodes[2].home)
         kill_node(nodes[3].home)
-        time.sleep(2)
-        halted = height_of(nodes[0].api_url)
-        time.sleep(4)
-        assert height_of(nodes[0].api_url) == halted
+        live = [nodes[0], nodes[1], nodes[4]]
+        halted = settled_height(live, gone={nodes[2].name, nodes[3].name})
         stuck_key = read_signing_key(layout.client_key)
         suite = suite_for(genesis.suite)
         pending = anchor_tx(
@@ -120,10 +135,23 @@ def test_a_network_of_processes_notarizes_survives_kills_and_refuses_bad_input(
             genesis.chain_id,
             suite.hash(b"while halted"),
             os.urandom(16),
-            (halted or 0) + 500,
+            halted + 500,
         )
         pending_hash = clients[0].submit(pending)
         assert clients[0].tx(pending_hash).status == "pending"
+        wait_for(
+            lambda: clients[1].tx(pending_hash).status == "pending",
+            30,
+            "the pending tx to reach the other live validator",
+        )
+        holds_throughout(
+            lambda: (
+                [height_of(n.api_url) for n in live] == [halted] * len(live)
+                and clients[0].tx(pending_hash).status == "pending"
+            ),
+            HALT_WATCH_S,
+            f"no block after {halted} while 2 of 4 validators are down",
+        )
         launcher.up(layout)
         result = clients[0].wait(pending_hash, 120)
         assert result.status == "committed"
@@ -181,7 +209,12 @@ def _bad_input_is_refused(client: NodeClient, key_path: Path, genesis: Genesis) 
         )
         assert 400 <= answer.status_code < 500, (code, answer.status_code, answer.text)
         assert answer.json()["error"]["code"] == code, answer.text
-    time.sleep(3)  # a few blocks later, none of the refused txs is anywhere
+    # a tx sent after the refused ones commits, and a few blocks follow it: by then
+    # none of the refused txs is anywhere
+    later = anchor_tx(key, genesis.chain_id, suite.hash(b"after"), os.urandom(16), height + 50)
+    client.wait(client.submit(later), 60)
+    after = int(client.status()["height"])
+    wait_for(lambda: (height_of(url) or 0) >= after + 2, 60, f"height {after + 2}")
     for refused in (wrong_chain, expired, bad_sig):
         assert client.tx(records.tx_hash(suite, refused)).status == "unknown"
     with pytest.raises(ApiError):
@@ -219,12 +252,14 @@ def test_nodes_refuse_a_peer_from_an_unknown_ca_or_with_an_unregistered_key(
                 cert_file=identity.cert_file,
                 key_file=identity.key_file,
             )
-            joined = asyncio.run(_try_to_join(policy, genesis.chain_id, (host, int(port))))
+            refusal = REFUSALS[case]
+            joined = asyncio.run(
+                _try_to_join(policy, genesis.chain_id, (host, int(port)), node.home, refusal)
+            )
             assert joined == [], case
-        log = (node.home / "node.log").read_text()
-        assert "TLS handshake failed" in log  # the stranger's CA
-        assert "is not registered for any node" in log  # the member CA, unregistered key
-        assert height_of(node.api_url) is not None  # and it keeps serving
+        status = status_of(node.api_url)  # and it keeps serving, linked to no impostor
+        assert status is not None
+        assert status["peers"] == []
 
 
 def _fresh(directory: Path) -> Path:
@@ -232,13 +267,23 @@ def _fresh(directory: Path) -> Path:
     return directory
 
 
-async def _try_to_join(policy: PeerPolicy, chain_id: str, address: tuple[str, int]) -> list[str]:
+async def _try_to_join(
+    policy: PeerPolicy, chain_id: str, address: tuple[str, int], home: Path, refusal: str
+) -> list[str]:
+    """Dial the node as an impostor until the node logs ``refusal``; the impostor's links then."""
+    log = home / "node.log"
+    before = log.read_text().count(refusal)
     impostor = PeerNetwork(
         "impostor", chain_id, policy, listen=("127.0.0.1", 0), peers={"node0": address}
     )
     await impostor.start()
     try:
-        await asyncio.sleep(3)
+        deadline = time.monotonic() + JOIN_WAIT_S
+        while log.read_text().count(refusal) == before:  # the node has not turned it away yet
+            assert time.monotonic() < deadline, f"the node never logged {refusal!r}"
+            await asyncio.sleep(0.05)
+        # the node refuses before it sends its hello, so the impostor cannot have
+        # registered the link, not even for a moment
         return list(impostor.connected_peers)
     finally:
         await impostor.stop()

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from govchain.cli.console import console, fail, print_json
+from govchain.cli.console import console, fail, human_time_ms, print_json
 from govchain.client import verify_tx_receipt
 from govchain.ledger.genesis_file import load_genesis
 from govchain.ledger.proofs import TxReceiptBundle
@@ -75,7 +75,7 @@ def verify(
     table.add_row("type", checked.tx_type)
     table.add_row("block", f"{checked.height}, tx {checked.index}")
     table.add_row("block hash", checked.block_hash.hex())
-    table.add_row("block time", f"{checked.block_time} ms")
+    table.add_row("block time", human_time_ms(checked.block_time))
     outcome = "ok" if checked.status == 0 else f"failed, status {checked.status}: {checked.error}"
     table.add_row("result", outcome)
     table.add_row("signed", f"{checked.signed_power} of {checked.total_power} voting power")

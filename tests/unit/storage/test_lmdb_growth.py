@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from govchain.types.errors import StorageError, StorageFullError
 
 KIB = 1024
 MIB = 1024 * KIB
+GROWTH_WAIT_S = 30.0  # a deadline for events that come at once when all is well
 
 
 def _key(i: int) -> bytes:
@@ -55,32 +55,50 @@ def test_a_scan_in_the_write_survives_growth(tmp_path: Path) -> None:
     store.close()
 
 
-def test_growth_waits_for_readers_in_other_threads(tmp_path: Path) -> None:
+def test_growth_waits_for_readers_in_other_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = LmdbStore(tmp_path / "db", ("t",), map_size=256 * KIB, sync=False)
     with store.write() as txn:
         txn.put("t", b"k", b"old")
-    opened = threading.Event()
+    opened, growing = threading.Event(), threading.Event()
+    order: list[str] = []
     seen: list[object] = []
+    set_mapsize = store._set_mapsize
+
+    def observed_set_mapsize(size: int) -> None:
+        order.append("growth asked")
+        growing.set()  # the writer is about to wait for the reader below
+        set_mapsize(size)
+        order.append("map grown")
+
+    monkeypatch.setattr(store, "_set_mapsize", observed_set_mapsize)
 
     def reader() -> None:
         with store.read() as snap:
             opened.set()
-            time.sleep(0.3)  # the writer grows the map meanwhile
+            if not growing.wait(GROWTH_WAIT_S):
+                seen.append("the writer never grew the map")
+                return
             try:
                 seen.append(snap.get("t", b"k"))
                 seen.append(sum(1 for _ in snap.scan("t")))
             except StorageError as exc:
                 seen.append(exc)
+            order.append("reader done")
 
     thread = threading.Thread(target=reader)
     thread.start()
-    assert opened.wait(5)
+    assert opened.wait(GROWTH_WAIT_S)
     with store.write() as txn:
         txn.put("t", b"k", b"new")
         for i in range(1000):
             txn.put("t", _key(i), bytes(1000))
-    thread.join(5)
+    thread.join(GROWTH_WAIT_S)
+    assert not thread.is_alive()
     assert seen == [b"old", 1]
+    # the first growth waited for the open snapshot; the reader still read it whole
+    assert order[:3] == ["growth asked", "reader done", "map grown"]
     with store.read() as snap:
         assert snap.get("t", b"k") == b"new"
     store.close()
