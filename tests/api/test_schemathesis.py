@@ -10,6 +10,7 @@ out.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import schemathesis
@@ -24,11 +25,13 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from govchain.api import create_app
-from govchain.contracts.notary import anchor_tx, register_notary
+from govchain.contracts import ServiceContext
+from govchain.contracts.notary import anchor_tx
 from govchain.ledger import records
 from govchain.ledger.chainstore import TABLES, ChainStore
 from govchain.mempool import Mempool
 from govchain.node.service import ChainNodeService
+from govchain.node.services import build_registry, service_routes
 from govchain.storage import MemoryStore
 
 from ..chain_support import CHAIN_ID, ChainMaker
@@ -41,8 +44,9 @@ MAX_EXAMPLES = 100
 
 def _node_service() -> ChainNodeService:
     """A node service over a chain of ``BLOCKS`` blocks of notary anchorings."""
-    maker = ChainMaker.make("intl")
-    register_notary(maker.registry, maker.suite)
+    base = ChainMaker.make("intl")
+    registry = build_registry(ServiceContext(base.suite, lambda _h: base.validators))
+    maker = dataclasses.replace(base, registry=registry)
     chain = ChainStore.create(MemoryStore(TABLES), maker.genesis)
     last_commit = None
     for height in range(1, BLOCKS + 1):
@@ -69,7 +73,12 @@ def _node_service() -> ChainNodeService:
         chain=chain,
         mempool=mempool,
         registry=CollectorRegistry(),
+        on_fatal=_no_failure_expected,
     )
+
+
+def _no_failure_expected(failure: BaseException) -> None:
+    raise AssertionError(f"the node failed: {failure}")
 
 
 def _is_committed(chain: ChainStore, tx_hash: bytes) -> bool:
@@ -82,7 +91,7 @@ schemathesis.serializer.alias("application/cbor", "application/octet-stream")
 
 _service = _node_service()
 # the service already built its metrics on its registry, which refuses a second set
-_app = create_app(_service, metrics=_service.metrics)
+_app = create_app(_service, service_routes=service_routes(), metrics=_service.metrics)
 schema = schemathesis.openapi.from_asgi("/openapi.json", _app).exclude(path="/v1/events")
 
 

@@ -2,11 +2,14 @@
 
 REST routes under ``/v1``, OpenAPI at ``/docs`` (schema at ``/openapi.json``),
 Prometheus metrics at ``/metrics`` and server-sent events at ``/v1/events``.
+The chain-level routes are always there; each service's router is passed in
+by the node (``govchain.node.services.SERVICES``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from fastapi import FastAPI
 from starlette.requests import ClientDisconnect
@@ -15,20 +18,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import govchain
 from govchain.api.docs import install_docs
 from govchain.api.errors import error_response, install_error_handlers
-from govchain.api.events import event_routes
 from govchain.api.metrics import NodeMetrics
-from govchain.api.routes import chain_routes, metrics_routes, tx_routes
+from govchain.api.routes import ServiceRoutes, chain_routers
 from govchain.api.service import NodeService
 
-__all__ = ["MAX_BODY_BYTES", "MAX_EVENT_STREAMS", "create_app"]
+__all__ = ["MAX_BODY_BYTES", "create_app"]
 
 log = logging.getLogger("govchain.api")
 
 MAX_BODY_BYTES = 1024 * 1024
 """Default limit of a request body (a signed tx), in bytes."""
-
-MAX_EVENT_STREAMS = 64
-"""Default limit of event streams open at once."""
 
 UNMATCHED_ROUTE = "unmatched"
 """The ``route`` label of requests no route matched (keeps the label set bounded)."""
@@ -80,16 +79,16 @@ def _route_of(scope: Scope) -> str:
 def create_app(
     service: NodeService,
     *,
+    service_routes: Sequence[ServiceRoutes] = (),
     max_body_bytes: int = MAX_BODY_BYTES,
-    max_event_streams: int = MAX_EVENT_STREAMS,
     metrics: NodeMetrics | None = None,
 ) -> FastAPI:
     """The HTTP API of a node.
 
     Parameters:
         service: the node, as the API sees it.
+        service_routes: the router builder of each service the node runs.
         max_body_bytes: the largest request body accepted (413 ``body_too_large`` above).
-        max_event_streams: event streams open at once (503 ``too_many_streams`` above).
         metrics: the node's metrics; built on ``service.metrics_registry`` if not
             given. Pass the node's own when it has one: a registry refuses a
             second set of the same metrics.
@@ -97,7 +96,6 @@ def create_app(
     Returns the FastAPI application, to be served by uvicorn.
     """
     assert max_body_bytes >= 1, "max_body_bytes"
-    assert max_event_streams >= 1, "max_event_streams"
     node_metrics = NodeMetrics(service.metrics_registry) if metrics is None else metrics
     app = FastAPI(
         title="GovChain node API",
@@ -109,9 +107,9 @@ def create_app(
     )
     install_docs(app, "/openapi.json")
     install_error_handlers(app)
-    app.include_router(tx_routes(service, max_body_bytes))
-    app.include_router(chain_routes(service))
-    app.include_router(event_routes(service, max_event_streams))
-    app.include_router(metrics_routes(service))
+    for router in chain_routers(service, max_body_bytes):
+        app.include_router(router)
+    for routes in service_routes:
+        app.include_router(routes(service))
     app.add_middleware(_RequestAccounting, metrics=node_metrics)
     return app
