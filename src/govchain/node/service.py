@@ -75,7 +75,7 @@ class ServiceLimits:
     """Blocks of events a subscriber may have waiting before it loses some (and gets a gap)."""
     read_threads: int = 2
     """Worker threads for reads (proofs, blocks, receipts): they hold the GIL while decoding."""
-    read_queue: int = 64
+    read_queue: int = 16
     """Reads that may wait for a read worker; more are answered 503 ``busy``."""
     verify_threads: int = 2
     """Worker threads for decoding and signature batches (a batch spreads over every core)."""
