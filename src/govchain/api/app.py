@@ -9,10 +9,14 @@ by the node (``govchain.node.services.SERVICES``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
-from fastapi import FastAPI
-from starlette.requests import ClientDisconnect
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import govchain
@@ -31,6 +35,9 @@ MAX_BODY_BYTES = 1024 * 1024
 
 UNMATCHED_ROUTE = "unmatched"
 """The ``route`` label of requests no route matched (keeps the label set bounded)."""
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
+"""The methods a path is checked for when guarding it against shadowing."""
 
 
 class _RequestAccounting:
@@ -107,9 +114,46 @@ def create_app(
     )
     install_docs(app, "/openapi.json")
     install_error_handlers(app)
-    for router in chain_routers(service, max_body_bytes):
+    routers = [
+        *chain_routers(service, max_body_bytes),
+        *(routes(service) for routes in service_routes),
+    ]
+    _guard_shadowed_paths(routers)
+    for router in routers:
         app.include_router(router)
-    for routes in service_routes:
-        app.include_router(routes(service))
     app.add_middleware(_RequestAccounting, metrics=node_metrics)
     return app
+
+
+def _guard_shadowed_paths(routers: Sequence[APIRouter]) -> None:
+    """Make a fixed path answer 405 for the methods it lacks, even where a parametrized path
+    of another route matches it too (``GET /v1/txs/batch`` must not reach ``/v1/txs/{hash}``).
+
+    Routes are tried in order and the first match wins, so each guard goes
+    first in its router and answers every method the path does not declare,
+    with ``Allow`` naming the ones it does.
+    """
+    routes = [route for router in routers for route in router.routes if isinstance(route, APIRoute)]
+    for router in routers:
+        guards: list[BaseRoute] = []
+        own = [route for route in router.routes if isinstance(route, APIRoute)]
+        for path in sorted({route.path for route in own if "{" not in route.path}):
+            declared = {m for route in routes if route.path == path for m in route.methods or ()}
+            if _shadowed(routes, path):
+                taken = [method for method in HTTP_METHODS if method not in declared]
+                refuse = _method_not_allowed(declared)
+                guards.append(Route(path, refuse, methods=taken, include_in_schema=False))
+        router.routes[:0] = guards
+
+
+def _shadowed(routes: Sequence[APIRoute], path: str) -> bool:
+    """Whether the pattern of another route matches ``path`` (for some method)."""
+    scope = {"type": "http", "path": path, "method": "GET"}
+    return any(route.path != path and route.matches(scope)[0] != Match.NONE for route in routes)
+
+
+def _method_not_allowed(allowed: set[str]) -> Callable[[Request], Awaitable[Response]]:
+    async def refuse(_request: Request) -> Response:
+        raise StarletteHTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
+
+    return refuse

@@ -36,6 +36,7 @@ __all__ = [
     "RETRY_AFTER_S",
     "SAFE_5XX_CODES",
     "STATUS_BY_CODE",
+    "STORE_CODES",
     "ApiError",
     "error_body",
     "error_response",
@@ -141,10 +142,18 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse(error_body(code, message), status_code=status, headers=headers)
 
 
-def error_responses(*codes: str) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the error answers of a route with these codes (and ``internal``)."""
+STORE_CODES = ("storage_error", "storage_full", "storage_closed", "ledger_corrupt")
+"""What any route that reads or writes the node's store may answer when the store fails."""
+
+
+def error_responses(*codes: str, store: bool = True) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error answers of a route with these codes.
+
+    ``internal`` is always there, and :data:`STORE_CODES` unless the route
+    never touches the store (``store=False``).
+    """
     by_status: dict[int, list[str]] = {}
-    for code in sorted({*codes, "internal"}):
+    for code in sorted({*codes, "internal", *(STORE_CODES if store else ())}):
         by_status.setdefault(STATUS_BY_CODE[code], []).append(code)
     entries: dict[int | str, dict[str, Any]] = {}
     for status, names in sorted(by_status.items()):

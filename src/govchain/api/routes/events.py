@@ -68,7 +68,7 @@ def event_routes(service: NodeService) -> APIRouter:
             " events and then gets one `gap` event `{type, from, to}` naming the heights it"
             " missed, so it knows to read them from `/v1/blocks/{height}`."
         ),
-        responses=error_responses("too_many_streams", "not_ready"),
+        responses=error_responses("too_many_streams", "not_ready", store=False),
     )
     async def events(
         events: Annotated[EventSubscription, Depends(subscription)],

@@ -24,6 +24,7 @@ from govchain.api.schemas import (
 )
 from govchain.api.service import NodeService
 from govchain.contracts.evidence import (
+    EVIDENCE_CURSOR_PATTERN,
     EVIDENCE_PAGE_DEFAULT,
     EVIDENCE_PAGE_MAX,
     EVIDENCE_SCAN_BLOCKS,
@@ -97,7 +98,7 @@ def evidence_routes(service: NodeService) -> APIRouter:
         limit: Annotated[
             int, limit_query(EVIDENCE_PAGE_DEFAULT, EVIDENCE_PAGE_MAX, "records")
         ] = EVIDENCE_PAGE_DEFAULT,
-        cursor: Annotated[str | None, cursor_query()] = None,
+        cursor: Annotated[str | None, cursor_query(EVIDENCE_CURSOR_PATTERN, "1-0")] = None,
     ) -> EvidenceListResponse:
         start = (
             EvidenceCursor(1, 0) if cursor is None else parse_cursor(parse_evidence_cursor, cursor)

@@ -22,6 +22,7 @@ from govchain.api.routes.params import (
 from govchain.api.schemas import AddressHex, ApiModel, HashHex, Height, TxReceiptBundle, Uint
 from govchain.api.service import NodeService
 from govchain.contracts.notary import (
+    NOTARY_CURSOR_PATTERN,
     NOTARY_PAGE_DEFAULT,
     NOTARY_PAGE_MAX,
     ProvenAnchoring,
@@ -90,7 +91,7 @@ def notary_routes(service: NodeService) -> APIRouter:
         limit: Annotated[
             int, limit_query(NOTARY_PAGE_DEFAULT, NOTARY_PAGE_MAX, "anchorings")
         ] = NOTARY_PAGE_DEFAULT,
-        cursor: Annotated[str | None, cursor_query()] = None,
+        cursor: Annotated[str | None, cursor_query(NOTARY_CURSOR_PATTERN, "10")] = None,
     ) -> NotaryLookupResponse:
         value = parse_hex(digest, "digest", HASH_SIZE)
         start = 0 if cursor is None else parse_cursor(parse_notary_cursor, cursor)

@@ -17,7 +17,6 @@ from govchain.types.errors import ValidationError
 from govchain.types.fields import HASH_SIZE
 
 __all__ = [
-    "CURSOR_MAX_CHARS",
     "HASH_PATTERN",
     "cursor_query",
     "hash_path",
@@ -27,9 +26,6 @@ __all__ = [
 ]
 
 HASH_PATTERN = rf"^[0-9a-fA-F]{{{2 * HASH_SIZE}}}$"
-CURSOR_MAX_CHARS = 64
-"""The longest cursor accepted; every cursor the node hands out is shorter."""
-
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _T = TypeVar("_T")
 
@@ -64,11 +60,15 @@ def limit_query(default: int, maximum: int, what: str) -> Any:
     )
 
 
-def cursor_query() -> Any:
-    """The ``cursor`` query parameter: the ``next`` of the previous page; absent: the start."""
+def cursor_query(pattern: str, example: str) -> Any:
+    """The ``cursor`` query parameter: the ``next`` of the previous page; absent: the start.
+
+    ``pattern`` is documented, not enforced here: the read's own parser checks
+    it, so a malformed cursor is ``invalid_cursor`` (400), not a 422.
+    """
     return Query(
-        max_length=CURSOR_MAX_CHARS,
         description="where the page starts: the `next` of the previous page (absent: the first)",
+        json_schema_extra={"pattern": pattern, "examples": [example]},
     )
 
 

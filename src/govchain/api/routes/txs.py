@@ -127,7 +127,10 @@ def tx_routes(service: NodeService, max_body_bytes: int) -> APIRouter:
         openapi_extra={
             "requestBody": {
                 "required": True,
-                "description": "the raw canonical-CBOR signed tx",
+                "description": (
+                    "the signed tx, raw canonical CBOR (docs/formats.md, section 5); any other"
+                    " bytes are refused with 400 malformed_tx"
+                ),
                 "content": dict.fromkeys(TX_MEDIA_TYPES, binary),
             }
         },
@@ -156,7 +159,10 @@ def tx_routes(service: NodeService, max_body_bytes: int) -> APIRouter:
         openapi_extra={
             "requestBody": {
                 "required": True,
-                "description": "a canonical CBOR array of raw signed txs",
+                "description": (
+                    f"a canonical CBOR array of 1 to {MAX_BATCH_TXS} byte strings, each a raw"
+                    " signed tx; any other bytes are refused with 400 malformed_batch"
+                ),
                 "content": dict.fromkeys(TX_MEDIA_TYPES, binary),
             }
         },

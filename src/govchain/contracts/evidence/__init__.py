@@ -17,6 +17,7 @@ from __future__ import annotations
 from govchain.contracts.context import ServiceContext, ValidatorsAt
 from govchain.contracts.evidence.handlers import EVIDENCE_EVENT, MAX_EVIDENCE_AGE, evidence_handler
 from govchain.contracts.evidence.reads import (
+    EVIDENCE_CURSOR_PATTERN,
     EVIDENCE_PAGE_DEFAULT,
     EVIDENCE_PAGE_MAX,
     EVIDENCE_SCAN_BLOCKS,
@@ -34,6 +35,7 @@ from govchain.crypto import CryptoSuite
 from govchain.execution.registry import Registry
 
 __all__ = [
+    "EVIDENCE_CURSOR_PATTERN",
     "EVIDENCE_EVENT",
     "EVIDENCE_KEY_PREFIX",
     "EVIDENCE_PAGE_DEFAULT",

@@ -9,10 +9,11 @@ bundle, which a client verifies offline
 (``govchain.client.evidence.verify_evidence``).
 
 Paging: a cursor names a position, ``<height>-<index>`` (the tx at
-``index`` of block ``height``). A page holds at most ``limit`` records and
-looks at the receipts of at most ``EVIDENCE_SCAN_BLOCKS`` blocks, so a page
-may be short, even empty, and still have a ``next``; ``next`` is None once
-the read height is reached.
+``index`` of block ``height``; :data:`EVIDENCE_CURSOR_PATTERN`). Height 0 is
+before block 1; a position past the read height gives an empty last page.
+A page holds at most ``limit`` records and looks at the receipts of at most
+``EVIDENCE_SCAN_BLOCKS`` blocks, so a page may be short, even empty, and
+still have a ``next``; ``next`` is None once the read height is reached.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from govchain.execution.registry import ContractError, ReadState
 from govchain.ledger.proofs import TxReceiptBundle
 from govchain.types import Receipt
 from govchain.types.errors import LedgerCorruptError, ValidationError
-from govchain.types.fields import UINT64_MAX
 
 __all__ = [
+    "EVIDENCE_CURSOR_PATTERN",
     "EVIDENCE_PAGE_DEFAULT",
     "EVIDENCE_PAGE_MAX",
     "EVIDENCE_SCAN_BLOCKS",
@@ -50,8 +51,9 @@ EVIDENCE_PAGE_MAX = 100
 """The most records one page may hold."""
 EVIDENCE_SCAN_BLOCKS = 1000
 """The most blocks whose receipts one page looks at."""
-_MAX_TX_INDEX = 2**32 - 1
-_CURSOR = re.compile(r"([0-9]{1,20})-([0-9]{1,10})")
+EVIDENCE_CURSOR_PATTERN = "^[0-9]{1,20}-[0-9]{1,10}$"
+"""What an evidence cursor looks like: ``<height>-<index>``, decimal."""
+_CURSOR = re.compile(EVIDENCE_CURSOR_PATTERN)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -87,13 +89,12 @@ class EvidencePage:
 
 def parse_evidence_cursor(text: str) -> EvidenceCursor:
     """The position a cursor names; ValidationError if it is not ``<height>-<index>``."""
-    match = _CURSOR.fullmatch(text)
-    height, index = (int(match[1]), int(match[2])) if match else (0, -1)
-    if not 1 <= height <= UINT64_MAX or not 0 <= index <= _MAX_TX_INDEX:
+    if not _CURSOR.fullmatch(text):
         raise ValidationError(
-            f"cursor: expected <height>-<index> with height >= 1, got {text[:48]!r}"
+            f"cursor: expected <height>-<index> in decimal (e.g. 12-0), got {text[:48]!r}"
         )
-    return EvidenceCursor(height, index)
+    height, index = text.split("-")
+    return EvidenceCursor(int(height), int(index))
 
 
 def format_evidence_cursor(cursor: EvidenceCursor) -> str:
@@ -117,8 +118,8 @@ def evidence_page(
     assert 1 <= limit <= EVIDENCE_PAGE_MAX, f"page limit {limit}"
     assert scan_blocks >= 1
     found: list[ProvenEvidence] = []
-    height, index = start.height, start.index
-    last = min(reader.height, start.height + scan_blocks - 1)
+    height, index = (start.height, start.index) if start.height >= 1 else (1, 0)
+    last = min(reader.height, height + scan_blocks - 1)
     while height <= last:
         receipts = reader.receipts(height)
         for position in range(index, len(receipts)):

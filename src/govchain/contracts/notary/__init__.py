@@ -17,6 +17,7 @@ from __future__ import annotations
 from govchain.contracts.context import ServiceContext
 from govchain.contracts.notary.handlers import NOTARY_EVENT, notary_handler
 from govchain.contracts.notary.reads import (
+    NOTARY_CURSOR_PATTERN,
     NOTARY_PAGE_DEFAULT,
     NOTARY_PAGE_MAX,
     AnchoringPage,
@@ -39,6 +40,7 @@ from govchain.execution.registry import Registry
 
 __all__ = [
     "MAX_ANCHORINGS",
+    "NOTARY_CURSOR_PATTERN",
     "NOTARY_EVENT",
     "NOTARY_KEY_PREFIX",
     "NOTARY_PAGE_DEFAULT",

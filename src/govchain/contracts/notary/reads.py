@@ -6,7 +6,9 @@ receipt bundle of the tx that made it, which a client verifies offline
 (``govchain.client.notary.verify_anchoring``).
 
 Paging: the cursor is the index of the first anchoring of the page, as
-decimal text; ``next`` is the index after the page, or None at the end.
+decimal text of 1 to 10 digits (:data:`NOTARY_CURSOR_PATTERN`); ``next`` is
+the index after the page, or None at the end. An index at or past the end
+gives an empty last page.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import re
 from dataclasses import dataclass
 
 from govchain.contracts.notary.state import (
-    MAX_ANCHORINGS,
     Anchoring,
     anchoring_count,
     read_anchoring,
@@ -26,6 +27,7 @@ from govchain.ledger.proofs import TxReceiptBundle
 from govchain.types.errors import LedgerCorruptError, ValidationError
 
 __all__ = [
+    "NOTARY_CURSOR_PATTERN",
     "NOTARY_PAGE_DEFAULT",
     "NOTARY_PAGE_MAX",
     "AnchoringPage",
@@ -40,7 +42,9 @@ NOTARY_PAGE_DEFAULT = 10
 """Anchorings in a page when the caller names no limit."""
 NOTARY_PAGE_MAX = 25
 """The most anchorings one page may hold: each carries a receipt bundle, built per block."""
-_CURSOR = re.compile(r"[0-9]{1,10}")
+NOTARY_CURSOR_PATTERN = "^[0-9]{1,10}$"
+"""What a notary cursor looks like (the index of a page's first anchoring)."""
+_CURSOR = re.compile(NOTARY_CURSOR_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +67,9 @@ class AnchoringPage:
 
 def parse_notary_cursor(text: str) -> int:
     """The anchoring index a cursor names; ValidationError if it is not one."""
-    if not _CURSOR.fullmatch(text) or int(text) >= MAX_ANCHORINGS:
+    if not _CURSOR.fullmatch(text):
         raise ValidationError(
-            f"cursor: expected an anchoring index, 0 to {MAX_ANCHORINGS - 1}, got {text[:32]!r}"
+            f"cursor: expected an anchoring index of 1 to 10 decimal digits, got {text[:32]!r}"
         )
     return int(text)
 
@@ -84,7 +88,7 @@ def anchorings_page(reader: ProvingReader, digest: bytes, start: int, limit: int
     (LedgerCorruptError or ValidationError).
     """
     assert 1 <= limit <= NOTARY_PAGE_MAX, f"page limit {limit}"
-    assert 0 <= start < MAX_ANCHORINGS, f"page start {start}"
+    assert start >= 0, f"page start {start}"
     count = anchoring_count(reader.get, digest)
     end = min(count, start + limit)
     found = []

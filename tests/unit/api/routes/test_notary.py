@@ -77,7 +77,7 @@ def test_the_pages_follow_one_another_by_cursor(client: TestClient) -> None:
     assert second["next"] is None
 
 
-@pytest.mark.parametrize("cursor", [str(ANCHORINGS), "4000000000"])
+@pytest.mark.parametrize("cursor", [str(ANCHORINGS), "4294967295", "9" * 10])
 def test_a_cursor_at_or_past_the_end_gives_an_empty_last_page(
     client: TestClient, cursor: str
 ) -> None:
@@ -104,7 +104,7 @@ def test_the_limit_is_bounded_and_has_a_default(client: TestClient) -> None:
     assert params["limit"]["schema"]["default"] == NOTARY_PAGE_DEFAULT
 
 
-@pytest.mark.parametrize("cursor", ["x", "-1", "1.0", "4294967295", "1" * 11])
+@pytest.mark.parametrize("cursor", ["x", "-1", "1.0", "", " 1", "1" * 11])
 def test_a_bad_cursor_is_refused_by_name(client: TestClient, cursor: str) -> None:
     answer = client.get(URL, params={"cursor": cursor})
     assert answer.status_code == 400

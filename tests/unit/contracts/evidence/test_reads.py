@@ -95,6 +95,7 @@ def test_pages_split_inside_a_block_and_resume_where_they_stopped(
         (EvidenceCursor(6, 2), 1000, [], None),  # past the last tx of the last block
         (EvidenceCursor(BLOCKS + 1, 0), 1000, [], None),  # cursor past the end
         (EvidenceCursor(10**9, 0), 1000, [], None),
+        (EvidenceCursor(0, 7), 2, [2, 2], EvidenceCursor(3, 0)),  # height 0: before block 1
     ],
 )
 def test_a_page_scans_a_bounded_number_of_blocks(
@@ -122,6 +123,8 @@ def test_a_read_at_an_older_height_stops_there(chain: tuple[ChainMaker, ChainSto
 def test_cursors_round_trip_and_bad_ones_are_named() -> None:
     cursor = EvidenceCursor(12, 3)
     assert parse_evidence_cursor(format_evidence_cursor(cursor)) == cursor
-    for bad in ["", "0-0", "1", "1-", "-1", "a-1", "1-2-3", "1--2", f"{2**64}-0", "1-4294967296"]:
+    assert parse_evidence_cursor("0-0") == EvidenceCursor(0, 0)  # before block 1
+    assert parse_evidence_cursor("9" * 20 + "-0").height == int("9" * 20)  # past any end
+    for bad in ["", "1", "1-", "-1", "a-1", "1-2-3", "1--2", "9" * 21 + "-0", "1-" + "9" * 11]:
         with pytest.raises(ValidationError, match="cursor"):
             parse_evidence_cursor(bad)
