@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 
+from govchain.consensus.evidence import DuplicateVote
 from govchain.crypto import CryptoSuite, SigningKey, suite_for
 from govchain.execution import ContractError, Registry, TxContext, apply_block, propose_block
 from govchain.ledger import records
@@ -124,3 +126,29 @@ class ChainMaker:
     def _stored_commit(chain: ChainStore, height: int) -> Commit:
         with chain.view() as view:
             return view.commit(height)
+
+
+def double_vote(
+    maker: ChainMaker,
+    signer: int,
+    height: int,
+    round_: int = 0,
+    vote_type: VoteType = VoteType.PREVOTE,
+) -> DuplicateVote:
+    """Evidence that ``maker.keys[signer]`` signed two votes for one step, for two random blocks."""
+    key = maker.keys[signer]
+    votes = []
+    for _ in range(2):
+        vote = Vote(
+            CHAIN_ID,
+            vote_type,
+            height,
+            round_,
+            os.urandom(32),
+            maker.genesis.time + 5,
+            records.address_of(maker.suite, key.public_key),
+        )
+        votes.append(
+            dataclasses.replace(vote, signature=key.sign(records.vote_signing_bytes(vote)))
+        )
+    return DuplicateVote.of(*votes)

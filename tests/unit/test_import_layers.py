@@ -21,7 +21,8 @@ ALLOWED: dict[str, set[str]] = {
     "storage": {"types", "codec"},
     "ledger": {"types", "codec", "crypto", "storage"},
     "execution": {"types", "codec", "crypto", "storage", "ledger"},
-    "client": {"types", "codec", "crypto", "ledger"},
+    # a service SDK builds its txs and reads with the service's own modules (ARCHITECTURE.md)
+    "client": {"types", "codec", "crypto", "ledger", "execution", "contracts"},
     "consensus": {"types", "codec", "crypto", "ledger"},
     "network": {"types", "codec", "crypto", "ledger", "consensus"},
     "mempool": {"types", "codec", "crypto", "ledger"},
@@ -58,7 +59,8 @@ ALLOWED: dict[str, set[str]] = {
         "client",
         "node",
     },
-    "api": {"types", "codec", "crypto", "ledger"},
+    # a service router runs the service's reads (contracts/<service>/reads.py)
+    "api": {"types", "codec", "crypto", "ledger", "contracts"},
     "node": {
         "types",
         "codec",

@@ -2,36 +2,42 @@
 
 REST routes under ``/v1``, OpenAPI at ``/docs`` (schema at ``/openapi.json``),
 Prometheus metrics at ``/metrics`` and server-sent events at ``/v1/events``.
+The chain-level routes are always there; each service's router is passed in
+by the node (``govchain.node.services.SERVICES``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 
-from fastapi import FastAPI
-from starlette.requests import ClientDisconnect
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import govchain
 from govchain.api.docs import install_docs
 from govchain.api.errors import error_response, install_error_handlers
-from govchain.api.events import event_routes
 from govchain.api.metrics import NodeMetrics
-from govchain.api.routes import chain_routes, metrics_routes, tx_routes
+from govchain.api.routes import ServiceRoutes, chain_routers
 from govchain.api.service import NodeService
 
-__all__ = ["MAX_BODY_BYTES", "MAX_EVENT_STREAMS", "create_app"]
+__all__ = ["MAX_BODY_BYTES", "create_app"]
 
 log = logging.getLogger("govchain.api")
 
 MAX_BODY_BYTES = 1024 * 1024
 """Default limit of a request body (a signed tx), in bytes."""
 
-MAX_EVENT_STREAMS = 64
-"""Default limit of event streams open at once."""
-
 UNMATCHED_ROUTE = "unmatched"
 """The ``route`` label of requests no route matched (keeps the label set bounded)."""
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
+"""The methods a path is checked for when guarding it against shadowing."""
 
 
 class _RequestAccounting:
@@ -80,16 +86,16 @@ def _route_of(scope: Scope) -> str:
 def create_app(
     service: NodeService,
     *,
+    service_routes: Sequence[ServiceRoutes] = (),
     max_body_bytes: int = MAX_BODY_BYTES,
-    max_event_streams: int = MAX_EVENT_STREAMS,
     metrics: NodeMetrics | None = None,
 ) -> FastAPI:
     """The HTTP API of a node.
 
     Parameters:
         service: the node, as the API sees it.
+        service_routes: the router builder of each service the node runs.
         max_body_bytes: the largest request body accepted (413 ``body_too_large`` above).
-        max_event_streams: event streams open at once (503 ``too_many_streams`` above).
         metrics: the node's metrics; built on ``service.metrics_registry`` if not
             given. Pass the node's own when it has one: a registry refuses a
             second set of the same metrics.
@@ -97,7 +103,6 @@ def create_app(
     Returns the FastAPI application, to be served by uvicorn.
     """
     assert max_body_bytes >= 1, "max_body_bytes"
-    assert max_event_streams >= 1, "max_event_streams"
     node_metrics = NodeMetrics(service.metrics_registry) if metrics is None else metrics
     app = FastAPI(
         title="GovChain node API",
@@ -109,9 +114,46 @@ def create_app(
     )
     install_docs(app, "/openapi.json")
     install_error_handlers(app)
-    app.include_router(tx_routes(service, max_body_bytes))
-    app.include_router(chain_routes(service))
-    app.include_router(event_routes(service, max_event_streams))
-    app.include_router(metrics_routes(service))
+    routers = [
+        *chain_routers(service, max_body_bytes),
+        *(routes(service) for routes in service_routes),
+    ]
+    _guard_shadowed_paths(routers)
+    for router in routers:
+        app.include_router(router)
     app.add_middleware(_RequestAccounting, metrics=node_metrics)
     return app
+
+
+def _guard_shadowed_paths(routers: Sequence[APIRouter]) -> None:
+    """Make a fixed path answer 405 for the methods it lacks, even where a parametrized path
+    of another route matches it too (``GET /v1/txs/batch`` must not reach ``/v1/txs/{hash}``).
+
+    Routes are tried in order and the first match wins, so each guard goes
+    first in its router and answers every method the path does not declare,
+    with ``Allow`` naming the ones it does.
+    """
+    routes = [route for router in routers for route in router.routes if isinstance(route, APIRoute)]
+    for router in routers:
+        guards: list[BaseRoute] = []
+        own = [route for route in router.routes if isinstance(route, APIRoute)]
+        for path in sorted({route.path for route in own if "{" not in route.path}):
+            declared = {m for route in routes if route.path == path for m in route.methods or ()}
+            if _shadowed(routes, path):
+                taken = [method for method in HTTP_METHODS if method not in declared]
+                refuse = _method_not_allowed(declared)
+                guards.append(Route(path, refuse, methods=taken, include_in_schema=False))
+        router.routes[:0] = guards
+
+
+def _shadowed(routes: Sequence[APIRoute], path: str) -> bool:
+    """Whether the pattern of another route matches ``path`` (for some method)."""
+    scope = {"type": "http", "path": path, "method": "GET"}
+    return any(route.path != path and route.matches(scope)[0] != Match.NONE for route in routes)
+
+
+def _method_not_allowed(allowed: set[str]) -> Callable[[Request], Awaitable[Response]]:
+    async def refuse(_request: Request) -> Response:
+        raise StarletteHTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
+
+    return refuse

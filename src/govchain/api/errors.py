@@ -4,6 +4,11 @@ Every error is ``{"error": {"code": "...", "message": "..."}}``. Codes are
 stable; messages are for people. A ``GovChainError`` keeps its own ``code``
 and gets the status of :data:`STATUS_BY_CODE`; anything unexpected becomes a
 500 with code ``internal``, logged with its traceback and never shown.
+
+A 5xx answer never carries the text of the error behind it (a storage error
+names paths): only the codes of :data:`SAFE_5XX_CODES`, whose messages the
+node writes for clients, keep their message; every other one gets the
+generic message of its code, and the detail goes to the log.
 """
 
 from __future__ import annotations
@@ -17,13 +22,25 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from govchain.types.errors import CryptoError, GovChainError, StorageError, ValidationError
+from govchain.api.schemas import ErrorResponse
+from govchain.types.errors import (
+    CryptoError,
+    GovChainError,
+    LedgerCorruptError,
+    StorageError,
+    ValidationError,
+)
 
 __all__ = [
+    "GENERIC_MESSAGES",
+    "RETRY_AFTER_S",
+    "SAFE_5XX_CODES",
     "STATUS_BY_CODE",
+    "STORE_CODES",
     "ApiError",
     "error_body",
     "error_response",
+    "error_responses",
     "install_error_handlers",
     "status_of",
 ]
@@ -51,12 +68,35 @@ STATUS_BY_CODE: dict[str, int] = {
     "method_not_allowed": 405,
     "not_ready": 503,
     "too_many_streams": 503,
+    "busy": 503,
+    "invalid_cursor": 400,
     "internal": 500,
+    # the node's store
+    "storage_error": 503,
+    "storage_full": 503,
+    "storage_closed": 503,
+    "ledger_corrupt": 500,
+    "version_pruned": 410,
     # record and signature errors from the types tree
     "invalid": 400,
     "invalid_signature": 400,
 }
 """HTTP status of each stable error code."""
+
+SAFE_5XX_CODES = frozenset({"mempool_full", "not_ready", "too_many_streams", "busy"})
+"""5xx codes whose messages the node writes for clients (counts and limits, never paths)."""
+
+GENERIC_MESSAGES: dict[str, str] = {
+    "storage_error": "the node's storage failed; try again later",
+    "storage_full": "the node's storage is full; try again later",
+    "storage_closed": "the node is stopping; try another node",
+    "ledger_corrupt": "a stored record of this node fails its checks; the node is stopping",
+    "internal": "internal error",
+}
+"""The message of each 5xx code whose error text is never shown."""
+
+RETRY_AFTER_S = 1
+"""The ``Retry-After`` of a ``busy`` answer, in seconds: workers free up within a read."""
 
 # Subclasses of these, when their code is not in the table: what the client sent
 # was wrong (400), or the node cannot serve now (503). Other GovChainErrors are 500.
@@ -97,8 +137,39 @@ def error_body(code: str, message: str) -> dict[str, Any]:
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
-    """An error answer with ``status``."""
-    return JSONResponse(error_body(code, message), status_code=status)
+    """An error answer with ``status`` (and ``Retry-After`` when the code is ``busy``)."""
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if code == "busy" else None
+    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+
+
+STORE_CODES = ("storage_error", "storage_full", "storage_closed", "ledger_corrupt")
+"""What any route that reads or writes the node's store may answer when the store fails."""
+
+
+def error_responses(*codes: str, store: bool = True) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error answers of a route with these codes.
+
+    ``internal`` is always there, and :data:`STORE_CODES` unless the route
+    never touches the store (``store=False``).
+    """
+    by_status: dict[int, list[str]] = {}
+    for code in sorted({*codes, "internal", *(STORE_CODES if store else ())}):
+        by_status.setdefault(STATUS_BY_CODE[code], []).append(code)
+    entries: dict[int | str, dict[str, Any]] = {}
+    for status, names in sorted(by_status.items()):
+        entry: dict[str, Any] = {
+            "model": ErrorResponse,
+            "description": "codes: " + ", ".join(names),
+        }
+        if "busy" in names:
+            entry["headers"] = {
+                "Retry-After": {
+                    "description": "seconds to wait before retrying (code busy)",
+                    "schema": {"type": "integer", "minimum": 0},
+                }
+            }
+        entries[status] = entry
+    return entries
 
 
 def _describe_validation(exc: RequestValidationError) -> str:
@@ -117,11 +188,18 @@ async def _on_api_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _on_govchain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GovChainError)
     status = status_of(exc)
-    if status >= 500 and status != 503:
-        # An operating error the API has no answer for: the node's problem, not the client's.
-        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-        return error_response(500, "internal", "internal error")
-    return error_response(status, exc.code, str(exc) or exc.code)
+    if status < 500 or exc.code in SAFE_5XX_CODES:
+        return error_response(status, exc.code, str(exc) or exc.code)
+    # The node's problem, not the client's: a stable code, a generic message, the detail logged.
+    if status == 503:  # the node cannot serve now (its storage): the error's code if it is known
+        code = exc.code if exc.code in GENERIC_MESSAGES else "storage_error"
+    elif isinstance(exc, LedgerCorruptError):
+        code, status = "ledger_corrupt", 500
+    else:
+        code, status = "internal", 500
+    log.error("%s %s failed (%s)", request.method, request.url.path, code, exc_info=exc)
+    message = GENERIC_MESSAGES[code]
+    return error_response(status, code, message)
 
 
 async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:

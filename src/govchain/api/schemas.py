@@ -1,7 +1,9 @@
-"""Response models of the API: the shapes its OpenAPI schema promises (F-F1).
+"""Response models of the chain-level routes, and the types every router's models use (F-F1).
 
 Kept apart from ``govchain.types``: these are the JSON views a client sees,
-with bytes as lowercase hex. Records a client verifies offline (in receipt
+with bytes as lowercase hex. A service's own models live in its router
+(``govchain.api.routes.<service>``), built on :class:`ApiModel` and the
+field types here. Records a client verifies offline (in receipt
 bundles) travel as the hex of their canonical CBOR, as in docs/formats.md
 section 6, so the verifier hashes exactly the bytes the chain hashed.
 """
@@ -18,20 +20,27 @@ from govchain.types.fields import HASH_SIZE
 from govchain.types.validators import ADDRESS_SIZE
 
 __all__ = [
-    "Anchoring",
+    "AddressHex",
+    "ApiModel",
     "BlockHeader",
     "BlockResponse",
     "CommitCertificate",
     "CommitSignature",
     "ErrorDetail",
     "ErrorResponse",
+    "HashHex",
+    "Height",
+    "Hex",
     "InclusionProof",
+    "MaybeHashHex",
     "NodeStatus",
-    "NotaryLookupResponse",
     "PeerInfo",
     "TxAccepted",
+    "TxBatchAccepted",
+    "TxBatchItem",
     "TxReceiptBundle",
     "TxStatusResponse",
+    "Uint",
     "ValidatorInfo",
 ]
 
@@ -55,44 +64,46 @@ Uint = Annotated[int, Field(ge=0)]
 Height = Annotated[int, Field(ge=1)]
 
 
-class _Model(BaseModel):
+class ApiModel(BaseModel):
+    """The base of every response model: no unknown fields, immutable."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class ErrorDetail(_Model):
+class ErrorDetail(ApiModel):
     """What went wrong: a stable ``code`` and a message for people."""
 
     code: str = Field(examples=["malformed_tx"])
     message: str
 
 
-class ErrorResponse(_Model):
+class ErrorResponse(ApiModel):
     """Every error answer."""
 
     error: ErrorDetail
 
 
-class TxAccepted(_Model):
+class TxAccepted(ApiModel):
     """A tx admitted to the mempool."""
 
     hash: HashHex
 
 
-class TxBatchItem(_Model):
+class TxBatchItem(ApiModel):
     """The outcome of one tx of a batch: its hash if admitted, else why it was refused."""
 
     hash: HashHex | None = None
     error: ErrorDetail | None = None
 
 
-class TxBatchAccepted(_Model):
+class TxBatchAccepted(ApiModel):
     """Per tx of a batch, in the order sent; refusing one never affects the others."""
 
     accepted: int = Field(ge=0, description="how many txs of the batch were admitted")
     results: list[TxBatchItem]
 
 
-class InclusionProof(_Model):
+class InclusionProof(ApiModel):
     """RFC 6962 audit path of leaf ``index`` in a tree of ``size`` leaves."""
 
     index: Uint
@@ -101,7 +112,7 @@ class InclusionProof(_Model):
     proof: list[HashHex] = Field(max_length=MAX_PROOF_PATH)
 
 
-class TxReceiptBundle(_Model):
+class TxReceiptBundle(ApiModel):
     """The ``govchain/tx-receipt/v1`` file: verify it offline with ``govchain verify``."""
 
     format: ReceiptFormat
@@ -113,7 +124,7 @@ class TxReceiptBundle(_Model):
     receipt_proof: InclusionProof
 
 
-class TxStatusResponse(_Model):
+class TxStatusResponse(ApiModel):
     """Where a tx is; its receipt bundle once it is in a block."""
 
     hash: HashHex
@@ -121,7 +132,7 @@ class TxStatusResponse(_Model):
     receipt: TxReceiptBundle | None
 
 
-class BlockHeader(_Model):
+class BlockHeader(ApiModel):
     """A block header, bytes as hex (``govchain.types.Header``)."""
 
     chain_id: str
@@ -138,7 +149,7 @@ class BlockHeader(_Model):
     last_commit_hash: MaybeHashHex
 
 
-class CommitSignature(_Model):
+class CommitSignature(ApiModel):
     """One validator's precommit in a commit certificate."""
 
     validator: AddressHex
@@ -146,7 +157,7 @@ class CommitSignature(_Model):
     signature: Hex
 
 
-class CommitCertificate(_Model):
+class CommitCertificate(ApiModel):
     """Precommits of more than 2/3 of the power for one block."""
 
     chain_id: str
@@ -156,7 +167,7 @@ class CommitCertificate(_Model):
     signatures: list[CommitSignature]
 
 
-class BlockResponse(_Model):
+class BlockResponse(ApiModel):
     """A committed block: its hash, header, tx hashes in order, and its commit."""
 
     hash: HashHex
@@ -167,35 +178,14 @@ class BlockResponse(_Model):
     )
 
 
-class Anchoring(_Model):
-    """One anchoring of a document digest (contract ``notary.anchor``) with its proof."""
-
-    index: Uint
-    owner: AddressHex
-    time: Uint
-    height: Height
-    tx_hash: HashHex
-    title: str
-    doc_type: str
-    ref: str
-    receipt: TxReceiptBundle
-
-
-class NotaryLookupResponse(_Model):
-    """Every anchoring of a digest, in order; empty if it was never anchored."""
-
-    digest: HashHex
-    anchorings: list[Anchoring]
-
-
-class PeerInfo(_Model):
+class PeerInfo(ApiModel):
     """A connected peer."""
 
     node_id: Hex
     address: str
 
 
-class ValidatorInfo(_Model):
+class ValidatorInfo(ApiModel):
     """A member of the validator set."""
 
     address: AddressHex
@@ -204,7 +194,7 @@ class ValidatorInfo(_Model):
     name: str
 
 
-class NodeStatus(_Model):
+class NodeStatus(ApiModel):
     """What a node is and how far it is."""
 
     node_id: Hex

@@ -5,25 +5,32 @@ be wired in later by the composition root and tests can use a fake. Only plain
 typed values cross it: bytes, ints, frozen dataclasses and JSON-ready dicts
 whose shapes are fixed by ``govchain.api.schemas``. No FastAPI types.
 
-The API calls every method on the event loop thread, so an implementation
-must answer quickly (the mempool and ledger cores are pure and synchronous)
-and must not block on I/O.
+Routes run on the node's one event loop, which consensus and the peers share.
+So everything that costs more than a few dictionary lookups is awaited: a
+read runs ``fn(reader, *args)`` on a chain snapshot in a worker thread
+(:meth:`NodeService.read`, the one generic proving read every service uses),
+and submissions have their decoding and signature checks done off the loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, get_args
+from typing import Any, Literal, Protocol, TypeVar, TypeVarTuple, get_args
 
 from prometheus_client import CollectorRegistry
 
+from govchain.contracts.proving_reader import ProvingReader
 from govchain.types.errors import GovChainError, ValidationError
 
 __all__ = [
     "TX_STATUSES",
+    "BusyError",
+    "EventSubscription",
     "NodeService",
+    "NotFoundError",
     "NotReadyError",
+    "TooManyStreamsError",
     "TxStatus",
     "TxStatusName",
 ]
@@ -34,12 +41,32 @@ TxStatusName = Literal["pending", "committed", "failed", "unknown"]
 TX_STATUSES: tuple[str, ...] = get_args(TxStatusName)
 
 _WITH_RECEIPT = frozenset({"committed", "failed"})
+_T = TypeVar("_T")
+_Args = TypeVarTuple("_Args")
 
 
 class NotReadyError(GovChainError):
-    """The node cannot serve the request yet (starting, or catching up)."""
+    """The node cannot serve the request yet (starting, catching up, or stopping)."""
 
     code = "not_ready"
+
+
+class BusyError(GovChainError):
+    """Every worker of the node is taken and its queue is full: retry after a moment."""
+
+    code = "busy"
+
+
+class NotFoundError(GovChainError):
+    """What was asked for does not exist (yet) on this node."""
+
+    code = "not_found"
+
+
+class TooManyStreamsError(GovChainError):
+    """The node has as many event subscribers as its limit allows."""
+
+    code = "too_many_streams"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +92,22 @@ class TxStatus:
             )
 
 
+class EventSubscription(Protocol):
+    """One subscriber's events, as an async iterator the API closes when the client leaves."""
+
+    def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        """The iterator itself."""
+        ...
+
+    async def __anext__(self) -> dict[str, Any]:
+        """The next event, waiting for it."""
+        ...
+
+    async def aclose(self) -> None:
+        """Drop the subscriber (its queue and its slot); harmless twice."""
+        ...
+
+
 class NodeService(Protocol):
     """The node as the API sees it.
 
@@ -78,41 +121,46 @@ class NodeService(Protocol):
         """The registry ``/metrics`` exposes (``NodeMetrics`` lives in it)."""
         ...
 
-    def submit_tx(self, raw: bytes) -> bytes:
+    async def submit_tx(self, raw: bytes) -> bytes:
         """Admit the canonical-CBOR signed tx ``raw`` to the mempool; return its hash.
 
         Raises a ``GovChainError`` with the mempool's code on refusal:
         ``malformed_tx``, ``tx_too_large``, ``wrong_chain``, ``tx_expired``,
         ``expiry_too_far``, ``unsupported_sender``, ``tx_replayed``,
-        ``bad_signature`` or ``mempool_full``.
+        ``bad_signature`` or ``mempool_full``; ``busy`` when the node's
+        workers are saturated.
         """
         ...
 
-    def submit_txs(self, raws: Sequence[bytes]) -> list[bytes | GovChainError]:
-        """Admit many txs at once (their signatures checked together on every core).
+    async def submit_txs(self, raws: Sequence[bytes]) -> list[bytes | GovChainError]:
+        """Admit many txs at once (their signatures checked together, off the loop).
 
         The result for each, in order, is its hash or the error that refused it
         (the codes of :meth:`submit_tx`); a refusal never affects the others.
+        Raises ``busy`` (for the whole batch) when the workers are saturated.
         """
         ...
 
-    def tx_status(self, tx_hash: bytes) -> TxStatus:
-        """Where the tx ``tx_hash`` is; ``unknown`` if the node has not seen it."""
+    def pending(self, tx_hash: bytes) -> bool:
+        """Whether the tx waits in this node's mempool."""
         ...
 
     def latest_height(self) -> int:
         """Height of the latest committed block; 0 before the first block."""
         ...
 
-    def block(self, height: int) -> dict[str, Any] | None:
-        """The committed block at ``height`` as JSON (``schemas.BlockResponse``); None if absent."""
-        ...
+    async def read(
+        self,
+        fn: Callable[[ProvingReader, *_Args], _T],
+        *args: *_Args,
+        height: int | None = None,
+    ) -> _T:
+        """``fn(reader, *args)`` on one consistent chain snapshot, in a worker thread.
 
-    def notary_lookup(self, digest: bytes) -> list[dict[str, Any]]:
-        """Every anchoring of a document digest, in order, each with its receipt bundle.
-
-        Each item has the shape of ``schemas.Anchoring``; an empty list if the
-        digest was never anchored.
+        ``reader`` reads at ``height`` (default: the latest committed one).
+        Raises ``not_found`` for a height above the latest, ``busy`` when
+        the workers are saturated, and ``ledger_corrupt`` when a stored
+        record fails its checks (the node then stops: its store is damaged).
         """
         ...
 
@@ -120,10 +168,11 @@ class NodeService(Protocol):
         """The node's status (``schemas.NodeStatus``): id, role, height, roots, peers."""
         ...
 
-    def subscribe(self) -> AsyncIterator[dict[str, Any]]:
+    def subscribe(self) -> EventSubscription:
         """New blocks and tx results as they commit, each a dict with a ``"type"``.
 
-        The API closes the iterator (``aclose()`` when it has one) as soon as
-        the client goes away, so the node can drop the subscriber's queue.
+        A subscriber that falls behind gets a ``gap`` event naming the heights
+        it missed. Raises ``too_many_streams`` when the node has as many
+        subscribers as it allows.
         """
         ...

@@ -10,11 +10,12 @@ from govchain.cli import (
     ca_cmd,
     chaos_cmd,
     crypto_cmd,
+    evidence_cmd,
     keys_cmd,
     ledger_cmd,
     net_cmd,
     node_cmd,
-    notarize_cmd,
+    notary_cmd,
     sim_cmd,
     verify_cmd,
 )
@@ -31,9 +32,10 @@ app.add_typer(ledger_cmd.app, name="ledger")
 app.add_typer(bench_cmd.app, name="bench")
 app.add_typer(net_cmd.app, name="net")
 app.add_typer(node_cmd.app, name="node")
+app.add_typer(evidence_cmd.app, name="evidence")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
-app.command(name="notarize")(notarize_cmd.notarize)
+app.command(name="notarize")(notary_cmd.notarize)
 app.command(name="chaos")(chaos_cmd.chaos)
 
 

@@ -1,14 +1,17 @@
-"""The client SDK: submit signed txs to a node's API, wait for them, fetch their receipts.
+"""The generic node client of the SDK: submit signed txs, wait for them, read blocks and status.
 
 A node's word is never trusted: what comes back is a receipt file the caller
 checks offline with :func:`govchain.client.verify_tx_receipt` against the
-genesis it trusts. Errors from the API keep their stable ``code``.
+genesis it trusts. Errors from the API keep their stable ``code``. Each
+service has its own SDK module over this client (``govchain.client.notary``,
+``govchain.client.evidence``): it builds and signs the service's txs, calls
+its routes and verifies what they return offline.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,9 +140,17 @@ class NodeClient:
                 )
             time.sleep(POLL_INTERVAL_S)
 
-    def notary(self, digest: bytes) -> dict[str, Any]:
-        """``GET /v1/notary/{digest}``: every anchoring of a digest, with its receipt file."""
-        return self._json("GET", f"/v1/notary/{digest.hex()}")
+    def block(self, height: int) -> dict[str, Any]:
+        """``GET /v1/blocks/{height}``: header, tx hashes and commit certificate."""
+        return self._json("GET", f"/v1/blocks/{height}")
+
+    def latest_block(self) -> dict[str, Any]:
+        """``GET /v1/blocks/latest``."""
+        return self._json("GET", "/v1/blocks/latest")
+
+    def get_json(self, path: str, params: Mapping[str, str | int] | None = None) -> dict[str, Any]:
+        """``GET path`` with query ``params``: the JSON object answered (a service SDK's call)."""
+        return self._json("GET", path, params=dict(params or {}))
 
     def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         try:

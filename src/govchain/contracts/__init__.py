@@ -1,48 +1,23 @@
-"""System contracts: the built-in handlers behind the platform's tx types.
+"""System contracts: the services built into the chain, one package per service.
 
-Each module owns one tx type (or a family), its argument checks, its state
-keys and its events, and offers a ``register_*`` function that the
-composition root calls to add it to an execution ``Registry``. Handlers are
-deterministic and refuse bad txs with ``ContractError`` only, so a refused tx
-is committed with a failure receipt.
+Every service has one shape (ARCHITECTURE.md, "One shape for every service";
+its spec in ``docs/spec/<service>.md``)::
+
+    contracts/<service>/
+      __init__.py   register(registry, context) and the public names
+      txs.py        argument records with validate(), tx builders (SDK and CLI use them)
+      handlers.py   deterministic handlers, one per tx type
+      state.py      state keys and record codecs
+      reads.py      pure reads over a ProvingReader: values with their proofs
+
+Handlers are deterministic and refuse bad txs with ``ContractError`` only, so
+a refused tx is committed with a failure receipt. The node registers every
+service from one list (``govchain.node.services.SERVICES``).
+
+Services: ``notary`` (F-C5) and ``evidence`` (F-E6).
 """
 
-from govchain.contracts.evidence import (
-    EVIDENCE_EVENT,
-    EVIDENCE_KEY_PREFIX,
-    EVIDENCE_TX_TYPE,
-    MAX_EVIDENCE_AGE,
-    evidence_handler,
-    evidence_key,
-    evidence_tx,
-    read_evidence,
-    register_evidence,
-)
-from govchain.contracts.notary import (
-    NOTARY_EVENT,
-    NOTARY_TX_TYPE,
-    Anchoring,
-    anchor_tx,
-    notary_handler,
-    read_anchorings,
-    register_notary,
-)
+from govchain.contracts.context import Register, ServiceContext, ValidatorsAt
+from govchain.contracts.proving_reader import ChainReader, ProvingReader
 
-__all__ = [
-    "EVIDENCE_EVENT",
-    "EVIDENCE_KEY_PREFIX",
-    "EVIDENCE_TX_TYPE",
-    "MAX_EVIDENCE_AGE",
-    "NOTARY_EVENT",
-    "NOTARY_TX_TYPE",
-    "Anchoring",
-    "anchor_tx",
-    "evidence_handler",
-    "evidence_key",
-    "evidence_tx",
-    "notary_handler",
-    "read_anchorings",
-    "read_evidence",
-    "register_evidence",
-    "register_notary",
-]
+__all__ = ["ChainReader", "ProvingReader", "Register", "ServiceContext", "ValidatorsAt"]

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
-from govchain.crypto import CryptoSuite
-from govchain.mempool.admission import Candidate, check_candidate
+from govchain.crypto import CryptoSuite, VerifyItem
+from govchain.mempool.admission import Candidate, check_candidate, check_fields
 from govchain.mempool.errors import (
     BadSignatureError,
     MempoolError,
@@ -39,10 +39,26 @@ from govchain.mempool.limits import (
 from govchain.types import Tx
 from govchain.types.fields import CHAIN_ID_PATTERN
 
-__all__ = ["Mempool", "TxStatus"]
+__all__ = ["Mempool", "PreparedBatch", "TxStatus"]
 
 TxStatus = Literal["pending"]
 """What :meth:`Mempool.status` reports for a tx it holds."""
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedBatch:
+    """A batch between :meth:`Mempool.prepare` and :meth:`Mempool.admit`.
+
+    ``results`` holds, per input, the refusal found so far or the tx hash;
+    ``candidates`` the (input index, candidate) pairs whose signature decides.
+    """
+
+    results: tuple[bytes | MempoolError, ...]
+    candidates: tuple[tuple[int, Candidate], ...]
+
+    def verify_items(self) -> list[VerifyItem]:
+        """The signature checks for ``CryptoSuite.batch_verify``, in candidate order."""
+        return [candidate.verify_item() for _, candidate in self.candidates]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,47 +135,94 @@ class Mempool:
         The result for each input, in input order, is its tx hash or the
         :class:`MempoolError` that refused it; a refusal never affects the
         others. The outcome equals calling :meth:`add` on each in order.
+
+        The same three steps run apart when the signature checks must leave
+        the caller's thread: :meth:`screen` (pure, any thread), :meth:`prepare`
+        (this pool's thread), ``suite.batch_verify`` (pure, any thread) and
+        :meth:`admit` (this pool's thread).
+        """
+        prepared = self.prepare(self.screen(raws, next_height))
+        items = prepared.verify_items()
+        verdicts = self.suite.batch_verify(items) if items else []
+        return self.admit(prepared, verdicts, next_height)
+
+    def screen(self, raws: Sequence[bytes], next_height: int) -> list[Candidate | MempoolError]:
+        """The stateless checks of each raw tx: decoding, size, chain, expiry, sender kind.
+
+        Pure: it reads nothing of the pool's state, so it may run on any thread.
         """
         _check_height(next_height)
+        screened: list[Candidate | MempoolError] = []
+        for raw in raws:
+            try:
+                screened.append(
+                    check_candidate(self.suite, self.chain_id, self.limits, raw, next_height)
+                )
+            except MempoolError as exc:
+                screened.append(exc)
+        return screened
+
+    def prepare(self, screened: Sequence[Candidate | MempoolError]) -> PreparedBatch:
+        """Replay and capacity prechecks against the pool as it is; changes nothing.
+
+        The returned batch's :meth:`PreparedBatch.verify_items` are the
+        signatures still worth checking.
+        """
         results: list[bytes | MempoolError] = []
         candidates: list[tuple[int, Candidate]] = []
-        for index, raw in enumerate(raws):
+        for index, item in enumerate(screened):
+            if isinstance(item, MempoolError):
+                results.append(item)
+                continue
             try:
-                candidate = self._precheck(raw, next_height)
+                self._precheck(item)
             except MempoolError as exc:
                 results.append(exc)
                 continue
-            results.append(candidate.tx_hash)
-            candidates.append((index, candidate))
-        items = [candidate.verify_item() for _, candidate in candidates]
-        verdicts = self.suite.batch_verify(items) if items else []
-        for (index, candidate), signature_ok in zip(candidates, verdicts, strict=True):
+            results.append(item.tx_hash)
+            candidates.append((index, item))
+        return PreparedBatch(tuple(results), tuple(candidates))
+
+    def admit(
+        self, prepared: PreparedBatch, verdicts: Sequence[bool], next_height: int
+    ) -> list[bytes | MempoolError]:
+        """Admit the prepared txs whose signature verified, in order; refuse the others.
+
+        ``verdicts`` are ``suite.batch_verify(prepared.verify_items())``. What
+        may have changed since :meth:`prepare` is checked again: a tx pending
+        or committed meanwhile, a full pool, and an expiry below
+        ``next_height`` (a block may have been committed meanwhile).
+        """
+        _check_height(next_height)
+        results = list(prepared.results)
+        for (index, candidate), signature_ok in zip(prepared.candidates, verdicts, strict=True):
             try:
-                self._admit(candidate, signature_ok)
+                self._admit(candidate, signature_ok, next_height)
             except MempoolError as exc:
                 results[index] = exc
         return results
 
-    def _precheck(self, raw: bytes, next_height: int) -> Candidate:
+    def _precheck(self, candidate: Candidate) -> None:
         """Every check but the signature, against the pool as it is before the batch."""
-        candidate = check_candidate(self.suite, self.chain_id, self.limits, raw, next_height)
         self._check_not_replayed(candidate.tx_hash)
         # A tx that cannot fit even if no earlier tx of its batch is admitted is refused
         # before its signature costs anything.
         self._check_room(candidate)
-        return candidate
 
-    def _admit(self, candidate: Candidate, signature_ok: bool) -> None:
-        """The checks that earlier txs of the same batch may change, then the signature."""
-        if candidate.tx_hash in self._pending:
+    def _admit(self, candidate: Candidate, signature_ok: bool, next_height: int) -> None:
+        """The checks that earlier txs (of the batch or since) may change, then the signature."""
+        tx_hash = candidate.tx_hash
+        if tx_hash in self._pending:
             raise TxReplayedError("the same tx appears earlier in this batch and is pending")
+        if tx_hash in self._committed:
+            raise TxReplayedError("the same tx was already committed")
+        check_fields(candidate.tx, self.chain_id, self.limits, next_height)
         self._check_room(candidate)
         if not signature_ok:
             raise BadSignatureError(
                 f"tx signature does not verify ({self.suite.signature_algorithm} over the tx "
                 "body, with the sender's public key)"
             )
-        tx_hash = candidate.tx_hash
         self._pending[tx_hash] = _Pending(candidate.tx, candidate.size)
         self._size_bytes += candidate.size
         self._verified[tx_hash] = candidate.tx.signature

@@ -16,6 +16,7 @@ import logging
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from prometheus_client import CollectorRegistry
@@ -25,21 +26,21 @@ from govchain.consensus.driver import Driver, DriverConfig
 from govchain.consensus.events import CoreConfig, Timeouts
 from govchain.consensus.evidence import DuplicateVote, verify_duplicate_vote
 from govchain.consensus.messages import Message
-from govchain.contracts import register_evidence, register_notary
+from govchain.contracts import ServiceContext
 from govchain.crypto import SigningKey, suite_for
 from govchain.crypto.keyfiles import read_signing_key
-from govchain.execution import Registry
 from govchain.execution.block_executor import BlockExecutor
 from govchain.ledger import records
 from govchain.ledger.genesis_file import load_genesis
 from govchain.ledger.home import create_chain
-from govchain.mempool import Mempool, MempoolError
+from govchain.mempool import Mempool
 from govchain.network import NetworkConfig, PeerHandlers, PeerNetwork, PeerPolicy, pem_bundle
 from govchain.node.block_sync import BlockSync
 from govchain.node.config import NodeConfig, read_config, split_address
 from govchain.node.ledger_app import LedgerApp
 from govchain.node.netinit import GENESIS_FILE, TLS_DIR, VALIDATOR_KEY_FILE
 from govchain.node.service import ChainNodeService
+from govchain.node.services import build_registry, service_routes
 from govchain.types import Genesis, NodeEntry
 from govchain.types.errors import GovChainError, ValidationError
 
@@ -99,9 +100,7 @@ class Node:
         self.suite.ensure_available()
         self.key = self._validator_key()
         self.chain = create_chain(home, self.genesis)
-        registry = Registry()
-        register_notary(registry, self.suite)
-        register_evidence(registry, self.suite, lambda _height: self.genesis.validators)
+        registry = build_registry(ServiceContext(self.suite, lambda _h: self.genesis.validators))
         address = None if self.key is None else self.entry.validator
         self.executor = BlockExecutor(self.chain, registry, address)
         limits = self.config.mempool
@@ -125,6 +124,7 @@ class Node:
             peers=self._peer_list,
             syncing=lambda: self.sync.syncing,
             on_admitted=self._admitted,
+            on_fatal=self.fail,
         )
         self.app.listeners.append(self.service.on_commit)
         self.app.gossip_evidence = self.network.gossip_evidence
@@ -137,6 +137,8 @@ class Node:
             metrics.consensus_round.set_function(lambda: driver.status.round)
         self._api: _QuietServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._failed = asyncio.Event()
+        self._failure: BaseException | None = None
         self._received = _TxBatcher(self._admit_gossiped)
         self._outgoing = _TxBatcher(self.network.gossip_txs)
 
@@ -222,14 +224,25 @@ class Node:
         logger.info(
             "node %s up: height %d, role %s", self.config.name, self.chain.height, self.config.role
         )
-        waiters = [asyncio.create_task(stop.wait())] + ([consensus] if consensus else [])
+        waiters: list[asyncio.Task[Any]] = [
+            asyncio.create_task(stop.wait()),
+            asyncio.create_task(self._failed.wait()),
+        ]
+        waiters += [consensus] if consensus else []
         done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-        failure = consensus.exception() if consensus in done and consensus else None
+        failure = consensus.exception() if consensus in done and consensus else self._failure
         await self.shutdown()
         for task in waiters:
             task.cancel()
         if failure is not None:
             raise failure
+
+    def fail(self, failure: BaseException) -> None:
+        """Stop the node with ``failure`` (one line logged; the first failure is the one raised)."""
+        if self._failure is None:
+            self._failure = failure
+            logger.error("node %s is stopping: %s", self.config.name, failure)
+        self._failed.set()
 
     def _bind_api(self) -> socket.socket:
         host, port = split_address(self.config.api_listen, "api.listen")
@@ -246,6 +259,7 @@ class Node:
         host, port = split_address(self.config.api_listen, "api.listen")
         app = create_app(
             self.service,
+            service_routes=service_routes(),
             max_body_bytes=self.config.api_max_body_bytes,
             metrics=self.service.metrics,
         )
@@ -266,6 +280,7 @@ class Node:
                 task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.network.stop()
+        await self.service.close()  # its workers read the store: stop them first
         height = self.executor.height  # read before the store closes
         self.chain.store.close()
         logger.info("node %s stopped at height %d", self.config.name, height)
@@ -287,9 +302,10 @@ class Node:
         self._received.add(raw)
 
     def _admit_gossiped(self, batch: list[bytes]) -> None:
-        results = self.mempool.add_batch(batch, self.chain.height + 1)
-        # refused ones were already pending, committed, or bad: their clients were told
-        admitted = sum(1 for r in results if not isinstance(r, MempoolError))
+        # checked off the loop; refused ones were already pending, committed, or bad
+        self.service.admit_gossiped(batch, self._gossip_admitted)
+
+    def _gossip_admitted(self, admitted: int) -> None:
         if admitted and self.driver is not None:
             self.driver.notify_txs()
 

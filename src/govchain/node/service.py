@@ -1,36 +1,96 @@
 """The node as its API sees it: ``NodeService`` over the chain store, mempool and network.
 
-Reads come from a chain snapshot; writes go through the mempool. Committed
-blocks are fanned out to event subscribers through bounded queues: a slow
-subscriber loses events (and is told so) instead of holding the node back.
+The API, consensus and the peers share one event loop, so this service keeps
+the loop for what must be there (the mempool's state, the subscribers) and
+sends the rest to worker threads (decision 0005):
+
+- reads run ``fn(reader, *args)`` on one LMDB snapshot in a ``reads`` worker
+  (:meth:`ChainNodeService.read`, the generic proving read every service's
+  router uses);
+- submissions are decoded and their signatures checked in a ``verify``
+  worker, then admitted on the loop; gossiped txs take the same path;
+- committed blocks are published to event subscribers, bounded in number and
+  backlog (``govchain.node.subscribers``).
+
+A stored record that fails its checks comes from the node's own store, so
+besides the 500 ``ledger_corrupt`` answer the service calls ``on_fatal``,
+which stops the node.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Any
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar, TypeVarTuple
 
 from prometheus_client import CollectorRegistry
 
-from govchain.api.json_forms import block_json
 from govchain.api.metrics import NodeMetrics
-from govchain.api.service import TxStatus
-from govchain.contracts.notary import read_anchorings
+from govchain.api.service import NotFoundError, NotReadyError
+from govchain.codec import CodecError
+from govchain.contracts.proving_reader import ChainReader, ProvingReader
 from govchain.execution.view import BlockResult
-from govchain.ledger import records
-from govchain.ledger.chainstore import ChainStore, ChainView
-from govchain.ledger.proofs import tx_receipt_bundle
-from govchain.ledger.statetree import get_value
-from govchain.mempool import Mempool
+from govchain.ledger.chainstore import ChainStore
+from govchain.mempool import Mempool, MempoolError
+from govchain.node.subscribers import SUBSCRIBER_BACKLOG_BLOCKS, EventSubscribers, Subscriber
+from govchain.node.worker_pool import WorkerPool
 from govchain.types import Block, Commit
-from govchain.types.errors import GovChainError
+from govchain.types.errors import (
+    GovChainError,
+    LedgerCorruptError,
+    LedgerError,
+    ProofError,
+    ValidationError,
+    VersionPrunedError,
+)
 
-MAX_SUBSCRIBERS = 64
-SUBSCRIBER_QUEUE = 256
+__all__ = ["ChainNodeService", "OnFatal", "ServiceLimits"]
+
+log = logging.getLogger("govchain.node")
 
 PeersOf = Callable[[], list[dict[str, str]]]
+OnFatal = Callable[[BaseException], None]
+"""Called (on the loop) with a failure that must stop the node."""
+GossipAdmitted = Callable[[int], None]
+"""Told how many txs of a gossiped batch were admitted."""
+
+_T = TypeVar("_T")
+_Args = TypeVarTuple("_Args")
+_STORE_RECORD_ERRORS = (LedgerError, CodecError, ValidationError, ProofError)
+"""What a read of the node's own store raises when a stored record fails its checks."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLimits:
+    """The bounds of what the API may make the node do at once (decision 0005)."""
+
+    max_event_streams: int = 256
+    """Event subscribers at once; one more is answered 503 ``too_many_streams``."""
+    subscriber_backlog_blocks: int = SUBSCRIBER_BACKLOG_BLOCKS
+    """Blocks of events a subscriber may have waiting before it loses some (and gets a gap)."""
+    read_threads: int = 2
+    """Worker threads for reads (proofs, blocks, receipts): they hold the GIL while decoding."""
+    read_queue: int = 16
+    """Reads that may wait for a read worker; more are answered 503 ``busy``."""
+    verify_threads: int = 2
+    """Worker threads for decoding and signature batches (a batch spreads over every core)."""
+    verify_queue: int = 16
+    """Submissions that may wait for a verify worker; more are answered 503 ``busy``."""
+    gossip_batches: int = 64
+    """Gossiped batches waiting to be admitted; more are dropped (their senders hold them)."""
+
+    def validate(self) -> None:
+        """Raise ValidationError naming the first limit out of range."""
+        for item in fields(self):
+            value = getattr(self, item.name)
+            minimum = 0 if item.name.endswith("_queue") else 1
+            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+                raise ValidationError(f"{item.name}: expected a whole number >= {minimum}")
 
 
 class ChainNodeService:
@@ -44,20 +104,33 @@ class ChainNodeService:
         chain: ChainStore,
         mempool: Mempool,
         registry: CollectorRegistry,
+        on_fatal: OnFatal,
         peers: PeersOf = list,
         syncing: Callable[[], bool] = lambda: False,
         on_admitted: Callable[[bytes, bytes], None] | None = None,
+        limits: ServiceLimits | None = None,
     ) -> None:
         self.node_id = node_id
         self.role = role
         self.chain = chain
         self.mempool = mempool
+        self.limits = limits or ServiceLimits()
+        self.limits.validate()
         self._registry = registry
         self.metrics = NodeMetrics(registry)
+        self._on_fatal = on_fatal
         self._peers = peers
         self._syncing = syncing
         self._on_admitted = on_admitted
-        self._subscribers: list[asyncio.Queue[dict[str, Any]]] = []
+        self._reads = WorkerPool("reads", self.limits.read_threads, self.limits.read_queue)
+        self._verify = WorkerPool("verify", self.limits.verify_threads, self.limits.verify_queue)
+        self.subscribers = EventSubscribers(
+            self.limits.max_event_streams, self.limits.subscriber_backlog_blocks
+        )
+        self._gossip: deque[tuple[Sequence[bytes], GossipAdmitted]] = deque()
+        self._gossip_task: asyncio.Task[None] | None = None
+        self.gossip_dropped = 0
+        """Gossiped txs dropped because ``gossip_batches`` batches were waiting."""
 
     @property
     def metrics_registry(self) -> CollectorRegistry:
@@ -66,71 +139,118 @@ class ChainNodeService:
 
     # --- writes -------------------------------------------------------------------
 
-    def submit_tx(self, raw: bytes) -> bytes:
+    async def submit_tx(self, raw: bytes) -> bytes:
         """Admit a tx to the mempool (MempoolError with its code on refusal)."""
-        tx_hash = self.mempool.add(raw, self.chain.height + 1)
-        if self._on_admitted is not None:
-            self._on_admitted(tx_hash, raw)
-        return tx_hash
+        [result] = await self.submit_txs([raw])
+        if isinstance(result, GovChainError):
+            raise result
+        return result
 
-    def submit_txs(self, raws: Sequence[bytes]) -> list[bytes | GovChainError]:
+    async def submit_txs(self, raws: Sequence[bytes]) -> list[bytes | GovChainError]:
         """Admit many txs with one signature batch; each result is a hash or its refusal."""
-        results = self.mempool.add_batch(raws, self.chain.height + 1)
+        results = await self._admit(raws, bounded=True)
         if self._on_admitted is not None:
             for raw, result in zip(raws, results, strict=True):
                 if isinstance(result, bytes):
                     self._on_admitted(result, raw)
         return list(results)
 
+    def admit_gossiped(self, raws: Sequence[bytes], then: GossipAdmitted) -> None:
+        """Admit txs a peer sent, in the background; ``then(count)`` once they are in.
+
+        Batches are admitted one at a time, in order. Past ``gossip_batches``
+        waiting, a batch is dropped: the peers that sent it keep it pending.
+        """
+        if len(self._gossip) >= self.limits.gossip_batches:
+            self.gossip_dropped += len(raws)
+            return
+        self._gossip.append((raws, then))
+        if self._gossip_task is None:
+            self._gossip_task = asyncio.create_task(self._drain_gossip(), name="gossip-admission")
+            self._gossip_task.add_done_callback(self._gossip_ended)
+
+    async def _drain_gossip(self) -> None:
+        try:
+            while self._gossip:
+                raws, then = self._gossip.popleft()
+                results = await self._admit(raws, bounded=False)
+                then(sum(1 for result in results if isinstance(result, bytes)))
+        finally:
+            self._gossip_task = None  # no await since the last check: a new batch starts a task
+
+    def _gossip_ended(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled():
+            return
+        failure = task.exception()
+        if failure is not None and not isinstance(failure, NotReadyError):
+            self._on_fatal(failure)
+
+    async def _admit(self, raws: Sequence[bytes], *, bounded: bool) -> list[bytes | MempoolError]:
+        """Decode and check signatures in a worker; the mempool's state changes on the loop."""
+        pool = self.mempool
+        screened = await self._verify.run(pool.screen, raws, self._next_height(), bounded=bounded)
+        prepared = pool.prepare(screened)
+        items = prepared.verify_items()
+        verdicts = (
+            await self._verify.run(pool.suite.batch_verify, items, bounded=bounded) if items else []
+        )
+        return pool.admit(prepared, verdicts, self._next_height())
+
+    def _next_height(self) -> int:
+        with self._own_store():
+            return self.chain.height + 1
+
     # --- reads --------------------------------------------------------------------
 
-    def tx_status(self, tx_hash: bytes) -> TxStatus:
-        """pending in the mempool, committed or failed with its receipt, or unknown."""
-        with self.chain.view() as view:
-            if view.tx_location(tx_hash) is not None:
-                bundle = tx_receipt_bundle(view, tx_hash)
-                if bundle.receipt.status == 0:
-                    return TxStatus("committed", bundle.to_json())
-                return TxStatus("failed", bundle.to_json())
-        if self.mempool.status(tx_hash) is not None:
-            return TxStatus("pending")
-        return TxStatus("unknown")
+    def pending(self, tx_hash: bytes) -> bool:
+        """Whether the tx waits in the mempool."""
+        return self.mempool.status(tx_hash) is not None
 
     def latest_height(self) -> int:
         """The latest committed height."""
-        return self.chain.height
+        with self._own_store():
+            return self.chain.height
 
-    def block(self, height: int) -> dict[str, Any] | None:
-        """Block ``height`` as JSON, with its stored commit certificate."""
-        with self.chain.view() as view:
-            if not 1 <= height <= view.height:
-                return None
-            block = view.block(height)
-            hashes = [records.tx_hash(view.suite, tx) for tx in block.txs]
-            return block_json(block, view.block_hash(height), hashes, view.commit(height))
+    async def read(
+        self,
+        fn: Callable[[ProvingReader, *_Args], _T],
+        *args: *_Args,
+        height: int | None = None,
+    ) -> _T:
+        """``fn(reader, *args)`` on one snapshot, in a read worker (``NodeService.read``)."""
+        with self._own_store():
+            return await self._reads.run(self._read_snapshot, fn, args, height)
 
-    def notary_lookup(self, digest: bytes) -> list[dict[str, Any]]:
-        """Every anchoring of ``digest``, each with the receipt file of its tx."""
+    def _read_snapshot(
+        self,
+        fn: Callable[[ProvingReader, *_Args], _T],
+        args: tuple[*_Args],
+        height: int | None,
+    ) -> _T:
+        """In a worker thread: open a snapshot, run ``fn`` on it, close it."""
         with self.chain.view() as view:
-            found = read_anchorings(_reader(view), digest)
-            return [
-                {
-                    "index": a.index,
-                    "owner": a.owner.hex(),
-                    "time": a.time,
-                    "height": a.height,
-                    "tx_hash": a.tx_hash.hex(),
-                    "title": a.title,
-                    "doc_type": a.doc_type,
-                    "ref": a.ref,
-                    "receipt": tx_receipt_bundle(view, a.tx_hash).to_json(),
-                }
-                for a in found
-            ]
+            if height is not None and not 0 <= height <= view.height:
+                raise NotFoundError(f"no block at height {height} yet (latest {view.height})")
+            return fn(ChainReader(view, height), *args)
+
+    @contextlib.contextmanager
+    def _own_store(self) -> Iterator[None]:
+        """Turn a record of our store that fails its checks into ``ledger_corrupt``, and stop."""
+        try:
+            yield
+        except VersionPrunedError:
+            raise
+        except LedgerCorruptError as exc:
+            self._on_fatal(exc)
+            raise
+        except _STORE_RECORD_ERRORS as exc:
+            corrupt = LedgerCorruptError(f"a stored record fails its checks: {exc}")
+            self._on_fatal(corrupt)
+            raise corrupt from exc
 
     def status(self) -> dict[str, Any]:
         """Who this node is and how far it is."""
-        with self.chain.view() as view:
+        with self._own_store(), self.chain.view() as view:
             height = view.height
             root = view.state.get_root(height)
             validators = view.validators(height + 1).validators
@@ -155,6 +275,10 @@ class ChainNodeService:
         }
 
     # --- events -------------------------------------------------------------------
+
+    def subscribe(self) -> Subscriber:
+        """New blocks and tx results, as they commit; TooManyStreamsError over the limit."""
+        return self.subscribers.subscribe()
 
     def on_commit(self, block: Block, commit: Commit, result: BlockResult) -> None:
         """A block was committed: metrics, then an event per block and per tx result."""
@@ -182,27 +306,14 @@ class ChainNodeService:
                     "status": "committed" if receipt.status == 0 else "failed",
                 }
             )
-        for queue in list(self._subscribers):
-            for event in events:
-                if queue.full():
-                    continue  # a slow reader loses events; it never slows the node
-                queue.put_nowait(event)
+        self.subscribers.publish(height, tuple(events))
 
-    async def subscribe(self) -> AsyncIterator[dict[str, Any]]:
-        """New blocks and tx results, as they commit."""
-        if len(self._subscribers) >= MAX_SUBSCRIBERS:
-            return
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(SUBSCRIBER_QUEUE)
-        self._subscribers.append(queue)
-        try:
-            while True:
-                yield await queue.get()
-        finally:
-            self._subscribers.remove(queue)
+    # --- lifecycle ----------------------------------------------------------------
 
-
-def _reader(view: ChainView) -> Callable[[bytes], bytes | None]:
-    def read(key: bytes) -> bytes | None:
-        return get_value(view.state, view.suite.hash_name, view.height, key)
-
-    return read
+    async def close(self) -> None:
+        """Stop the workers (before the store closes): jobs not started are dropped."""
+        if self._gossip_task is not None:
+            self._gossip_task.cancel()
+        self._gossip.clear()
+        await self._reads.close()
+        await self._verify.close()

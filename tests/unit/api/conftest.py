@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from starlette.exceptions import StarletteDeprecationWarning
 
 from govchain.api import create_app
+from govchain.node.services import service_routes
 
 with warnings.catch_warnings():
     # Starlette 1.10 asks for httpx2 under its TestClient; the project pins httpx 0.28.1
@@ -42,6 +43,11 @@ MAX_BODY_BYTES = 4096
 MakeClient = Callable[..., TestClient]
 
 
+def app_of(node: FakeNode, **limits: int) -> FastAPI:
+    """The API over ``node`` with every service's routes, as the node builds it."""
+    return create_app(node, service_routes=service_routes(), metrics=node.metrics, **limits)
+
+
 @pytest.fixture
 def make_client(node: FakeNode) -> Iterator[MakeClient]:
     """Build test clients: over ``app`` if given, else over ``node`` with these limits."""
@@ -49,7 +55,7 @@ def make_client(node: FakeNode) -> Iterator[MakeClient]:
 
         def make(app: FastAPI | None = None, **limits: int) -> TestClient:
             if app is None:
-                app = create_app(node, metrics=node.metrics, **limits)
+                app = app_of(node, **limits)
             return stack.enter_context(TestClient(app, raise_server_exceptions=False))
 
         yield make

@@ -1,32 +1,46 @@
-"""A fake ``NodeService`` over a real chain: real blocks, commits and receipt bundles.
+"""A fake ``NodeService`` over a real chain: real blocks, commits, receipts, anchorings, evidence.
 
 Only the parts a node adds around its ledger are faked: a mempool that keeps
-what it is given (or refuses with a scripted error), a fixed status, a
-scripted event stream that then stays open, and a notary index of one digest.
+what it is given (or refuses with a scripted error), a fixed status, and a
+scripted event stream that then stays open. Reads are the real thing: each
+runs the read function over a ``ChainReader`` of the chain, in a thread.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+import dataclasses
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, TypeVarTuple
 
 from prometheus_client import CollectorRegistry
 
-from govchain.api import NodeMetrics, TxStatus, block_json
+from govchain.api import NodeMetrics, TooManyStreamsError
 from govchain.codec import CodecError
+from govchain.contracts import ChainReader, ProvingReader, ServiceContext
+from govchain.contracts.evidence import evidence_tx
+from govchain.contracts.notary import anchor_tx
 from govchain.ledger import records
 from govchain.ledger.chainstore import TABLES, ChainStore
-from govchain.ledger.proofs import tx_receipt_bundle
+from govchain.node.services import build_registry
 from govchain.storage import MemoryStore
 from govchain.types import Tx
 from govchain.types.errors import GovChainError
 
-from ...chain_support import ChainMaker
+from ...chain_support import CHAIN_ID, ChainMaker, double_vote, kv_put
 
 BLOCKS = 3
 ANCHORED_DIGEST = bytes(range(32))
+ANCHORINGS = 2
+"""How many times the chain anchors ``ANCHORED_DIGEST`` (blocks 1 and 3)."""
+ANCHOR_TITLE = "licence 2031-17"
+LIAR = 2
+"""The validator (index in ``maker.keys``) whose duplicate vote block 2 records."""
+
+_T = TypeVar("_T")
+_Args = TypeVarTuple("_Args")
 
 
 class MempoolRefusalError(GovChainError):
@@ -39,22 +53,52 @@ class MempoolRefusalError(GovChainError):
 
 @dataclass
 class Chain:
-    """A small real chain; tx 3 of block 1 is refused by its contract (a failure receipt)."""
+    """A small real chain.
+
+    Block 1: three ``kv.put`` txs, a fourth refused by its contract (a failure
+    receipt), and an anchoring of :data:`ANCHORED_DIGEST`. Block 2: three
+    ``kv.put`` and the evidence of :data:`LIAR`'s duplicate vote. Block 3:
+    three ``kv.put`` and a second anchoring of :data:`ANCHORED_DIGEST`.
+    """
 
     maker: ChainMaker
     store: ChainStore
     tx_hashes: list[bytes]
     failed_tx_hash: bytes
+    anchor_tx_hash: bytes = b""
+    evidence_tx_hash: bytes = b""
+
+
+def _maker() -> ChainMaker:
+    base = ChainMaker.make("intl")
+    registry = build_registry(ServiceContext(base.suite, lambda _h: base.validators))
+    registry.register("kv.put", kv_put)
+    return dataclasses.replace(base, registry=registry)
 
 
 def build_chain() -> Chain:
-    maker = ChainMaker.make("intl")
+    maker = _maker()
     store = ChainStore.create(MemoryStore(TABLES), maker.genesis)
+    anchor = anchor_tx(
+        maker.keys[1],
+        CHAIN_ID,
+        ANCHORED_DIGEST,
+        b"a" * 16,
+        10_000,
+        title=ANCHOR_TITLE,
+        doc_type="licence",
+    )
+    again = anchor_tx(maker.keys[2], CHAIN_ID, ANCHORED_DIGEST, b"b" * 16, 10_000, ref="R-2")
+    evidence = evidence_tx(maker.keys[0], CHAIN_ID, double_vote(maker, LIAR, 1), b"e" * 16, 10_000)
     last = None
     for b in range(BLOCKS):
         txs = [maker.tx(maker.keys[i], key=f"k{b}-{i}".encode(), value=b"v") for i in range(3)]
         if b == 0:
-            txs.append(maker.tx(maker.keys[0], key=b"deny", value=b"v"))
+            txs += [maker.tx(maker.keys[0], key=b"deny", value=b"v"), anchor]
+        if b == 1:
+            txs.append(evidence)
+        if b == 2:
+            txs.append(again)
         last = maker.extend(store, txs, last)
     with store.view() as view:
         hashes = [
@@ -62,14 +106,45 @@ def build_chain() -> Chain:
             for h in range(1, BLOCKS + 1)
             for tx in view.block(h).txs
         ]
-    return Chain(maker, store, hashes, failed_tx_hash=hashes[3])
+    return Chain(
+        maker,
+        store,
+        hashes,
+        failed_tx_hash=hashes[3],
+        anchor_tx_hash=records.tx_hash(maker.suite, anchor),
+        evidence_tx_hash=records.tx_hash(maker.suite, evidence),
+    )
 
 
 def empty_chain() -> Chain:
     """A chain with its genesis only: no block yet."""
-    maker = ChainMaker.make("intl")
+    maker = _maker()
     store = ChainStore.create(MemoryStore(TABLES), maker.genesis)
     return Chain(maker, store, [], failed_tx_hash=b"")
+
+
+class _ScriptedEvents:
+    """The scripted events, then an open stream until the client goes away."""
+
+    def __init__(self, node: FakeNode) -> None:
+        self._node = node
+        self._events = iter(list(node.events))
+        self._closed = False
+
+    def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        return self
+
+    async def __anext__(self) -> dict[str, Any]:
+        event = next(self._events, None)
+        if event is not None:
+            return event
+        await asyncio.Event().wait()  # stays open until the client goes away
+        raise StopAsyncIteration
+
+    async def aclose(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._node.subscriptions_closed += 1
 
 
 @dataclass
@@ -81,18 +156,21 @@ class FakeNode:
     refusal: Exception | None = None
     fail_reads_with: Exception | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
-    pending: dict[bytes, Tx] = field(default_factory=dict)
+    pending_txs: dict[bytes, Tx] = field(default_factory=dict)
+    max_streams: int = 8
     subscriptions_open: int = 0
     subscriptions_closed: int = 0
+    read_threads: list[tuple[int, int]] = field(default_factory=list)
+    """Per read: (the event loop's thread, the thread the read function ran in)."""
 
     def __post_init__(self) -> None:
         self.metrics = NodeMetrics(self.metrics_registry)
 
-    def _read(self) -> None:
+    def _fail_if_scripted(self) -> None:
         if self.fail_reads_with is not None:
             raise self.fail_reads_with
 
-    def submit_tx(self, raw: bytes) -> bytes:
+    async def submit_tx(self, raw: bytes) -> bytes:
         if self.refusal is not None:
             raise self.refusal
         try:
@@ -100,64 +178,45 @@ class FakeNode:
         except (CodecError, GovChainError) as exc:
             raise MempoolRefusalError("malformed_tx", f"not a signed tx: {exc}") from exc
         tx_hash = records.tx_hash(self.chain.maker.suite, tx)
-        self.pending[tx_hash] = tx
-        self.metrics.mempool_txs.set(len(self.pending))
+        self.pending_txs[tx_hash] = tx
+        self.metrics.mempool_txs.set(len(self.pending_txs))
         return tx_hash
 
-    def submit_txs(self, raws: Sequence[bytes]) -> list[bytes | GovChainError]:
+    async def submit_txs(self, raws: Sequence[bytes]) -> list[bytes | GovChainError]:
         results: list[bytes | GovChainError] = []
         for raw in raws:
             try:
-                results.append(self.submit_tx(raw))
+                results.append(await self.submit_tx(raw))
             except GovChainError as exc:
                 results.append(exc)
         return results
 
-    def tx_status(self, tx_hash: bytes) -> TxStatus:
-        self._read()
-        if tx_hash in self.pending:
-            return TxStatus("pending")
-        with self.chain.store.view() as view:
-            if view.tx_location(tx_hash) is None:
-                return TxStatus("unknown")
-            bundle = tx_receipt_bundle(view, tx_hash)
-        return TxStatus("committed" if bundle.receipt.ok else "failed", bundle.to_json())
+    def pending(self, tx_hash: bytes) -> bool:
+        self._fail_if_scripted()
+        return tx_hash in self.pending_txs
 
     def latest_height(self) -> int:
-        self._read()
+        self._fail_if_scripted()
         return self.chain.store.height
 
-    def block(self, height: int) -> dict[str, Any] | None:
-        self._read()
-        with self.chain.store.view() as view:
-            if height > view.height:
-                return None
-            block = view.block(height)
-            hashes = [records.tx_hash(view.suite, tx) for tx in block.txs]
-            return block_json(block, view.block_hash(height), hashes, view.commit(height))
+    async def read(
+        self,
+        fn: Callable[[ProvingReader, *_Args], _T],
+        *args: *_Args,
+        height: int | None = None,
+    ) -> _T:
+        self._fail_if_scripted()
+        loop_thread = threading.get_ident()
 
-    def notary_lookup(self, digest: bytes) -> list[dict[str, Any]]:
-        self._read()
-        if digest != ANCHORED_DIGEST:
-            return []
-        tx_hash = self.chain.tx_hashes[0]
-        with self.chain.store.view() as view:
-            bundle = tx_receipt_bundle(view, tx_hash)
-        anchoring = {
-            "index": 0,
-            "owner": records.address_of(self.chain.maker.suite, bundle.tx.sender).hex(),
-            "time": bundle.header.time,
-            "height": bundle.header.height,
-            "tx_hash": tx_hash.hex(),
-            "title": "licence 2031-17",
-            "doc_type": "licence",
-            "ref": "",
-            "receipt": bundle.to_json(),
-        }
-        return [anchoring]
+        def run() -> _T:
+            self.read_threads.append((loop_thread, threading.get_ident()))
+            with self.chain.store.view() as view:
+                return fn(ChainReader(view, height), *args)
+
+        return await asyncio.to_thread(run)
 
     def status(self) -> dict[str, Any]:
-        self._read()
+        self._fail_if_scripted()
         with self.chain.store.view() as view:
             height = view.height
             state_root = view.header(height).state_root.hex() if height else ""
@@ -182,12 +241,9 @@ class FakeNode:
             "syncing": False,
         }
 
-    async def subscribe(self) -> AsyncIterator[dict[str, Any]]:
-        self._read()
+    def subscribe(self) -> _ScriptedEvents:
+        self._fail_if_scripted()
+        if self.subscriptions_open - self.subscriptions_closed >= self.max_streams:
+            raise TooManyStreamsError(f"{self.max_streams} event streams are open")
         self.subscriptions_open += 1
-        try:
-            for event in self.events:
-                yield event
-            await asyncio.Event().wait()  # stays open until the client goes away
-        finally:
-            self.subscriptions_closed += 1
+        return _ScriptedEvents(self)

@@ -12,10 +12,13 @@ import pytest
 
 from govchain.api import NotReadyError, TxStatus, create_app
 from govchain.api.schemas import ErrorResponse
+from govchain.ledger.statetree import StateNodeCorruptError
 from govchain.types.errors import (
     GovChainError,
     InvalidSignatureError,
     LedgerCorruptError,
+    StorageClosedError,
+    StorageError,
     StorageFullError,
     ValidationError,
 )
@@ -74,7 +77,6 @@ class _UnlistedRecordError(ValidationError):
         (ValidationError("tx.args: too deep"), 400, "invalid"),
         (InvalidSignatureError("sender signature"), 400, "invalid_signature"),
         (_UnlistedRecordError("a rule"), 400, "record_unlisted"),  # by class: the client's fault
-        (StorageFullError("disk full"), 503, "storage_full"),  # by class: node unavailable
     ],
 )
 def test_operating_errors_of_reads_keep_their_code(
@@ -84,6 +86,39 @@ def test_operating_errors_of_reads_keep_their_code(
     assert _error(client.get("/v1/status"), status, code) == str(error)
 
 
+class _UnlistedStorageError(StorageError):
+    code = "storage_unlisted"
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "message"),
+    [
+        (StorageFullError("disk full writing /srv/node0/data"), "storage_full", "storage is full"),
+        (StorageError("LMDB error in /srv/node0/data: EIO"), "storage_error", "storage failed"),
+        (_UnlistedStorageError("/srv/node0/data"), "storage_error", "storage failed"),  # by class
+        (
+            StorageClosedError("the store at /srv/node0/data is closed"),
+            "storage_closed",
+            "stopping",
+        ),
+    ],
+)
+def test_item_7_a_storage_error_is_a_503_with_its_code_and_a_generic_message(
+    client: TestClient,
+    node: FakeNode,
+    caplog: pytest.LogCaptureFixture,
+    error: GovChainError,
+    code: str,
+    message: str,
+) -> None:
+    node.fail_reads_with = error
+    with caplog.at_level(logging.ERROR, logger="govchain.api"):
+        answer = client.get(f"/v1/blocks/{1}")
+    assert message in _error(answer, 503, code)
+    assert "/srv/node0" not in answer.text
+    assert [r for r in caplog.records if r.exc_info and r.exc_info[1] is error], "logged"
+
+
 def test_a_malformed_body_is_refused_by_the_node_as_malformed_tx(client: TestClient) -> None:
     message = _error(client.post("/v1/txs", content=b"\x01\x02", headers=CBOR), 400, "malformed_tx")
     assert "not a signed tx" in message
@@ -91,7 +126,7 @@ def test_a_malformed_body_is_refused_by_the_node_as_malformed_tx(client: TestCli
 
 def test_an_empty_body_is_a_malformed_tx(client: TestClient, node: FakeNode) -> None:
     _error(client.post("/v1/txs", content=b"", headers=CBOR), 400, "malformed_tx")
-    assert not node.pending
+    assert not node.pending_txs
 
 
 @pytest.mark.parametrize("content_type", [None, "application/json", "text/plain"])
@@ -100,7 +135,7 @@ def test_a_tx_in_another_media_type_is_refused(
 ) -> None:
     headers = {} if content_type is None else {"content-type": content_type}
     _error(client.post("/v1/txs", content=b"\xa0", headers=headers), 415, "unsupported_media_type")
-    assert not node.pending
+    assert not node.pending_txs
 
 
 @pytest.mark.parametrize(
@@ -148,7 +183,7 @@ def test_a_body_at_the_limit_is_read_and_one_byte_more_is_refused(
     _error(at_limit, 400, "malformed_tx")  # read whole, then refused by the node
     over = client.post("/v1/txs", content=b"\xa0" * (MAX_BODY_BYTES + 1), headers=CBOR)
     assert str(MAX_BODY_BYTES) in _error(over, 413, "body_too_large")
-    assert not node.pending
+    assert not node.pending_txs
 
 
 def test_a_chunked_body_without_content_length_over_the_limit_is_refused(
@@ -202,7 +237,7 @@ def test_a_body_is_counted_as_read_even_when_content_length_lies(node: FakeNode)
     status, read = _post_raw(node, [(b"content-length", b"10")], b"\xa0" * 1024, chunks=100)
     assert status == 413
     assert read == MAX_BODY_BYTES // 1024 + 1  # refused at the first byte over, not at the end
-    assert not node.pending
+    assert not node.pending_txs
 
 
 def test_an_endless_chunked_body_is_cut_off_at_the_limit(node: FakeNode) -> None:
@@ -219,23 +254,39 @@ def test_a_large_content_length_is_refused_before_reading(node: FakeNode) -> Non
 # --- failures inside the node ----------------------------------------------------
 
 
+class _UnlistedNodeError(GovChainError):
+    code = "node_unlisted"
+
+
 @pytest.mark.parametrize(
-    "error",
+    ("error", "code", "message"),
     [
-        RuntimeError("secret: /var/lib/govchain/node0/keys"),
-        LedgerCorruptError("secret: block 7 fails its hash"),  # a GovChainError with no status
+        (RuntimeError("secret: /var/lib/govchain/node0/keys"), "internal", "internal error"),
+        (_UnlistedNodeError("secret: /var/lib"), "internal", "internal error"),  # no status
+        (
+            LedgerCorruptError("secret: block 7 fails its hash"),
+            "ledger_corrupt",
+            "a stored record of this node fails its checks; the node is stopping",
+        ),
+        (
+            StateNodeCorruptError("secret: state node (1, 0, 0) is missing"),  # a subclass
+            "ledger_corrupt",
+            "a stored record of this node fails its checks; the node is stopping",
+        ),
     ],
 )
-def test_a_crash_in_the_node_is_a_500_internal_logged_and_not_shown(
+def test_item_7_a_crash_in_the_node_is_a_500_with_a_code_logged_and_not_shown(
     client: TestClient,
     node: FakeNode,
     caplog: pytest.LogCaptureFixture,
     error: Exception,
+    code: str,
+    message: str,
 ) -> None:
     node.fail_reads_with = error
     with caplog.at_level(logging.ERROR, logger="govchain.api"):
         answer = client.get(f"/v1/txs/{os.urandom(32).hex()}")
-    assert _error(answer, 500, "internal") == "internal error"
+    assert _error(answer, 500, code) == message
     assert "secret" not in answer.text
     assert type(error).__name__ not in answer.text
     logged = [r for r in caplog.records if r.exc_info and r.exc_info[1] is error]
@@ -254,7 +305,11 @@ def test_a_malformed_answer_of_the_node_is_a_500_internal(
 ) -> None:
     monkeypatch.setattr(node, "status", lambda: {"node_id": "zz"})
     _error(client.get("/v1/status"), 500, "internal")
-    monkeypatch.setattr(node, "tx_status", lambda _h: TxStatus("committed"))
+
+    async def committed_without_receipt(*_args: object, **_kwargs: object) -> TxStatus:
+        return TxStatus("committed")
+
+    monkeypatch.setattr(node, "read", committed_without_receipt)
     _error(client.get(f"/v1/txs/{os.urandom(32).hex()}"), 500, "internal")
 
 

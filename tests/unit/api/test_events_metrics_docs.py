@@ -11,6 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from govchain.api import create_app
 from govchain.api.metrics import COMMIT_LATENCY_BUCKETS_S
+from govchain.node.services import service_routes
 
 from .fake_node import FakeNode
 
@@ -67,9 +68,9 @@ def test_events_that_cannot_be_sent_are_dropped_and_the_stream_goes_on(
     assert _read_events(client, 1) == [("block", '{"type":"block","height":6}')]
 
 
-def test_open_event_streams_are_bounded(make_client: MakeClient, node: FakeNode) -> None:
+def test_open_event_streams_are_bounded_by_the_node(client: TestClient, node: FakeNode) -> None:
     node.events = [BLOCK_EVENT]
-    client = make_client(max_event_streams=1)
+    node.max_streams = 1
     with client.stream("GET", "/v1/events") as first:
         next(first.iter_lines())
         second = client.get("/v1/events")
@@ -135,7 +136,7 @@ def test_metrics_are_built_on_the_service_registry_when_not_given(
     make_client: MakeClient, node: FakeNode
 ) -> None:
     node.metrics_registry = CollectorRegistry()
-    client = make_client(create_app(node))
+    client = make_client(create_app(node, service_routes=service_routes()))
     client.get("/v1/status")
     assert (
         _samples(client)[
@@ -170,6 +171,7 @@ def test_docs_and_the_openapi_schema_are_served(client: TestClient) -> None:
         "/v1/blocks/latest": ["get"],
         "/v1/blocks/{height}": ["get"],
         "/v1/notary/{digest}": ["get"],
+        "/v1/evidence": ["get"],
         "/v1/status": ["get"],
         "/v1/events": ["get"],
         "/metrics": ["get"],
@@ -185,6 +187,7 @@ def test_the_openapi_schema_names_each_answer_model(client: TestClient) -> None:
         ("/v1/blocks/latest", "get", "200"): "BlockResponse",
         ("/v1/blocks/{height}", "get", "200"): "BlockResponse",
         ("/v1/notary/{digest}", "get", "200"): "NotaryLookupResponse",
+        ("/v1/evidence", "get", "200"): "EvidenceListResponse",
         ("/v1/status", "get", "200"): "NodeStatus",
     }
     for (path, method, status), model in models.items():

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
+import pytest
 from prometheus_client import CollectorRegistry
 
 from govchain.ledger import records
@@ -27,6 +29,7 @@ def test_a_batch_is_admitted_tx_by_tx_and_only_admitted_txs_are_passed_on() -> N
         mempool=Mempool(maker.suite, CHAIN_ID, is_committed=lambda _h: False),
         registry=CollectorRegistry(),
         on_admitted=lambda tx_hash, raw: admitted.append((tx_hash, raw)),
+        on_fatal=lambda exc: pytest.fail(f"no failure expected: {exc}"),
     )
     good = maker.tx(maker.keys[0], key=b"a", value=b"1")
     forged = dataclasses.replace(
@@ -34,7 +37,7 @@ def test_a_batch_is_admitted_tx_by_tx_and_only_admitted_txs_are_passed_on() -> N
     )
     raws = [records.encode_tx(good), records.encode_tx(forged), records.encode_tx(good)]
 
-    outcomes = service.submit_txs(raws)
+    outcomes = asyncio.run(service.submit_txs(raws))
 
     good_hash = records.tx_hash(maker.suite, good)
     assert outcomes[0] == good_hash
@@ -43,4 +46,4 @@ def test_a_batch_is_admitted_tx_by_tx_and_only_admitted_txs_are_passed_on() -> N
     assert isinstance(outcomes[2], GovChainError)
     assert outcomes[2].code == "tx_replayed"  # the same tx twice in one batch
     assert admitted == [(good_hash, raws[0])]
-    assert service.tx_status(good_hash).status == "pending"
+    assert service.pending(good_hash)

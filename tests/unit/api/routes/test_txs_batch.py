@@ -6,17 +6,17 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from govchain.api.routes import MAX_BATCH_TXS
+from govchain.api.routes.txs import MAX_BATCH_TXS
 from govchain.api.schemas import TxBatchAccepted
 from govchain.codec import encode
 from govchain.ledger import records
 
-from .fake_node import Chain, FakeNode
+from ..fake_node import Chain, FakeNode
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
-    from .conftest import MakeClient
+    from ..conftest import MakeClient
 
 CBOR = {"content-type": "application/cbor"}
 
@@ -35,7 +35,7 @@ def test_each_tx_of_a_batch_gets_its_own_outcome_in_order(
     refused = result.results[1].error
     assert refused is not None
     assert refused.code == "malformed_tx"
-    assert [h.hex() for h in node.pending] == hashes
+    assert [h.hex() for h in node.pending_txs] == hashes
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,7 @@ def test_a_malformed_batch_is_refused_whole(
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"]["code"] == "malformed_batch"
     assert why in answer.json()["error"]["message"]
-    assert node.pending == {}
+    assert node.pending_txs == {}
 
 
 def test_a_batch_over_the_body_limit_or_of_the_wrong_type_is_refused(
@@ -71,4 +71,4 @@ def test_a_batch_over_the_body_limit_or_of_the_wrong_type_is_refused(
         "/v1/txs/batch", content=encode([b"x"]), headers={"content-type": "text/plain"}
     )
     assert typed.status_code == 415
-    assert node.pending == {}
+    assert node.pending_txs == {}

@@ -1,9 +1,11 @@
-"""``GET /v1/events``: new blocks and tx results as server-sent events.
+"""Chain-level router ``events``: new blocks and tx results as server-sent events.
 
 Each event is ``event: <type>`` and ``data: <json>``, the JSON being the whole
-event dict the node gave. FastAPI's event-stream support sends a keep-alive
-comment while the node is quiet, so a client that went away is noticed even
-then. The number of open streams is bounded: each holds a queue in the node.
+event dict the node gave. A subscriber that fell behind gets a ``gap`` event
+naming the heights it missed (docs/formats.md, section 8). FastAPI's
+event-stream support sends a keep-alive comment while the node is quiet, so
+a client that went away is noticed even then. The node bounds the number of
+subscribers: over its limit the answer is 503 ``too_many_streams``.
 
 No ``from __future__ import annotations`` here: FastAPI reads the route's
 annotations at run time, and ``Depends(subscription)`` names a closure local.
@@ -18,9 +20,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from govchain.api.errors import ApiError
-from govchain.api.routes import error_responses
-from govchain.api.service import NodeService
+from govchain.api.errors import error_responses
+from govchain.api.service import EventSubscription, NodeService
 
 __all__ = ["EVENT_TYPE_PATTERN", "event_routes", "server_sent_event"]
 
@@ -28,8 +29,6 @@ log = logging.getLogger("govchain.api")
 
 EVENT_TYPE_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
 """What an event's ``type`` must look like: one short line, safe in ``event:``."""
-
-Subscription = AsyncIterator[dict[str, Any]]
 
 
 def server_sent_event(event: dict[str, Any]) -> ServerSentEvent | None:
@@ -46,43 +45,33 @@ def server_sent_event(event: dict[str, Any]) -> ServerSentEvent | None:
     return ServerSentEvent(event=kind, raw_data=data)
 
 
-class _StreamSlots:
-    """Counts open event streams against a limit."""
-
-    def __init__(self, limit: int) -> None:
-        assert limit >= 1
-        self.limit = limit
-        self.open = 0
-
-
-def event_routes(service: NodeService, max_event_streams: int) -> APIRouter:
-    """``GET /v1/events``, at most ``max_event_streams`` open at once."""
+def event_routes(service: NodeService) -> APIRouter:
+    """``GET /v1/events``."""
     router = APIRouter(tags=["events"])
-    slots = _StreamSlots(max_event_streams)
 
-    async def subscription() -> AsyncIterator[Subscription]:
-        # A dependency, so the node's iterator is closed when the request ends,
-        # however it ends (client gone, server stopping).
-        if slots.open >= slots.limit:
-            raise ApiError("too_many_streams", f"{slots.limit} event streams are open already")
-        slots.open += 1
+    async def subscription() -> AsyncIterator[EventSubscription]:
+        # A dependency, so the node's subscriber is dropped when the request ends,
+        # however it ends (client gone, server stopping). Over the node's limit,
+        # subscribe() raises too_many_streams before the answer starts.
         events = service.subscribe()
         try:
             yield events
         finally:
-            slots.open -= 1
-            aclose = getattr(events, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            await events.aclose()
 
     @router.get(
         "/v1/events",
         response_class=EventSourceResponse,
         summary="New blocks and tx results as server-sent events",
-        responses=error_responses("too_many_streams", "not_ready"),
+        description=(
+            "Events `block` and `tx` as they commit. A subscriber that falls behind loses"
+            " events and then gets one `gap` event `{type, from, to}` naming the heights it"
+            " missed, so it knows to read them from `/v1/blocks/{height}`."
+        ),
+        responses=error_responses("too_many_streams", "not_ready", store=False),
     )
     async def events(
-        events: Annotated[Subscription, Depends(subscription)],
+        events: Annotated[EventSubscription, Depends(subscription)],
     ) -> AsyncIterator[ServerSentEvent]:
         async for event in events:
             sent = server_sent_event(event)

@@ -27,7 +27,7 @@ from govchain.storage import MemoryStore
 from govchain.types import Tx
 from govchain.types.errors import ValidationError
 
-from ...chain_support import CHAIN_ID, ChainMaker, make_registry
+from ....chain_support import CHAIN_ID, ChainMaker, make_registry
 
 
 @pytest.fixture(scope="module", params=["intl", "gm"])

@@ -1,13 +1,13 @@
-"""``govchain notarize``: anchor documents' digests on the chain and keep their receipts (F-C5).
+"""CLI of service ``notary``: ``govchain notarize`` anchors documents, keeps receipts (F-C5).
 
 Only the digest (the chain's suite hash of the file) leaves the machine. Each
 receipt file verifies offline with ``govchain verify RECEIPT --genesis G``.
+The commands run over the notary SDK (``govchain.client.notary``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,15 +17,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from govchain.cli.console import console, fail, print_json, read_password, reports_errors
+from govchain.client.notary import NotaryClient
 from govchain.client.sdk import NodeClient
-from govchain.contracts.notary import anchor_tx
 from govchain.crypto import suite_for
 from govchain.crypto.keyfiles import read_signing_key
 from govchain.crypto.suite import SigningKey
-from govchain.ledger import records
 
-EXPIRY_HEIGHTS = 100
-"""A notarization tx may be committed up to this many heights after the node's current one."""
 MAX_FILE_BYTES = 1 << 30
 
 
@@ -57,13 +54,12 @@ def notarize(
         chain_id, suite_name = str(status.get("chain_id")), str(status.get("suite"))
         if suite_name != suite.name:
             fail(f"the chain uses the {suite_name} suite but {key} is a {suite.name} key")
+        notary = NotaryClient(client)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
         with Progress(*columns, console=console, transient=True, disable=json_out) as progress:
             task = progress.add_task("notarizing", total=len(files))
             for path in files:
-                rows.append(
-                    _notarize_one(client, signer, chain_id, path, title, doc_type, timeout_s)
-                )
+                rows.append(_notarize_one(notary, signer, path, title, doc_type, timeout_s))
                 progress.advance(task)
     for row in rows:
         target = out if out is not None else _receipt_path(out_dir, row.file)
@@ -115,9 +111,8 @@ class _Anchored:
 
 
 def _notarize_one(
-    client: NodeClient,
+    notary: NotaryClient,
     signer: SigningKey,
-    chain_id: str,
     path: Path,
     title: str,
     doc_type: str,
@@ -125,22 +120,9 @@ def _notarize_one(
 ) -> _Anchored:
     if path.stat().st_size > MAX_FILE_BYTES:
         fail(f"{path}: larger than {MAX_FILE_BYTES} bytes")
-    suite = suite_for(signer.suite_name)
-    digest = suite.hash(path.read_bytes())
-    height = int(client.status().get("height", 0))
-    tx = anchor_tx(
-        signer,
-        chain_id,
-        digest,
-        os.urandom(16),
-        height + EXPIRY_HEIGHTS,
-        title=title or path.name,
-        doc_type=doc_type,
-    )
-    tx_hash = client.submit(tx)
-    if tx_hash != records.tx_hash(suite, tx):
-        fail(f"{path}: the node answered with the hash of another tx ({tx_hash.hex()})")
-    result = client.wait(tx_hash, timeout_s)
+    digest = suite_for(signer.suite_name).hash(path.read_bytes())
+    _tx, tx_hash = notary.anchor(signer, digest, title=title or path.name, doc_type=doc_type)
+    result = notary.node.wait(tx_hash, timeout_s)
     return _Anchored(path, digest, tx_hash, result.status, result.receipt)
 
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from govchain.codec import decode, encode
 from govchain.consensus.evidence import DuplicateVote
-from govchain.contracts import (
+from govchain.contracts.evidence import (
     EVIDENCE_TX_TYPE,
     MAX_EVIDENCE_AGE,
     evidence_handler,
@@ -37,8 +37,8 @@ from govchain.storage import MemoryStore
 from govchain.types import Commit, Event, Receipt, Tx, Vote, VoteType
 from govchain.types.errors import ValidationError
 
-from ...chain_support import CHAIN_ID, ChainMaker, make_registry
-from ..codec.strategies import values
+from ....chain_support import CHAIN_ID, ChainMaker, make_registry
+from ...codec.strategies import values
 
 LIAR = 1
 """Index in ``maker.keys`` of the validator that equivocates."""

@@ -1,4 +1,4 @@
-"""Happy paths of every REST route, each answer checked against its response model.
+"""Happy paths of the chain-level routes, each answer checked against its response model.
 
 The fake node sits on a real chain, so receipts and anchorings the API hands
 out are checked the way a client checks them: offline, against the genesis.
@@ -11,11 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from govchain.api import create_app
 from govchain.api.schemas import (
     BlockResponse,
     NodeStatus,
-    NotaryLookupResponse,
     TxAccepted,
     TxStatusResponse,
 )
@@ -25,12 +23,13 @@ from govchain.ledger.proofs import TxReceiptBundle, tx_receipt_bundle
 from govchain.types import Header
 from govchain.types.block import HEADER_FIELDS
 
-from .fake_node import ANCHORED_DIGEST, BLOCKS, Chain, FakeNode, empty_chain
+from ..conftest import app_of
+from ..fake_node import BLOCKS, Chain, FakeNode, empty_chain
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
-    from .conftest import MakeClient
+    from ..conftest import MakeClient
 
 
 def _verified_offline(chain: Chain, receipt: dict[str, Any]) -> TxReceiptBundle:
@@ -53,7 +52,7 @@ def test_a_submitted_tx_is_accepted_with_its_hash_and_then_pending(
     assert answer.status_code == 202, answer.text
     tx_hash = records.tx_hash(chain.maker.suite, tx)
     assert TxAccepted.model_validate(answer.json()).hash == tx_hash.hex()
-    assert list(node.pending) == [tx_hash]
+    assert list(node.pending_txs) == [tx_hash]
 
     status = client.get(f"/v1/txs/{tx_hash.hex()}")
     assert status.status_code == 200
@@ -141,32 +140,13 @@ def test_the_latest_block_is_the_highest(client: TestClient) -> None:
 
 def test_no_latest_block_before_the_first(make_client: MakeClient) -> None:
     node = FakeNode(empty_chain())
-    client = make_client(create_app(node, metrics=node.metrics))
+    client = make_client(app_of(node))
     answer = client.get("/v1/blocks/latest")
     assert answer.status_code == 404
     assert answer.json()["error"]["code"] == "not_found"
     status = client.get("/v1/status")
     assert status.status_code == 200
     assert (status.json()["height"], status.json()["state_root"]) == (0, "")
-
-
-def test_a_notary_lookup_gives_every_anchoring_with_a_proof(
-    client: TestClient, chain: Chain
-) -> None:
-    answer = client.get(f"/v1/notary/{ANCHORED_DIGEST.hex()}")
-    assert answer.status_code == 200
-    body = NotaryLookupResponse.model_validate(answer.json())
-    assert body.digest == ANCHORED_DIGEST.hex()
-    assert [a.tx_hash for a in body.anchorings] == [chain.tx_hashes[0].hex()]
-    bundle = _verified_offline(chain, answer.json()["anchorings"][0]["receipt"])
-    assert bundle.header.height == body.anchorings[0].height
-
-
-def test_a_digest_never_anchored_has_no_anchorings(client: TestClient) -> None:
-    digest = bytes(32).hex()
-    answer = client.get(f"/v1/notary/{digest}")
-    assert answer.status_code == 200
-    assert answer.json() == {"digest": digest, "anchorings": []}
 
 
 def test_status_names_the_node_its_height_and_validators(client: TestClient, chain: Chain) -> None:

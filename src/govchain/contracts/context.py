@@ -1,0 +1,36 @@
+"""``ServiceContext``: what the chain gives every service's ``register`` function.
+
+Each service package offers ``register(registry, context)``. The context is
+the chain's suite plus what a handler may need to know about the chain
+beyond its tx (today: the validator set of a height, for evidence). A later
+service that needs more (e.g. the policy table) gets one more field here,
+and every ``register`` keeps its signature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from govchain.crypto import CryptoSuite
+from govchain.execution.registry import Registry
+from govchain.types import ValidatorSet
+
+__all__ = ["Register", "ServiceContext", "ValidatorsAt"]
+
+ValidatorsAt = Callable[[int], ValidatorSet]
+"""The validator set that voted at a height; it must be deterministic."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceContext:
+    """The chain as the services' handlers see it when they are registered."""
+
+    suite: CryptoSuite
+    """The chain's crypto suite (fixed at genesis)."""
+    validators_at: ValidatorsAt
+    """The validator set of a height."""
+
+
+Register = Callable[[Registry, ServiceContext], None]
+"""A service's ``register(registry, context)``: adds its handlers to ``registry``."""
