@@ -28,8 +28,13 @@ def start(
 ) -> None:
     """Start the node of HOME: peer network, consensus (validators), block sync and API.
 
-    Logs go to HOME/node.log. SIGTERM or Ctrl-C stops it cleanly.
+    Logs go to HOME/node.log. SIGTERM or Ctrl-C stops it cleanly. When a part
+    of the node fails (a store or WAL that cannot be written, a bug) it stops
+    with one line saying why and exits 1; `net up` starts it again.
     """
+    # A file-size limit (ulimit -f) must end in an error we can name (EFBIG), not
+    # in a kill by SIGXFSZ that leaves no reason behind.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     home = home.resolve()
     config = read_config(home)
     if log_format not in (None, "json", "text"):
@@ -43,6 +48,7 @@ def start(
             f"{config.name} ({config.role}): API http://{config.api_listen}, "
             f"peers on {config.p2p_listen}, logs in {log_file}",
             highlight=False,
+            soft_wrap=True,
         )
         asyncio.run(_run(node))
     finally:

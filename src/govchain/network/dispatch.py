@@ -1,13 +1,16 @@
 """What a node does with each envelope a peer sends it.
 
-Only decoding failures raise (``ValidationError``), and they count against
-the link. A handler that fails is our own bug, not the peer's: it is logged
-with its traceback and the link stays up.
+Decoding failures raise ``ValidationError``: the peer's fault, counted
+against its link. A handler refuses a peer's bad content itself, with a
+typed error it catches (bad evidence, a block that does not check out). Any
+other exception out of a handler is this node's own failure (a store that
+cannot be written, a bug): it is raised as :class:`HandlerFailedError`, which
+ends the link's task and stops the node through the network's supervisor
+(issue 13 item 1); it is never logged and forgotten.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -30,14 +33,26 @@ from govchain.types.errors import ValidationError
 if TYPE_CHECKING:
     from govchain.network.peers import PeerNetwork
 
-__all__ = ["BLOCKS_ENVELOPE_OVERHEAD", "Dispatcher"]
-
-logger = logging.getLogger("govchain.network")
+__all__ = ["BLOCKS_ENVELOPE_OVERHEAD", "Dispatcher", "HandlerFailedError"]
 
 BLOCKS_ENVELOPE_OVERHEAD = 1024
 """Room kept in a ``blocks`` frame for the envelope around the pairs."""
 _PAIR_OVERHEAD = 16
 """CBOR headers of one ``[block, commit]`` pair, generously."""
+
+
+class HandlerFailedError(Exception):
+    """A handler of this node raised: our failure, not the peer's; the node must stop.
+
+    Not an ``OSError`` or ``ValidationError`` on purpose: neither the link's
+    reader (which ends a link quietly on OSError) nor its bad-frame count may
+    take it for the peer's doing.
+    """
+
+    def __init__(self, kind: str, cause: Exception) -> None:
+        super().__init__(f"the {kind} handler failed: {type(cause).__name__}: {cause}")
+        self.kind = kind
+        self.cause = cause
 
 
 class Dispatcher:
@@ -79,8 +94,8 @@ class Dispatcher:
         if serve is not None:
             try:
                 pairs = list(serve(request.from_height, request.count))[: request.count]
-            except Exception:
-                logger.exception("serve_blocks(%d, %d) failed", request.from_height, request.count)
+            except Exception as exc:  # our own store failed: not the peer's doing
+                raise HandlerFailedError("serve_blocks", exc) from exc
         budget = self._limits.max_bytes - BLOCKS_ENVELOPE_OVERHEAD
         kept: list[tuple[bytes, bytes]] = []
         for block, commit in pairs:
@@ -96,5 +111,5 @@ def _call(kind: str, handler: Callable[..., object] | None, *args: object) -> No
         return
     try:
         handler(*args)
-    except Exception:
-        logger.exception("the %s handler failed", kind)
+    except Exception as exc:  # handlers catch what a peer can cause; the rest is ours
+        raise HandlerFailedError(kind, exc) from exc

@@ -12,6 +12,11 @@ resends what matters, docs/spec/consensus.md). A frame that does not decode
 counts against its link, which is closed after ``bad_frames_max`` of them.
 The network is the consensus ``Transport``; received consensus messages go
 to ``handlers.on_consensus`` (the driver's ``receive``).
+
+Every task the network starts (listening, dialing, links, status) is
+supervised: an exception that is not a link's own failure (a handler of
+ours that raised, a bug) goes to ``on_failure``, which stops the node
+(issue 13 item 1). A peer's bad input only ever ends its link.
 """
 
 from __future__ import annotations
@@ -92,6 +97,7 @@ class PeerNetwork:
         height: Callable[[], int] = _no_height,
         handlers: PeerHandlers | None = None,
         config: NetworkConfig | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
     ) -> None:
         """Build the network of node ``name``; nothing opens before :meth:`start`.
 
@@ -104,6 +110,9 @@ class PeerNetwork:
             height: this node's committed height, for hello and status.
             handlers: where received traffic goes.
             config: limits and timings.
+            on_failure: told of this node's own failure in a network task (the
+                node stops on it); without it the failure is logged as an error.
+                Either way the first one is kept in :attr:`failure`.
         """
         self.name = name
         self.chain_id = chain_id
@@ -116,6 +125,9 @@ class PeerNetwork:
         """Per peer name, over all its connections."""
         self.refused = 0
         """Links refused at identification (unregistered key, wrong name or chain)."""
+        self.failure: BaseException | None = None
+        """The first exception that ended a network task as this node's own failure."""
+        self._on_failure = on_failure
         self._listen = listen
         self._addresses: dict[str, Address] = dict(peers or {})
         self._height = height
@@ -251,8 +263,23 @@ class PeerNetwork:
     def _spawn(self, coroutine: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
         task = asyncio.create_task(coroutine, name=f"govchain.network {self.name} {what}")
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._task_ended)
         return task
+
+    def _task_ended(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        failure = None if task.cancelled() else task.exception()
+        if failure is not None:
+            self._failed(failure)
+
+    def _failed(self, failure: BaseException) -> None:
+        """A network task ended with this node's own failure: tell the supervisor."""
+        if self.failure is None:
+            self.failure = failure
+        if self._on_failure is not None:
+            self._on_failure(failure)
+        else:
+            logger.error("%s: a peer network task failed: %r", self.name, failure)
 
     def _start_dialer(self, peer: str) -> None:
         running = self._dialers.get(peer)
@@ -352,7 +379,7 @@ class PeerNetwork:
         self._connections[peer] = link
         self._links.add(link)
         self.peer_heights[peer] = hello.height
-        link.start(self._dispatcher.dispatch, self._closed)
+        link.start(self._dispatcher.dispatch, self._closed, self._failed)
         if existing is not None:
             self._spawn(existing.close(), f"replace {peer}")
         logger.info("%s connected to %s (dialed by %s)", self.name, peer, dialer)
