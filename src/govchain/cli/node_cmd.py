@@ -11,7 +11,8 @@ import typer
 
 from govchain.cli.console import console, fail, reports_errors
 from govchain.node.config import read_config
-from govchain.node.launcher import PID_FILE
+from govchain.node.home_lock import HomeLock
+from govchain.node.launcher import LOCK_FILE, PID_FILE
 from govchain.node.logs import configure_logging
 from govchain.node.runtime import Node
 
@@ -28,20 +29,25 @@ def start(
 ) -> None:
     """Start the node of HOME: peer network, consensus (validators), block sync and API.
 
-    Logs go to HOME/node.log. SIGTERM or Ctrl-C stops it cleanly. When a part
-    of the node fails (a store or WAL that cannot be written, a bug) it stops
-    with one line saying why and exits 1; `net up` starts it again.
+    One node per home: a second start on a running home exits 1 naming the
+    running pid (HOME/node.lock). Logs go to HOME/node.log. SIGTERM or Ctrl-C
+    stops it cleanly. When a part of the node fails (a store or WAL that
+    cannot be written, a bug) it stops with one line saying why and exits 1;
+    `net up` starts it again.
     """
     # A file-size limit (ulimit -f) must end in an error we can name (EFBIG), not
     # in a kill by SIGXFSZ that leaves no reason behind.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     home = home.resolve()
+    if not home.is_dir():
+        fail(f"--home {home}: no such directory")
+    lock = HomeLock.take(home / LOCK_FILE, f"node home {home}")  # before anything else
     config = read_config(home)
     if log_format not in (None, "json", "text"):
         fail(f"--log-format {log_format!r}: expected json or text")
     log_file = configure_logging(home, log_format or config.log_format, config.log_level)
     pid_file = home / PID_FILE
-    pid_file.write_text(f"{os.getpid()}\n")
+    pid_file.write_text(f"{os.getpid()}\n")  # ours to write: we hold the home's lock
     try:
         node = Node(home)
         console.print(
@@ -53,6 +59,7 @@ def start(
         asyncio.run(_run(node))
     finally:
         pid_file.unlink(missing_ok=True)
+        lock.release()
 
 
 async def _run(node: Node) -> None:

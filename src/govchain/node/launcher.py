@@ -33,6 +33,8 @@ from govchain.node.netinit import NetworkLayout, NodeLayout
 
 PID_FILE = "node.pid"
 OUT_FILE = "node.out"
+LOCK_FILE = "node.lock"
+"""Held (``flock``) by the node process of a home while it runs: one node per home."""
 KEEPER_LOCK = "net.lock"
 """Held by the ``govchain net up`` process that keeps a network's nodes running; has its pid."""
 STOP_GRACE_S = 15.0
