@@ -17,6 +17,7 @@ from govchain.api.docs import install_docs
 from govchain.api.errors import error_response, install_error_handlers
 from govchain.api.events import event_routes
 from govchain.api.metrics import NodeMetrics
+from govchain.api.ratelimit import RateLimitMiddleware, RateLimits
 from govchain.api.routes import chain_routes, metrics_routes, tx_routes
 from govchain.api.service import NodeService
 
@@ -83,6 +84,7 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     max_event_streams: int = MAX_EVENT_STREAMS,
     metrics: NodeMetrics | None = None,
+    rate_limit: RateLimits | None = None,
 ) -> FastAPI:
     """The HTTP API of a node.
 
@@ -93,6 +95,7 @@ def create_app(
         metrics: the node's metrics; built on ``service.metrics_registry`` if not
             given. Pass the node's own when it has one: a registry refuses a
             second set of the same metrics.
+        rate_limit: per-client limits (429 ``rate_limited`` above); None: no limits.
 
     Returns the FastAPI application, to be served by uvicorn.
     """
@@ -113,5 +116,7 @@ def create_app(
     app.include_router(chain_routes(service))
     app.include_router(event_routes(service, max_event_streams))
     app.include_router(metrics_routes(service))
+    if rate_limit is not None:  # inside the accounting: its 429s are counted too
+        app.add_middleware(RateLimitMiddleware, limits=rate_limit, max_body_bytes=max_body_bytes)
     app.add_middleware(_RequestAccounting, metrics=node_metrics)
     return app

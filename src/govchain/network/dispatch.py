@@ -11,10 +11,13 @@ ends the link's task and stops the node through the network's supervisor
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from govchain.codec import Limits
+from govchain.consensus.evidence import DuplicateVote
+from govchain.consensus.messages import Message
 from govchain.consensus.wire import decode_message
 from govchain.network.connection import PeerConnection
 from govchain.network.envelope import (
@@ -33,12 +36,29 @@ from govchain.types.errors import ValidationError
 if TYPE_CHECKING:
     from govchain.network.peers import PeerNetwork
 
-__all__ = ["BLOCKS_ENVELOPE_OVERHEAD", "Dispatcher", "HandlerFailedError"]
+__all__ = ["BLOCKS_ENVELOPE_OVERHEAD", "Dispatcher", "HandlerFailedError", "PeerHandlers"]
 
 BLOCKS_ENVELOPE_OVERHEAD = 1024
 """Room kept in a ``blocks`` frame for the envelope around the pairs."""
 _PAIR_OVERHEAD = 16
 """CBOR headers of one ``[block, commit]`` pair, generously."""
+
+BlockPairs = list[tuple[bytes, bytes]]
+
+
+@dataclass
+class PeerHandlers:
+    """Where received traffic goes; None ignores that kind. Set before or after ``start()``."""
+
+    on_consensus: Callable[[str, Message], object] | None = None
+    """``(peer, message)``: e.g. ``Driver.receive``."""
+    on_tx: Callable[[str, bytes], object] | None = None
+    """``(peer, raw tx bytes)``: e.g. mempool admission."""
+    on_evidence: Callable[[str, DuplicateVote], object] | None = None
+    serve_blocks: Callable[[int, int], Sequence[tuple[bytes, bytes]]] | None = None
+    """``(from_height, count) -> [(block bytes, commit bytes)]``: answers ``blocks_request``."""
+    on_blocks: Callable[[str, BlockPairs], object] | None = None
+    """``(peer, pairs)``: blocks a peer sent; their commits are the receiver's to verify."""
 
 
 class HandlerFailedError(Exception):

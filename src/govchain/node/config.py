@@ -25,6 +25,7 @@ from typing import Any
 
 import tomli_w
 
+from govchain.api.ratelimit import RateLimits
 from govchain.types.errors import ValidationError
 
 CONFIG_FILE = "config.toml"
@@ -70,6 +71,10 @@ class NodeConfig:
     peers: dict[str, str] = field(default_factory=dict)
     """Peer node name -> "host:port" of its p2p listener."""
     api_max_body_bytes: int = 1024 * 1024
+    rate_limit: RateLimits = field(default_factory=RateLimits)
+    """``[api.rate_limit]``: per-client token buckets."""
+    p2p_max_inbound: int = 0
+    """Inbound peer connections open at once; 0: twice the nodes in the genesis registry."""
     log_format: str = "json"
     log_level: str = "info"
     consensus: ConsensusSettings = field(default_factory=ConsensusSettings)
@@ -92,6 +97,10 @@ class NodeConfig:
                     raise ValidationError(f"{item.name}: expected a whole number >= 0")
         if self.api_max_body_bytes < 1024:
             raise ValidationError("api.max_body_bytes: at least 1024")
+        for problem in self.rate_limit.problems():
+            raise ValidationError(problem)
+        if type(self.p2p_max_inbound) is not int or self.p2p_max_inbound < 0:
+            raise ValidationError("p2p.max_inbound: expected a whole number >= 0")
 
 
 def split_address(address: str, what: str) -> tuple[str, int]:
@@ -107,8 +116,16 @@ def write_config(home: Path, config: NodeConfig) -> Path:
     config.validate()
     document: dict[str, Any] = {
         "node": {"name": config.name, "role": config.role},
-        "p2p": {"listen": config.p2p_listen, "peers": dict(sorted(config.peers.items()))},
-        "api": {"listen": config.api_listen, "max_body_bytes": config.api_max_body_bytes},
+        "p2p": {
+            "listen": config.p2p_listen,
+            "max_inbound": config.p2p_max_inbound,
+            "peers": dict(sorted(config.peers.items())),
+        },
+        "api": {
+            "listen": config.api_listen,
+            "max_body_bytes": config.api_max_body_bytes,
+            "rate_limit": asdict(config.rate_limit),
+        },
         "log": {"format": config.log_format, "level": config.log_level},
         "consensus": asdict(config.consensus),
         "mempool": asdict(config.mempool),
@@ -127,8 +144,9 @@ def read_config(home: Path) -> NodeConfig:
         raise ValidationError(f"{path}: not TOML: {exc}") from exc
     _only(document, {"node", "p2p", "api", "log", "consensus", "mempool"}, str(path))
     node = _section(document, "node", {"name", "role"})
-    p2p = _section(document, "p2p", {"listen", "peers"})
-    api = _section(document, "api", {"listen", "max_body_bytes"})
+    p2p = _section(document, "p2p", {"listen", "peers", "max_inbound"})
+    api = _section(document, "api", {"listen", "max_body_bytes", "rate_limit"})
+    rate_limit = _section(api, "rate_limit", {f.name for f in fields(RateLimits)})
     log = _section(document, "log", {"format", "level"})
     consensus = _section(document, "consensus", {f.name for f in fields(ConsensusSettings)})
     mempool = _section(document, "mempool", {f.name for f in fields(MempoolSettings)})
@@ -143,6 +161,8 @@ def read_config(home: Path) -> NodeConfig:
             api_listen=api["listen"],
             peers=dict(peers),
             api_max_body_bytes=api.get("max_body_bytes", 1024 * 1024),
+            rate_limit=RateLimits(**rate_limit),
+            p2p_max_inbound=p2p.get("max_inbound", 0),
             log_format=log.get("format", "json"),
             log_level=log.get("level", "info"),
             consensus=ConsensusSettings(**consensus),

@@ -177,6 +177,7 @@ class Node:
             cert_file=self.home / TLS_DIR / "transport.pem",
             key_file=self.home / TLS_DIR / "transport.key",
         )
+        max_inbound = self.config.p2p_max_inbound or 2 * len(registry.nodes)
         handlers = PeerHandlers(
             on_tx=self._peer_tx,
             on_evidence=self._peer_evidence,
@@ -190,7 +191,7 @@ class Node:
             peers={p: split_address(a, p) for p, a in self.config.peers.items()},
             height=lambda: self.chain.height,
             handlers=handlers,
-            config=NetworkConfig(),
+            config=NetworkConfig(max_inbound=max_inbound),
             on_failure=lambda failure: self.fail(failure, "peer network"),
         )
 
@@ -300,6 +301,7 @@ class Node:
             self.service,
             max_body_bytes=self.config.api_max_body_bytes,
             metrics=self.service.metrics,
+            rate_limit=self.config.rate_limit,
         )
         config = uvicorn.Config(
             app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
