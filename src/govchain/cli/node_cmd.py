@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from govchain.cli.console import console, fail, reports_errors
-from govchain.node.config import read_config
+from govchain.node.config import ConfigError, read_config
 from govchain.node.home_lock import HomeLock
 from govchain.node.launcher import LOCK_FILE, PID_FILE
 from govchain.node.logs import configure_logging
@@ -42,7 +42,12 @@ def start(
     if not home.is_dir():
         fail(f"--home {home}: no such directory")
     lock = HomeLock.take(home / LOCK_FILE, f"node home {home}")  # before anything else
-    config = read_config(home)
+    try:
+        config = read_config(home)
+    except ConfigError as exc:  # every problem at once, one line each
+        for problem in exc.problems:
+            typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(1) from None
     if log_format not in (None, "json", "text"):
         fail(f"--log-format {log_format!r}: expected json or text")
     log_file = configure_logging(home, log_format or config.log_format, config.log_level)
