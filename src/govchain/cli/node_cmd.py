@@ -24,7 +24,9 @@ app = typer.Typer(help="Run a node.", no_args_is_help=True)
 def start(
     home: Path = typer.Option(..., "--home", help="The node's home directory (from net init)."),
     log_format: str | None = typer.Option(
-        None, "--log-format", help="json (JSON lines) or text; default: [log] in config.toml."
+        None,
+        "--log-format",
+        help="json (JSON lines) or text; default: the \\[log] section of config.toml.",
     ),
 ) -> None:
     """Start the node of HOME: peer network, consensus (validators), block sync and API.
