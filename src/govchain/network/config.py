@@ -13,8 +13,8 @@ __all__ = [
     "CLOSE_TIMEOUT_S",
     "HANDSHAKE_TIMEOUT_S",
     "MAX_INBOUND",
-    "REFUSAL_LOG_ADDRESSES",
     "REFUSAL_LOG_INTERVAL_S",
+    "REFUSAL_LOG_KEYS",
     "SEND_QUEUE_DEPTH",
     "STATUS_INTERVAL_S",
     "NetworkConfig",
@@ -37,13 +37,13 @@ MAX_INBOUND = 64
 """Inbound connections open at once (handshaking or linked); more are closed on accept,
 before any TLS work. A node sets twice its registry's node count."""
 REFUSAL_LOG_INTERVAL_S = 60.0
-"""Refused inbound links: at most one log line per peer address per this interval."""
-REFUSAL_LOG_ADDRESSES = 1024
-"""Peer addresses the refusal log remembers (the least recently refused go first)."""
+"""Refused inbound links: at most one log line per peer address and kind per this interval."""
+REFUSAL_LOG_KEYS = 1024
+"""(Peer address, kind of refusal) pairs the refusal log remembers; the least recent go first."""
 
 
 _COUNTS = (
-    "max_frame_bytes", "send_queue_depth", "bad_frames_max", "max_inbound", "refusal_log_addresses",
+    "max_frame_bytes", "send_queue_depth", "bad_frames_max", "max_inbound", "refusal_log_keys",
 )  # fmt: skip
 _DURATIONS = (
     "backoff_initial_s", "handshake_timeout_s", "status_interval_s", "close_timeout_s",
@@ -65,7 +65,7 @@ class NetworkConfig:
     close_timeout_s: float = CLOSE_TIMEOUT_S
     max_inbound: int = MAX_INBOUND
     refusal_log_interval_s: float = REFUSAL_LOG_INTERVAL_S
-    refusal_log_addresses: int = REFUSAL_LOG_ADDRESSES
+    refusal_log_keys: int = REFUSAL_LOG_KEYS
 
     def __post_init__(self) -> None:
         for name in _COUNTS:

@@ -295,7 +295,7 @@ class PeerNetwork:
                     await writer.start_tls(self._server_context)
             except (ssl.SSLError, OSError, TimeoutError) as exc:
                 self.refused += 1
-                self.inbound.refused(host, where, f"TLS handshake failed: {exc}")
+                self.inbound.refused("tls", host, where, f"TLS handshake failed: {exc}")
                 writer.transport.abort()
                 return
             link = await self._admit((reader, writer), None)
@@ -351,7 +351,7 @@ class PeerNetwork:
         except NetworkError as exc:
             self.refused += 1
             if expected is None:  # inbound: anyone may try, so the log is bounded
-                self.inbound.refused(host, where, str(exc))
+                self.inbound.refused("identity", host, where, str(exc))
             else:  # a configured peer, redialed with backoff
                 logger.warning("refused the peer at %s: %s", where, exc)
         except (asyncio.IncompleteReadError, OSError, TimeoutError) as exc:

@@ -13,6 +13,8 @@ import logging
 
 import pytest
 
+from govchain.network import NetworkConfig
+from govchain.network.inbound import InboundGate
 from govchain.network.refusal_log import RefusalLog
 
 from .net_support import FAST, Pki, dial, fully_connected, make_node, run, running, wait_for
@@ -21,7 +23,7 @@ LOGGER = "govchain.network"
 
 
 def test_the_first_refusal_from_an_address_is_logged_then_one_line_per_interval() -> None:
-    log = RefusalLog(interval_s=60.0, max_addresses=8)
+    log = RefusalLog(interval_s=60.0, max_keys=8)  # keyed here by the address alone
     assert log.note("10.0.0.1", 0.0) == 0
     assert [log.note("10.0.0.1", t) for t in (1.0, 2.0, 59.9)] == [None, None, None]
     assert log.note("10.0.0.2", 3.0) == 0  # every address has its own allowance
@@ -31,7 +33,7 @@ def test_the_first_refusal_from_an_address_is_logged_then_one_line_per_interval(
 
 
 def test_the_refusal_log_forgets_the_least_recently_refused_address() -> None:
-    log = RefusalLog(interval_s=60.0, max_addresses=2)
+    log = RefusalLog(interval_s=60.0, max_keys=2)
     for address in ("a", "b", "c"):
         assert log.note(address, 0.0) == 0
     assert len(log) == 2
@@ -109,3 +111,25 @@ def test_failed_handshakes_from_one_address_make_one_log_line(
             assert len([m for m in lines if "TLS handshake failed" in m]) == 1
 
     run(scenario)
+
+
+def test_each_kind_of_refusal_has_its_own_allowance_and_the_count_comes_later(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    now = [0.0]
+    config = NetworkConfig(max_inbound=1, refusal_log_interval_s=60.0)
+    gate = InboundGate("n1", config, clock=lambda: now[0])
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        for _ in range(3):
+            gate.refused("tls", "10.0.0.9", "10.0.0.9:4000", "TLS handshake failed: bad")
+        assert gate.enter("10.0.0.9")
+        assert not gate.enter("10.0.0.9")  # over the cap: another kind, so it is logged
+        now[0] = 60.0
+        gate.refused("tls", "10.0.0.9", "10.0.0.9:4001", "TLS handshake failed: bad")
+    assert [r.getMessage() for r in caplog.records] == [
+        "n1 refused the peer at 10.0.0.9:4000: TLS handshake failed: bad",
+        "n1 refused the peer at 10.0.0.9: already 1 inbound connections (p2p.max_inbound)",
+        "n1 refused the peer at 10.0.0.9:4001: TLS handshake failed: bad"
+        " (2 more like it from 10.0.0.9 in the last 60 s)",
+    ]
+    assert gate.turned_away == 1
