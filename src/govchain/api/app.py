@@ -23,6 +23,7 @@ import govchain
 from govchain.api.docs import install_docs
 from govchain.api.errors import error_response, install_error_handlers
 from govchain.api.metrics import NodeMetrics
+from govchain.api.ratelimit import RateLimitMiddleware, RateLimits
 from govchain.api.routes import ServiceRoutes, chain_routers
 from govchain.api.service import NodeService
 
@@ -89,6 +90,7 @@ def create_app(
     service_routes: Sequence[ServiceRoutes] = (),
     max_body_bytes: int = MAX_BODY_BYTES,
     metrics: NodeMetrics | None = None,
+    rate_limit: RateLimits | None = None,
 ) -> FastAPI:
     """The HTTP API of a node.
 
@@ -99,6 +101,7 @@ def create_app(
         metrics: the node's metrics; built on ``service.metrics_registry`` if not
             given. Pass the node's own when it has one: a registry refuses a
             second set of the same metrics.
+        rate_limit: per-client limits (429 ``rate_limited`` above); None: no limits.
 
     Returns the FastAPI application, to be served by uvicorn.
     """
@@ -121,6 +124,8 @@ def create_app(
     _guard_shadowed_paths(routers)
     for router in routers:
         app.include_router(router)
+    if rate_limit is not None:  # inside the accounting: its 429s are counted too
+        app.add_middleware(RateLimitMiddleware, limits=rate_limit, max_body_bytes=max_body_bytes)
     app.add_middleware(_RequestAccounting, metrics=node_metrics)
     return app
 

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from govchain.cli.console import console, fail, print_json, reports_errors
 from govchain.node import launcher
+from govchain.node.home_lock import HomeLock
+from govchain.node.keeper import CHECK_INTERVAL_S, NetworkKeeper
 from govchain.node.netinit import NetworkLayout, init_network, read_layout
+
+KEEPER_OUT = "net.out"
+"""What a background ``net up`` prints, in the network's directory."""
 
 app = typer.Typer(
     help="A network of nodes on this machine (or laid out for many).", no_args_is_help=True
@@ -64,35 +72,123 @@ def init(
 @reports_errors
 def up(
     directory: Path = typer.Option(..., "--dir", help="The network's directory."),
-    detach: bool = typer.Option(False, "--detach", help="Start and return; nodes keep running."),
+    detach: bool = typer.Option(
+        False, "--detach", help="Keep the network up from a background process and return."
+    ),
 ) -> None:
-    """Start every node that is not running (again after a crash: the missing ones).
+    """Start every node that is not running, and keep them running until stopped.
 
-    Without --detach it stays in the foreground; Ctrl-C (or SIGTERM, SIGHUP) stops
-    every node cleanly.
+    A node that exits non-zero (it stops itself when a part fails) is started
+    again after 1, 2, 4 ... 30 s, at most 8 times in a row. In the foreground,
+    Ctrl-C, SIGTERM or SIGHUP stops every node, also when the output pipe is
+    gone. With --detach a background net up does this (its log: DIR/net.out)
+    until `govchain net down`.
     """
     layout = read_layout(directory)
-    started = launcher.up(layout, lambda name, pid: console.print(f"started {name} (pid {pid})"))
-    with console.status("waiting for every node's API"):
-        late = launcher.wait_ready(layout)
-    if late:
-        console.print(f"[yellow]not answering yet:[/] {', '.join(late)} (see node.log)")
-    _print_ready(layout, len(started))
+    running = launcher.keeper_pid(directory)
+    if running is not None:
+        fail(
+            f"the network in {directory} is already kept up by net up (pid {running}); "
+            f"govchain net down --dir {directory} stops it"
+        )
     if detach:
-        return
-    for sig in (signal.SIGTERM, signal.SIGHUP):  # kill, or a closed terminal: as Ctrl-C
-        signal.signal(sig, _interrupt)
+        _up_in_background(layout)
+    else:
+        _keep_up(layout)
+
+
+class _PipeSafeConsole(Console):
+    """A console that goes quiet when its output pipe is gone, instead of exiting.
+
+    Rich's default ends the process on a broken pipe; ``net up`` must go on
+    (or stop its nodes) whatever happened to the terminal or ``| tee``.
+    """
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # later flushes, also at exit, go nowhere
+        os.close(devnull)
+
+
+def _keep_up(layout: NetworkLayout) -> None:
+    """Run the network in the foreground until a signal; always stop every node at the end."""
+    out = _PipeSafeConsole(highlight=False, soft_wrap=True)  # a line stays one line in a log
+    lock = HomeLock.take(layout.directory / launcher.KEEPER_LOCK, f"network {layout.directory}")
+    stop = _StopRequest()
     try:
-        console.print("Ctrl-C stops every node.")
-        while True:
-            time.sleep(1)
-    except KeyboardInterrupt:
-        console.print("stopping ...")
-    _print_down(launcher.down(layout))
+        keeper = NetworkKeeper(layout, lambda line: out.print(line, markup=False))
+        started = keeper.start(stop.requested)
+        out.print("waiting for every node's API ...")
+        late = launcher.wait_ready(layout, stop_requested=stop.requested)
+        if late and not stop.requested():
+            out.print(f"[yellow]not answering yet:[/] {', '.join(late)} (see node.log)")
+        if not stop.requested():
+            _print_ready(out, layout, started)
+            out.print("Ctrl-C stops every node.")
+        while not stop.requested():
+            keeper.check()
+            time.sleep(CHECK_INTERVAL_S)  # a signal handler only sets a flag: no half-done step
+        out.print("stopping ...")
+    finally:  # also after an error, or a SystemExit: no node is left behind
+        _print_down(out, launcher.down(layout))
+        lock.release()
 
 
-def _interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
+class _StopRequest:
+    """Remembers the first SIGINT, SIGTERM or SIGHUP (Ctrl-C, kill, a closed terminal).
+
+    The handler only sets a flag, which the loop reads between steps, so a
+    signal never cuts a step short (a node started but not yet recorded).
+    """
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, self._on_signal)
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        if self.signal is None:
+            self.signal = signum
+
+    def requested(self) -> bool:
+        """Whether a stop signal arrived."""
+        return self.signal is not None
+
+
+_background: list[subprocess.Popen[bytes]] = []
+"""The background net up this process started (kept so it is never reaped as garbage)."""
+
+
+def _up_in_background(layout: NetworkLayout) -> None:
+    """Start ``net up`` in its own session, wait until every API answers, and return."""
+    log = layout.directory / KEEPER_OUT
+    missing = sum(1 for n in layout.nodes if launcher.running_pid(n.home) is None)
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "govchain", "net", "up", "--dir", str(layout.directory)],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    _background.append(process)
+    deadline = time.monotonic() + launcher.READY_TIMEOUT_S
+    waiting = list(layout.nodes)
+    while waiting and time.monotonic() < deadline:
+        if process.poll() is not None:
+            fail(f"net up in the background exited with status {process.returncode}; see {log}")
+        waiting = [n for n in waiting if launcher.api_status(n.api_url, 1.0) is None]
+        if waiting:
+            time.sleep(0.3)
+    if waiting:
+        console.print(f"[yellow]not answering yet:[/] {', '.join(n.name for n in waiting)}")
+    _print_ready(console, layout, missing)
+    console.print(
+        f"kept up by net up in the background (pid {process.pid}; its log: {log}); "
+        f"govchain net down --dir {layout.directory} stops it",
+        highlight=False,
+    )
 
 
 @app.command("status")
@@ -125,8 +221,8 @@ def status(
 @app.command("down")
 @reports_errors
 def down(directory: Path = typer.Option(..., "--dir", help="The network's directory.")) -> None:
-    """Stop every node (SIGTERM, then SIGKILL after a grace period)."""
-    _print_down(launcher.down(read_layout(directory)))
+    """Stop the network's net up, if one keeps it up, and every node (SIGTERM, then SIGKILL)."""
+    _print_down(console, launcher.down(read_layout(directory)))
 
 
 def _command_name() -> str:
@@ -136,7 +232,7 @@ def _command_name() -> str:
     return str(Path(sys.executable).with_name("govchain"))
 
 
-def _print_ready(layout: NetworkLayout, started: int) -> None:
+def _print_ready(console: Console, layout: NetworkLayout, started: int) -> None:
     first = layout.nodes[0]
     govchain = _command_name()
     console.print(f"{started} node(s) started; {len(layout.nodes)} in the network")
@@ -156,6 +252,6 @@ def _print_ready(layout: NetworkLayout, started: int) -> None:
     )
 
 
-def _print_down(outcome: dict[str, str]) -> None:
+def _print_down(console: Console, outcome: dict[str, str]) -> None:
     for name, what in sorted(outcome.items()):
         console.print(f"{name}: {what}")

@@ -10,8 +10,9 @@ from pathlib import Path
 import typer
 
 from govchain.cli.console import console, fail, reports_errors
-from govchain.node.config import read_config
-from govchain.node.launcher import PID_FILE
+from govchain.node.config import ConfigError, read_config
+from govchain.node.home_lock import HomeLock
+from govchain.node.launcher import LOCK_FILE, PID_FILE
 from govchain.node.logs import configure_logging
 from govchain.node.runtime import Node
 
@@ -23,30 +24,49 @@ app = typer.Typer(help="Run a node.", no_args_is_help=True)
 def start(
     home: Path = typer.Option(..., "--home", help="The node's home directory (from net init)."),
     log_format: str | None = typer.Option(
-        None, "--log-format", help="json (JSON lines) or text; default: [log] in config.toml."
+        None,
+        "--log-format",
+        help="json (JSON lines) or text; default: the \\[log] section of config.toml.",
     ),
 ) -> None:
     """Start the node of HOME: peer network, consensus (validators), block sync and API.
 
-    Logs go to HOME/node.log. SIGTERM or Ctrl-C stops it cleanly.
+    One node per home: a second start on a running home exits 1 naming the
+    running pid (HOME/node.lock). Logs go to HOME/node.log. SIGTERM or Ctrl-C
+    stops it cleanly. When a part of the node fails (a store or WAL that
+    cannot be written, a bug) it stops with one line saying why and exits 1;
+    `net up` starts it again.
     """
+    # A file-size limit (ulimit -f) must end in an error we can name (EFBIG), not
+    # in a kill by SIGXFSZ that leaves no reason behind.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     home = home.resolve()
-    config = read_config(home)
+    if not home.is_dir():
+        fail(f"--home {home}: no such directory")
+    lock = HomeLock.take(home / LOCK_FILE, f"node home {home}")  # before anything else
+    try:
+        config = read_config(home)
+    except ConfigError as exc:  # every problem at once, one line each
+        for problem in exc.problems:
+            typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(1) from None
     if log_format not in (None, "json", "text"):
         fail(f"--log-format {log_format!r}: expected json or text")
     log_file = configure_logging(home, log_format or config.log_format, config.log_level)
     pid_file = home / PID_FILE
-    pid_file.write_text(f"{os.getpid()}\n")
+    pid_file.write_text(f"{os.getpid()}\n")  # ours to write: we hold the home's lock
     try:
         node = Node(home)
         console.print(
             f"{config.name} ({config.role}): API http://{config.api_listen}, "
             f"peers on {config.p2p_listen}, logs in {log_file}",
             highlight=False,
+            soft_wrap=True,
         )
         asyncio.run(_run(node))
     finally:
         pid_file.unlink(missing_ok=True)
+        lock.release()
 
 
 async def _run(node: Node) -> None:

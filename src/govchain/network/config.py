@@ -12,6 +12,9 @@ __all__ = [
     "BAD_FRAMES_MAX",
     "CLOSE_TIMEOUT_S",
     "HANDSHAKE_TIMEOUT_S",
+    "MAX_INBOUND",
+    "REFUSAL_LOG_INTERVAL_S",
+    "REFUSAL_LOG_KEYS",
     "SEND_QUEUE_DEPTH",
     "STATUS_INTERVAL_S",
     "NetworkConfig",
@@ -30,6 +33,22 @@ STATUS_INTERVAL_S = 5.0
 """How often a node tells its peers its height."""
 CLOSE_TIMEOUT_S = 2.0
 """How long a closing link may wait for the peer's TLS close before it is cut."""
+MAX_INBOUND = 64
+"""Inbound connections open at once (handshaking or linked); more are closed on accept,
+before any TLS work. A node sets twice its registry's node count."""
+REFUSAL_LOG_INTERVAL_S = 60.0
+"""Refused inbound links: at most one log line per peer address and kind per this interval."""
+REFUSAL_LOG_KEYS = 1024
+"""(Peer address, kind of refusal) pairs the refusal log remembers; the least recent go first."""
+
+
+_COUNTS = (
+    "max_frame_bytes", "send_queue_depth", "bad_frames_max", "max_inbound", "refusal_log_keys",
+)  # fmt: skip
+_DURATIONS = (
+    "backoff_initial_s", "handshake_timeout_s", "status_interval_s", "close_timeout_s",
+    "refusal_log_interval_s",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,17 +63,18 @@ class NetworkConfig:
     handshake_timeout_s: float = HANDSHAKE_TIMEOUT_S
     status_interval_s: float = STATUS_INTERVAL_S
     close_timeout_s: float = CLOSE_TIMEOUT_S
+    max_inbound: int = MAX_INBOUND
+    refusal_log_interval_s: float = REFUSAL_LOG_INTERVAL_S
+    refusal_log_keys: int = REFUSAL_LOG_KEYS
 
     def __post_init__(self) -> None:
-        for name in ("max_frame_bytes", "send_queue_depth", "bad_frames_max"):
+        for name in _COUNTS:
             if getattr(self, name) < 1:
                 raise ValueError(f"NetworkConfig.{name} must be at least 1")
         if self.max_frame_bytes > 2**32 - 1:
             raise ValueError("NetworkConfig.max_frame_bytes must fit a 4-byte length")
-        for name in ("backoff_initial_s", "handshake_timeout_s", "status_interval_s"):
+        for name in _DURATIONS:
             if not getattr(self, name) > 0:
                 raise ValueError(f"NetworkConfig.{name} must be positive")
-        if not self.close_timeout_s > 0:
-            raise ValueError("NetworkConfig.close_timeout_s must be positive")
         if self.backoff_max_s < self.backoff_initial_s:
             raise ValueError("NetworkConfig.backoff_max_s must be at least backoff_initial_s")

@@ -3,7 +3,10 @@
 A connection owns its stream. Its run task reads frames and hands each to
 the network's dispatch function; when the run task ends, for whatever
 reason, it stops the writer, closes the TLS stream (cutting it if the peer
-does not answer the close in time) and reports the end once.
+does not answer the close in time) and reports the end once. The link's
+failures (a reset, a bad frame) end only the link; any other exception out
+of its tasks is this node's own failure and goes to ``on_failure`` (the
+network's supervisor) after the link is closed.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ class PeerCounters:
 
 Dispatch = Callable[["PeerConnection", bytes], None]
 """Handles one frame's payload; raises ValidationError when it does not decode."""
+OnFailure = Callable[[BaseException], None]
+"""Told of an exception that is this node's failure, not the link's."""
 
 
 class PeerConnection:
@@ -61,6 +66,7 @@ class PeerConnection:
         self._queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=config.send_queue_depth)
         self._bad_frames = 0
         self._task: asyncio.Task[None] | None = None
+        self._on_failure: OnFailure | None = None
 
     @property
     def address(self) -> str:
@@ -77,13 +83,37 @@ class PeerConnection:
         self.counters.frames_queued += 1
         return True
 
-    def start(self, dispatch: Dispatch, on_closed: Callable[[PeerConnection], None]) -> None:
-        """Start reading and writing; ``on_closed`` is called once, after the stream is closed."""
+    def start(
+        self,
+        dispatch: Dispatch,
+        on_closed: Callable[[PeerConnection], None],
+        on_failure: OnFailure,
+    ) -> None:
+        """Start reading and writing.
+
+        ``on_closed`` is called once, after the stream is closed; ``on_failure``
+        with any exception that ends the link's tasks other than the link's own
+        failures (a handler of ours that raised, a bug).
+        """
         assert self._task is None, "a connection starts once"
         self.counters.connections += 1
+        self._on_failure = on_failure
         self._task = asyncio.create_task(
             self._run(dispatch, on_closed), name=f"govchain.network peer {self.peer}"
         )
+        self._task.add_done_callback(self._task_ended)
+
+    def _task_ended(self, task: asyncio.Task[None]) -> None:
+        """Report an exception that ended one of the link's tasks (the link is closing)."""
+        if task.cancelled():
+            return
+        failure = task.exception()
+        if failure is not None:
+            assert self._task is not None
+            assert self._on_failure is not None
+            if task is not self._task:
+                self._task.cancel()  # the writer failed: close the link too
+            self._on_failure(failure)
 
     async def close(self) -> None:
         """Close the link and wait until it is closed. Safe to call more than once."""
@@ -96,6 +126,7 @@ class PeerConnection:
         writer_task = asyncio.create_task(
             self._write_loop(), name=f"govchain.network to {self.peer}"
         )
+        writer_task.add_done_callback(self._task_ended)
         try:
             await self._read_loop(dispatch)
         except FrameError as exc:

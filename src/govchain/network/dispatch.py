@@ -1,17 +1,23 @@
 """What a node does with each envelope a peer sends it.
 
-Only decoding failures raise (``ValidationError``), and they count against
-the link. A handler that fails is our own bug, not the peer's: it is logged
-with its traceback and the link stays up.
+Decoding failures raise ``ValidationError``: the peer's fault, counted
+against its link. A handler refuses a peer's bad content itself, with a
+typed error it catches (bad evidence, a block that does not check out). Any
+other exception out of a handler is this node's own failure (a store that
+cannot be written, a bug): it is raised as :class:`HandlerFailedError`, which
+ends the link's task and stops the node through the network's supervisor
+(issue 13 item 1); it is never logged and forgotten.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from govchain.codec import Limits
+from govchain.consensus.evidence import DuplicateVote
+from govchain.consensus.messages import Message
 from govchain.consensus.wire import decode_message
 from govchain.network.connection import PeerConnection
 from govchain.network.envelope import (
@@ -30,14 +36,43 @@ from govchain.types.errors import ValidationError
 if TYPE_CHECKING:
     from govchain.network.peers import PeerNetwork
 
-__all__ = ["BLOCKS_ENVELOPE_OVERHEAD", "Dispatcher"]
-
-logger = logging.getLogger("govchain.network")
+__all__ = ["BLOCKS_ENVELOPE_OVERHEAD", "Dispatcher", "HandlerFailedError", "PeerHandlers"]
 
 BLOCKS_ENVELOPE_OVERHEAD = 1024
 """Room kept in a ``blocks`` frame for the envelope around the pairs."""
 _PAIR_OVERHEAD = 16
 """CBOR headers of one ``[block, commit]`` pair, generously."""
+
+BlockPairs = list[tuple[bytes, bytes]]
+
+
+@dataclass
+class PeerHandlers:
+    """Where received traffic goes; None ignores that kind. Set before or after ``start()``."""
+
+    on_consensus: Callable[[str, Message], object] | None = None
+    """``(peer, message)``: e.g. ``Driver.receive``."""
+    on_tx: Callable[[str, bytes], object] | None = None
+    """``(peer, raw tx bytes)``: e.g. mempool admission."""
+    on_evidence: Callable[[str, DuplicateVote], object] | None = None
+    serve_blocks: Callable[[int, int], Sequence[tuple[bytes, bytes]]] | None = None
+    """``(from_height, count) -> [(block bytes, commit bytes)]``: answers ``blocks_request``."""
+    on_blocks: Callable[[str, BlockPairs], object] | None = None
+    """``(peer, pairs)``: blocks a peer sent; their commits are the receiver's to verify."""
+
+
+class HandlerFailedError(Exception):
+    """A handler of this node raised: our failure, not the peer's; the node must stop.
+
+    Not an ``OSError`` or ``ValidationError`` on purpose: neither the link's
+    reader (which ends a link quietly on OSError) nor its bad-frame count may
+    take it for the peer's doing.
+    """
+
+    def __init__(self, kind: str, cause: Exception) -> None:
+        super().__init__(f"the {kind} handler failed: {type(cause).__name__}: {cause}")
+        self.kind = kind
+        self.cause = cause
 
 
 class Dispatcher:
@@ -79,8 +114,8 @@ class Dispatcher:
         if serve is not None:
             try:
                 pairs = list(serve(request.from_height, request.count))[: request.count]
-            except Exception:
-                logger.exception("serve_blocks(%d, %d) failed", request.from_height, request.count)
+            except Exception as exc:  # our own store failed: not the peer's doing
+                raise HandlerFailedError("serve_blocks", exc) from exc
         budget = self._limits.max_bytes - BLOCKS_ENVELOPE_OVERHEAD
         kept: list[tuple[bytes, bytes]] = []
         for block, commit in pairs:
@@ -96,5 +131,5 @@ def _call(kind: str, handler: Callable[..., object] | None, *args: object) -> No
         return
     try:
         handler(*args)
-    except Exception:
-        logger.exception("the %s handler failed", kind)
+    except Exception as exc:  # handlers catch what a peer can cause; the rest is ours
+        raise HandlerFailedError(kind, exc) from exc

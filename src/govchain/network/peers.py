@@ -12,6 +12,13 @@ resends what matters, docs/spec/consensus.md). A frame that does not decode
 counts against its link, which is closed after ``bad_frames_max`` of them.
 The network is the consensus ``Transport``; received consensus messages go
 to ``handlers.on_consensus`` (the driver's ``receive``).
+
+Every task the network starts (listening, dialing, links, status) is
+supervised: an exception that is not a link's own failure (a handler of
+ours that raised, a bug) goes to ``on_failure``, which stops the node
+(issue 13 item 1). A peer's bad input only ever ends its link. Inbound
+connections pass ``network.inbound`` first: a cap on how many are open,
+checked before any TLS work, and refusals logged at a bounded rate.
 """
 
 from __future__ import annotations
@@ -20,7 +27,6 @@ import asyncio
 import logging
 import ssl
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from govchain.consensus.evidence import DuplicateVote
@@ -28,7 +34,7 @@ from govchain.consensus.messages import Message
 from govchain.consensus.wire import encode_message
 from govchain.network.config import NetworkConfig
 from govchain.network.connection import PeerConnection, PeerCounters, close_stream
-from govchain.network.dispatch import Dispatcher
+from govchain.network.dispatch import Dispatcher, PeerHandlers
 from govchain.network.envelope import (
     MAX_GOSSIP_TXS,
     BlocksRequest,
@@ -45,6 +51,7 @@ from govchain.network.envelope import (
 from govchain.network.errors import NetworkError
 from govchain.network.framing import encode_frame
 from govchain.network.handshake import handshake
+from govchain.network.inbound import InboundGate
 from govchain.network.tls import PeerPolicy, client_context, server_context
 from govchain.types.errors import ValidationError
 
@@ -56,22 +63,6 @@ GOSSIP_FRAME_BYTES = 4 * 1024 * 1024
 logger = logging.getLogger("govchain.network")
 
 Address = tuple[str, int]
-BlockPairs = list[tuple[bytes, bytes]]
-
-
-@dataclass
-class PeerHandlers:
-    """Where received traffic goes; None ignores that kind. Set before or after ``start()``."""
-
-    on_consensus: Callable[[str, Message], object] | None = None
-    """``(peer, message)``: e.g. ``Driver.receive``."""
-    on_tx: Callable[[str, bytes], object] | None = None
-    """``(peer, raw tx bytes)``: e.g. mempool admission."""
-    on_evidence: Callable[[str, DuplicateVote], object] | None = None
-    serve_blocks: Callable[[int, int], Sequence[tuple[bytes, bytes]]] | None = None
-    """``(from_height, count) -> [(block bytes, commit bytes)]``: answers ``blocks_request``."""
-    on_blocks: Callable[[str, BlockPairs], object] | None = None
-    """``(peer, pairs)``: blocks a peer sent; their commits are the receiver's to verify."""
 
 
 def _no_height() -> int:
@@ -92,6 +83,7 @@ class PeerNetwork:
         height: Callable[[], int] = _no_height,
         handlers: PeerHandlers | None = None,
         config: NetworkConfig | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
     ) -> None:
         """Build the network of node ``name``; nothing opens before :meth:`start`.
 
@@ -104,6 +96,9 @@ class PeerNetwork:
             height: this node's committed height, for hello and status.
             handlers: where received traffic goes.
             config: limits and timings.
+            on_failure: told of this node's own failure in a network task (the
+                node stops on it); without it the failure is logged as an error.
+                Either way the first one is kept in :attr:`failure`.
         """
         self.name = name
         self.chain_id = chain_id
@@ -115,12 +110,17 @@ class PeerNetwork:
         self.counters: dict[str, PeerCounters] = {}
         """Per peer name, over all its connections."""
         self.refused = 0
-        """Links refused at identification (unregistered key, wrong name or chain)."""
+        """Links refused at the TLS handshake or at identification (unregistered key, ...)."""
+        self.failure: BaseException | None = None
+        """The first exception that ended a network task as this node's own failure."""
+        self._on_failure = on_failure
         self._listen = listen
         self._addresses: dict[str, Address] = dict(peers or {})
         self._height = height
         self._limits = envelope_limits(self.config.max_frame_bytes)
         self._dispatcher = Dispatcher(self, self._limits)
+        self.inbound = InboundGate(name, self.config)
+        """The cap on inbound connections, and how many were turned away."""
         self._connections: dict[str, PeerConnection] = {}
         self._links: set[PeerConnection] = set()
         """Every started link, registered or being replaced, until it is closed."""
@@ -251,8 +251,23 @@ class PeerNetwork:
     def _spawn(self, coroutine: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
         task = asyncio.create_task(coroutine, name=f"govchain.network {self.name} {what}")
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._task_ended)
         return task
+
+    def _task_ended(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        failure = None if task.cancelled() else task.exception()
+        if failure is not None:
+            self._failed(failure)
+
+    def _failed(self, failure: BaseException) -> None:
+        """A network task ended with this node's own failure: tell the supervisor."""
+        if self.failure is None:
+            self.failure = failure
+        if self._on_failure is not None:
+            self._on_failure(failure)
+        else:
+            logger.error("%s: a peer network task failed: %r", self.name, failure)
 
     def _start_dialer(self, peer: str) -> None:
         running = self._dialers.get(peer)
@@ -260,24 +275,34 @@ class PeerNetwork:
             self._dialers[peer] = self._spawn(self._dial_loop(peer), f"dial {peer}")
 
     def _accepted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if not self._running:
-            writer.transport.abort()
-            return
-        self._spawn(self._accept_tls(reader, writer), "accept")
-
-    async def _accept_tls(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peername = writer.get_extra_info("peername")
-        where = f"{peername[0]}:{peername[1]}" if peername else "?"
+        host = str(peername[0]) if peername else "?"
+        if not self._running or not self.inbound.enter(host):
+            writer.transport.abort()  # at once: no TLS work for a connection over the cap
+            return
+        self._spawn(self._accept_tls(reader, writer, host), "accept")
+
+    async def _accept_tls(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str
+    ) -> None:
+        """Handshake, identify and keep an inbound link; it counts as open until it closes."""
+        peername = writer.get_extra_info("peername")
+        where = f"{host}:{peername[1]}" if peername else host
         assert self._server_context is not None
         try:
-            async with asyncio.timeout(self.config.handshake_timeout_s):
-                await writer.start_tls(self._server_context)
-        except (ssl.SSLError, OSError, TimeoutError) as exc:
-            self.refused += 1
-            logger.warning("refused the peer at %s: TLS handshake failed: %s", where, exc)
-            writer.transport.abort()
-            return
-        await self._admit((reader, writer), None)
+            try:
+                async with asyncio.timeout(self.config.handshake_timeout_s):
+                    await writer.start_tls(self._server_context)
+            except (ssl.SSLError, OSError, TimeoutError) as exc:
+                self.refused += 1
+                self.inbound.refused("tls", host, where, f"TLS handshake failed: {exc}")
+                writer.transport.abort()
+                return
+            link = await self._admit((reader, writer), None)
+            if link is not None:
+                await link.closed.wait()
+        finally:
+            self.inbound.leave()
 
     async def _dial_loop(self, peer: str) -> None:
         initial, delay = self.config.backoff_initial_s, self.config.backoff_initial_s
@@ -293,7 +318,7 @@ class PeerNetwork:
                 delay = min(delay * 2, self.config.backoff_max_s)
             await asyncio.sleep(delay)
 
-    async def _dial(self, peer: str) -> bool:
+    async def _dial(self, peer: str) -> PeerConnection | None:
         host, port = self._addresses[peer]
         try:
             streams = await asyncio.open_connection(
@@ -302,61 +327,64 @@ class PeerNetwork:
             )  # fmt: skip
         except ssl.SSLError as exc:
             logger.warning("refused %s at %s:%d: TLS handshake failed: %s", peer, host, port, exc)
-            return False
+            return None
         except (OSError, TimeoutError) as exc:
             logger.debug("cannot reach %s at %s:%d: %s", peer, host, port, exc)
-            return False
+            return None
         return await self._admit(streams, peer)
 
     async def _admit(
         self, streams: tuple[asyncio.StreamReader, asyncio.StreamWriter], expected: str | None
-    ) -> bool:
+    ) -> PeerConnection | None:
         """Identify a fresh link and register it; close it unless it was registered."""
         writer = streams[1]
         peername = writer.get_extra_info("peername")
-        where = f"{peername[0]}:{peername[1]}" if peername else "?"
+        host, where = (str(peername[0]), f"{peername[0]}:{peername[1]}") if peername else ("?", "?")
         local = Hello(self.name, self.chain_id, self._height())
-        registered = False
+        link = None
         try:
             hello = await handshake(
                 streams, local, self.policy, expected,
                 limits=self._limits, timeout_s=self.config.handshake_timeout_s,
             )  # fmt: skip
-            registered = self._register(streams, hello, expected is not None)
+            link = self._register(streams, hello, expected is not None)
         except NetworkError as exc:
             self.refused += 1
-            logger.warning("refused the peer at %s: %s", where, exc)
+            if expected is None:  # inbound: anyone may try, so the log is bounded
+                self.inbound.refused("identity", host, where, str(exc))
+            else:  # a configured peer, redialed with backoff
+                logger.warning("refused the peer at %s: %s", where, exc)
         except (asyncio.IncompleteReadError, OSError, TimeoutError) as exc:
             logger.info("the link with %s ended during the handshake: %r", where, exc)
         finally:
-            if not registered:
+            if link is None:
                 await close_stream(writer, self.config.close_timeout_s)
-        return registered
+        return link
 
     def _register(
         self,
         streams: tuple[asyncio.StreamReader, asyncio.StreamWriter],
         hello: Hello,
         outbound: bool,
-    ) -> bool:
+    ) -> PeerConnection | None:
         if not self._running:
-            return False
+            return None
         peer = hello.node
         dialer = self.name if outbound else peer
         existing = self._connections.get(peer)
         if existing is not None and not self._keeps_new(peer, dialer, existing.dialer):
             logger.debug("%s: keeping the link %s opened to %s", self.name, existing.dialer, peer)
-            return False
+            return None
         counters = self.counters.setdefault(peer, PeerCounters())
         link = PeerConnection(peer, dialer, streams, self.config, counters)
         self._connections[peer] = link
         self._links.add(link)
         self.peer_heights[peer] = hello.height
-        link.start(self._dispatcher.dispatch, self._closed)
+        link.start(self._dispatcher.dispatch, self._closed, self._failed)
         if existing is not None:
             self._spawn(existing.close(), f"replace {peer}")
         logger.info("%s connected to %s (dialed by %s)", self.name, peer, dialer)
-        return True
+        return link
 
     def _keeps_new(self, peer: str, new_dialer: str, old_dialer: str) -> bool:
         """Whether a new link replaces the registered one: both sides decide alike."""

@@ -4,7 +4,10 @@ Each block must come with a commit certificate of 2/3+ of the validators'
 power for its hash, and must pass ``apply_block`` on top of this node's chain
 (header links, last commit, roots, signatures), before it is written. A peer
 that sends anything else is logged and the batch stops there; nothing
-unchecked is ever written.
+unchecked is ever written. Only what a peer can cause is refused that way:
+a checked block that this node cannot write (a full disk, a store error) is
+its own failure and is raised, so the node stops with it (issue 13 item 1)
+rather than keep running without syncing.
 
 Full nodes follow the chain this way all the time. A validator syncs before
 it joins consensus; from then on the consensus core catches up by itself.
@@ -22,9 +25,17 @@ from govchain.ledger.chainstore import ChainStore
 from govchain.ledger.commits import verify_commit
 from govchain.network import MAX_BLOCKS_PER_REQUEST
 from govchain.types import Block, Commit, Genesis
-from govchain.types.errors import GovChainError
+from govchain.types.errors import (
+    CryptoError,
+    InvalidBlock,
+    InvalidCommitError,
+    ValidationError,
+)
 
 logger = logging.getLogger("govchain.sync")
+
+PEER_FAULTS = (ValidationError, CryptoError, InvalidCommitError, InvalidBlock)
+"""What a peer's blocks can be refused with; any other error is this node's own."""
 
 TICK_S = 0.3
 REQUEST_TIMEOUT_S = 3.0
@@ -106,7 +117,11 @@ class BlockSync:
             self._asked_at = now
 
     def on_blocks(self, peer: str, pairs: list[tuple[bytes, bytes]]) -> None:
-        """Check and apply the blocks ``peer`` sent, in order; stop at the first bad one."""
+        """Check and apply the blocks ``peer`` sent, in order; stop at the first bad one.
+
+        Raises what writing a checked block raises (``StorageError``, ``OSError``):
+        the node's own failure, never the peer's.
+        """
         self._asked_at = None
         if not self.following:
             return
@@ -117,11 +132,11 @@ class BlockSync:
                 if block.header.height != self.chain.height + 1:
                     continue  # an old or overlapping answer
                 self._check(block, commit)
-            except GovChainError as exc:
+            except PEER_FAULTS as exc:
                 self.refused += 1
                 logger.warning("block from %s refused: %s", peer, exc)
                 return
-            self.app.commit(block, commit)
+            self.app.commit(block, commit)  # outside the try: a failed write is ours
         self.tick()
 
     def _check(self, block: Block, commit: Commit) -> None:
@@ -135,4 +150,4 @@ class BlockSync:
             block_hash=records.header_hash(self.chain.suite, block.header),
         )
         if not self.app.validate(block):
-            raise GovChainError(f"block {height} does not apply on this chain")
+            raise InvalidBlock(f"block {height} does not apply on this chain")

@@ -11,9 +11,15 @@ Layout of a home::
     consensus.wal        the consensus write-ahead log
     node.log             structured logs
     node.pid             the running process, written by ``govchain node start``
+    node.lock            locked by the running node: one node per home
 
-Every setting has a safe default; unknown keys are refused so a typo is not
-silently ignored.
+Every setting has a safe default. The file is checked as a whole before the
+node starts (issue 13 item 6): every problem (an unknown key, a wrong type,
+a value out of range) is named at once, one line each, in a
+:class:`ConfigError`, so an operator fixes them in one go.
+
+Addresses are ``host:port``; an IPv6 host is written in brackets,
+``[::1]:8600``, and :func:`split_address` returns it without them.
 """
 
 from __future__ import annotations
@@ -25,11 +31,33 @@ from typing import Any
 
 import tomli_w
 
+from govchain.api.ratelimit import RateLimits
+from govchain.ledger.records import TX_LIMITS
 from govchain.types.errors import ValidationError
 
 CONFIG_FILE = "config.toml"
 ROLES = ("validator", "full")
 LOG_FORMATS = ("json", "text")
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+MAX_BODY_BYTES_MIN = 1024
+MAX_BODY_BYTES_MAX = 64 * 1024 * 1024
+"""``api.max_body_bytes`` bounds: a batch of 1,000 txs of the largest size fits the top one."""
+MS_MAX = 3_600_000
+"""No consensus timing may exceed an hour."""
+MEMPOOL_TXS_MAX = 10_000_000
+MEMPOOL_BYTES_MAX = 16 * 1024**3
+MAX_INBOUND_MAX = 100_000
+
+
+class ConfigError(ValidationError):
+    """``config.toml`` has problems; ``problems`` names each, one line apiece."""
+
+    code = "invalid_config"
+
+    def __init__(self, problems: list[str]) -> None:
+        assert problems, "a ConfigError names at least one problem"
+        super().__init__("\n".join(problems))
+        self.problems = tuple(problems)
 
 
 @dataclass(frozen=True)
@@ -49,6 +77,17 @@ class ConsensusSettings:
     """A proposer builds no sooner than this after its last commit, so txs share blocks
     (multi-validator networks; 0 builds at once)."""
 
+    def problems(self) -> list[str]:
+        """Each setting out of its range, one line each."""
+        found = []
+        for item in fields(self):
+            at_least = 1 if item.name in _POSITIVE_MS else 0
+            found += _whole(f"consensus.{item.name}", getattr(self, item.name), at_least, MS_MAX)
+        return found
+
+
+_POSITIVE_MS = {"timeout_propose_ms", "timeout_prevote_ms", "timeout_precommit_ms", "resend_ms"}
+
 
 @dataclass(frozen=True)
 class MempoolSettings:
@@ -57,6 +96,24 @@ class MempoolSettings:
     max_txs: int = 10_000
     max_bytes: int = 64 * 1024 * 1024
     max_tx_bytes: int = 64 * 1024
+
+    def problems(self) -> list[str]:
+        """Each bound out of its range, one line each."""
+        found = _whole("mempool.max_txs", self.max_txs, 1, MEMPOOL_TXS_MAX)
+        found += _whole("mempool.max_bytes", self.max_bytes, 1, MEMPOOL_BYTES_MAX)
+        if _is_whole(self.max_tx_bytes) and self.max_tx_bytes > TX_LIMITS.max_bytes:
+            found.append(
+                f"mempool.max_tx_bytes: {self.max_tx_bytes} is over the largest tx a node "
+                f"decodes, {TX_LIMITS.max_bytes} bytes"
+            )
+        else:
+            found += _whole("mempool.max_tx_bytes", self.max_tx_bytes, 1, TX_LIMITS.max_bytes)
+        if not found and self.max_tx_bytes > self.max_bytes:
+            found.append(
+                f"mempool.max_tx_bytes: {self.max_tx_bytes} is over mempool.max_bytes "
+                f"{self.max_bytes}: no tx of that size could be admitted"
+            )
+        return found
 
 
 @dataclass(frozen=True)
@@ -70,36 +127,62 @@ class NodeConfig:
     peers: dict[str, str] = field(default_factory=dict)
     """Peer node name -> "host:port" of its p2p listener."""
     api_max_body_bytes: int = 1024 * 1024
+    rate_limit: RateLimits = field(default_factory=RateLimits)
+    """``[api.rate_limit]``: per-client token buckets."""
+    p2p_max_inbound: int = 0
+    """Inbound peer connections open at once; 0: twice the nodes in the genesis registry."""
     log_format: str = "json"
     log_level: str = "info"
     consensus: ConsensusSettings = field(default_factory=ConsensusSettings)
     mempool: MempoolSettings = field(default_factory=MempoolSettings)
 
+    def problems(self) -> list[str]:
+        """Every bad setting, one line each, in the order of the file."""
+        found = []
+        if not isinstance(self.name, str) or not self.name:
+            found.append(f"node.name: expected the node's name, got {self.name!r}")
+        found += _choice("node.role", self.role, ROLES)
+        found += _address("p2p.listen", self.p2p_listen)
+        found += _whole("p2p.max_inbound", self.p2p_max_inbound, 0, MAX_INBOUND_MAX)
+        if not isinstance(self.peers, dict):
+            found.append('p2p.peers: expected a table of name = "host:port"')
+        else:
+            for peer, address in self.peers.items():
+                found += _address(f"p2p.peers.{peer}", address)
+        found += _address("api.listen", self.api_listen)
+        found += _whole(
+            "api.max_body_bytes", self.api_max_body_bytes, MAX_BODY_BYTES_MIN, MAX_BODY_BYTES_MAX
+        )
+        found += self.rate_limit.problems()
+        found += _choice("log.format", self.log_format, LOG_FORMATS)
+        found += _choice("log.level", self.log_level, LOG_LEVELS)
+        found += self.consensus.problems()
+        found += self.mempool.problems()
+        return found
+
     def validate(self) -> None:
-        """Raise ValidationError naming the first bad setting."""
-        if self.role not in ROLES:
-            raise ValidationError(f"node.role: expected one of {ROLES}, got {self.role!r}")
-        for what, address in [("p2p.listen", self.p2p_listen), ("api.listen", self.api_listen)]:
-            split_address(address, what)
-        for peer, address in self.peers.items():
-            split_address(address, f"p2p.peers.{peer}")
-        if self.log_format not in LOG_FORMATS:
-            raise ValidationError(f"log.format: expected one of {LOG_FORMATS}")
-        for section in (self.consensus, self.mempool):
-            for item in fields(section):
-                value = getattr(section, item.name)
-                if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                    raise ValidationError(f"{item.name}: expected a whole number >= 0")
-        if self.api_max_body_bytes < 1024:
-            raise ValidationError("api.max_body_bytes: at least 1024")
+        """Raise ConfigError naming every bad setting."""
+        found = self.problems()
+        if found:
+            raise ConfigError(found)
 
 
 def split_address(address: str, what: str) -> tuple[str, int]:
-    """``"host:port"`` -> (host, port); ValidationError if malformed."""
+    """``"host:port"`` or ``"[v6]:port"`` -> (host, port), the host without brackets.
+
+    ValidationError (naming ``what``) if malformed; an IPv6 host must be in brackets.
+    """
+    problems = _address(what, address)
+    if problems:
+        raise ValidationError(problems[0])
     host, _, port = address.rpartition(":")
-    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ValidationError(f"{what}: expected host:port, got {address!r}")
-    return host, int(port)
+    return host.removeprefix("[").removesuffix("]"), int(port)
+
+
+def join_address(host: str, port: int) -> str:
+    """``(host, port)`` -> ``"host:port"``, an IPv6 host in brackets: ``"[::1]:8600"``."""
+    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    return f"[{bare}]:{port}" if ":" in bare else f"{bare}:{port}"
 
 
 def write_config(home: Path, config: NodeConfig) -> Path:
@@ -107,8 +190,16 @@ def write_config(home: Path, config: NodeConfig) -> Path:
     config.validate()
     document: dict[str, Any] = {
         "node": {"name": config.name, "role": config.role},
-        "p2p": {"listen": config.p2p_listen, "peers": dict(sorted(config.peers.items()))},
-        "api": {"listen": config.api_listen, "max_body_bytes": config.api_max_body_bytes},
+        "p2p": {
+            "listen": config.p2p_listen,
+            "max_inbound": config.p2p_max_inbound,
+            "peers": dict(sorted(config.peers.items())),
+        },
+        "api": {
+            "listen": config.api_listen,
+            "max_body_bytes": config.api_max_body_bytes,
+            "rate_limit": asdict(config.rate_limit),
+        },
         "log": {"format": config.log_format, "level": config.log_level},
         "consensus": asdict(config.consensus),
         "mempool": asdict(config.mempool),
@@ -118,51 +209,102 @@ def write_config(home: Path, config: NodeConfig) -> Path:
     return path
 
 
+_SECTIONS: dict[str, set[str]] = {
+    "node": {"name", "role"},
+    "p2p": {"listen", "peers", "max_inbound"},
+    "api": {"listen", "max_body_bytes", "rate_limit"},
+    "log": {"format", "level"},
+    "consensus": {f.name for f in fields(ConsensusSettings)},
+    "mempool": {f.name for f in fields(MempoolSettings)},
+}
+_REQUIRED = (("node", "name"), ("node", "role"), ("p2p", "listen"), ("api", "listen"))
+
+
 def read_config(home: Path) -> NodeConfig:
-    """Read and check ``home/config.toml``; ValidationError names what is wrong."""
+    """Read and check ``home/config.toml``; ConfigError names every problem, one line each."""
     path = home / CONFIG_FILE
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ValidationError(f"{path}: not TOML: {exc}") from exc
-    _only(document, {"node", "p2p", "api", "log", "consensus", "mempool"}, str(path))
-    node = _section(document, "node", {"name", "role"})
-    p2p = _section(document, "p2p", {"listen", "peers"})
-    api = _section(document, "api", {"listen", "max_body_bytes"})
-    log = _section(document, "log", {"format", "level"})
-    consensus = _section(document, "consensus", {f.name for f in fields(ConsensusSettings)})
-    mempool = _section(document, "mempool", {f.name for f in fields(MempoolSettings)})
-    peers = p2p.get("peers", {})
-    if not isinstance(peers, dict) or not all(isinstance(v, str) for v in peers.values()):
-        raise ValidationError('p2p.peers: expected a table of name = "host:port"')
-    try:
-        config = NodeConfig(
-            name=node["name"],
-            role=node["role"],
-            p2p_listen=p2p["listen"],
-            api_listen=api["listen"],
-            peers=dict(peers),
-            api_max_body_bytes=api.get("max_body_bytes", 1024 * 1024),
-            log_format=log.get("format", "json"),
-            log_level=log.get("level", "info"),
-            consensus=ConsensusSettings(**consensus),
-            mempool=MempoolSettings(**mempool),
-        )
-    except KeyError as exc:
-        raise ValidationError(f"{path}: missing setting {exc}") from exc
-    config.validate()
+        raise ConfigError([f"{path}: not TOML: {exc}"]) from exc
+    found = _unknown(document, set(_SECTIONS), "")
+    tables = {name: _table(document, name, found) for name in _SECTIONS}
+    for name, allowed in _SECTIONS.items():
+        found += _unknown(tables[name], allowed, f"{name}.")
+    rate_limit = _table(tables["api"], "rate_limit", found, "api.")
+    found += _unknown(rate_limit, {f.name for f in fields(RateLimits)}, "api.rate_limit.")
+    found += [f"{s}.{k}: missing (required)" for s, k in _REQUIRED if k not in tables[s]]
+    node, p2p, api, log = (tables[name] for name in ("node", "p2p", "api", "log"))
+    config = NodeConfig(
+        name=node.get("name", "?"),
+        role=node.get("role", ROLES[0]),
+        p2p_listen=p2p.get("listen", "127.0.0.1:0"),
+        api_listen=api.get("listen", "127.0.0.1:0"),
+        peers=p2p.get("peers", {}),
+        api_max_body_bytes=api.get("max_body_bytes", 1024 * 1024),
+        rate_limit=_build(RateLimits, rate_limit),
+        p2p_max_inbound=p2p.get("max_inbound", 0),
+        log_format=log.get("format", "json"),
+        log_level=log.get("level", "info"),
+        consensus=_build(ConsensusSettings, tables["consensus"]),
+        mempool=_build(MempoolSettings, tables["mempool"]),
+    )
+    found += config.problems()  # a missing setting stands in as a valid one: named once
+    if found:
+        raise ConfigError([f"{path}: {problem}" for problem in found])
     return config
 
 
-def _section(document: dict[str, Any], name: str, allowed: set[str]) -> dict[str, Any]:
-    section = document.get(name, {})
-    if not isinstance(section, dict):
-        raise ValidationError(f"[{name}]: expected a table")
-    _only(section, allowed, f"[{name}]")
-    return section
+def _table(
+    document: dict[str, Any], name: str, found: list[str], prefix: str = ""
+) -> dict[str, Any]:
+    value = document.get(name, {})
+    if isinstance(value, dict):
+        return value
+    found.append(f"[{prefix}{name}]: expected a table, got {value!r}")
+    return {}
 
 
-def _only(table: dict[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise ValidationError(f"{where}: unknown setting(s) {unknown}")
+def _unknown(table: dict[str, Any], allowed: set[str], prefix: str) -> list[str]:
+    known = sorted(allowed)
+    return [
+        f"{prefix}{key}: unknown setting (known here: {', '.join(known)})"
+        for key in sorted(set(table) - allowed)
+    ]
+
+
+def _build(kind: Any, table: dict[str, Any]) -> Any:
+    """A settings dataclass from a table whose unknown keys were reported already."""
+    return kind(**{k: v for k, v in table.items() if k in {f.name for f in fields(kind)}})
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _whole(what: str, value: object, low: int, high: int) -> list[str]:
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+        return []
+    return [f"{what}: expected a whole number from {low} to {high}, got {value!r}"]
+
+
+def _choice(what: str, value: object, choices: tuple[str, ...]) -> list[str]:
+    if value in choices:
+        return []
+    return [f"{what}: expected one of {', '.join(choices)}; got {value!r}"]
+
+
+def _address(what: str, address: object) -> list[str]:
+    expected = f"{what}: expected host:port (an IPv6 host in brackets, [::1]:80), got {address!r}"
+    if not isinstance(address, str):
+        return [expected]
+    host, _, port = address.rpartition(":")
+    if host.startswith("[") or host.endswith("]"):  # an IPv6 literal, in its brackets
+        inside = host[1:-1]
+        good_host = host.startswith("[") and host.endswith("]") and ":" in inside
+        good_host = good_host and "[" not in inside and "]" not in inside
+    else:
+        good_host = bool(host) and ":" not in host  # IPv6 without brackets is ambiguous
+    if not good_host or not (port.isascii() and port.isdigit()) or int(port) > 65535:
+        return [expected]
+    return []

@@ -2,10 +2,15 @@
 
 Each node runs as ``python -m govchain node start --home H`` in its own
 session, with its output in ``H/node.out`` and its pid in ``H/node.pid``
-(written by the node). ``up`` starts the nodes that are not running, so
-running it again after a crash restarts the missing ones; ``down`` asks
-every node to stop (SIGTERM) and kills those that do not within a grace
-period.
+(written by the node). A process is taken for the node of ``H`` only if its
+command line is ``... node start --home H`` with exactly that home (resolved
+against the process's working directory): ``node1`` is never ``node10``.
+
+``up`` starts the nodes that are not running, so running it again after a
+crash restarts the missing ones; ``down`` asks every node to stop (SIGTERM)
+and kills those that do not within a grace period. ``govchain net up`` keeps
+its nodes running (``node.keeper``) and holds ``D/net.lock`` meanwhile;
+``down`` stops that keeper first, so that it restarts nothing.
 """
 
 from __future__ import annotations
@@ -23,10 +28,15 @@ from typing import Any
 
 import httpx
 
+from govchain.node.home_lock import locked_pid
 from govchain.node.netinit import NetworkLayout, NodeLayout
 
 PID_FILE = "node.pid"
 OUT_FILE = "node.out"
+LOCK_FILE = "node.lock"
+"""Held (``flock``) by the node process of a home while it runs: one node per home."""
+KEEPER_LOCK = "net.lock"
+"""Held by the ``govchain net up`` process that keeps a network's nodes running; has its pid."""
 STOP_GRACE_S = 15.0
 READY_TIMEOUT_S = 60.0
 
@@ -71,11 +81,42 @@ def running_pid(home: Path) -> int | None:
     _reap()
     try:
         pid = int((home / PID_FILE).read_text().strip())
-        os.kill(pid, 0)
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (OSError, ValueError):
         return None
-    return pid if str(home).encode() in cmdline else None
+    return pid if is_process_of(pid, ("node", "start"), "--home", home) else None
+
+
+def keeper_pid(directory: Path) -> int | None:
+    """The pid of the ``govchain net up`` process keeping the network of ``directory`` up."""
+    _reap()
+    pid = locked_pid(directory / KEEPER_LOCK)
+    if pid is None:
+        return None
+    return pid if is_process_of(pid, ("net", "up"), "--dir", directory) else None
+
+
+def is_process_of(pid: int, command: tuple[str, ...], option: str, path: Path) -> bool:
+    """Whether ``pid`` is alive and runs ``... COMMAND ... OPTION PATH`` for exactly ``path``.
+
+    The path on the command line is resolved against the process's working
+    directory, so a relative ``--home`` matches; a path that merely starts
+    with ``path`` (``node10`` for ``node1``) does not.
+    """
+    if not _alive(pid):
+        return False
+    try:
+        argv = [a.decode() for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")]
+        cwd = Path(os.readlink(f"/proc/{pid}/cwd"))
+    except (OSError, UnicodeDecodeError):
+        return False
+    words = iter(argv)
+    if not all(word in words for word in command):  # in this order
+        return False
+    try:
+        given = argv[argv.index(option, 1) + 1]
+    except (ValueError, IndexError):
+        return False
+    return os.path.realpath(cwd / given) == os.path.realpath(path)
 
 
 def start_node(node: NodeLayout) -> subprocess.Popen[bytes]:
@@ -108,11 +149,15 @@ def up(layout: NetworkLayout, on_started: Callable[[str, int], None] | None = No
     return started
 
 
-def wait_ready(layout: NetworkLayout, timeout_s: float = READY_TIMEOUT_S) -> list[str]:
-    """Wait until every node's API answers; return the names that did not in time."""
+def wait_ready(
+    layout: NetworkLayout,
+    timeout_s: float = READY_TIMEOUT_S,
+    stop_requested: Callable[[], bool] = lambda: False,
+) -> list[str]:
+    """Wait until every node's API answers (or a stop is requested); return the late names."""
     deadline = time.monotonic() + timeout_s
     waiting = list(layout.nodes)
-    while waiting and time.monotonic() < deadline:
+    while waiting and time.monotonic() < deadline and not stop_requested():
         waiting = [n for n in waiting if api_status(n.api_url, 1.0) is None]
         if waiting:
             time.sleep(0.3)
@@ -140,8 +185,17 @@ def status(layout: NetworkLayout) -> list[NodeState]:
 
 
 def down(layout: NetworkLayout, grace_s: float = STOP_GRACE_S) -> dict[str, str]:
-    """Stop every node: SIGTERM, then SIGKILL after ``grace_s``; name -> what happened."""
-    pids = {n.name: running_pid(n.home) for n in layout.nodes}
+    """Stop the network's keeper, then every node: SIGTERM, SIGKILL after ``grace_s``.
+
+    Returns node name -> what happened. The keeper (``net up``) is told first,
+    so that it restarts nothing; it stops the nodes too, which is harmless.
+    """
+    keeper = keeper_pid(layout.directory)
+    if keeper == os.getpid():
+        keeper = None  # the keeper itself is stopping its nodes
+    pids = {n.name: running_pid(n.home) or _child_of(n.home) for n in layout.nodes}
+    if keeper is not None:
+        _signal(keeper, signal.SIGTERM)
     outcome = {name: "not running" for name, pid in pids.items() if pid is None}
     for pid in pids.values():
         if pid is not None:
@@ -157,11 +211,21 @@ def down(layout: NetworkLayout, grace_s: float = STOP_GRACE_S) -> dict[str, str]
     for name, pid in alive.items():
         _signal(pid, signal.SIGKILL)
         outcome[name] = "killed"
+    while keeper is not None and _alive(keeper) and time.monotonic() < deadline + grace_s:
+        time.sleep(0.1)  # the keeper ends once its nodes have; it waits at most as long
     for child in list(_children.values()):
         with contextlib.suppress(subprocess.TimeoutExpired):
             child.wait(timeout=5)
     _reap()
     return outcome
+
+
+def _child_of(home: Path) -> int | None:
+    """A node process this process started for ``home`` that has not written its pid yet."""
+    for pid, child in _children.items():
+        if child.poll() is None and str(home) in child.args:  # type: ignore[operator]
+            return pid
+    return None
 
 
 def api_status(url: str, timeout_s: float) -> dict[str, Any] | None:
@@ -188,7 +252,7 @@ def _alive(pid: int) -> bool:
         return False
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError):  # gone, or another user's: not ours
         return False
     try:
         state = Path(f"/proc/{pid}/stat").read_text().split(") ")[-1]

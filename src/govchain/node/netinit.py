@@ -26,7 +26,7 @@ from govchain.crypto.keyfiles import write_file_atomic
 from govchain.ledger import records
 from govchain.ledger.genesis_file import genesis_json_text
 from govchain.network.certs import init_transport_ca, issue_transport_certificate
-from govchain.node.config import NodeConfig, write_config
+from govchain.node.config import NodeConfig, join_address, write_config
 from govchain.types import Genesis, Member, NetworkRegistry, NodeEntry, Validator, ValidatorSet
 from govchain.types.errors import ValidationError
 
@@ -126,7 +126,7 @@ def init_network(
     genesis.validate()
     text = genesis_json_text(genesis)
     (directory / GENESIS_FILE).write_text(text, encoding="utf-8")
-    p2p = {name: f"{host}:{base_port + 2 * i}" for i, name in enumerate(names)}
+    p2p = {name: join_address(host, base_port + 2 * i) for i, name in enumerate(names)}
     layouts = []
     for i, name in enumerate(names):
         home = directory / name
@@ -135,7 +135,7 @@ def init_network(
             name=name,
             role=entries[i].role,
             p2p_listen=p2p[name],
-            api_listen=f"{host}:{base_port + 2 * i + 1}",
+            api_listen=join_address(host, base_port + 2 * i + 1),
             peers={peer: address for peer, address in p2p.items() if peer != name},
         )
         write_config(home, config)

@@ -3,9 +3,12 @@
 A :class:`Node` reads its home (config, genesis, keys), opens its chain store,
 and runs, on one asyncio loop: the peer network, the consensus driver
 (validators), block sync (a node that is behind, and every full node), and
-the HTTP API. ``stop()`` shuts them down in order; a consensus failure (WAL
-full or damaged) stops the node with that error, after the API has been
-closed, so nothing half-done is served.
+the HTTP API. Setting the stop event shuts them down in order. Every one of
+these tasks is supervised (``node.supervision``): a failure in any of them
+(a WAL or store that cannot be written, a bug) goes to :meth:`Node.fail`,
+which logs one line and stops the node with that failure, after the API has
+been closed, so nothing half-done is served; ``govchain node start`` then
+exits 1 and its supervisor (``net up``, systemd) starts it again.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ import logging
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import uvicorn
 from prometheus_client import CollectorRegistry
@@ -41,6 +43,7 @@ from govchain.node.ledger_app import LedgerApp
 from govchain.node.netinit import GENESIS_FILE, TLS_DIR, VALIDATOR_KEY_FILE
 from govchain.node.service import ChainNodeService
 from govchain.node.services import build_registry, service_routes
+from govchain.node.supervision import NodeFailedError, TaskSupervisor, one_line
 from govchain.types import Genesis, NodeEntry
 from govchain.types.errors import GovChainError, ValidationError
 
@@ -71,14 +74,19 @@ class _QuietServer(uvicorn.Server):
 class _TxBatcher:
     """Collects raw txs and hands them on together, after ``GOSSIP_BATCH_S`` or at the cap."""
 
-    def __init__(self, flush: Callable[[list[bytes]], None]) -> None:
+    def __init__(
+        self,
+        flush: Callable[[list[bytes]], None],
+        guarded: Callable[[Callable[[], None]], Callable[[], None]],
+    ) -> None:
         self._flush = flush
         self._pending: list[bytes] = []
+        self._on_timer = guarded(self.flush)  # a timer's exception fails the node
 
     def add(self, raw: bytes) -> None:
         self._pending.append(raw)
         if len(self._pending) == 1:
-            asyncio.get_running_loop().call_later(GOSSIP_BATCH_S, self.flush)
+            asyncio.get_running_loop().call_later(GOSSIP_BATCH_S, self._on_timer)
         elif len(self._pending) >= GOSSIP_BATCH_MAX:
             self.flush()
 
@@ -136,11 +144,16 @@ class Node:
         if driver is not None:
             metrics.consensus_round.set_function(lambda: driver.status.round)
         self._api: _QuietServer | None = None
-        self._tasks: list[asyncio.Task[None]] = []
-        self._failed = asyncio.Event()
-        self._failure: BaseException | None = None
-        self._received = _TxBatcher(self._admit_gossiped)
-        self._outgoing = _TxBatcher(self.network.gossip_txs)
+        self._tasks = TaskSupervisor(lambda task, failure: self.fail(failure, task))
+        self._stop: asyncio.Event | None = None
+        self._failure: NodeFailedError | None = None
+        self._failure_cause: BaseException | None = None
+        self._received = _TxBatcher(
+            self._admit_gossiped, lambda flush: self._tasks.guarded("gossip-in", flush)
+        )
+        self._outgoing = _TxBatcher(
+            self.network.gossip_txs, lambda flush: self._tasks.guarded("gossip-out", flush)
+        )
 
     # --- building ---------------------------------------------------------------
 
@@ -163,6 +176,7 @@ class Node:
             cert_file=self.home / TLS_DIR / "transport.pem",
             key_file=self.home / TLS_DIR / "transport.key",
         )
+        max_inbound = self.config.p2p_max_inbound or 2 * len(registry.nodes)
         handlers = PeerHandlers(
             on_tx=self._peer_tx,
             on_evidence=self._peer_evidence,
@@ -176,7 +190,8 @@ class Node:
             peers={p: split_address(a, p) for p, a in self.config.peers.items()},
             height=lambda: self.chain.height,
             handlers=handlers,
-            config=NetworkConfig(),
+            config=NetworkConfig(max_inbound=max_inbound),
+            on_failure=lambda failure: self.fail(failure, "peer network"),
         )
 
     def _driver(self) -> Driver | None:
@@ -208,41 +223,65 @@ class Node:
     # --- running -------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Run until ``stop`` is set (or consensus fails), then shut down in order."""
+        """Run until ``stop`` is set or a part fails, then shut down in order.
+
+        Raises NodeFailedError with the one-line reason when a part failed.
+        """
+        self._stop = stop
         api_socket = self._bind_api()  # first: a port in use fails here, with its name
-        await self.network.start()
-        self.network.handlers.on_blocks = self.sync.on_blocks
-        self._tasks.append(asyncio.create_task(self.sync.run(), name="block-sync"))
-        self._api = self._api_server()
-        self._tasks.append(asyncio.create_task(self._api.serve([api_socket]), name="api"))
-        consensus: asyncio.Task[None] | None = None
+        try:
+            await self.network.start()
+            self.network.handlers.on_blocks = self.sync.on_blocks
+            self._tasks.spawn("block-sync", self.sync.run())
+            self._api = self._api_server()
+            self._tasks.spawn("api", self._serve_api(api_socket))
+            self._tasks.spawn("startup", self._join(), long_lived=False)
+            if self._failure is None:
+                await stop.wait()
+        finally:
+            await self.shutdown()
+            api_socket.close()  # uvicorn closed it if it served; if not, nobody else will
+        if self._failure is not None:
+            raise self._failure
+
+    async def _join(self) -> None:
+        """A validator first catches up with its peers, then joins consensus."""
         if self.driver is not None:
             await self.sync.catch_up(STARTUP_SYNC_S)
             self.sync.following = False  # from here consensus moves this node's height
             await self.driver.start()
-            consensus = asyncio.create_task(self.driver.run(), name="consensus")
+            self._tasks.spawn("consensus", self.driver.run())
         logger.info(
             "node %s up: height %d, role %s", self.config.name, self.chain.height, self.config.role
         )
-        waiters: list[asyncio.Task[Any]] = [
-            asyncio.create_task(stop.wait()),
-            asyncio.create_task(self._failed.wait()),
-        ]
-        waiters += [consensus] if consensus else []
-        done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-        failure = consensus.exception() if consensus in done and consensus else self._failure
-        await self.shutdown()
-        for task in waiters:
-            task.cancel()
-        if failure is not None:
-            raise failure
 
-    def fail(self, failure: BaseException) -> None:
-        """Stop the node with ``failure`` (one line logged; the first failure is the one raised)."""
-        if self._failure is None:
-            self._failure = failure
-            logger.error("node %s is stopping: %s", self.config.name, failure)
-        self._failed.set()
+    async def _serve_api(self, sock: socket.socket) -> None:
+        assert self._api is not None
+        try:
+            await self._api.serve([sock])
+        except SystemExit as exc:  # uvicorn exits when it cannot start
+            raise NodeFailedError(f"the API server could not start (status {exc.code})") from None
+
+    def fail(self, failure: BaseException, where: str = "node") -> None:
+        """Stop the node with ``failure``: one line in the log, then an orderly shutdown.
+
+        Any part of the node may call it with an error that is the node's own
+        (not a peer's or a client's). The first failure is the one the node
+        exits with (``run`` raises it as NodeFailedError); later ones are only
+        logged.
+        """
+        if failure is self._failure_cause or failure is self._failure:
+            return  # the same failure, reported again on the way down
+        reason = f"{where}: {one_line(failure)}"
+        if self._failure is not None:
+            logger.info("node %s: also failed while stopping: %s", self.config.name, reason)
+            return
+        self._failure = NodeFailedError(f"node {self.config.name} failed: {reason}")
+        self._failure_cause = failure
+        logger.critical("node %s stops: %s", self.config.name, reason)
+        logger.debug("the failure that stops the node", exc_info=failure)
+        if self._stop is not None:
+            self._stop.set()
 
     def _bind_api(self) -> socket.socket:
         host, port = split_address(self.config.api_listen, "api.listen")
@@ -262,6 +301,7 @@ class Node:
             service_routes=service_routes(),
             max_body_bytes=self.config.api_max_body_bytes,
             metrics=self.service.metrics,
+            rate_limit=self.config.rate_limit,
         )
         config = uvicorn.Config(
             app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
@@ -270,15 +310,15 @@ class Node:
 
     async def shutdown(self) -> None:
         """API first (no half-done answers), then consensus, sync, network, storage."""
+        self._tasks.stopping = True
         if self._api is not None:
             self._api.should_exit = True
         if self.driver is not None:
-            with contextlib.suppress(GovChainError, OSError):
+            try:
                 await self.driver.stop()
-        for task in self._tasks:
-            if task.get_name() != "api":
-                task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+            except Exception as exc:  # a WAL that failed; the consensus task reported it already
+                self.fail(exc, "consensus")
+        await self._tasks.stop(wait_only=frozenset({"api"}))
         await self.network.stop()
         await self.service.close()  # its workers read the store: stop them first
         height = self.executor.height  # read before the store closes

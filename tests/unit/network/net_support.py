@@ -127,11 +127,12 @@ def make_node(
     config: NetworkConfig = FAST,
     height: Callable[[], int] = lambda: 0,
     chain_id: str = CHAIN_ID,
+    on_failure: Callable[[BaseException], None] | None = None,
 ) -> PeerNetwork:
     """A peer network for ``name`` on 127.0.0.1, recording into ``inbox``."""
     return PeerNetwork(
         name, chain_id, pki.policy(name), listen=("127.0.0.1", port), height=height,
-        handlers=(inbox or Inbox()).handlers(), config=config,
+        handlers=(inbox or Inbox()).handlers(), config=config, on_failure=on_failure,
     )  # fmt: skip
 
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-
-import pytest
 
 from govchain.consensus.evidence import DuplicateVote
 from govchain.consensus.transport import Transport
@@ -225,31 +222,5 @@ def test_every_node_dialing_every_other_still_delivers_each_message_once(pki: Pk
             for node, inbox in zip(nodes, inboxes.values(), strict=True):
                 expected = {(o.name, v) for o, v in zip(nodes, votes, strict=True) if o is not node}
                 assert sorted(inbox.consensus, key=str) == sorted(expected, key=str)
-
-    run(scenario)
-
-
-def test_a_failing_handler_is_logged_and_the_link_stays(
-    pki: Pki, caplog: pytest.LogCaptureFixture
-) -> None:
-    inbox = Inbox()
-    n1, n2 = make_node(pki, "n1"), make_node(pki, "n2", inbox)
-
-    def broken(peer: str, raw: bytes) -> None:
-        raise RuntimeError("a bug in the mempool")
-
-    n2.handlers.on_tx = broken
-
-    async def scenario() -> None:
-        async with running(n1, n2):
-            dial(n1, n2)
-            await wait_for(lambda: fully_connected([n1, n2]), "a link")
-            with caplog.at_level(logging.ERROR, logger="govchain.network"):
-                n1.gossip_tx(b"tx")
-                n1.broadcast(signed_vote(MAKER, 0))
-                await wait_for(lambda: bool(inbox.consensus), "the vote after the tx")
-            assert any("the tx handler failed" in r.getMessage() for r in caplog.records)
-            assert n2.connected_peers == ["n1"]
-            assert n2.counters["n1"].bad_frames == 0
 
     run(scenario)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from govchain.execution.block_executor import BlockExecutor
 from govchain.ledger import records
 from govchain.ledger.chainstore import TABLES, ChainStore
 from govchain.node.block_sync import BlockSync
 from govchain.storage import MemoryStore
 from govchain.types import Block, Commit, CommitSig
+from govchain.types.errors import StorageFullError
 
 from ...chain_support import ChainMaker
 
@@ -90,3 +93,21 @@ def test_a_block_that_does_not_apply_is_refused_even_with_a_good_commit() -> Non
     sync.on_blocks("liar", [(records.encode_block(altered), pairs[0][1])])
     assert chain.height == 0
     assert sync.refused == 1
+
+
+class _FullDisk(_App):
+    def commit(self, block: Block, commit: Commit) -> None:  # noqa: ARG002
+        raise StorageFullError("disk full writing /data; the write was rolled back")
+
+
+def test_a_checked_block_that_cannot_be_written_is_our_failure_not_the_peers() -> None:
+    """Issue 13 item 1: the write's error is raised (the node stops), never logged as a refusal."""
+    maker = ChainMaker.make("intl")
+    pairs = _source(maker, 2)
+    chain = ChainStore.create(MemoryStore(TABLES), maker.genesis)
+    app = _FullDisk(BlockExecutor(chain, maker.registry, None))
+    sync = BlockSync(chain, app, _Network(), maker.genesis)
+    with pytest.raises(StorageFullError, match="disk full"):
+        sync.on_blocks("honest", pairs)
+    assert chain.height == 0
+    assert sync.refused == 0

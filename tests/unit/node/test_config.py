@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from govchain.api.ratelimit import RateLimits
 from govchain.node.config import (
+    ConfigError,
     ConsensusSettings,
+    MempoolSettings,
     NodeConfig,
+    join_address,
     read_config,
     split_address,
     write_config,
@@ -41,7 +45,16 @@ def test_config_round_trips_through_toml(tmp_path: Path) -> None:
         ({"api_listen": "127.0.0.1:99999"}, "api.listen"),
         ({"peers": {"node1": "x"}}, "p2p.peers.node1"),
         ({"log_format": "xml"}, "log.format"),
+        ({"log_level": "verbose"}, "log.level"),
         ({"api_max_body_bytes": 10}, "max_body_bytes"),
+        ({"api_max_body_bytes": 65 * 1024 * 1024}, "api.max_body_bytes"),
+        ({"p2p_max_inbound": -1}, "p2p.max_inbound"),
+        ({"rate_limit": RateLimits(burst_s=0)}, "api.rate_limit.burst_s"),
+        ({"mempool": MempoolSettings(max_txs=0)}, "mempool.max_txs"),
+        ({"mempool": MempoolSettings(max_tx_bytes=10**6)}, "mempool.max_tx_bytes: 1000000 is"),
+        ({"mempool": MempoolSettings(max_bytes=10)}, "no tx of that size could be admitted"),
+        ({"consensus": ConsensusSettings(resend_ms=0)}, "consensus.resend_ms"),
+        ({"consensus": ConsensusSettings(block_interval_ms=True)}, "block_interval_ms"),
     ],
 )
 def test_bad_settings_are_refused_by_name(change: dict[str, object], message: str) -> None:
@@ -60,8 +73,80 @@ def test_unknown_settings_and_bad_toml_are_refused(tmp_path: Path) -> None:
         read_config(tmp_path)
 
 
-def test_split_address() -> None:
+def test_every_problem_is_named_at_once_one_line_each(tmp_path: Path) -> None:
+    write_config(tmp_path, _config())
+    path = tmp_path / "config.toml"
+    text = path.read_text()
+    for old, new in [
+        ('level = "info"', 'level = "verbose"'),
+        ("max_txs = 10000", "max_txs = 0"),
+        ("max_tx_bytes = 65536", "max_tx_bytes = 100000000"),
+        ("max_body_bytes = 1048576", 'max_body_bytes = "big"'),
+        ('listen = "127.0.0.1:26600"', 'listen = "::1:26600"'),
+        ("[consensus]", "[consensus]\nspeed = 11"),
+        ("[node]", "[nodes]\nx = 1\n\n[node]"),
+    ]:
+        assert old in text, old
+        text = text.replace(old, new)
+    path.write_text(text)
+    with pytest.raises(ConfigError) as failed:
+        read_config(tmp_path)
+    problems = [p.removeprefix(f"{path}: ") for p in failed.value.problems]
+    assert len(problems) == 7, problems
+    assert problems[0].startswith("nodes: unknown setting (known here: api, consensus, ")
+    assert problems[1].startswith("consensus.speed: unknown setting (known here: ")
+    assert problems[2].startswith("p2p.listen: expected host:port (an IPv6 host in brackets")
+    assert (
+        problems[3]
+        == "api.max_body_bytes: expected a whole number from 1024 to 67108864, got 'big'"
+    )
+    assert (
+        problems[4]
+        == "log.level: expected one of debug, info, warning, error, critical; got 'verbose'"
+    )
+    assert problems[5] == "mempool.max_txs: expected a whole number from 1 to 10000000, got 0"
+    assert problems[6] == (
+        "mempool.max_tx_bytes: 100000000 is over the largest tx a node decodes, 65536 bytes"
+    )
+    assert str(failed.value).count("\n") == 6
+
+
+def test_wrong_tables_and_missing_settings_are_named(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(
+        'mempool = 3\n[node]\nrole = "full"\n[api]\nrate_limit = 1\n'
+    )
+    with pytest.raises(ConfigError) as failed:
+        read_config(tmp_path)
+    problems = [p.split(": ", 1)[1] for p in failed.value.problems]
+    assert problems == [
+        "[mempool]: expected a table, got 3",
+        "[api.rate_limit]: expected a table, got 1",
+        "node.name: missing (required)",
+        "p2p.listen: missing (required)",
+        "api.listen: missing (required)",
+    ]
+
+
+def test_split_address_and_join_address_handle_ipv6_literals() -> None:
     assert split_address("127.0.0.1:8600", "x") == ("127.0.0.1", 8600)
-    assert split_address("[::1]:80", "x") == ("[::1]", 80)
-    with pytest.raises(ValidationError):
-        split_address(":80", "x")
+    assert split_address("[::1]:80", "x") == ("::1", 80)
+    assert split_address("[fe80::1%eth0]:80", "x") == ("fe80::1%eth0", 80)
+    assert split_address("node.example:0", "x") == ("node.example", 0)
+    for bad in (
+        ":80",
+        "::1:80",
+        "[::1]",
+        "[::1:80",
+        "::1]:80",
+        "[]:80",
+        "[a]:80",
+        "h:65536",
+        "h:x",
+    ):
+        with pytest.raises(ValidationError, match="x: expected host:port"):
+            split_address(bad, "x")
+    assert join_address("::1", 80) == "[::1]:80"
+    assert join_address("[::1]", 80) == "[::1]:80"
+    assert join_address("10.0.0.1", 80) == "10.0.0.1:80"
+    for host in ("::1", "10.0.0.1", "fe80::1"):
+        assert split_address(join_address(host, 26600), "x") == (host, 26600)

@@ -1,0 +1,283 @@
+"""Per-client rate limits of the API: token buckets by client address and by account (N-5).
+
+Issue 13 item 3. Every request spends a token of its client address's
+bucket: reads from the read bucket, tx submissions (``POST /v1/txs``, one
+token; ``POST /v1/txs/batch``, one per tx) from the submission bucket. A
+submission also spends one token per tx from the bucket of the tx's
+account: the sender key it names (the key its address derives from). The
+account is read from the signed tx before its signature is checked, so a
+forger can spend a victim's account tokens, but only at the rate of its
+own address bucket.
+
+A bucket holds up to ``rate × burst_s`` tokens and refills at ``rate`` per
+second. A request costing more than a full bucket (a large batch) is let
+through when the bucket is full, leaving it in debt: the average rate holds.
+A refused request gets ``429`` with code ``rate_limited``, a ``Retry-After``
+header in whole seconds and the usual JSON error body.
+
+:class:`RateLimiter` is pure (it takes ``now``); :class:`RateLimitMiddleware`
+is the ASGI shell around three of them. Each table of clients is bounded:
+past ``max_clients`` the least recently seen client is forgotten. Behind a
+proxy every client has the proxy's address: raise the limits, or limit at
+the proxy.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from govchain.api.errors import error_response
+from govchain.codec import CodecError, Limits, decode
+from govchain.ledger import records
+from govchain.types.errors import ValidationError
+
+__all__ = [
+    "MAX_BATCH_ITEMS",
+    "SUBMISSION_PATHS",
+    "RateLimitMiddleware",
+    "RateLimiter",
+    "RateLimits",
+    "accounts_of",
+]
+
+SUBMISSION_PATHS = {"/v1/txs": False, "/v1/txs/batch": True}
+"""The routes that submit txs (``POST``); True: the body is a CBOR array of txs."""
+MAX_BATCH_ITEMS = 1000
+"""The most txs a batch body is read for (the batch route refuses more)."""
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """``[api.rate_limit]`` of config.toml; a rate of 0 turns that limit off."""
+
+    reads_per_s: int = 500
+    """Read requests per second per client address."""
+    submissions_per_s: int = 2000
+    """Txs submitted per second per client address, and per account."""
+    burst_s: int = 2
+    """A client may spend this many seconds' worth of its rate at once (the bucket size)."""
+    max_clients: int = 10_000
+    """Client addresses (and accounts) remembered per bucket table; the oldest go first."""
+
+    def problems(self) -> list[str]:
+        """What is wrong with these limits, one line each (empty: nothing)."""
+        found = []
+        for name in ("reads_per_s", "submissions_per_s", "burst_s", "max_clients"):
+            value = getattr(self, name)
+            if type(value) is not int or not 0 <= value <= 10**9:
+                found.append(
+                    f"api.rate_limit.{name}: expected a whole number from 0 to {10**9}, "
+                    f"got {value!r}"
+                )
+        if type(self.burst_s) is int and self.burst_s < 1:
+            found.append("api.rate_limit.burst_s: at least 1")
+        if type(self.max_clients) is int and self.max_clients < 1:
+            found.append("api.rate_limit.max_clients: at least 1")
+        return found
+
+
+class RateLimiter:
+    """Token buckets by key: ``rate_per_s`` refill, ``capacity`` tokens, ``max_keys`` kept.
+
+    Exact integer arithmetic: time in whole milliseconds, tokens counted in
+    thousandths, so a bucket refills ``rate_per_s`` thousandths per millisecond
+    and a boundary is never off by a rounding error.
+    """
+
+    def __init__(self, rate_per_s: int, capacity: int, max_keys: int) -> None:
+        assert rate_per_s >= 1, "rate_per_s"
+        assert capacity >= 1, "capacity"
+        assert max_keys >= 1, "max_keys"
+        self.rate_per_s = rate_per_s
+        self.capacity = capacity
+        self.max_keys = max_keys
+        self._buckets: OrderedDict[str, tuple[int, int]] = OrderedDict()
+        """key -> (thousandths of a token, the ms they were counted at), least recent first."""
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def _milli_tokens(self, key: str, now_ms: int) -> int:
+        entry = self._buckets.get(key)
+        if entry is None:
+            return self.capacity * 1000
+        milli, then_ms = entry
+        return min(self.capacity * 1000, milli + max(0, now_ms - then_ms) * self.rate_per_s)
+
+    def tokens(self, key: str, now_ms: int) -> float:
+        """The tokens ``key`` has at ``now_ms`` (a full bucket for a key not seen)."""
+        return self._milli_tokens(key, now_ms) / 1000
+
+    def wait_ms(self, key: str, cost: int, now_ms: int) -> int:
+        """0 if ``key`` may spend ``cost`` tokens now; else the milliseconds until it may."""
+        needed = min(cost, self.capacity) * 1000  # more than a full bucket: wait for a full one
+        missing = needed - self._milli_tokens(key, now_ms)
+        return 0 if missing <= 0 else -(-missing // self.rate_per_s)
+
+    def take(self, key: str, cost: int, now_ms: int) -> int:
+        """Spend ``cost`` tokens of ``key`` and return 0 if it may; else return the wait (ms).
+
+        Either way ``key`` becomes the most recently seen: a client that keeps
+        being refused is not forgotten (and handed a full bucket) first.
+        """
+        wait = self.wait_ms(key, cost, now_ms)
+        milli = self._milli_tokens(key, now_ms)
+        self._store(key, milli - cost * 1000 if wait == 0 else milli, now_ms)
+        return wait
+
+    def give_back(self, key: str, cost: int, now_ms: int) -> None:
+        """Return ``cost`` tokens taken for a request that was refused after all."""
+        milli = self._milli_tokens(key, now_ms) + cost * 1000
+        self._store(key, min(self.capacity * 1000, milli), now_ms)
+
+    def _store(self, key: str, milli: int, now_ms: int) -> None:
+        self._buckets[key] = (milli, now_ms)
+        self._buckets.move_to_end(key)
+        while len(self._buckets) > self.max_keys:
+            self._buckets.popitem(last=False)
+
+
+def accounts_of(raw_txs: list[bytes]) -> Counter[str]:
+    """How many of ``raw_txs`` each account sends; txs that do not decode are left out."""
+    counts: Counter[str] = Counter()
+    for raw in raw_txs:
+        try:
+            tx = records.decode_tx(raw)
+        except ValidationError:
+            continue  # the route refuses it; no account to charge
+        counts[f"{tx.sender_kind}:{tx.sender.hex()}"] += 1
+    return counts
+
+
+def _raw_txs(body: bytes, batch: bool) -> list[bytes] | None:
+    """The raw txs of a submission body; None if it is not a well-formed one."""
+    if not batch:
+        return [body] if body else None
+    limits = Limits(
+        max_bytes=len(body), max_depth=1, max_items=MAX_BATCH_ITEMS, max_string_bytes=len(body)
+    )
+    try:
+        items = decode(body, limits)
+    except CodecError:
+        return None
+    if not isinstance(items, list) or not all(isinstance(i, bytes) for i in items):
+        return None
+    return items or None
+
+
+def _limiter(rate_per_s: int, limits: RateLimits) -> RateLimiter | None:
+    if rate_per_s == 0:
+        return None
+    return RateLimiter(rate_per_s, rate_per_s * limits.burst_s, limits.max_clients)
+
+
+class RateLimitMiddleware:
+    """ASGI middleware: refuse a client over its limits with 429 before any route runs."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limits: RateLimits,
+        max_body_bytes: int,
+        clock: Callable[[], int] = lambda: time.monotonic_ns() // 1_000_000,
+    ) -> None:
+        """``clock`` gives the time in whole milliseconds (monotonic)."""
+        assert not limits.problems(), limits.problems()
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self._clock = clock
+        self.reads = _limiter(limits.reads_per_s, limits)
+        self.submissions = _limiter(limits.submissions_per_s, limits)
+        self.accounts = _limiter(limits.submissions_per_s, limits)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        address = str(client[0]) if client else "unknown"
+        batch = SUBMISSION_PATHS.get(scope["path"]) if scope["method"] == "POST" else None
+        if batch is None:
+            refusal = self._read(address)
+        else:
+            received, body = await _buffer_body(receive, self.max_body_bytes)
+            receive = _replay(received, receive)
+            raws = None if body is None else _raw_txs(body, batch)
+            refusal = self._submission(address, raws or [])
+        if refusal is None:
+            await self.app(scope, receive, send)
+            return
+        message, wait_ms = refusal
+        response = error_response(429, "rate_limited", message)
+        response.headers["Retry-After"] = str(max(1, -(-wait_ms // 1000)))  # whole seconds
+        await response(scope, receive, send)
+
+    def _read(self, address: str) -> tuple[str, int] | None:
+        if self.reads is None:
+            return None
+        wait_ms = self.reads.take(address, 1, self._clock())
+        if wait_ms == 0:
+            return None
+        return f"too many requests from {address}: at most {_rate(self.reads)} reads", wait_ms
+
+    def _submission(self, address: str, raws: list[bytes]) -> tuple[str, int] | None:
+        """Spend the address's tokens (one per tx, at least one), then each account's."""
+        now_ms = self._clock()
+        cost = max(1, len(raws))
+        if self.submissions is not None:
+            wait_ms = self.submissions.take(address, cost, now_ms)
+            if wait_ms > 0:
+                return f"too many txs from {address}: at most {_rate(self.submissions)}", wait_ms
+        if self.accounts is None or not raws:
+            return None
+        accounts = accounts_of(raws)
+        waits = {a: self.accounts.wait_ms(a, n, now_ms) for a, n in sorted(accounts.items())}
+        slowest = max(waits, key=lambda a: waits[a], default=None)
+        if slowest is None or waits[slowest] == 0:
+            for account, count in accounts.items():
+                self.accounts.take(account, count, now_ms)
+            return None
+        if self.submissions is not None:
+            self.submissions.give_back(address, cost, now_ms)  # refused: nothing was submitted
+        sender = slowest.split(":", 1)[1][:16]
+        message = (
+            f"too many txs from the account of sender {sender}…: at most {_rate(self.accounts)}"
+        )
+        return message, waits[slowest]
+
+
+def _rate(limiter: RateLimiter) -> str:
+    return f"{limiter.rate_per_s}/s (bursts of {limiter.capacity})"
+
+
+async def _buffer_body(receive: Receive, max_body_bytes: int) -> tuple[list[Message], bytes | None]:
+    """Read the request body's messages, up to ``max_body_bytes``; body None if over or cut."""
+    received: list[Message] = []
+    size = 0
+    while True:
+        message = await receive()
+        received.append(message)
+        if message["type"] != "http.request":
+            return received, None  # the client went away
+        size += len(message.get("body", b""))
+        if size > max_body_bytes:
+            return received, None  # the route answers 413; not worth reading on
+        if not message.get("more_body", False):
+            return received, b"".join(m.get("body", b"") for m in received)
+
+
+def _replay(received: list[Message], receive: Receive) -> Receive:
+    """A ``receive`` that hands out the buffered messages first, then reads on."""
+    pending = list(received)
+
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replayed
