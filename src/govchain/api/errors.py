@@ -69,6 +69,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "not_ready": 503,
     "too_many_streams": 503,
     "busy": 503,
+    "rate_limited": 429,
     "invalid_cursor": 400,
     "internal": 500,
     # the node's store
@@ -149,11 +150,12 @@ STORE_CODES = ("storage_error", "storage_full", "storage_closed", "ledger_corrup
 def error_responses(*codes: str, store: bool = True) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error answers of a route with these codes.
 
-    ``internal`` is always there, and :data:`STORE_CODES` unless the route
-    never touches the store (``store=False``).
+    ``internal`` and ``rate_limited`` (any route may be limited, see
+    ``api.ratelimit``) are always there, and :data:`STORE_CODES` unless the
+    route never touches the store (``store=False``).
     """
     by_status: dict[int, list[str]] = {}
-    for code in sorted({*codes, "internal", *(STORE_CODES if store else ())}):
+    for code in sorted({*codes, "internal", "rate_limited", *(STORE_CODES if store else ())}):
         by_status.setdefault(STATUS_BY_CODE[code], []).append(code)
     entries: dict[int | str, dict[str, Any]] = {}
     for status, names in sorted(by_status.items()):
@@ -161,10 +163,11 @@ def error_responses(*codes: str, store: bool = True) -> dict[int | str, dict[str
             "model": ErrorResponse,
             "description": "codes: " + ", ".join(names),
         }
-        if "busy" in names:
+        retry = sorted({"busy", "rate_limited"} & set(names))
+        if retry:
             entry["headers"] = {
                 "Retry-After": {
-                    "description": "seconds to wait before retrying (code busy)",
+                    "description": f"seconds to wait before retrying (code {', '.join(retry)})",
                     "schema": {"type": "integer", "minimum": 0},
                 }
             }

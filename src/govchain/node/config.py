@@ -47,6 +47,7 @@ MS_MAX = 3_600_000
 MEMPOOL_TXS_MAX = 10_000_000
 MEMPOOL_BYTES_MAX = 16 * 1024**3
 MAX_INBOUND_MAX = 100_000
+MAX_EVENT_STREAMS_MAX = 65_536
 
 
 class ConfigError(ValidationError):
@@ -127,6 +128,8 @@ class NodeConfig:
     peers: dict[str, str] = field(default_factory=dict)
     """Peer node name -> "host:port" of its p2p listener."""
     api_max_body_bytes: int = 1024 * 1024
+    api_max_event_streams: int = 256
+    """Event-stream subscribers at once; one more is answered 503 ``too_many_streams``."""
     rate_limit: RateLimits = field(default_factory=RateLimits)
     """``[api.rate_limit]``: per-client token buckets."""
     p2p_max_inbound: int = 0
@@ -152,6 +155,9 @@ class NodeConfig:
         found += _address("api.listen", self.api_listen)
         found += _whole(
             "api.max_body_bytes", self.api_max_body_bytes, MAX_BODY_BYTES_MIN, MAX_BODY_BYTES_MAX
+        )
+        found += _whole(
+            "api.max_event_streams", self.api_max_event_streams, 1, MAX_EVENT_STREAMS_MAX
         )
         found += self.rate_limit.problems()
         found += _choice("log.format", self.log_format, LOG_FORMATS)
@@ -198,6 +204,7 @@ def write_config(home: Path, config: NodeConfig) -> Path:
         "api": {
             "listen": config.api_listen,
             "max_body_bytes": config.api_max_body_bytes,
+            "max_event_streams": config.api_max_event_streams,
             "rate_limit": asdict(config.rate_limit),
         },
         "log": {"format": config.log_format, "level": config.log_level},
@@ -212,7 +219,7 @@ def write_config(home: Path, config: NodeConfig) -> Path:
 _SECTIONS: dict[str, set[str]] = {
     "node": {"name", "role"},
     "p2p": {"listen", "peers", "max_inbound"},
-    "api": {"listen", "max_body_bytes", "rate_limit"},
+    "api": {"listen", "max_body_bytes", "max_event_streams", "rate_limit"},
     "log": {"format", "level"},
     "consensus": {f.name for f in fields(ConsensusSettings)},
     "mempool": {f.name for f in fields(MempoolSettings)},
@@ -242,6 +249,7 @@ def read_config(home: Path) -> NodeConfig:
         api_listen=api.get("listen", "127.0.0.1:0"),
         peers=p2p.get("peers", {}),
         api_max_body_bytes=api.get("max_body_bytes", 1024 * 1024),
+        api_max_event_streams=api.get("max_event_streams", 256),
         rate_limit=_build(RateLimits, rate_limit),
         p2p_max_inbound=p2p.get("max_inbound", 0),
         log_format=log.get("format", "json"),

@@ -41,7 +41,7 @@ from govchain.node.block_sync import BlockSync
 from govchain.node.config import NodeConfig, read_config, split_address
 from govchain.node.ledger_app import LedgerApp
 from govchain.node.netinit import GENESIS_FILE, TLS_DIR, VALIDATOR_KEY_FILE
-from govchain.node.service import ChainNodeService
+from govchain.node.service import ChainNodeService, ServiceLimits
 from govchain.node.services import build_registry, service_routes
 from govchain.node.supervision import NodeFailedError, TaskSupervisor, one_line
 from govchain.types import Genesis, NodeEntry
@@ -133,6 +133,7 @@ class Node:
             syncing=lambda: self.sync.syncing,
             on_admitted=self._admitted,
             on_fatal=self.fail,
+            limits=ServiceLimits(max_event_streams=self.config.api_max_event_streams),
         )
         self.app.listeners.append(self.service.on_commit)
         self.app.gossip_evidence = self.network.gossip_evidence

@@ -29,6 +29,7 @@ def _config() -> NodeConfig:
         api_listen="127.0.0.1:8600",
         peers={"node1": "127.0.0.1:26601"},
         consensus=ConsensusSettings(timeout_propose_ms=1500),
+        api_max_event_streams=300,
     )
 
 
@@ -49,6 +50,7 @@ def test_config_round_trips_through_toml(tmp_path: Path) -> None:
         ({"api_max_body_bytes": 10}, "max_body_bytes"),
         ({"api_max_body_bytes": 65 * 1024 * 1024}, "api.max_body_bytes"),
         ({"p2p_max_inbound": -1}, "p2p.max_inbound"),
+        ({"api_max_event_streams": 0}, "api.max_event_streams"),
         ({"rate_limit": RateLimits(burst_s=0)}, "api.rate_limit.burst_s"),
         ({"mempool": MempoolSettings(max_txs=0)}, "mempool.max_txs"),
         ({"mempool": MempoolSettings(max_tx_bytes=10**6)}, "mempool.max_tx_bytes: 1000000 is"),

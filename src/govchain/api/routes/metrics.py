@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from govchain.api.errors import error_responses
 from govchain.api.service import NodeService
 
 __all__ = ["metrics_routes"]
@@ -18,7 +19,10 @@ def metrics_routes(service: NodeService) -> APIRouter:
         "/metrics",
         response_class=Response,
         summary="Prometheus metrics",
-        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+        responses={
+            200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+            **error_responses(store=False),
+        },
     )
     async def metrics() -> Response:
         body = generate_latest(service.metrics_registry)
