@@ -313,6 +313,8 @@ def test_notarize_and_verify_commands_end_to_end(tmp_path: Path) -> None:
             )
             assert verified["ok"] is True
             assert verified["tx_type"] == "notary.anchor"
+            times = [a["block_time"] for a in report["anchorings"] if a["file"] == str(doc)]
+            assert times == [verified["block_time"]]  # --json keeps the milliseconds
         two = govchain(
             "notarize", *docs, "--node", node.api_url, "--key", layout.client_key,
             "--out", tmp_path / "one.json", check=False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,6 @@ def test_a_second_start_on_a_running_home_is_refused_naming_the_running_pid(
         assert height_of(node.api_url) is not None  # the first still serves
         states = launcher.status(layout)
         assert [state.pid for state in states] == [pid]
+        assert isinstance(states[0].block_time, int)  # the latest block's (or genesis) time
+        genesis = json.loads((layout.directory / "genesis.json").read_text(encoding="utf-8"))
+        assert states[0].block_time >= genesis["time"]

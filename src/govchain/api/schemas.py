@@ -202,6 +202,10 @@ class NodeStatus(ApiModel):
     chain_id: str
     suite: str = Field(description="the chain's crypto suite: gm or intl")
     height: Uint
+    block_time: Uint = Field(
+        description="BFT time of the latest block, ms since the Unix epoch (before the first"
+        " block: the genesis time)"
+    )
     state_root: Hex = Field(description="state root after the latest block; empty before it")
     peers: list[PeerInfo]
     validators: list[ValidatorInfo]

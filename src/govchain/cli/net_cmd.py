@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from govchain.cli.console import console, fail, print_json, reports_errors
+from govchain.cli.console import console, fail, human_time_ms, print_json, reports_errors
 from govchain.node import launcher
 from govchain.node.home_lock import HomeLock
 from govchain.node.keeper import CHECK_INTERVAL_S, NetworkKeeper
@@ -197,13 +197,17 @@ def status(
     directory: Path = typer.Option(..., "--dir", help="The network's directory."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Each node's process, height, state root and peers."""
+    """Each node's process, height, latest block time, state root and peers.
+
+    The table shows the block time as ISO 8601 in UTC; --json gives it in
+    milliseconds since the Unix epoch (block_time).
+    """
     states = launcher.status(read_layout(directory))
     if json_out:
         print_json({"nodes": [s.to_json() for s in states]})
         return
     table = Table(title=f"network in {directory}")
-    for column in ("node", "role", "pid", "API", "height", "state root", "peers"):
+    for column in ("node", "role", "pid", "API", "height", "block time", "state root", "peers"):
         table.add_column(column)
     for s in states:
         table.add_row(
@@ -212,6 +216,7 @@ def status(
             "-" if s.pid is None else str(s.pid),
             s.api_url,
             "-" if s.height is None else str(s.height),
+            "-" if s.block_time is None else human_time_ms(s.block_time),
             "-" if not s.state_root else s.state_root[:16] + "…",
             "-" if s.peers is None else str(s.peers),
         )

@@ -16,12 +16,20 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from govchain.cli.console import console, fail, print_json, read_password, reports_errors
+from govchain.cli.console import (
+    console,
+    fail,
+    human_time_ms,
+    print_json,
+    read_password,
+    reports_errors,
+)
 from govchain.client.notary import NotaryClient
 from govchain.client.sdk import NodeClient
 from govchain.crypto import suite_for
 from govchain.crypto.keyfiles import read_signing_key
 from govchain.crypto.suite import SigningKey
+from govchain.ledger.proofs import TxReceiptBundle
 
 MAX_FILE_BYTES = 1 << 30
 
@@ -74,14 +82,16 @@ def notarize(
             raise typer.Exit(1)
         return
     table = Table(title=f"notarized on {chain_id}")
-    for column in ("file", "digest", "tx", "status", "receipt"):
+    for column in ("file", "digest", "tx", "status", "block time", "receipt"):
         table.add_column(column, overflow="fold")
     for row in rows:
+        block_time = row.block_time()
         table.add_row(
             str(row.file),
             row.digest.hex()[:16] + "…",
             row.tx_hash.hex()[:16] + "…",
             row.status,
+            "-" if block_time is None else human_time_ms(block_time),
             row.receipt_file or "-",
         )
     console.print(table)
@@ -100,12 +110,19 @@ class _Anchored:
     receipt: dict[str, Any] | None
     receipt_file: str = ""
 
+    def block_time(self) -> int | None:
+        """BFT time of the block holding the anchoring (ms since the epoch), once in one."""
+        if self.receipt is None:
+            return None
+        return TxReceiptBundle.from_json(self.receipt).header.time
+
     def to_json(self) -> dict[str, object]:
         return {
             "file": str(self.file),
             "digest": self.digest.hex(),
             "tx_hash": self.tx_hash.hex(),
             "status": self.status,
+            "block_time": self.block_time(),
             "receipt_file": self.receipt_file or None,
         }
 

@@ -55,6 +55,8 @@ class NodeState:
     height: int | None
     state_root: str | None
     peers: int | None
+    block_time: int | None = None
+    """BFT time of the node's latest block, ms since the Unix epoch."""
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form ``net status --json`` prints."""
@@ -64,6 +66,7 @@ class NodeState:
             "pid": self.pid,
             "api_url": self.api_url,
             "height": self.height,
+            "block_time": self.block_time,
             "state_root": self.state_root,
             "peers": self.peers,
         }
@@ -179,6 +182,7 @@ def status(layout: NetworkLayout) -> list[NodeState]:
                 None if answer is None else int(answer["height"]),
                 None if answer is None else str(answer.get("state_root", "")),
                 None if answer is None else len(answer.get("peers", [])),
+                None if answer is None else _int_or_none(answer.get("block_time")),
             )
         )
     return states
@@ -226,6 +230,10 @@ def _child_of(home: Path) -> int | None:
         if child.poll() is None and str(home) in child.args:  # type: ignore[operator]
             return pid
     return None
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def api_status(url: str, timeout_s: float) -> dict[str, Any] | None:

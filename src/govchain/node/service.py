@@ -252,6 +252,7 @@ class ChainNodeService:
         """Who this node is and how far it is."""
         with self._own_store(), self.chain.view() as view:
             height = view.height
+            block_time = view.last_time
             root = view.state.get_root(height)
             validators = view.validators(height + 1).validators
         return {
@@ -260,6 +261,7 @@ class ChainNodeService:
             "chain_id": self.chain.genesis.chain_id,
             "suite": self.chain.genesis.suite,
             "height": height,
+            "block_time": block_time,
             "state_root": "" if root is None or height == 0 else root.root_hash.hex(),
             "peers": self._peers(),
             "validators": [

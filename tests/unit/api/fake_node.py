@@ -220,6 +220,7 @@ class FakeNode:
         with self.chain.store.view() as view:
             height = view.height
             state_root = view.header(height).state_root.hex() if height else ""
+            block_time = view.last_time
         members = self.chain.maker.validators.validators
         return {
             "node_id": "ab" * 20,
@@ -227,6 +228,7 @@ class FakeNode:
             "chain_id": self.chain.maker.genesis.chain_id,
             "suite": self.chain.maker.genesis.suite,
             "height": height,
+            "block_time": block_time,
             "state_root": state_root,
             "peers": [{"node_id": "cd" * 20, "address": "10.0.0.2:26656"}],
             "validators": [
