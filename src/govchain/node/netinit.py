@@ -154,31 +154,40 @@ def init_network(
     (directory / GENESIS_FILE).write_text(text, encoding="utf-8")
     ca_bundle = None
     if api_tls:
-        owners = {name: (i, entries[i].org) for i, name in enumerate(names)}
+        owners = {entry.name: (i, entry.org) for i, entry in enumerate(entries)}
         ca_bundle = _issue_api_certificates(directory, owners, host, now)
-    p2p = {name: join_address(host, base_port + 2 * i) for i, name in enumerate(names)}
+    for entry in entries:
+        (directory / entry.name / GENESIS_FILE).write_text(text, encoding="utf-8")
+    layouts = _write_configs(directory, entries, host, base_port, api_tls)
+    client_key = directory / "client" / "key.pem"
+    client_key.parent.mkdir()
+    write_file_atomic(client_key, suite.generate_key().to_pem())
+    layout = NetworkLayout(directory, chain_id, suite_name, layouts, client_key, ca_bundle)
+    (directory / NETWORK_FILE).write_text(json.dumps(layout.to_json(), indent=2) + "\n")
+    return layout
+
+
+def _write_configs(
+    directory: Path, entries: list[NodeEntry], host: str, base_port: int, api_tls: bool
+) -> tuple[NodeLayout, ...]:
+    """Each node's ``config.toml``: its ports, its peers, and HTTPS when ``api_tls``."""
+    p2p = {e.name: join_address(host, base_port + 2 * i) for i, e in enumerate(entries)}
     layouts = []
-    for i, name in enumerate(names):
-        home = directory / name
-        (home / GENESIS_FILE).write_text(text, encoding="utf-8")
+    for i, entry in enumerate(entries):
         config = NodeConfig(
-            name=name,
-            role=entries[i].role,
-            p2p_listen=p2p[name],
+            name=entry.name,
+            role=entry.role,
+            p2p_listen=p2p[entry.name],
             api_listen=join_address(host, base_port + 2 * i + 1),
-            peers={peer: address for peer, address in p2p.items() if peer != name},
+            peers={peer: address for peer, address in p2p.items() if peer != entry.name},
             api_tls=api_tls,
             api_tls_cert=f"{TLS_DIR}/{API_CERT_FILE}",
             api_tls_key=f"{TLS_DIR}/{API_KEY_FILE}",
         )
+        home = directory / entry.name
         write_config(home, config)
-        layouts.append(NodeLayout(name, config.role, home, p2p[name], config.api_url))
-    client_key = directory / "client" / "key.pem"
-    client_key.parent.mkdir()
-    write_file_atomic(client_key, suite.generate_key().to_pem())
-    layout = NetworkLayout(directory, chain_id, suite_name, tuple(layouts), client_key, ca_bundle)
-    (directory / NETWORK_FILE).write_text(json.dumps(layout.to_json(), indent=2) + "\n")
-    return layout
+        layouts.append(NodeLayout(entry.name, entry.role, home, p2p[entry.name], config.api_url))
+    return tuple(layouts)
 
 
 def _issue_api_certificates(
