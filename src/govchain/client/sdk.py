@@ -294,7 +294,7 @@ def _error_of(response: httpx.Response) -> ApiError | None:
     error = answer.get("error") if isinstance(answer, dict) else None
     if isinstance(error, dict):
         return ApiError(response.status_code, str(error.get("code")), str(error.get("message")))
-    return ApiError(response.status_code, "http_error", response.text[:200])
+    return ApiError(response.status_code, "http_error", " ".join(response.text[:200].split()))
 
 
 def _answer_of(response: httpx.Response) -> dict[str, Any]:

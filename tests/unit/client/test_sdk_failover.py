@@ -262,3 +262,13 @@ def test_notarize_flow_over_three_nodes_with_one_down() -> None:
             _tx_sent, tx_hash = notary.anchor(maker.keys[0], b"\x07" * 32)
             assert client.wait(tx_hash, timeout_s=5).status == "committed"
     assert len(submitted) == 4  # each anchoring sent once
+
+
+def test_a_proxy_error_page_behind_every_node_is_one_line() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(502, text="<html>\n<body>\n  Bad Gateway\n</body>\n</html>\n")
+
+    with _client(handler) as client, pytest.raises(ApiError) as caught:
+        client.status()
+    assert (caught.value.status, caught.value.code) == (502, "http_error")
+    assert str(caught.value) == "<html> <body> Bad Gateway </body> </html> (HTTP 502, http_error)"
