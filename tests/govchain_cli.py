@@ -9,10 +9,17 @@ from pathlib import Path
 GOVCHAIN = Path(sys.executable).with_name("govchain")
 
 
-def govchain(*args: str | Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run ``govchain ARGS``; with ``check`` the command must exit 0."""
+def govchain(
+    *args: str | Path, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``govchain ARGS`` (in ``env``, else this environment); with ``check`` it must exit 0."""
     result = subprocess.run(
-        [str(GOVCHAIN), *map(str, args)], check=False, capture_output=True, text=True, timeout=120
+        [str(GOVCHAIN), *map(str, args)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"govchain {args} exited {result.returncode}: {result.stderr}")

@@ -24,9 +24,17 @@ WAIT_S = 60.0
 
 @contextmanager
 def running_network(
-    directory: Path, validators: int, full_nodes: int = 0, suite: str = "gm"
+    directory: Path,
+    validators: int,
+    full_nodes: int = 0,
+    suite: str = "gm",
+    api_tls: bool = False,
 ) -> Iterator[NetworkLayout]:
-    """A laid-out, started network; every node is stopped afterwards, whatever happens."""
+    """A laid-out, started network; every node is stopped afterwards, whatever happens.
+
+    With ``api_tls`` the APIs are HTTPS (``net init --api-tls``); readiness is
+    checked against the network's CA bundle.
+    """
     base = free_base_port(2 * (validators + full_nodes))
     layout = init_network(
         directory,
@@ -34,6 +42,7 @@ def running_network(
         full_nodes=full_nodes,
         suite_name=suite,
         base_port=base,
+        api_tls=api_tls,
     )
     try:
         launcher.up(layout)
@@ -43,10 +52,10 @@ def running_network(
         launcher.down(layout, grace_s=10)
 
 
-def status_of(url: str) -> dict[str, Any] | None:
+def status_of(url: str, ca_bundle: Path | None = None) -> dict[str, Any] | None:
     """A node's ``/v1/status`` answer, or None if it does not answer."""
     try:
-        with NodeClient(url, timeout_s=2) as client:
+        with NodeClient(url, timeout_s=2, ca_bundle=ca_bundle) as client:
             return client.status()
     except NodeUnreachableError:
         return None

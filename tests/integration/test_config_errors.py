@@ -101,3 +101,39 @@ def test_an_ipv6_network_lays_out_bracketed_addresses_and_runs(tmp_path: Path) -
     laid_out = read_layout(tmp_path / "net2")
     assert [n.api_url for n in laid_out.nodes][:2] == ["http://[::1]:26601", "http://[::1]:26603"]
     assert laid_out.nodes[0].p2p == "[::1]:26600"
+
+
+@pytest.fixture(scope="module")
+def tls_network(tmp_path_factory: pytest.TempPathFactory) -> NetworkLayout:
+    directory = tmp_path_factory.mktemp("config-errors-tls") / "net"
+    return init_network(directory, validators=1, base_port=free_base_port(2), api_tls=True)
+
+
+def test_bad_api_tls_files_are_named_at_start_up_one_line_each(
+    tls_network: NetworkLayout, tmp_path: Path
+) -> None:
+    home = _home_with(tls_network, tmp_path, 'tls_cert = "tls/api.pem"', 'tls_cert = "api.pem"')
+    (home / "tls" / "api.key").chmod(0o640)
+    result = govchain("node", "start", "--home", home, check=False)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    config = home / "config.toml"
+    assert result.stderr.splitlines() == [
+        f"error: {config}: api.tls_cert: {home / 'api.pem'}: no such file",
+        f"error: {config}: api.tls_key: {home / 'tls/api.key'} may be read by others "
+        "(mode 0640); chmod 600 it",
+    ]
+    assert not (home / "node.pid").exists()
+
+
+def test_an_api_tls_key_of_another_node_is_named_at_start_up(
+    tls_network: NetworkLayout, tmp_path: Path
+) -> None:
+    home = _home_with(
+        tls_network, tmp_path, 'tls_key = "tls/api.key"', 'tls_key = "tls/transport.key"'
+    )
+    line = one_line_error(govchain("node", "start", "--home", home, check=False))
+    assert line == (
+        f"error: {home / 'config.toml'}: api.tls_key: {home / 'tls/transport.key'} "
+        f"is not the key of {home / 'tls/api.pem'}"
+    )

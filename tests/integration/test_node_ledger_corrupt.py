@@ -80,4 +80,4 @@ def test_a_damaged_block_in_a_running_node_is_ledger_corrupt_and_stops_it(
     assert "stored record" in lines[0]
     assert "Traceback" not in err
     log = (node.home / "node.log").read_text(encoding="utf-8")
-    assert "is stopping: a stored record fails its checks" in log
+    assert "stops: api: LedgerCorruptError: a stored record fails its checks" in log

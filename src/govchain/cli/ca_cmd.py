@@ -1,4 +1,10 @@
-"""``govchain ca``: a member organization's certificate authority (F-B5)."""
+"""``govchain ca``: a member organization's certificate authorities (F-B5).
+
+``init``/``issue``/``revoke``/``crl``/``verify`` run a member CA of the chain's
+suite (identity and transport certificates). ``api-init``/``api-cert`` run
+its API CA: ECDSA P-256 certificates for nodes' HTTPS APIs
+(docs/decisions/0006-api-tls.md).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +16,20 @@ import typer
 from rich.table import Table
 
 from govchain.cli.console import console, fail, print_json, read_password, reports_errors
+from govchain.crypto.api_ca import (
+    API_CERT_DAYS,
+    API_CERT_FILE,
+    API_KEY_FILE,
+    ApiCertificateAuthority,
+)
 from govchain.crypto.ca import CertificateAuthority
 from govchain.crypto.certs import certificate_from_pem, certificate_to_pem, crl_from_pem
 from govchain.crypto.certverify import verify_certificate
 from govchain.crypto.keyfiles import write_file_atomic
 
-app = typer.Typer(help="Run a member CA: issue, revoke and verify certificates.")
+app = typer.Typer(
+    help="Run a member CA: issue, revoke and verify certificates; and its API CA (HTTPS)."
+)
 
 _CA_DIR = typer.Option(..., "--ca", help="The CA directory (ca.pem, ca.key, crl.pem, ca.json).")
 _CA_PASSWORD = typer.Option(None, "--ca-password-file", help="File with the CA key's password.")
@@ -127,3 +141,47 @@ def verify(
     for name, value in fields.items():
         table.add_row(name, value if name != "public_key" else value[:32] + "…")
     console.print(table)
+
+
+@app.command("api-init")
+@reports_errors
+def api_init(
+    org: str = typer.Option(..., "--org", help="Member organization name, e.g. the department."),
+    out: Path = typer.Option(..., "--out", help="Directory to create the API CA in."),
+    password_file: Path | None = typer.Option(None, help="Encrypt ca.key with this password."),
+) -> None:
+    """Create an API CA (ECDSA P-256): DIR/ca.pem for clients' CA bundles, DIR/ca.key."""
+    ApiCertificateAuthority.init(out, org, _now(), read_password(password_file))
+    console.print(f"created the API CA of '{org}' in {out} (ca.pem, ca.key)")
+
+
+@app.command("api-cert")
+@reports_errors
+def api_cert(
+    ca_dir: Path = typer.Option(..., "--ca", help="The API CA directory (ca.pem, ca.key)."),
+    node: str = typer.Option(..., "--node", help="The node's registered name, e.g. node0."),
+    host: str = typer.Option(
+        ..., "--host", help="Host clients reach the API at: an IP address or a DNS name."
+    ),
+    out: Path = typer.Option(..., "--out", help="Directory for api.pem and api.key (HOME/tls)."),
+    days: int = typer.Option(
+        API_CERT_DAYS, "--days", min=1, max=825, help="Validity in days (at most 825)."
+    ),
+    replace: bool = typer.Option(False, "--replace", help="Replace api.pem and api.key."),
+    ca_password_file: Path | None = _CA_PASSWORD,
+) -> None:
+    """Issue a node's HTTPS certificate for HOST, and its key (owner-only).
+
+    Written as OUT/api.pem and OUT/api.key, the files api.tls_cert and
+    api.tls_key name by default; the node reads them when it starts.
+    """
+    for path in (out / API_CERT_FILE, out / API_KEY_FILE):
+        if path.exists() and not replace:
+            fail(f"{path} exists; pass --replace to issue a new certificate and key")
+    ca = ApiCertificateAuthority.open(ca_dir, read_password(ca_password_file))
+    identity = ca.issue_server_certificate(node, host, out, _now(), days)
+    console.print(
+        f"issued the API certificate of '{node}' for {', '.join(identity.names)}: "
+        f"{identity.cert_file}, {identity.key_file}",
+        highlight=False,
+    )

@@ -13,8 +13,8 @@ import typer
 from rich.table import Table
 
 from govchain.cli.console import console, print_json, reports_errors
+from govchain.cli.node_access import ca_bundle_option, node_client, nodes_option
 from govchain.client.evidence import EvidenceClient, verify_evidence
-from govchain.client.sdk import NodeClient
 from govchain.contracts.evidence import EVIDENCE_PAGE_DEFAULT, EVIDENCE_PAGE_MAX
 from govchain.ledger.genesis_file import load_genesis
 from govchain.types import Genesis
@@ -27,7 +27,8 @@ app = typer.Typer(
 @app.command("list")
 @reports_errors
 def list_evidence(
-    node: str = typer.Option(..., "--node", help="API URL of a node, e.g. http://127.0.0.1:8600."),
+    nodes: list[str] = nodes_option(),
+    ca_bundle: Path | None = ca_bundle_option(),
     limit: int = typer.Option(
         EVIDENCE_PAGE_DEFAULT,
         "--limit",
@@ -50,7 +51,7 @@ def list_evidence(
     Exits 1 if a record does not verify against --genesis.
     """
     genesis = None if genesis_file is None else load_genesis(genesis_file)
-    with NodeClient(node) as client:
+    with node_client(nodes, ca_bundle) as client:
         evidence = EvidenceClient(client)
         page = evidence.page(cursor=cursor, limit=limit)
         items, following = list(page.evidence), page.next

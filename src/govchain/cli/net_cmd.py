@@ -44,6 +44,13 @@ def init(
         help="Node k: peers on base+2k, API on base+2k+1.",
     ),
     chain_id: str = typer.Option("govchain-local", "--chain-id", help="The chain's id."),
+    api_tls: bool = typer.Option(
+        False,
+        "--api-tls",
+        help="Serve every API over HTTPS: an API CA per member (ECDSA P-256), a certificate "
+        "per node for --host, and DIR/ca-bundle.pem for clients (--ca-bundle). "
+        "Without it the APIs are plain HTTP.",
+    ),
 ) -> None:
     """Write genesis.json, every node's home (keys, certificates, config) and a client key."""
     if suite not in ("gm", "intl"):
@@ -56,6 +63,7 @@ def init(
         host=host,
         base_port=base_port,
         chain_id=chain_id,
+        api_tls=api_tls,
     )
     table = Table(title=f"network {layout.chain_id} ({layout.suite}) in {directory}")
     for column in ("node", "role", "home", "API"):
@@ -65,6 +73,8 @@ def init(
     console.print(table)
     console.print(f"genesis: {directory / 'genesis.json'}")
     console.print(f"client key (may notarize): {layout.client_key}")
+    if layout.ca_bundle is not None:
+        console.print(f"CA bundle for clients (--ca-bundle): {layout.ca_bundle}")
     console.print(f"next: govchain net up --dir {directory}")
 
 
@@ -178,7 +188,9 @@ def _up_in_background(layout: NetworkLayout) -> None:
     while waiting and time.monotonic() < deadline:
         if process.poll() is not None:
             fail(f"net up in the background exited with status {process.returncode}; see {log}")
-        waiting = [n for n in waiting if launcher.api_status(n.api_url, 1.0) is None]
+        waiting = [
+            n for n in waiting if launcher.api_status(n.api_url, 1.0, layout.ca_bundle) is None
+        ]
         if waiting:
             time.sleep(0.3)
     if waiting:
@@ -238,22 +250,25 @@ def _command_name() -> str:
 
 
 def _print_ready(console: Console, layout: NetworkLayout, started: int) -> None:
-    first = layout.nodes[0]
     govchain = _command_name()
     console.print(f"{started} node(s) started; {len(layout.nodes)} in the network")
     for node in layout.nodes:
         console.print(
             f"  {node.name:<8} {node.role:<10} API {node.api_url}  docs {node.api_url}/docs"
         )
+    nodes = ",".join(node.api_url for node in layout.nodes[:3])  # spread, and fail over
+    trust = "" if layout.ca_bundle is None else f" --ca-bundle {layout.ca_bundle}"
     console.print("notarize a document:")
     console.print(
-        f"  {govchain} notarize README.md --node {first.api_url} --key {layout.client_key} "
+        f"  {govchain} notarize README.md --node {nodes}{trust} --key {layout.client_key} "
         f"--out receipt.json",
         highlight=False,
+        soft_wrap=True,  # one line, to copy
     )
     console.print(
         f"  {govchain} verify receipt.json --genesis {layout.directory / 'genesis.json'}",
         highlight=False,
+        soft_wrap=True,
     )
 
 

@@ -58,7 +58,7 @@ def start(
     try:
         node = Node(home)
         console.print(
-            f"{config.name} ({config.role}): API http://{config.api_listen}, "
+            f"{config.name} ({config.role}): API {config.api_url}, "
             f"peers on {config.p2p_listen}, logs in {log_file}",
             highlight=False,
             soft_wrap=True,

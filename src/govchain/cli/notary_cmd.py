@@ -24,8 +24,8 @@ from govchain.cli.console import (
     read_password,
     reports_errors,
 )
+from govchain.cli.node_access import ca_bundle_option, node_client, nodes_option
 from govchain.client.notary import NotaryClient
-from govchain.client.sdk import NodeClient
 from govchain.crypto import suite_for
 from govchain.crypto.keyfiles import read_signing_key
 from govchain.crypto.suite import SigningKey
@@ -37,7 +37,8 @@ MAX_FILE_BYTES = 1 << 30
 @reports_errors
 def notarize(
     files: list[Path] = typer.Argument(..., help="Documents to anchor (only digests are sent)."),
-    node: str = typer.Option(..., "--node", help="API URL of a node, e.g. http://127.0.0.1:8600."),
+    nodes: list[str] = nodes_option(),
+    ca_bundle: Path | None = ca_bundle_option(),
     key: Path = typer.Option(..., "--key", help="The signer's private key (PEM)."),
     password_file: Path | None = typer.Option(None, "--password-file", help="Key password."),
     out: Path | None = typer.Option(None, "--out", help="Receipt file (one document only)."),
@@ -57,7 +58,7 @@ def notarize(
     signer = read_signing_key(key, read_password(password_file))
     suite = suite_for(signer.suite_name)
     rows = []
-    with NodeClient(node) as client:
+    with node_client(nodes, ca_bundle) as client:
         status = client.status()
         chain_id, suite_name = str(status.get("chain_id")), str(status.get("suite"))
         if suite_name != suite.name:

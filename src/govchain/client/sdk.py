@@ -6,18 +6,37 @@ genesis it trusts. Errors from the API keep their stable ``code``. Each
 service has its own SDK module over this client (``govchain.client.notary``,
 ``govchain.client.evidence``): it builds and signs the service's txs, calls
 its routes and verifies what they return offline.
+
+One client may talk to several nodes of a network (``govchain.client.endpoints``):
+each request goes to the next node in turn, and to the one after when a node
+is down. Resending a submission to another node is safe: a tx is known by
+its hash, so a node that already has it (from the first attempt, through
+gossip) refuses the copy as ``tx_replayed``, and the chain commits a hash
+once. After an attempt that may have reached a node, the client takes that
+refusal as success. HTTPS nodes are checked against the network's CA
+bundle; a certificate that does not verify stops the client
+(:class:`UntrustedNodeError`) rather than being skipped.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from govchain.client.endpoints import (
+    NodeEndpoints,
+    certificate_failure,
+    client_tls_context,
+    fails_over,
+    node_urls,
+)
 from govchain.codec import encode
+from govchain.crypto import suite_for
 from govchain.ledger import records
 from govchain.types import Tx
 from govchain.types.errors import GovChainError
@@ -38,9 +57,22 @@ class ApiError(GovChainError):
 
 
 class NodeUnreachableError(GovChainError):
-    """The node did not answer (down, wrong URL, network)."""
+    """No node answered (down, wrong URL, network); the message names each URL's failure."""
 
     code = "node_unreachable"
+
+
+class UntrustedNodeError(GovChainError):
+    """A node's TLS certificate does not verify against the CA bundle (or the system's CAs)."""
+
+    code = "node_untrusted"
+
+    def __init__(self, url: str, reason: str, ca_bundle: Path | None) -> None:
+        trusted = "the system's CAs" if ca_bundle is None else f"the CA bundle {ca_bundle}"
+        super().__init__(f"the certificate of {url} is not trusted by {trusted}: {reason}")
+        self.url = url
+        self.reason = reason
+        self.ca_bundle = ca_bundle
 
 
 class CommitTimeoutError(GovChainError):
@@ -67,24 +99,48 @@ def _batch_outcome(item: object) -> bytes | ApiError:
     return ApiError(200, "bad_response", f"a batch result is neither a hash nor an error: {item!r}")
 
 
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""Failures before a request left this machine: no node can have acted on it."""
+
+
 class NodeClient:
-    """HTTP client of one node's ``/v1`` API."""
+    """HTTP client of the ``/v1`` API of one node, or of several nodes of one network."""
 
     def __init__(
         self,
-        base_url: str,
+        urls: str | Sequence[str],
         *,
+        ca_bundle: Path | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         transport: httpx.BaseTransport | None = None,
+        start: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/"), timeout=timeout_s, transport=transport
-        )
+        """Parameters:
+        urls: a node's API URL, a comma-separated list, or a sequence of either
+            (``govchain.client.endpoints.node_urls``); ValidationError if one is bad.
+        ca_bundle: PEM file of the CAs an HTTPS node's certificate must chain to
+            (``D/ca-bundle.pem``); None: the system's CAs.
+        timeout_s: per attempt, so a request may take it once per node.
+        transport: an httpx transport (tests: ``httpx.MockTransport``).
+        start: the first node's index (None: a random one).
+        clock: monotonic seconds, for how long a failed node rests.
+        """
+        self.endpoints = NodeEndpoints(node_urls(urls), start=start, clock=clock)
+        self._ca_bundle = ca_bundle
+        verify = True if ca_bundle is None else client_tls_context(ca_bundle)
+        self._http = httpx.Client(timeout=timeout_s, transport=transport, verify=verify)
+        self._suite_name: str | None = None
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        """The nodes' API URLs, as given."""
+        return self.endpoints.urls
 
     @property
     def base_url(self) -> str:
-        """The node's API URL."""
-        return str(self._http.base_url)
+        """The first node's API URL (the only one of a single-node client)."""
+        return self.endpoints.urls[0]
 
     def close(self) -> None:
         """Release the connection pool."""
@@ -101,23 +157,43 @@ class NodeClient:
         return self._json("GET", "/v1/status")
 
     def submit(self, tx: Tx) -> bytes:
-        """``POST /v1/txs`` with the tx's canonical bytes; returns its hash."""
+        """``POST /v1/txs`` with the tx's canonical bytes; returns its hash.
+
+        When a node fails mid-request the same tx goes to the next node; its
+        ``tx_replayed`` answer then means an earlier attempt got the tx in.
+        """
         body = records.encode_tx(tx)
-        answer = self._json(
+        response, resent = self._send(
             "POST", "/v1/txs", content=body, headers={"content-type": "application/cbor"}
         )
+        try:
+            answer = _answer_of(response)
+        except ApiError as exc:
+            if resent and exc.code == "tx_replayed":
+                return self._tx_hash(tx)
+            raise
         return bytes.fromhex(str(answer["hash"]))
 
     def submit_many(self, txs: Sequence[Tx]) -> list[bytes | ApiError]:
-        """``POST /v1/txs/batch``: per tx, in order, its hash or the error that refused it."""
+        """``POST /v1/txs/batch``: per tx, in order, its hash or the error that refused it.
+
+        As with :meth:`submit`, after a node failed mid-request a tx refused
+        as ``tx_replayed`` counts as submitted.
+        """
         body = encode([records.encode_tx(tx) for tx in txs])
-        answer = self._json(
+        response, resent = self._send(
             "POST", "/v1/txs/batch", content=body, headers={"content-type": "application/cbor"}
         )
-        results = answer.get("results")
+        results = _answer_of(response).get("results")
         if not isinstance(results, list) or len(results) != len(txs):
             raise ApiError(200, "bad_response", "the batch answer does not match the txs sent")
-        return [_batch_outcome(item) for item in results]
+        outcomes = [_batch_outcome(item) for item in results]
+        return [
+            self._tx_hash(tx)
+            if resent and isinstance(outcome, ApiError) and outcome.code == "tx_replayed"
+            else outcome
+            for tx, outcome in zip(txs, outcomes, strict=True)
+        ]
 
     def tx(self, tx_hash: bytes) -> TxResult:
         """``GET /v1/txs/{hash}``."""
@@ -153,21 +229,83 @@ class NodeClient:
         return self._json("GET", path, params=dict(params or {}))
 
     def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response = self._http.request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
-            raise NodeUnreachableError(f"{self._http.base_url}{path}: {exc}") from exc
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = None
-        if response.status_code >= 400:
-            error = answer.get("error") if isinstance(answer, dict) else None
-            if isinstance(error, dict):
-                raise ApiError(
-                    response.status_code, str(error.get("code")), str(error.get("message"))
-                )
-            raise ApiError(response.status_code, "http_error", response.text[:200])
-        if not isinstance(answer, dict):
-            raise ApiError(response.status_code, "bad_response", "the node answered no JSON object")
-        return answer
+        response, _resent = self._send(method, path, **kwargs)
+        return _answer_of(response)
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> tuple[httpx.Response, bool]:
+        """The first answer of a node that can serve, trying each node at most once.
+
+        Returns the answer and whether an earlier attempt may have reached a
+        node (it failed after the request was sent). Raises
+        UntrustedNodeError at once for a certificate that does not verify;
+        when every node failed, the last "cannot serve now" ApiError if a
+        node said so, else NodeUnreachableError naming each failure.
+        """
+        failures: list[str] = []
+        refusal: ApiError | None = None
+        resent = False
+        for url in self.endpoints.order():
+            try:
+                response = self._http.request(method, f"{url}{path}", **kwargs)
+            except httpx.HTTPError as exc:
+                reason = certificate_failure(exc)
+                if reason is not None:
+                    raise UntrustedNodeError(url, reason, self._ca_bundle) from exc
+                self.endpoints.failed(url)
+                failures.append(f"{url}{path}: {_describe(url, exc)}")
+                resent = resent or not isinstance(exc, _NOT_SENT)
+                continue
+            error = _error_of(response)
+            if error is not None and fails_over(error.status, error.code):
+                self.endpoints.failed(url)
+                failures.append(f"{url}{path}: {error}")
+                refusal = error
+                continue
+            self.endpoints.served(url)
+            return response, resent
+        if refusal is not None:
+            raise refusal
+        several = "no node answered: " if len(failures) > 1 else ""
+        raise NodeUnreachableError(several + "; ".join(failures))
+
+    def _tx_hash(self, tx: Tx) -> bytes:
+        """The hash of ``tx`` under the chain's suite (asked of a node once)."""
+        if self._suite_name is None:
+            self._suite_name = str(self.status().get("suite"))
+        return records.tx_hash(suite_for(self._suite_name), tx)
+
+
+def _describe(url: str, error: httpx.HTTPError) -> str:
+    """One line on why a request failed, with a hint when an HTTPS node was asked in HTTP."""
+    text = str(error) or type(error).__name__
+    if url.startswith("http://") and isinstance(error, httpx.RemoteProtocolError):
+        text += " (a node that serves HTTPS answers http:// this way: use https://)"
+    return text
+
+
+def _error_of(response: httpx.Response) -> ApiError | None:
+    """The error an answer carries (None for a success)."""
+    if response.status_code < 400:
+        return None
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    error = answer.get("error") if isinstance(answer, dict) else None
+    if isinstance(error, dict):
+        return ApiError(response.status_code, str(error.get("code")), str(error.get("message")))
+    return ApiError(response.status_code, "http_error", " ".join(response.text[:200].split()))
+
+
+def _answer_of(response: httpx.Response) -> dict[str, Any]:
+    """The JSON object of a successful answer; ApiError for an error or anything else."""
+    error = _error_of(response)
+    if error is not None:
+        raise error
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        raise ApiError(response.status_code, "bad_response", "the node answered no JSON object")
+    return answer

@@ -5,8 +5,10 @@ Layout of a home::
     config.toml          this file: name, role, listen addresses, peers, limits
     genesis.json         the chain's genesis, the same on every node
     validator.pem        the consensus signing key (validators only; mode 0600)
-    tls/node.pem         the transport certificate and key (mode 0600)
-    tls/node.key
+    tls/transport.pem    the transport certificate and key (mode 0600)
+    tls/transport.key
+    tls/api.pem          the API's HTTPS certificate and key, when ``api.tls`` (mode 0600)
+    tls/api.key
     data/                the LMDB chain store
     consensus.wal        the consensus write-ahead log
     node.log             structured logs
@@ -20,6 +22,11 @@ a value out of range) is named at once, one line each, in a
 
 Addresses are ``host:port``; an IPv6 host is written in brackets,
 ``[::1]:8600``, and :func:`split_address` returns it without them.
+
+With ``api.tls = true`` the API is served over HTTPS with ``api.tls_cert``
+and ``api.tls_key`` (paths relative to the home unless absolute); the files
+are checked with the rest (``govchain.node.api_tls``): a missing, unreadable,
+expired or mismatched one is named in one line each.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import tomli_w
 
 from govchain.api.ratelimit import RateLimits
 from govchain.ledger.records import TX_LIMITS
+from govchain.node.api_tls import tls_file_problems
 from govchain.types.errors import ValidationError
 
 CONFIG_FILE = "config.toml"
@@ -48,6 +56,9 @@ MEMPOOL_TXS_MAX = 10_000_000
 MEMPOOL_BYTES_MAX = 16 * 1024**3
 MAX_INBOUND_MAX = 100_000
 MAX_EVENT_STREAMS_MAX = 65_536
+API_TLS_CERT = "tls/api.pem"
+API_TLS_KEY = "tls/api.key"
+"""Where ``net init --api-tls`` writes the API's certificate and key, relative to the home."""
 
 
 class ConfigError(ValidationError):
@@ -130,6 +141,10 @@ class NodeConfig:
     api_max_body_bytes: int = 1024 * 1024
     api_max_event_streams: int = 256
     """Event-stream subscribers at once; one more is answered 503 ``too_many_streams``."""
+    api_tls: bool = False
+    """Serve the API over HTTPS (TLS 1.2+, 1.3 preferred) with the two files below."""
+    api_tls_cert: str = API_TLS_CERT
+    api_tls_key: str = API_TLS_KEY
     rate_limit: RateLimits = field(default_factory=RateLimits)
     """``[api.rate_limit]``: per-client token buckets."""
     p2p_max_inbound: int = 0
@@ -159,12 +174,22 @@ class NodeConfig:
         found += _whole(
             "api.max_event_streams", self.api_max_event_streams, 1, MAX_EVENT_STREAMS_MAX
         )
+        if not isinstance(self.api_tls, bool):
+            found.append(f"api.tls: expected true or false, got {self.api_tls!r}")
+        for what, path in (("api.tls_cert", self.api_tls_cert), ("api.tls_key", self.api_tls_key)):
+            if not isinstance(path, str) or not path:
+                found.append(f"{what}: expected a file path, got {path!r}")
         found += self.rate_limit.problems()
         found += _choice("log.format", self.log_format, LOG_FORMATS)
         found += _choice("log.level", self.log_level, LOG_LEVELS)
         found += self.consensus.problems()
         found += self.mempool.problems()
         return found
+
+    @property
+    def api_url(self) -> str:
+        """The URL of the API as this node serves it: ``https://`` with ``api.tls``."""
+        return f"{'https' if self.api_tls else 'http'}://{self.api_listen}"
 
     def validate(self) -> None:
         """Raise ConfigError naming every bad setting."""
@@ -205,6 +230,9 @@ def write_config(home: Path, config: NodeConfig) -> Path:
             "listen": config.api_listen,
             "max_body_bytes": config.api_max_body_bytes,
             "max_event_streams": config.api_max_event_streams,
+            "tls": config.api_tls,
+            "tls_cert": config.api_tls_cert,
+            "tls_key": config.api_tls_key,
             "rate_limit": asdict(config.rate_limit),
         },
         "log": {"format": config.log_format, "level": config.log_level},
@@ -219,7 +247,15 @@ def write_config(home: Path, config: NodeConfig) -> Path:
 _SECTIONS: dict[str, set[str]] = {
     "node": {"name", "role"},
     "p2p": {"listen", "peers", "max_inbound"},
-    "api": {"listen", "max_body_bytes", "max_event_streams", "rate_limit"},
+    "api": {
+        "listen",
+        "max_body_bytes",
+        "max_event_streams",
+        "tls",
+        "tls_cert",
+        "tls_key",
+        "rate_limit",
+    },
     "log": {"format", "level"},
     "consensus": {f.name for f in fields(ConsensusSettings)},
     "mempool": {f.name for f in fields(MempoolSettings)},
@@ -250,6 +286,9 @@ def read_config(home: Path) -> NodeConfig:
         peers=p2p.get("peers", {}),
         api_max_body_bytes=api.get("max_body_bytes", 1024 * 1024),
         api_max_event_streams=api.get("max_event_streams", 256),
+        api_tls=api.get("tls", False),
+        api_tls_cert=api.get("tls_cert", API_TLS_CERT),
+        api_tls_key=api.get("tls_key", API_TLS_KEY),
         rate_limit=_build(RateLimits, rate_limit),
         p2p_max_inbound=p2p.get("max_inbound", 0),
         log_format=log.get("format", "json"),
@@ -258,6 +297,10 @@ def read_config(home: Path) -> NodeConfig:
         mempool=_build(MempoolSettings, tables["mempool"]),
     )
     found += config.problems()  # a missing setting stands in as a valid one: named once
+    if config.api_tls is True and all(  # the files, once the settings naming them are sound
+        isinstance(path, str) and path for path in (config.api_tls_cert, config.api_tls_key)
+    ):
+        found += tls_file_problems(home, config.api_tls_cert, config.api_tls_key)
     if found:
         raise ConfigError([f"{path}: {problem}" for problem in found])
     return config

@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 
+from govchain.client.endpoints import client_tls_context
 from govchain.node.home_lock import locked_pid
 from govchain.node.netinit import NetworkLayout, NodeLayout
 
@@ -161,7 +162,7 @@ def wait_ready(
     deadline = time.monotonic() + timeout_s
     waiting = list(layout.nodes)
     while waiting and time.monotonic() < deadline and not stop_requested():
-        waiting = [n for n in waiting if api_status(n.api_url, 1.0) is None]
+        waiting = [n for n in waiting if api_status(n.api_url, 1.0, layout.ca_bundle) is None]
         if waiting:
             time.sleep(0.3)
     return [n.name for n in waiting]
@@ -172,7 +173,7 @@ def status(layout: NetworkLayout) -> list[NodeState]:
     states = []
     for node in layout.nodes:
         pid = running_pid(node.home)
-        answer = api_status(node.api_url, 2.0) if pid is not None else None
+        answer = api_status(node.api_url, 2.0, layout.ca_bundle) if pid is not None else None
         states.append(
             NodeState(
                 node.name,
@@ -236,10 +237,16 @@ def _int_or_none(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def api_status(url: str, timeout_s: float) -> dict[str, Any] | None:
-    """A node's ``GET /v1/status`` answer, or None if it does not answer in time."""
+def api_status(url: str, timeout_s: float, ca_bundle: Path | None = None) -> dict[str, Any] | None:
+    """A node's ``GET /v1/status`` answer, or None if it does not answer in time.
+
+    An ``https://`` node must present a certificate from a CA of ``ca_bundle``
+    (the network's ``ca-bundle.pem``; None: the system's CAs), or it counts
+    as not answering. A bundle that cannot be read is a CaBundleError.
+    """
+    verify = True if ca_bundle is None else client_tls_context(ca_bundle)
     try:
-        answer = httpx.get(f"{url}/v1/status", timeout=timeout_s)
+        answer = httpx.get(f"{url}/v1/status", timeout=timeout_s, verify=verify)
     except httpx.HTTPError:
         return None
     if answer.status_code != 200:

@@ -9,9 +9,16 @@ Layout::
 
     D/genesis.json               the chain's genesis (also in every home)
     D/cas/<org>/                 each member's transport CA (its key stays here)
+    D/cas/<org>/api/             with --api-tls: each member's API CA (ECDSA P-256)
+    D/ca-bundle.pem              with --api-tls: every member's API CA certificate, for clients
     D/node0 ... D/nodeN          node homes (see govchain.node.config)
     D/client/key.pem             a client key to sign txs with (e.g. notarize)
-    D/network.json               names, roles, homes and URLs, for ``net up|status|down``
+    D/network.json               names, roles, homes, URLs, CA bundle: for ``net up|status|down``
+
+Without ``api_tls`` every API is plain HTTP (the loopback default of ``make
+run``); with it every node serves HTTPS with a certificate from its member's
+API CA for ``host`` (docs/decisions/0006-api-tls.md), and its URL in
+``network.json`` is ``https://``.
 """
 
 from __future__ import annotations
@@ -22,6 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from govchain.crypto import suite_for
+from govchain.crypto.api_ca import (
+    API_CERT_FILE,
+    API_KEY_FILE,
+    ApiCertificateAuthority,
+    api_host_names,
+)
 from govchain.crypto.keyfiles import write_file_atomic
 from govchain.ledger import records
 from govchain.ledger.genesis_file import genesis_json_text
@@ -36,6 +49,8 @@ NETWORK_FILE = "network.json"
 GENESIS_FILE = "genesis.json"
 VALIDATOR_KEY_FILE = "validator.pem"
 TLS_DIR = "tls"
+CA_BUNDLE_FILE = "ca-bundle.pem"
+API_CA_DIR = "api"
 
 
 @dataclass(frozen=True)
@@ -58,6 +73,8 @@ class NetworkLayout:
     suite: str
     nodes: tuple[NodeLayout, ...]
     client_key: Path
+    ca_bundle: Path | None = None
+    """The members' API CA certificates, when the APIs are HTTPS (clients trust these only)."""
 
     def to_json(self) -> dict[str, object]:
         """The ``network.json`` object."""
@@ -65,6 +82,7 @@ class NetworkLayout:
             "chain_id": self.chain_id,
             "suite": self.suite,
             "client_key": str(self.client_key),
+            "ca_bundle": None if self.ca_bundle is None else str(self.ca_bundle),
             "nodes": [
                 {
                     "name": n.name,
@@ -88,14 +106,22 @@ def init_network(
     base_port: int = 26600,
     chain_id: str = "govchain-local",
     now: dt.datetime | None = None,
+    api_tls: bool = False,
 ) -> NetworkLayout:
-    """Write genesis, CAs, keys, certificates and configs for a network; refuse to overwrite."""
+    """Write genesis, CAs, keys, certificates and configs for a network; refuse to overwrite.
+
+    With ``api_tls`` every node's API is HTTPS: each member gets an API CA,
+    each node an API certificate for ``host``, and ``D/ca-bundle.pem`` holds
+    the members' API CA certificates.
+    """
     if not validators >= 1 or validators + full_nodes > MAX_NODES or full_nodes < 0:
         raise ValidationError(f"a network has 1 to {MAX_NODES} nodes, at least one validator")
     if directory.exists() and any(directory.iterdir()):
         raise ValidationError(f"{directory} is not empty; choose a new directory")
     if base_port + 2 * (validators + full_nodes) > 65535:
         raise ValidationError(f"--base-port {base_port} leaves no room for every node's ports")
+    if api_tls:
+        api_host_names(host)  # a host no certificate can name is refused before anything is written
     suite = suite_for(suite_name)
     now = now or dt.datetime.now(dt.UTC)
     directory.mkdir(parents=True, exist_ok=True)
@@ -126,28 +152,63 @@ def init_network(
     genesis.validate()
     text = genesis_json_text(genesis)
     (directory / GENESIS_FILE).write_text(text, encoding="utf-8")
-    p2p = {name: join_address(host, base_port + 2 * i) for i, name in enumerate(names)}
-    layouts = []
-    for i, name in enumerate(names):
-        home = directory / name
-        (home / GENESIS_FILE).write_text(text, encoding="utf-8")
-        config = NodeConfig(
-            name=name,
-            role=entries[i].role,
-            p2p_listen=p2p[name],
-            api_listen=join_address(host, base_port + 2 * i + 1),
-            peers={peer: address for peer, address in p2p.items() if peer != name},
-        )
-        write_config(home, config)
-        layouts.append(
-            NodeLayout(name, config.role, home, p2p[name], f"http://{config.api_listen}")
-        )
+    ca_bundle = None
+    if api_tls:
+        owners = {entry.name: (i, entry.org) for i, entry in enumerate(entries)}
+        ca_bundle = _issue_api_certificates(directory, owners, host, now)
+    for entry in entries:
+        (directory / entry.name / GENESIS_FILE).write_text(text, encoding="utf-8")
+    layouts = _write_configs(directory, entries, host, base_port, api_tls)
     client_key = directory / "client" / "key.pem"
     client_key.parent.mkdir()
     write_file_atomic(client_key, suite.generate_key().to_pem())
-    layout = NetworkLayout(directory, chain_id, suite_name, tuple(layouts), client_key)
+    layout = NetworkLayout(directory, chain_id, suite_name, layouts, client_key, ca_bundle)
     (directory / NETWORK_FILE).write_text(json.dumps(layout.to_json(), indent=2) + "\n")
     return layout
+
+
+def _write_configs(
+    directory: Path, entries: list[NodeEntry], host: str, base_port: int, api_tls: bool
+) -> tuple[NodeLayout, ...]:
+    """Each node's ``config.toml``: its ports, its peers, and HTTPS when ``api_tls``."""
+    p2p = {e.name: join_address(host, base_port + 2 * i) for i, e in enumerate(entries)}
+    layouts = []
+    for i, entry in enumerate(entries):
+        config = NodeConfig(
+            name=entry.name,
+            role=entry.role,
+            p2p_listen=p2p[entry.name],
+            api_listen=join_address(host, base_port + 2 * i + 1),
+            peers={peer: address for peer, address in p2p.items() if peer != entry.name},
+            api_tls=api_tls,
+            api_tls_cert=f"{TLS_DIR}/{API_CERT_FILE}",
+            api_tls_key=f"{TLS_DIR}/{API_KEY_FILE}",
+        )
+        home = directory / entry.name
+        write_config(home, config)
+        layouts.append(NodeLayout(entry.name, entry.role, home, p2p[entry.name], config.api_url))
+    return tuple(layouts)
+
+
+def _issue_api_certificates(
+    directory: Path, owners: dict[str, tuple[int, str]], host: str, now: dt.datetime
+) -> Path:
+    """Each member's API CA and its node's API certificate for ``host``; the CA bundle's path.
+
+    ``owners`` maps a node to its member (its number and organization, as in
+    the registry): that member's API CA, next to its transport CA, issues
+    the node's certificate.
+    """
+    bundle = []
+    for name, (number, org) in owners.items():
+        ca = ApiCertificateAuthority.init(
+            directory / "cas" / f"department-{number}" / API_CA_DIR, org, now
+        )
+        ca.issue_server_certificate(name, host, directory / name / TLS_DIR, now)
+        bundle.append(ca.certificate_pem())
+    path = directory / CA_BUNDLE_FILE
+    write_file_atomic(path, b"".join(bundle), 0o644)
+    return path
 
 
 def read_layout(directory: Path) -> NetworkLayout:
@@ -159,8 +220,14 @@ def read_layout(directory: Path) -> NetworkLayout:
             NodeLayout(n["name"], n["role"], Path(n["home"]), n["p2p"], n["api_url"])
             for n in obj["nodes"]
         )
+        bundle = obj.get("ca_bundle")  # absent from files written before API TLS
         return NetworkLayout(
-            directory, obj["chain_id"], obj["suite"], nodes, Path(obj["client_key"])
+            directory,
+            obj["chain_id"],
+            obj["suite"],
+            nodes,
+            Path(obj["client_key"]),
+            None if bundle is None else Path(bundle),
         )
     except FileNotFoundError as exc:
         raise ValidationError(f"{directory} holds no network (run govchain net init)") from exc

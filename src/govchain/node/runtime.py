@@ -3,9 +3,10 @@
 A :class:`Node` reads its home (config, genesis, keys), opens its chain store,
 and runs, on one asyncio loop: the peer network, the consensus driver
 (validators), block sync (a node that is behind, and every full node), and
-the HTTP API. Setting the stop event shuts them down in order. Every one of
-these tasks is supervised (``node.supervision``): a failure in any of them
-(a WAL or store that cannot be written, a bug) goes to :meth:`Node.fail`,
+the HTTP API (HTTPS with ``api.tls``: ``node.api_tls``). Setting the stop
+event shuts them down in order. Every one of these tasks is supervised
+(``node.supervision``): a failure in any of them (a WAL or store that
+cannot be written, a bug) goes to :meth:`Node.fail`,
 which logs one line and stops the node with that failure, after the API has
 been closed, so nothing half-done is served; ``govchain node start`` then
 exits 1 and its supervisor (``net up``, systemd) starts it again.
@@ -17,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import ssl
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -37,6 +39,7 @@ from govchain.ledger.genesis_file import load_genesis
 from govchain.ledger.home import create_chain
 from govchain.mempool import Mempool
 from govchain.network import NetworkConfig, PeerHandlers, PeerNetwork, PeerPolicy, pem_bundle
+from govchain.node.api_tls import resolve, server_context
 from govchain.node.block_sync import BlockSync
 from govchain.node.config import NodeConfig, read_config, split_address
 from govchain.node.ledger_app import LedgerApp
@@ -102,6 +105,7 @@ class Node:
     def __init__(self, home: Path) -> None:
         self.home = home
         self.config = read_config(home)
+        self.api_tls = self._api_tls_context()  # files refused here, before anything opens
         self.genesis = load_genesis(home / GENESIS_FILE)
         self.entry = _registered(self.genesis, self.config)
         self.suite = suite_for(self.genesis.suite)
@@ -132,7 +136,7 @@ class Node:
             peers=self._peer_list,
             syncing=lambda: self.sync.syncing,
             on_admitted=self._admitted,
-            on_fatal=self.fail,
+            on_fatal=lambda failure: self.fail(failure, "api"),
             limits=ServiceLimits(max_event_streams=self.config.api_max_event_streams),
         )
         self.app.listeners.append(self.service.on_commit)
@@ -168,6 +172,14 @@ class Node:
                 f"{self.entry.validator.hex()} that the genesis lists for this node"
             )
         return key
+
+    def _api_tls_context(self) -> ssl.SSLContext | None:
+        if not self.config.api_tls:
+            return None
+        return server_context(
+            resolve(self.home, self.config.api_tls_cert),
+            resolve(self.home, self.config.api_tls_key),
+        )
 
     def _network(self) -> PeerNetwork:
         registry = self.genesis.network
@@ -304,8 +316,15 @@ class Node:
             metrics=self.service.metrics,
             rate_limit=self.config.rate_limit,
         )
+        tls = self.api_tls
         config = uvicorn.Config(
-            app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
+            app,
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            ssl_context_factory=None if tls is None else lambda _config, _default: tls,
         )
         return _QuietServer(config)
 

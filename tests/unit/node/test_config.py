@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
 from govchain.api.ratelimit import RateLimits
+from govchain.crypto.api_ca import ApiCertificateAuthority
 from govchain.node.config import (
     ConfigError,
     ConsensusSettings,
@@ -57,6 +59,9 @@ def test_config_round_trips_through_toml(tmp_path: Path) -> None:
         ({"mempool": MempoolSettings(max_bytes=10)}, "no tx of that size could be admitted"),
         ({"consensus": ConsensusSettings(resend_ms=0)}, "consensus.resend_ms"),
         ({"consensus": ConsensusSettings(block_interval_ms=True)}, "block_interval_ms"),
+        ({"api_tls": "yes"}, "api.tls: expected true or false, got 'yes'"),
+        ({"api_tls_cert": ""}, "api.tls_cert: expected a file path, got ''"),
+        ({"api_tls_key": 3}, "api.tls_key: expected a file path, got 3"),
     ],
 )
 def test_bad_settings_are_refused_by_name(change: dict[str, object], message: str) -> None:
@@ -152,3 +157,51 @@ def test_split_address_and_join_address_handle_ipv6_literals() -> None:
     assert join_address("10.0.0.1", 80) == "10.0.0.1:80"
     for host in ("::1", "10.0.0.1", "fe80::1"):
         assert split_address(join_address(host, 26600), "x") == (host, 26600)
+
+
+def _tls_home(tmp_path: Path) -> Path:
+    """A home whose config serves the API over HTTPS with a certificate of a member's API CA."""
+    now = dt.datetime.now(dt.UTC)
+    ca = ApiCertificateAuthority.init(tmp_path / "ca", "Department 0", now)
+    home = tmp_path / "home"
+    ca.issue_server_certificate("node0", "127.0.0.1", home / "tls", now)
+    write_config(home, dataclasses.replace(_config(), api_tls=True))
+    return home
+
+
+def test_api_tls_settings_round_trip_and_default_to_plain_http(tmp_path: Path) -> None:
+    assert (_config().api_tls, _config().api_url) == (False, "http://127.0.0.1:8600")
+    home = _tls_home(tmp_path)
+    config = read_config(home)
+    assert (config.api_tls, config.api_tls_cert, config.api_tls_key) == (
+        True,
+        "tls/api.pem",
+        "tls/api.key",
+    )
+    assert config.api_url == "https://127.0.0.1:8600"
+    text = (home / "config.toml").read_text()
+    assert 'tls = true\ntls_cert = "tls/api.pem"\ntls_key = "tls/api.key"' in text
+
+
+def test_missing_api_tls_files_are_named_with_the_rest_one_line_each(tmp_path: Path) -> None:
+    home = _tls_home(tmp_path)
+    path = home / "config.toml"
+    text = path.read_text()
+    text = text.replace('tls_cert = "tls/api.pem"', 'tls_cert = "tls/gone.pem"')
+    text = text.replace('tls_key = "tls/api.key"', 'tls_key = "/nowhere/api.key"')
+    path.write_text(text.replace('level = "info"', 'level = "verbose"'))
+    with pytest.raises(ConfigError) as failed:
+        read_config(home)
+    assert failed.value.problems == (
+        f"{path}: log.level: expected one of debug, info, warning, error, critical; got 'verbose'",
+        f"{path}: api.tls_cert: {home / 'tls/gone.pem'}: no such file",
+        f"{path}: api.tls_key: /nowhere/api.key: no such file",
+    )
+
+
+def test_api_tls_files_are_not_read_when_tls_is_off(tmp_path: Path) -> None:
+    home = _tls_home(tmp_path)
+    path = home / "config.toml"
+    text = path.read_text().replace("tls = true", "tls = false")
+    path.write_text(text.replace('tls_cert = "tls/api.pem"', 'tls_cert = "tls/gone.pem"'))
+    assert read_config(home).api_tls is False
