@@ -5,8 +5,10 @@ A client runs as ``python -m govchain.bench.floodgen --api URL --work FILE
 closed loop: each of ``--readers`` tasks sends its next read the moment the
 last one is answered, in turn ``GET /v1/status``, ``/v1/blocks/{h}``,
 ``/v1/txs/{hash}``, ``/v1/notary/{digest}`` and ``/v1/evidence``; each of
-``--submitters`` tasks does the same with ``POST /v1/txs/batch``, cycling
-through batches of up to 1,000 txs signed ahead of time. It never waits for
+``--submitters`` tasks does the same with ``POST /v1/txs/batch``, sending
+batches of up to 1,000 txs signed ahead of time in turn: a batch refused
+whole (429, 503) comes round again, one answered 200 only once every batch
+has been (then as a replay). It never waits for
 ``Retry-After``: it is the client the rate limits are for. It sends from its
 own source address (a loopback alias such as 127.0.0.2), so the node counts
 it as a client apart from the bench's own reads and load.
@@ -36,7 +38,7 @@ import asyncio
 import json
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,7 +125,7 @@ class Flooder:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         assert readers + submitters >= 1, "a flood sends something"
-        assert work.batches or not submitters, "submitters need batches"
+        assert len(work.batches) >= submitters, "a batch for each submitter at least"
         self.work = work
         self.readers = readers
         self.submitters = submitters
@@ -141,7 +143,10 @@ class Flooder:
         )
         self.height = 0
         self._reads = 0
-        self._batches = 0
+        self._fresh: deque[int] = deque(range(len(work.batches)))
+        """Batches not yet taken by the node (each 429 or 503 sends one back here), in turn."""
+        self._spent: deque[int] = deque()
+        """Batches answered 200: sent again only once no fresh one is left (as replays)."""
         self._tasks: list[asyncio.Task[None]] = []
         self._answered = asyncio.Event()
         self._started_at = 0.0
@@ -218,12 +223,13 @@ class Flooder:
             await self._request(kind, "GET", path, None)
 
     async def _submit_loop(self) -> None:
-        batches = self.work.batches
         while True:
-            body = batches[self._batches % len(batches)]
-            self._batches += 1
-            answer = await self._request("batch", "POST", "/v1/txs/batch", body)
-            if answer is not None and answer.status_code == 200:
+            fresh = bool(self._fresh)
+            index = self._fresh.popleft() if fresh else self._spent.popleft()
+            answer = await self._request("batch", "POST", "/v1/txs/batch", self.work.batches[index])
+            taken = answer is not None and answer.status_code == 200
+            (self._fresh if fresh and not taken else self._spent).append(index)
+            if answer is not None and taken:
                 self._count_batch(answer)
 
     def _count_batch(self, answer: httpx.Response) -> None:

@@ -30,9 +30,12 @@ class FakeNode:
     """Answers every read; refuses every other one with 429 (with Retry-After), evidence with
     503 (without), and takes one batch before refusing the rest as rate limited."""
 
-    def __init__(self, enough: int) -> None:
+    def __init__(self, enough: int, batches_taken: int = 1) -> None:
         self.paths: list[str] = []
         self.batches: list[list[bytes]] = []
+        """Every batch body received, in order."""
+        self.batches_taken = batches_taken
+        self.taken = 0
         self.enough = enough
         self.seen_enough = asyncio.Event()
 
@@ -55,10 +58,11 @@ class FakeNode:
         assert request.headers["content-type"] == "application/cbor"
         raws = decode(request.content)
         assert isinstance(raws, list)
-        if self.batches:
+        self.batches.append(raws)
+        if self.taken >= self.batches_taken:
             body = {"error": {"code": "rate_limited", "message": "-"}}
             return httpx.Response(429, json=body, headers={"Retry-After": "2"})
-        self.batches.append(raws)
+        self.taken += 1
         results: list[dict[str, Any]] = [{"hash": "ab" * 32}] * (len(raws) - 1)
         results.append({"error": {"code": "tx_replayed", "message": "-"}})
         return httpx.Response(200, json={"accepted": len(raws) - 1, "results": results})
@@ -132,7 +136,16 @@ def test_batches_are_sent_in_turn_as_they_were_written(tmp_path: Path) -> None:
     assert work.digests == ("00" * 32,)
     node = FakeNode(enough=10)
     _flood(node, work, readers=0, submitters=1)
-    assert node.batches == [[b"tx-0"]]  # the first went in; the rest were refused, in turn
+    # the first went in; the other two were refused and come round again, the first never
+    assert node.batches[:6] == [[b"tx-0"], [b"tx-1"], [b"tx-2"], [b"tx-1"], [b"tx-2"], [b"tx-1"]]
+
+
+def test_a_batch_taken_is_sent_again_only_once_every_batch_was_taken() -> None:
+    node = FakeNode(enough=8, batches_taken=1_000)
+    work = FloodWork(tuple(encode([f"tx-{b}".encode()]) for b in range(3)), (), ())
+    _flood(node, work, readers=0, submitters=1)
+    sent = [raws[0] for raws in node.batches[:7]]
+    assert sent == [b"tx-0", b"tx-1", b"tx-2", b"tx-0", b"tx-1", b"tx-2", b"tx-0"]
 
 
 def test_a_node_that_cannot_be_reached_is_a_clear_error() -> None:
@@ -140,7 +153,7 @@ def test_a_node_that_cannot_be_reached_is_a_clear_error() -> None:
         raise httpx.ConnectError("connection refused", request=request)
 
     async def scenario() -> None:
-        flooder = Flooder(API, _work(), "127.0.0.2", transport=httpx.MockTransport(refuse))
+        flooder = Flooder(API, _work(), "127.0.0.2", 1, 0, transport=httpx.MockTransport(refuse))
         try:
             await flooder.check()
         finally:
