@@ -74,9 +74,10 @@ WARMUP_TIMEOUT_S = 60.0
 FLOOD_KINDS = ("both", "reads", "batches")
 BENCH_READS_PER_S = 100
 BENCH_SUBMISSIONS_PER_S = 100
-"""The flooded node's limits unless told otherwise: below what one client gets from a node on
-2 cores (about 250 reads/s and 500 txs/s of batches), so the flood is refused; the documented
-defaults (500 reads/s, 2,000 txs/s) are above it there (docs/performance.md)."""
+"""The flooded node's limits unless told otherwise: low enough that one flooding client is
+refused on 2 cores, where a node serves about 100 to 250 reads/s of the flood's mix and takes
+batches at a few hundred txs/s. The documented defaults (500 reads/s, 2,000 txs/s) are above
+that: there the flood is never refused (docs/performance.md)."""
 
 Progress = Callable[[str], None]
 
