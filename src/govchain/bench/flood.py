@@ -225,6 +225,56 @@ def run_flood_bench(settings: FloodSettings, progress: Progress | None = None) -
     return result
 
 
+@dataclass(frozen=True)
+class _Signed:
+    """The txs of a run, signed before it: signing costs CPU no window may spend."""
+
+    idle_txs: list[tuple[bytes, bytes, bytes]]
+    """Light load of the idle window: (tx hash, encoded tx, digest); also the flood's reads."""
+    flood_window_txs: list[tuple[bytes, bytes]]
+    """Light load of the flood window."""
+    batches: list[bytes]
+    """The flood's batch bodies, fresh txs of a key of its own."""
+    fresh: int
+
+
+def _sign(
+    settings: FloodSettings, layout: NetworkLayout, limits: dict[str, int], report: Progress
+) -> _Signed:
+    light = TxSource(layout)
+    count = max(1, round(LIGHT_TPS * settings.duration_s))
+    fresh = 0
+    if settings.submitters:
+        fresh = flood_tx_count(limits["submissions_per_s"], limits["burst_s"], settings.duration_s)
+    report(f"signing {2 * count + fresh:,} txs ahead of time")
+    idle_txs = light.make_anchorings(count)
+    flood_window_txs = light.make(count)
+    flood_key = suite_for(layout.suite).generate_key()
+    flood_txs = TxSource(layout, flood_key).make(fresh) if fresh else []
+    batches = [
+        encode([raw for _, raw in flood_txs[i : i + BATCH_TXS]])
+        for i in range(0, len(flood_txs), BATCH_TXS)
+    ]
+    return _Signed(idle_txs, flood_window_txs, batches, fresh)
+
+
+def _proposer_names(node: NodeLayout) -> dict[str, str]:
+    """Validator address (hex) -> node name, from a node's status."""
+    status = launcher.api_status(node.api_url, 5.0)
+    if status is None:
+        raise BenchError(f"{node.name} does not answer /v1/status")
+    return {str(v["address"]): str(v["name"]) for v in status["validators"]}
+
+
+def _warm_up(clients: LoadClients, layout: NetworkLayout) -> None:
+    warm = clients.run_step(0, TxSource(layout).make(2), 2.0, WARMUP_TIMEOUT_S)
+    if warm.committed == 0:
+        raise BenchError(
+            f"the network committed none of the warm-up txs in {WARMUP_TIMEOUT_S:g} s "
+            f"(refused {warm.refused}, errors {warm.errors}); see each node's node.out"
+        )
+
+
 def _drive(
     settings: FloodSettings,
     layout: NetworkLayout,
@@ -236,49 +286,25 @@ def _drive(
     validators = _validators(layout)
     flooded, others = validators[0], validators[1:] or validators[:1]
     limits = dataclasses.asdict(read_config(flooded.home).rate_limit)
-    status = launcher.api_status(others[0].api_url, 5.0)
-    if status is None:
-        raise BenchError(f"{others[0].name} does not answer /v1/status")
-    proposers = {str(v["address"]): str(v["name"]) for v in status["validators"]}
+    proposers = _proposer_names(others[0])
+    signed = _sign(settings, layout, limits, report)
     workdir = layout.directory / "bench"
-    light = TxSource(layout)
-    count = max(1, round(LIGHT_TPS * settings.duration_s))
-    fresh = 0
-    if settings.submitters:
-        fresh = flood_tx_count(limits["submissions_per_s"], limits["burst_s"], settings.duration_s)
-    report(f"signing {2 * count + fresh:,} txs ahead of time")
-    idle_txs = light.make_anchorings(count)
-    flood_light_txs = light.make(count)
-    flood_key = suite_for(layout.suite).generate_key()
-    flood_txs = TxSource(layout, flood_key).make(fresh) if fresh else []
-    batches = [
-        encode([raw for _, raw in flood_txs[i : i + BATCH_TXS]])
-        for i in range(0, len(flood_txs), BATCH_TXS)
-    ]
-    work = write_work(workdir, batches, [h for h, _, _ in idle_txs], [d for _, _, d in idle_txs])
+    reads = signed.idle_txs
+    work = write_work(workdir, signed.batches, [h for h, _, _ in reads], [d for *_, d in reads])
     flood_client = FloodClient(
-        flooded.api_url,
-        work,
-        workdir,
-        readers=settings.readers,
-        submitters=settings.submitters,
+        flooded.api_url, work, workdir, readers=settings.readers, submitters=settings.submitters
     )
     loads = [n.api_url for n in others]
     with LoadClients(loads, loads[:1], 1, workdir) as clients, flood_client as flood:
         pids = {**node_pids(processes), "loadgen": clients.pids[0], "floodgen": flood.pid}
         with ProcessStats(pids, machine=True) as stats:
             report("warming up: waiting for the first commits")
-            warm = clients.run_step(0, light.make(2), 2.0, WARMUP_TIMEOUT_S)
-            if warm.committed == 0:
-                raise BenchError(
-                    f"the network committed none of the warm-up txs in {WARMUP_TIMEOUT_S:g} s "
-                    f"(refused {warm.refused}, errors {warm.errors}); see each node's node.out"
-                )
+            _warm_up(clients, layout)
             report(f"idle: {LIGHT_TPS:g} tx/s for {settings.duration_s:g} s")
-            idle = _window(1, clients, stats, [(h, raw) for h, raw, _ in idle_txs], validators)
+            idle = _window(1, clients, stats, [(h, raw) for h, raw, _ in reads], validators)
             report(f"flood on {flooded.name}, {LIGHT_TPS:g} tx/s for {settings.duration_s:g} s")
             flood.start(api_height(flooded.api_url) or 0)
-            flooded_window = _window(2, clients, stats, flood_light_txs, validators)
+            flooded_window = _window(2, clients, stats, signed.flood_window_txs, validators)
             summary = flood.stop()
             _check_alive(processes, layout)
             peaks = stats.peak_rss_mb()
@@ -297,8 +323,8 @@ def _drive(
         summary=summary,
         source=FLOOD_SOURCE,
         batch_txs=BATCH_TXS,
-        batches=len(batches),
-        fresh_txs=fresh,
+        batches=len(signed.batches),
+        fresh_txs=signed.fresh,
         limits=limits,
         documented=dict(documented),
         peak_rss_mb=peaks,

@@ -250,6 +250,41 @@ def write_sync_report(result: dict[str, Any], directory: Path, started: float) -
     return path
 
 
+FLOOD_WINDOW_COLUMNS = (
+    "window",
+    "blocks/s",
+    "blocks",
+    "txs/s",
+    "light txs committed",
+    "light txs refused",
+    "light p99 ms",
+    "block interval s, flooded node proposing",
+    "block interval s, others proposing",
+    "blocks after a timed-out round",
+    "nodes CPU %",
+    "flood client CPU %",
+    "machine CPU %",
+)
+FLOOD_NODE_COLUMNS = (
+    "node",
+    "flooded",
+    "CPU % idle",
+    "CPU % flood",
+    "blocks idle",
+    "blocks flood",
+    "peak RSS MiB",
+)
+FLOOD_NODE_KEYS = (
+    "name",
+    "flooded",
+    "cpu_percent_idle",
+    "cpu_percent_flood",
+    "blocks_idle",
+    "blocks_flood",
+    "peak_rss_mb",
+)
+
+
 def _window_row(label: str, window: dict[str, Any]) -> list[object]:
     light = window["light_load"]
     return [
@@ -277,10 +312,36 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{key} {value:,}" for key, value in counts.items()) or "none"
 
 
+def _flood_answers(result: dict[str, Any]) -> list[str]:
+    """The flood's requests and answers: a table of figures, then answers by kind."""
+    client = result["flood_client"]
+    latency = f"{_cell(result['latency_ms_p50'])} / {_cell(result['latency_ms_p99'])}"
+    return [
+        *_table(
+            ["figure", "value"],
+            [
+                ["requests (answered or failed)", result["requests"]],
+                ["requests per s", result["requests_per_s"]],
+                ["answers by status", _counts(result["answers_by_status"])],
+                ["429 share of answers", result["share_429"]],
+                ["no answer", _counts(client["errors"])],
+                ["error codes", _counts(client["codes"])],
+                ["429/503 without Retry-After", client["retry_after_missing"]],
+                ["latency p50 / p99 of answers (ms)", latency],
+                ["txs in batches answered 200", _counts(client["txs_in_answered_batches"])],
+            ],
+        ),
+        "",
+        *_table(
+            ["kind", "answers by status"],
+            [[kind, _counts(counts)] for kind, counts in client["by_kind"].items()],
+        ),
+    ]
+
+
 def flood_markdown(result: dict[str, Any]) -> str:
     """The API flood benchmark as Markdown: the two windows, the flood's answers, the nodes."""
-    machine, limits = result["machine"], result["rate_limit"]
-    client, windows = result["flood_client"], result["windows"]
+    machine, limits, client = result["machine"], result["rate_limit"], result["flood_client"]
     met = "met" if result["target_met"] else "not met"
     lines = [
         f"# bench api-flood: {_plural(result['validators'], 'validator')}, {result['suite']}",
@@ -301,74 +362,17 @@ def flood_markdown(result: dict[str, Any]) -> str:
         f"blocks/s); goal >= {result['target_ratio']}: {met}.",
         "",
         *_table(
-            [
-                "window",
-                "blocks/s",
-                "blocks",
-                "txs/s",
-                "light txs committed",
-                "light txs refused",
-                "light p99 ms",
-                "block interval s, flooded node proposing",
-                "block interval s, others proposing",
-                "blocks after a timed-out round",
-                "nodes CPU %",
-                "flood client CPU %",
-                "machine CPU %",
-            ],
-            [_window_row(name, window) for name, window in windows.items()],
+            FLOOD_WINDOW_COLUMNS,
+            [_window_row(name, window) for name, window in result["windows"].items()],
         ),
         "",
         "## The flood",
         "",
-        *_table(
-            ["figure", "value"],
-            [
-                ["requests (answered or failed)", result["requests"]],
-                ["requests per s", result["requests_per_s"]],
-                ["answers by status", _counts(result["answers_by_status"])],
-                ["429 share of answers", result["share_429"]],
-                ["no answer", _counts(client["errors"])],
-                ["error codes", _counts(client["codes"])],
-                ["429/503 without Retry-After", client["retry_after_missing"]],
-                [
-                    "latency p50 / p99 of answers (ms)",
-                    f"{_cell(result['latency_ms_p50'])} / {_cell(result['latency_ms_p99'])}",
-                ],
-                ["txs in batches answered 200", _counts(client["txs_in_answered_batches"])],
-            ],
-        ),
-        "",
-        *_table(
-            ["kind", "answers by status"],
-            [[kind, _counts(counts)] for kind, counts in client["by_kind"].items()],
-        ),
+        *_flood_answers(result),
         "",
         "## Nodes",
         "",
-        *_table(
-            [
-                "node",
-                "flooded",
-                "CPU % idle",
-                "CPU % flood",
-                "blocks idle",
-                "blocks flood",
-                "peak RSS MiB",
-            ],
-            [
-                [
-                    n["name"],
-                    n["flooded"],
-                    n["cpu_percent_idle"],
-                    n["cpu_percent_flood"],
-                    n["blocks_idle"],
-                    n["blocks_flood"],
-                    n["peak_rss_mb"],
-                ]
-                for n in result["nodes"]
-            ],
-        ),
+        *_table(FLOOD_NODE_COLUMNS, [[n[k] for k in FLOOD_NODE_KEYS] for n in result["nodes"]]),
         "",
         "Blocks/s: blocks after the first one the light load's follower saw in the window, over "
         "the time from the first to the last. Block interval: mean time from the block before, "
