@@ -38,6 +38,8 @@ class SeenBlock(NamedTuple):
     txs: int
     commit_round: int
     """The round its commit certificate is from (above 0: a round timed out first)."""
+    proposer: str = ""
+    """The proposer's address (hex) from the block's header."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ class ClientStep:
             send_s=tuple(float(t) for a in answers for t in a["send_s"]),
             commit_s=tuple(None if t is None else float(t) for a in answers for t in a["commit_s"]),
             blocks=tuple(
-                SeenBlock(int(h), float(t), int(n), int(r)) for h, t, n, r in answers[0]["blocks"]
+                SeenBlock(int(h), float(t), int(n), int(r), str(rest[0]) if rest else "")
+                for h, t, n, r, *rest in answers[0]["blocks"]
             ),
             start_at=start_at,
             seconds=seconds,

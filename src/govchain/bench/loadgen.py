@@ -130,8 +130,9 @@ class LoadClient:
         self.in_flight = 0
         self.tracked: dict[str, _Sent] = {}
         """Sent txs not yet seen in a block, by hash hex."""
-        self.blocks: deque[tuple[int, float, int, int]] = deque(maxlen=BLOCKS_KEPT)
-        """(height, monotonic time first seen, tx count, commit round) of every block followed."""
+        self.blocks: deque[tuple[int, float, int, int, str]] = deque(maxlen=BLOCKS_KEPT)
+        """(height, monotonic time first seen, tx count, commit round, proposer) of every block
+        followed."""
         self.next_api = 0
 
     async def start(self) -> int:
@@ -163,7 +164,8 @@ class LoadClient:
             hashes = block["txs"]
             self.height += 1
             commit_round = int((block.get("commit") or {}).get("round", 0))
-            self.blocks.append((self.height, seen, len(hashes), commit_round))
+            proposer = str((block.get("header") or {}).get("proposer", ""))
+            self.blocks.append((self.height, seen, len(hashes), commit_round, proposer))
             for tx_hash in hashes:
                 sent = self.tracked.pop(tx_hash, None)
                 if sent is not None:
@@ -257,8 +259,8 @@ class LoadClient:
                 for s in accepted
             ],
             "blocks": [
-                [height, round(seen - start_at, 4), count, commit_round]
-                for height, seen, count, commit_round in self.blocks
+                [height, round(seen - start_at, 4), count, commit_round, proposer]
+                for height, seen, count, commit_round, proposer in self.blocks
                 if seen >= start_at
             ],
             "height": self.height,

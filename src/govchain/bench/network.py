@@ -13,14 +13,14 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 from govchain.bench.procstats import usable_cores
 from govchain.contracts.notary import anchor_tx
-from govchain.crypto import suite_for
+from govchain.crypto import SigningKey, suite_for
 from govchain.crypto.keyfiles import read_signing_key
 from govchain.ledger import records
 from govchain.node import launcher
@@ -54,12 +54,14 @@ def local_network(
     full_nodes: int = 0,
     suite: str = "gm",
     start_full_nodes: bool = True,
+    before_start: Callable[[NetworkLayout], None] | None = None,
 ) -> Iterator[tuple[NetworkLayout, NodeProcesses]]:
     """A laid-out network with its nodes started (full nodes only if asked); stopped on exit.
 
     Without ``directory`` the network lives in a temporary directory, removed
     afterwards unless ``keep`` or the run failed (its logs explain why); a
-    given ``directory`` (empty or new) is always kept.
+    given ``directory`` (empty or new) is always kept. ``before_start`` may
+    change the laid-out homes (a node's ``config.toml``) before any node starts.
     """
     owned = directory is None
     root = Path(tempfile.mkdtemp(prefix="govchain-bench-")) if directory is None else directory
@@ -75,6 +77,8 @@ def local_network(
             base_port=base,
             chain_id=CHAIN_ID,
         )
+        if before_start is not None:
+            before_start(layout)
         first = [n for n in layout.nodes if start_full_nodes or n.role == "validator"]
         yield layout, start_nodes(first)
     except Exception:
@@ -128,10 +132,10 @@ def node_pids(processes: NodeProcesses) -> dict[str, int]:
 
 
 class TxSource:
-    """Signed ``notary.anchor`` txs of the network's client key, made ahead of use."""
+    """Signed ``notary.anchor`` txs of the network's client key (or ``key``), made ahead of use."""
 
-    def __init__(self, layout: NetworkLayout) -> None:
-        self._key = read_signing_key(layout.client_key)
+    def __init__(self, layout: NetworkLayout, key: SigningKey | None = None) -> None:
+        self._key = read_signing_key(layout.client_key) if key is None else key
         self._suite = suite_for(layout.suite)
         self._chain_id = layout.chain_id
         self._height_url = next(n.api_url for n in layout.nodes if n.role == "validator")
@@ -139,15 +143,20 @@ class TxSource:
 
     def make(self, count: int) -> list[tuple[bytes, bytes]]:
         """``count`` fresh txs as (tx hash, encoded tx), valid for the next 9,000 heights."""
+        return [(tx_hash, encoded) for tx_hash, encoded, _digest in self.make_anchorings(count)]
+
+    def make_anchorings(self, count: int) -> list[tuple[bytes, bytes, bytes]]:
+        """``count`` fresh txs as (tx hash, encoded tx, the document digest they anchor)."""
         height = api_height(self._height_url)
         if height is None:
             raise BenchError(f"{self._height_url} does not answer /v1/status")
         expiry = height + EXPIRY_AHEAD
 
-        def one(_index: int) -> tuple[bytes, bytes]:
-            tx = anchor_tx(self._key, self._chain_id, os.urandom(32), os.urandom(16), expiry)
+        def one(_index: int) -> tuple[bytes, bytes, bytes]:
+            digest = os.urandom(32)
+            tx = anchor_tx(self._key, self._chain_id, digest, os.urandom(16), expiry)
             encoded = records.tx_bytes(tx)
-            return self._suite.hash(encoded.signing), encoded.encoded
+            return self._suite.hash(encoded.signing), encoded.encoded, digest
 
         # signing releases the GIL inside libcrypto: threads use every core
         with ThreadPoolExecutor(self._workers) as pool:

@@ -14,10 +14,12 @@ from typing import Any
 
 __all__ = [
     "cluster_markdown",
+    "flood_markdown",
     "plot_steps",
     "result_stem",
     "sync_markdown",
     "write_cluster_report",
+    "write_flood_report",
     "write_sync_report",
 ]
 
@@ -245,4 +247,147 @@ def write_sync_report(result: dict[str, Any], directory: Path, started: float) -
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{result_stem('sync', result['suite'], result['validators'], started)}.md"
     path.write_text(sync_markdown(result), encoding="utf-8")
+    return path
+
+
+FLOOD_WINDOW_COLUMNS = (
+    "window",
+    "blocks/s",
+    "blocks",
+    "txs/s",
+    "light txs committed",
+    "light txs refused",
+    "light p99 ms",
+    "block interval s, flooded node proposing",
+    "block interval s, others proposing",
+    "blocks after a timed-out round",
+    "nodes CPU %",
+    "flood client CPU %",
+    "machine CPU %",
+)
+FLOOD_NODE_COLUMNS = (
+    "node",
+    "flooded",
+    "CPU % idle",
+    "CPU % flood",
+    "blocks idle",
+    "blocks flood",
+    "peak RSS MiB",
+)
+FLOOD_NODE_KEYS = (
+    "name",
+    "flooded",
+    "cpu_percent_idle",
+    "cpu_percent_flood",
+    "blocks_idle",
+    "blocks_flood",
+    "peak_rss_mb",
+)
+
+
+def _window_row(label: str, window: dict[str, Any]) -> list[object]:
+    light = window["light_load"]
+    return [
+        label,
+        window["blocks_per_s"],
+        window["blocks"],
+        window["txs_per_s"],
+        light["committed"],
+        sum(light["refused"].values()) + sum(light["errors"].values()),
+        light["latency_ms_p99"],
+        window["block_interval_s_flooded_proposing"],
+        window["block_interval_s_others_proposing"],
+        window["blocks_late_round"],
+        window["nodes_cpu_percent_total"],
+        window["flood_client_cpu_percent"],
+        window["machine_cpu_percent"],
+    ]
+
+
+def _plural(count: int, thing: str) -> str:
+    return f"{count} {thing}" + ("" if count == 1 else "s")
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{key} {value:,}" for key, value in counts.items()) or "none"
+
+
+def _flood_answers(result: dict[str, Any]) -> list[str]:
+    """The flood's requests and answers: a table of figures, then answers by kind."""
+    client = result["flood_client"]
+    latency = f"{_cell(result['latency_ms_p50'])} / {_cell(result['latency_ms_p99'])}"
+    return [
+        *_table(
+            ["figure", "value"],
+            [
+                ["requests (answered or failed)", result["requests"]],
+                ["requests per s", result["requests_per_s"]],
+                ["answers by status", _counts(result["answers_by_status"])],
+                ["429 share of answers", result["share_429"]],
+                ["no answer", _counts(client["errors"])],
+                ["error codes", _counts(client["codes"])],
+                ["429/503 without Retry-After", client["retry_after_missing"]],
+                ["latency p50 / p99 of answers (ms)", latency],
+                ["txs in batches answered 200", _counts(client["txs_in_answered_batches"])],
+            ],
+        ),
+        "",
+        *_table(
+            ["kind", "answers by status"],
+            [[kind, _counts(counts)] for kind, counts in client["by_kind"].items()],
+        ),
+    ]
+
+
+def flood_markdown(result: dict[str, Any]) -> str:
+    """The API flood benchmark as Markdown: the two windows, the flood's answers, the nodes."""
+    machine, limits, client = result["machine"], result["rate_limit"], result["flood_client"]
+    met = "met" if result["target_met"] else "not met"
+    lines = [
+        f"# bench api-flood: {_plural(result['validators'], 'validator')}, {result['suite']}",
+        "",
+        f"{machine['cores']} cores ({machine['cpu']}), Python {machine['python']}, load average "
+        f"at start {machine['load_average_at_start']}; two windows of {result['duration_s']:g} s, "
+        f"light load {result['light_load']['tps']:g} tx/s to "
+        f"{', '.join(result['light_load']['to'])}; {result['flooded_node']} flooded "
+        f"({result['flood']}) from {client['source']} by {client['readers']} readers and "
+        f"{client['submitters']} submitters (batches of {client['batch_txs']:,} fresh txs).",
+        "",
+        f"Rate limits of {result['flooded_node']} ({limits['values']}): reads "
+        f"{limits['reads_per_s']:,}/s, submissions {limits['submissions_per_s']:,} txs/s, "
+        f"burst {limits['burst_s']} s.",
+        "",
+        f"**block_rate_ratio {result['block_rate_ratio']}** (flood "
+        f"{result['flood_blocks_per_s']} blocks/s / idle {result['idle_blocks_per_s']} "
+        f"blocks/s); goal >= {result['target_ratio']}: {met}.",
+        "",
+        *_table(
+            FLOOD_WINDOW_COLUMNS,
+            [_window_row(name, window) for name, window in result["windows"].items()],
+        ),
+        "",
+        "## The flood",
+        "",
+        *_flood_answers(result),
+        "",
+        "## Nodes",
+        "",
+        *_table(FLOOD_NODE_COLUMNS, [[n[k] for k in FLOOD_NODE_KEYS] for n in result["nodes"]]),
+        "",
+        "Blocks/s: blocks after the first one the light load's follower saw in the window, over "
+        "the time from the first to the last. Block interval: mean time from the block before, "
+        "by who proposed the block. Node blocks: its height at the window's end minus "
+        "at its start (read from 127.0.0.1). CPU is percent of one core; machine CPU counts "
+        "every process on the machine, ours and others'.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_flood_report(result: dict[str, Any], directory: Path, started: float) -> Path:
+    """Write ``api-flood-<suite>-<V>v-<UTC time>.md`` into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = result_stem("api-flood", result["suite"], result["validators"], started)
+    path = directory / f"{stem}.md"
+    path.write_text(flood_markdown(result), encoding="utf-8")
     return path

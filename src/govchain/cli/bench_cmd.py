@@ -13,6 +13,13 @@ from rich.table import Table
 
 from govchain.bench.cluster import ClusterSettings, run_cluster_bench
 from govchain.bench.crypto import run_crypto_bench
+from govchain.bench.flood import (
+    BENCH_READS_PER_S,
+    BENCH_SUBMISSIONS_PER_S,
+    FLOOD_KINDS,
+    FloodSettings,
+    run_flood_bench,
+)
 from govchain.bench.ledger import run_ledger_bench
 from govchain.bench.sync import SyncSettings, run_sync_bench
 from govchain.cli.console import console, fail, print_json, reports_errors
@@ -230,6 +237,109 @@ def sync(
     console.print(f"wrote {result['results_files']['markdown']}")
 
 
+@app.command("api-flood")
+@reports_errors
+def api_flood(
+    validators: int = _VALIDATORS,
+    suite: str = _SUITE,
+    duration: float = typer.Option(
+        30.0, "--duration", min=2, max=3600, help="Seconds of each window, idle and flood."
+    ),
+    flood: str = typer.Option(
+        "both", "--flood", help="What the flood sends: both, reads or batches."
+    ),
+    reads_per_s: int = typer.Option(
+        BENCH_READS_PER_S,
+        "--reads-per-s",
+        min=0,
+        max=10**9,
+        help="The flooded node's api.rate_limit.reads_per_s (documented default 500; 0: none).",
+    ),
+    submissions_per_s: int = typer.Option(
+        BENCH_SUBMISSIONS_PER_S,
+        "--submissions-per-s",
+        min=0,
+        max=10**9,
+        help="The flooded node's api.rate_limit.submissions_per_s (documented default 2000; "
+        "0: none).",
+    ),
+    json_out: bool = _JSON_LAST,
+    directory: Path | None = _NETWORK_DIR,
+    keep: bool = _KEEP,
+    results: Path = typer.Option(
+        Path("bench-results"), "--results-dir", help="Where the Markdown goes."
+    ),
+) -> None:
+    """Block rate while one client floods a node's API with reads and batches, against idle."""
+    _check_suite(suite)
+    if flood not in FLOOD_KINDS:
+        fail(f"--flood: expected one of {', '.join(FLOOD_KINDS)}, got {flood!r}")
+    settings = FloodSettings(
+        validators, suite, duration, flood, reads_per_s, submissions_per_s, directory, keep,
+        results,
+    )  # fmt: skip
+    with _progress(json_out) as report:
+        result = run_flood_bench(settings, report)
+    if json_out:
+        print_json(result)
+        return
+    _print_flood(result)
+
+
+def _print_flood(result: dict[str, Any]) -> None:
+    validators = _validators(result["validators"])
+    flooded = result["flooded_node"]
+    title = f"bench api-flood: {validators}, {result['suite']}, {flooded} flooded"
+    table = Table(title=title)
+    columns = ("window", "blocks/s", "txs/s", "light p99 ms", f"{flooded} proposing s",
+               "others proposing s", "nodes CPU %", "flood CPU %", "machine CPU %")  # fmt: skip
+    for column in columns:
+        table.add_column(column, justify="right")
+    for name, window in result["windows"].items():
+        table.add_row(
+            name,
+            f"{window['blocks_per_s']:,}",
+            f"{window['txs_per_s']:,}",
+            _ms(window["light_load"]["latency_ms_p99"]),
+            _ms(window["block_interval_s_flooded_proposing"]),
+            _ms(window["block_interval_s_others_proposing"]),
+            f"{window['nodes_cpu_percent_total']:,}",
+            f"{window['flood_client_cpu_percent']:,}",
+            f"{window['machine_cpu_percent']:,}",
+        )
+    console.print(table)
+    nodes = Table(title="nodes")
+    for column in ("node", "CPU % idle", "CPU % flood", "blocks idle", "blocks flood"):
+        nodes.add_column(column, justify="right")
+    for node in result["nodes"]:
+        nodes.add_row(
+            node["name"] + (" (flooded)" if node["flooded"] else ""),
+            f"{node['cpu_percent_idle']}",
+            f"{node['cpu_percent_flood']}",
+            _count(node["blocks_idle"]),
+            _count(node["blocks_flood"]),
+        )
+    console.print(nodes)
+    statuses = ", ".join(f"{k}: {v:,}" for k, v in result["answers_by_status"].items())
+    limits = result["rate_limit"]
+    console.print(
+        f"flood: {result['requests']:,} requests ({result['requests_per_s']:,}/s) from "
+        f"{result['flood_client']['source']}; answers {statuses or 'none'}; "
+        f"429 share {result['share_429']}; no answer {result['no_answer']:,}; latency p50 "
+        f"{_ms(result['latency_ms_p50'])} ms, p99 {_ms(result['latency_ms_p99'])} ms"
+    )
+    console.print(
+        f"rate limits ({limits['values']}): reads {limits['reads_per_s']:,}/s, submissions "
+        f"{limits['submissions_per_s']:,} txs/s, burst {limits['burst_s']} s"
+    )
+    console.print(
+        f"block_rate_ratio {result['block_rate_ratio']} = flood {result['flood_blocks_per_s']} "
+        f"/ idle {result['idle_blocks_per_s']} blocks/s (goal >= {result['target_ratio']}: "
+        f"{_met(result['target_met'])}); {result['cores']} cores"
+    )
+    console.print(f"wrote {result['results_files']['markdown']}")
+
+
 @contextlib.contextmanager
 def _progress(hidden: bool) -> Iterator[Callable[[str], None]]:
     """A spinner with the current stage (nothing when the output is JSON)."""
@@ -241,6 +351,10 @@ def _progress(hidden: bool) -> Iterator[Callable[[str], None]]:
 
 def _validators(count: int) -> str:
     return f"{count} validator" + ("" if count == 1 else "s")
+
+
+def _count(value: int | None) -> str:
+    return "–" if value is None else f"{value:,}"
 
 
 def _ms(value: float | None) -> str:

@@ -41,7 +41,12 @@ class FakeNode:
             self.pending = []
         if height > len(self.blocks):
             return httpx.Response(404, json={"error": {"code": "not_found", "message": "-"}})
-        block = {"txs": self.blocks[height - 1], "commit": {"round": 0}}
+        proposer = f"{height % 4:040x}"  # four validators taking turns
+        block = {
+            "header": {"proposer": proposer},
+            "txs": self.blocks[height - 1],
+            "commit": {"round": 0},
+        }
         return httpx.Response(200, json=block)
 
     async def _submit(self, request: httpx.Request) -> httpx.Response:
@@ -108,7 +113,10 @@ def test_every_accepted_tx_is_timed_from_submit_to_its_block(tmp_path: Path) -> 
     assert all(
         c is not None and c >= s for s, c in zip(answer["send_s"], answer["commit_s"], strict=True)
     )
-    assert sum(count for _, _, count, _ in answer["blocks"]) == 20
+    assert sum(count for _, _, count, _, _ in answer["blocks"]) == 20
+    assert [proposer for height, *_, proposer in answer["blocks"]] == [
+        f"{height % 4:040x}" for height, *_ in answer["blocks"]
+    ]
     assert answer["height"] == len(node.blocks)
 
 
