@@ -9,6 +9,12 @@ account is read from the signed tx before its signature is checked, so a
 forger can spend a victim's account tokens, but only at the rate of its
 own address bucket.
 
+A read costs one token, plus one per millisecond of worker CPU time the
+node spent on it (proofs, block decoding: :func:`charge_work`, charged
+after the answer), so a client's share of the node's read workers is
+bounded by its rate, whatever it asks for: a status read costs 1, a page
+of receipts may cost a hundred.
+
 A bucket holds up to ``rate × burst_s`` tokens and refills at ``rate`` per
 second. A request costing more than a full bucket (a large batch) is let
 through when the bucket is full, leaving it in debt: the average rate holds.
@@ -24,9 +30,11 @@ the proxy.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -43,21 +51,38 @@ __all__ = [
     "RateLimiter",
     "RateLimits",
     "accounts_of",
+    "charge_work",
 ]
 
 SUBMISSION_PATHS = {"/v1/txs": False, "/v1/txs/batch": True}
 """The routes that submit txs (``POST``); True: the body is a CBOR array of txs."""
 MAX_BATCH_ITEMS = 1000
 """The most txs a batch body is read for (the batch route refuses more)."""
+WORK_NS_PER_TOKEN = 1_000_000
+"""A read costs one more token per millisecond of worker CPU time spent on it."""
+
+_work_ns: ContextVar[list[int] | None] = ContextVar("govchain_request_work_ns", default=None)
+"""Worker CPU time spent for the request being served (set by the middleware)."""
+
+
+def charge_work(cpu_ns: int) -> None:
+    """Count ``cpu_ns`` of worker CPU time against the request being served, if any.
+
+    The node's worker pools call it after each job; the rate limiter turns the
+    sum into tokens of the client's read bucket once the answer is sent.
+    """
+    meter = _work_ns.get()
+    if meter is not None:
+        meter[0] += cpu_ns
 
 
 @dataclass(frozen=True)
 class RateLimits:
     """``[api.rate_limit]`` of config.toml; a rate of 0 turns that limit off."""
 
-    reads_per_s: int = 500
-    """Read requests per second per client address."""
-    submissions_per_s: int = 2000
+    reads_per_s: int = 100
+    """Read tokens per second per client address: a read costs 1, plus 1 per ms of work."""
+    submissions_per_s: int = 100
     """Txs submitted per second per client address, and per account."""
     burst_s: int = 2
     """A client may spend this many seconds' worth of its rate at once (the bucket size)."""
@@ -129,6 +154,10 @@ class RateLimiter:
         milli = self._milli_tokens(key, now_ms)
         self._store(key, milli - cost * 1000 if wait == 0 else milli, now_ms)
         return wait
+
+    def spend(self, key: str, cost: int, now_ms: int) -> None:
+        """Spend ``cost`` tokens of ``key`` whatever it holds (it may go into debt)."""
+        self._store(key, self._milli_tokens(key, now_ms) - cost * 1000, now_ms)
 
     def give_back(self, key: str, cost: int, now_ms: int) -> None:
         """Return ``cost`` tokens taken for a request that was refused after all."""
@@ -204,18 +233,45 @@ class RateLimitMiddleware:
         batch = SUBMISSION_PATHS.get(scope["path"]) if scope["method"] == "POST" else None
         if batch is None:
             refusal = self._read(address)
+            if refusal is None:
+                await self._metered(address, scope, receive, send)
+                return
         else:
+            refusal = self._by_address(address, 1, spend=False)  # no token at all: body unread
+            if refusal is not None:
+                await self._refuse(refusal, scope, receive, send)
+                return
             received, body = await _buffer_body(receive, self.max_body_bytes)
             receive = _replay(received, receive)
-            raws = None if body is None else _raw_txs(body, batch)
-            refusal = self._submission(address, raws or [])
-        if refusal is None:
-            await self.app(scope, receive, send)
-            return
+            raws = (None if body is None else _raw_txs(body, batch)) or []
+            cost = max(1, len(raws))
+            refusal = self._by_address(address, cost)
+            if refusal is None and self.accounts is not None and raws:
+                # decoded only once the address may submit: a refused batch costs no decoding
+                refusal = self._by_account(address, cost, await _accounts(raws))
+            if refusal is None:
+                await self.app(scope, receive, send)
+                return
+        await self._refuse(refusal, scope, receive, send)
+
+    @staticmethod
+    async def _refuse(refusal: tuple[str, int], scope: Scope, receive: Receive, send: Send) -> None:
         message, wait_ms = refusal
         response = error_response(429, "rate_limited", message)
         response.headers["Retry-After"] = str(max(1, -(-wait_ms // 1000)))  # whole seconds
         await response(scope, receive, send)
+
+    async def _metered(self, address: str, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve a read, then charge the worker time it took to the client's read bucket."""
+        meter = [0]
+        token = _work_ns.set(meter)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _work_ns.reset(token)
+            extra = meter[0] // WORK_NS_PER_TOKEN
+            if extra and self.reads is not None:
+                self.reads.spend(address, extra, self._clock())
 
     def _read(self, address: str) -> tuple[str, int] | None:
         if self.reads is None:
@@ -225,17 +281,27 @@ class RateLimitMiddleware:
             return None
         return f"too many requests from {address}: at most {_rate(self.reads)} reads", wait_ms
 
-    def _submission(self, address: str, raws: list[bytes]) -> tuple[str, int] | None:
-        """Spend the address's tokens (one per tx, at least one), then each account's."""
-        now_ms = self._clock()
-        cost = max(1, len(raws))
-        if self.submissions is not None:
-            wait_ms = self.submissions.take(address, cost, now_ms)
-            if wait_ms > 0:
-                return f"too many txs from {address}: at most {_rate(self.submissions)}", wait_ms
-        if self.accounts is None or not raws:
+    def _by_address(self, address: str, cost: int, spend: bool = True) -> tuple[str, int] | None:
+        """Spend the address's tokens for a submission of ``cost`` txs (at least one).
+
+        With ``spend`` False only check that it could (a refusal before the body is read).
+        """
+        if self.submissions is None:
             return None
-        accounts = accounts_of(raws)
+        now_ms = self._clock()
+        wait_ms = (self.submissions.take if spend else self.submissions.wait_ms)(
+            address, cost, now_ms
+        )
+        if wait_ms > 0:
+            return f"too many txs from {address}: at most {_rate(self.submissions)}", wait_ms
+        return None
+
+    def _by_account(
+        self, address: str, cost: int, accounts: Counter[str]
+    ) -> tuple[str, int] | None:
+        """Spend each account's tokens; if one has too few, give the address's back."""
+        assert self.accounts is not None
+        now_ms = self._clock()
         waits = {a: self.accounts.wait_ms(a, n, now_ms) for a, n in sorted(accounts.items())}
         slowest = max(waits, key=lambda a: waits[a], default=None)
         if slowest is None or waits[slowest] == 0:
@@ -249,6 +315,13 @@ class RateLimitMiddleware:
             f"too many txs from the account of sender {sender}…: at most {_rate(self.accounts)}"
         )
         return message, waits[slowest]
+
+
+async def _accounts(raws: list[bytes]) -> Counter[str]:
+    """The accounts of ``raws``; a batch is decoded off the event loop."""
+    if len(raws) <= 1:
+        return accounts_of(raws)
+    return await asyncio.to_thread(accounts_of, raws)
 
 
 def _rate(limiter: RateLimiter) -> str:

@@ -28,7 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from govchain.bench.loadclients import ClientStep, LoadClients
-from govchain.bench.network import BenchError, TxSource, local_network, node_pids
+from govchain.bench.network import (
+    BenchError,
+    TxSource,
+    local_network,
+    node_pids,
+    without_rate_limits,
+)
 from govchain.bench.procstats import MACHINE, ProcessStats, machine
 from govchain.bench.report import write_cluster_report
 from govchain.crypto import suite_for
@@ -373,7 +379,11 @@ def run_cluster_bench(
     verify_rate = measure_verify_per_s(settings.suite)
     report(f"starting {settings.validators} validators")
     with local_network(
-        settings.directory, settings.keep, validators=settings.validators, suite=settings.suite
+        settings.directory,
+        settings.keep,
+        validators=settings.validators,
+        suite=settings.suite,
+        before_start=without_rate_limits,
     ) as (layout, processes):
         result = _drive(settings, layout, node_pids(processes), report)
         result["network_dir"] = (

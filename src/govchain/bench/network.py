@@ -8,6 +8,7 @@ that must not be spent while a step is timed.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -18,17 +19,19 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+from govchain.api.ratelimit import RateLimits
 from govchain.bench.procstats import usable_cores
 from govchain.contracts.notary import anchor_tx
 from govchain.crypto import SigningKey, suite_for
 from govchain.crypto.keyfiles import read_signing_key
 from govchain.ledger import records
 from govchain.node import launcher
+from govchain.node.config import read_config, write_config
 from govchain.node.netinit import NetworkLayout, NodeLayout, init_network
 from govchain.node.ports import free_base_port
 from govchain.types.errors import GovChainError
 
-__all__ = ["BenchError", "TxSource", "local_network", "start_nodes"]
+__all__ = ["BenchError", "TxSource", "local_network", "start_nodes", "without_rate_limits"]
 
 READY_TIMEOUT_S = 60.0
 EXPIRY_AHEAD = 9_000
@@ -89,6 +92,18 @@ def local_network(
             launcher.down(layout, grace_s=10)
         if owned and not keep and not failed:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def without_rate_limits(layout: NetworkLayout) -> None:
+    """Turn every node's API rate limits off (a ``before_start`` for ``local_network``).
+
+    ``bench cluster`` and ``bench sync`` measure the chain with one client key
+    from one address at full speed; the per-client limits would measure
+    themselves instead.
+    """
+    off = RateLimits(reads_per_s=0, submissions_per_s=0)
+    for node in layout.nodes:
+        write_config(node.home, dataclasses.replace(read_config(node.home), rate_limit=off))
 
 
 def start_nodes(nodes: Sequence[NodeLayout], timeout_s: float = READY_TIMEOUT_S) -> NodeProcesses:

@@ -21,7 +21,14 @@ from typing import Any
 import httpx
 
 from govchain.bench.loadclients import ClientStep, LoadClients, SeenBlock
-from govchain.bench.network import BenchError, TxSource, api_height, local_network, start_nodes
+from govchain.bench.network import (
+    BenchError,
+    TxSource,
+    api_height,
+    local_network,
+    start_nodes,
+    without_rate_limits,
+)
 from govchain.bench.procstats import ProcessStats, machine
 from govchain.bench.report import write_sync_report
 from govchain.node.netinit import NetworkLayout, NodeLayout
@@ -196,6 +203,7 @@ def run_sync_bench(settings: SyncSettings, progress: Progress | None = None) -> 
         full_nodes=1,
         suite=settings.suite,
         start_full_nodes=False,
+        before_start=without_rate_limits,
     ) as (layout, _processes):
         validators = [n.api_url for n in layout.nodes if n.role == "validator"]
         full = next(n for n in layout.nodes if n.role == "full")

@@ -253,15 +253,16 @@ def api_flood(
         "--reads-per-s",
         min=0,
         max=10**9,
-        help="The flooded node's api.rate_limit.reads_per_s (documented default 500; 0: none).",
+        help="The flooded node's api.rate_limit.reads_per_s (default: the documented default; "
+        "0: none).",
     ),
     submissions_per_s: int = typer.Option(
         BENCH_SUBMISSIONS_PER_S,
         "--submissions-per-s",
         min=0,
         max=10**9,
-        help="The flooded node's api.rate_limit.submissions_per_s (documented default 2000; "
-        "0: none).",
+        help="The flooded node's api.rate_limit.submissions_per_s (default: the documented "
+        "default; 0: none).",
     ),
     json_out: bool = _JSON_LAST,
     directory: Path | None = _NETWORK_DIR,

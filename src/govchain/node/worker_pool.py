@@ -15,11 +15,14 @@ touch state that the loop owns (the mempool, the subscribers).
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar, TypeVarTuple
 
+from govchain.api.ratelimit import charge_work
 from govchain.api.service import BusyError, NotReadyError
 
 __all__ = ["WorkerPool"]
@@ -61,13 +64,17 @@ class WorkerPool:
                     "retry shortly"
                 )
             self._in_flight += 1
+        cpu_ns = [0]
         try:
-            future = self._executor.submit(fn, *args)
+            future = self._executor.submit(_timed, cpu_ns, functools.partial(fn, *args))
         except RuntimeError as exc:  # submit after shutdown
             self._release()
             raise NotReadyError("the node is stopping") from exc
         future.add_done_callback(self._released)
-        return await asyncio.wrap_future(future)
+        try:
+            return await asyncio.wrap_future(future)
+        finally:
+            charge_work(cpu_ns[0])  # the request that asked for it pays (api.ratelimit)
 
     def _released(self, _future: Future[Any]) -> None:
         self._release()
@@ -79,3 +86,12 @@ class WorkerPool:
     async def close(self) -> None:
         """Drop the jobs not started and wait, off the loop, for the running ones to end."""
         await asyncio.to_thread(self._executor.shutdown, wait=True, cancel_futures=True)
+
+
+def _timed(cpu_ns: list[int], job: Callable[[], _T]) -> _T:
+    """``job()``, adding the CPU time this worker thread spent on it to ``cpu_ns[0]``."""
+    started = time.thread_time_ns()
+    try:
+        return job()
+    finally:
+        cpu_ns[0] += time.thread_time_ns() - started

@@ -9,10 +9,19 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections import Counter
 from typing import Any
 
-from govchain.api import create_app
-from govchain.api.ratelimit import RateLimiter, RateLimitMiddleware, RateLimits, accounts_of
+import pytest
+
+from govchain.api import create_app, ratelimit
+from govchain.api.ratelimit import (
+    RateLimiter,
+    RateLimitMiddleware,
+    RateLimits,
+    accounts_of,
+    charge_work,
+)
 from govchain.codec import encode
 from govchain.contracts.notary import anchor_tx
 from govchain.crypto import SigningKey, suite_for
@@ -231,3 +240,82 @@ def test_create_app_installs_the_limits_and_counts_the_429s(
     assert (
         'status="429"' in make_client(create_app(node, metrics=node.metrics)).get("/metrics").text
     )
+
+
+class _Working(_Downstream):
+    """An app that reports ``cpu_ms`` of worker time for each request, as the node's pools do."""
+
+    def __init__(self, cpu_ms: int) -> None:
+        super().__init__()
+        self.cpu_ms = cpu_ms
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        charge_work(self.cpu_ms * 1_000_000 + 999_999)  # a part of a ms is not charged
+        await super().__call__(scope, receive, send)
+
+
+def test_spending_goes_into_debt_and_the_bucket_refills_from_there() -> None:
+    limiter = RateLimiter(rate_per_s=10, capacity=20, max_keys=10)
+    limiter.spend("a", 25, now_ms=0)
+    assert limiter.tokens("a", 0) == -5
+    assert limiter.take("a", 1, 0) == 600  # 6 tokens missing at 10 a second
+    assert limiter.take("a", 1, 600) == 0
+
+
+def test_a_read_costs_one_token_plus_one_per_millisecond_of_worker_time() -> None:
+    working = _Working(cpu_ms=9)
+    clock = _Clock()
+    app = RateLimitMiddleware(
+        working, RateLimits(reads_per_s=10, burst_s=2), max_body_bytes=1 << 20, clock=clock
+    )
+    assert _call(app, "GET", "/v1/notary/" + "00" * 32, "10.0.0.1")[0] == 200  # 20 - 10 left
+    assert app.reads is not None
+    assert app.reads.tokens("10.0.0.1", clock.now_ms) == 10
+    assert _call(app, "GET", "/v1/evidence", "10.0.0.1")[0] == 200  # 0 left
+    status, headers, _ = _call(app, "GET", "/v1/status", "10.0.0.1")
+    assert (status, headers["retry-after"]) == (429, "1")
+    assert _call(app, "GET", "/v1/status", "10.0.0.2")[0] == 200  # others pay nothing
+
+
+def test_work_outside_a_request_is_charged_to_no_one() -> None:
+    charge_work(5_000_000)  # no request being served: nothing happens, nothing raises
+
+
+def test_a_batch_refused_by_its_address_is_never_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
+    decoded: list[int] = []
+
+    def counting(raws: list[bytes]) -> Counter[str]:
+        decoded.append(len(raws))
+        return accounts_of(raws)
+
+    monkeypatch.setattr(ratelimit, "accounts_of", counting)
+    app, downstream, _ = _limited(RateLimits(submissions_per_s=2, burst_s=1))
+    batch = encode([_tx(ALICE), _tx(BOB)])
+    assert _call(app, "POST", "/v1/txs/batch", "10.0.0.1", batch)[0] == 200
+    assert decoded == [2]
+    assert _call(app, "POST", "/v1/txs/batch", "10.0.0.1", batch)[0] == 429
+    assert decoded == [2]  # the address had no tokens: the txs were not read for accounts
+    assert len(downstream.bodies) == 1
+
+
+def test_a_submission_from_an_address_with_no_token_left_is_refused_before_its_body() -> None:
+    app, _, _ = _limited(RateLimits(submissions_per_s=1, burst_s=1))
+    assert _call(app, "POST", "/v1/txs", "10.0.0.1", _tx(ALICE))[0] == 200
+    reads: list[str] = []
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        reads.append("body")
+        return {"type": "http.request", "body": _tx(BOB), "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "method": "POST", "path": "/v1/txs", "client": ("10.0.0.1", 1),
+        "headers": [], "query_string": b"", "http_version": "1.1", "scheme": "http",
+        "root_path": "", "raw_path": b"/v1/txs",
+    }  # fmt: skip
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == 429
+    assert reads == []
