@@ -20,9 +20,10 @@ Each validator's own height is also read at both ends of each window.
 
 The flooded node's ``[api.rate_limit]`` is written before it starts, with
 ``reads_per_s`` and ``submissions_per_s`` as given: the documented defaults
-unless told otherwise (the figures say which). The other nodes keep the
-documented defaults. The
-flood sends from a loopback alias of its own
+unless told otherwise (the figures say which). The other nodes run
+without limits: no flood reaches them, and they carry the bench's own
+measurement (the load client and its follower), which must not wait on a
+limit. The flood sends from a loopback alias of its own
 (:data:`govchain.bench.floodclient.FLOOD_SOURCE`), so those limits count it
 apart from the bench's own reads and load. Its batches are fresh txs of a
 key of its own, signed before the run: as many as its submission limit lets
@@ -51,6 +52,7 @@ from govchain.bench.network import (
     api_height,
     local_network,
     node_pids,
+    rate_limits_off,
 )
 from govchain.bench.procstats import ProcessStats, machine
 from govchain.bench.report import write_flood_report
@@ -142,6 +144,9 @@ def _limit_flooded(
 
     def configure(layout: NetworkLayout) -> None:
         home = _validators(layout)[0].home
+        for node in layout.nodes:
+            if node.home != home:
+                rate_limits_off(node.home)
         config = read_config(home)
         documented.update(dataclasses.asdict(config.rate_limit))
         limits = dataclasses.replace(

@@ -31,7 +31,14 @@ from govchain.node.netinit import NetworkLayout, NodeLayout, init_network
 from govchain.node.ports import free_base_port
 from govchain.types.errors import GovChainError
 
-__all__ = ["BenchError", "TxSource", "local_network", "start_nodes", "without_rate_limits"]
+__all__ = [
+    "BenchError",
+    "TxSource",
+    "local_network",
+    "rate_limits_off",
+    "start_nodes",
+    "without_rate_limits",
+]
 
 READY_TIMEOUT_S = 60.0
 EXPIRY_AHEAD = 9_000
@@ -101,9 +108,14 @@ def without_rate_limits(layout: NetworkLayout) -> None:
     from one address at full speed; the per-client limits would measure
     themselves instead.
     """
-    off = RateLimits(reads_per_s=0, submissions_per_s=0)
     for node in layout.nodes:
-        write_config(node.home, dataclasses.replace(read_config(node.home), rate_limit=off))
+        rate_limits_off(node.home)
+
+
+def rate_limits_off(home: Path) -> None:
+    """Turn the API rate limits of the node at ``home`` off (its ``config.toml``)."""
+    off = RateLimits(reads_per_s=0, submissions_per_s=0)
+    write_config(home, dataclasses.replace(read_config(home), rate_limit=off))
 
 
 def start_nodes(nodes: Sequence[NodeLayout], timeout_s: float = READY_TIMEOUT_S) -> NodeProcesses:

@@ -15,7 +15,10 @@ gossip) refuses the copy as ``tx_replayed``, and the chain commits a hash
 once. After an attempt that may have reached a node, the client takes that
 refusal as success. HTTPS nodes are checked against the network's CA
 bundle; a certificate that does not verify stops the client
-(:class:`UntrustedNodeError`) rather than being skipped.
+(:class:`UntrustedNodeError`) rather than being skipped. A node that
+answers 429 ``rate_limited`` is left for the next one; when every node
+does, the client waits the ``Retry-After`` they ask for and tries again,
+up to ``rate_limit_wait_s`` in all.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ from govchain.types.errors import GovChainError
 
 DEFAULT_TIMEOUT_S = 10.0
 POLL_INTERVAL_S = 0.2
+RATE_LIMIT_WAIT_S = 30.0
+"""How long a client waits in all, per call, for nodes that answer 429 ``rate_limited``."""
 
 
 class ApiError(GovChainError):
@@ -50,10 +55,14 @@ class ApiError(GovChainError):
 
     code = "api_error"
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, retry_after_s: int | None = None
+    ) -> None:
         super().__init__(f"{message} (HTTP {status}, {code})")
         self.status = status
         self.code = code
+        self.retry_after_s = retry_after_s
+        """The ``Retry-After`` the node asked for, in seconds (429 and 503 answers)."""
 
 
 class NodeUnreachableError(GovChainError):
@@ -115,6 +124,8 @@ class NodeClient:
         transport: httpx.BaseTransport | None = None,
         start: int | None = None,
         clock: Callable[[], float] = time.monotonic,
+        rate_limit_wait_s: float = RATE_LIMIT_WAIT_S,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         """Parameters:
         urls: a node's API URL, a comma-separated list, or a sequence of either
@@ -125,12 +136,17 @@ class NodeClient:
         transport: an httpx transport (tests: ``httpx.MockTransport``).
         start: the first node's index (None: a random one).
         clock: monotonic seconds, for how long a failed node rests.
+        rate_limit_wait_s: how long one call may wait, in all, for nodes that
+            answer 429 ``rate_limited`` (0: never wait; the ApiError is raised).
+        sleep: how the client waits (tests pass a fake).
         """
         self.endpoints = NodeEndpoints(node_urls(urls), start=start, clock=clock)
         self._ca_bundle = ca_bundle
         verify = True if ca_bundle is None else client_tls_context(ca_bundle)
         self._http = httpx.Client(timeout=timeout_s, transport=transport, verify=verify)
         self._suite_name: str | None = None
+        self._rate_limit_wait_s = rate_limit_wait_s
+        self._sleep = sleep
 
     @property
     def urls(self) -> tuple[str, ...]:
@@ -233,6 +249,19 @@ class NodeClient:
         return _answer_of(response)
 
     def _send(self, method: str, path: str, **kwargs: Any) -> tuple[httpx.Response, bool]:
+        """As :meth:`_send_once`, waiting out 429 ``rate_limited`` answers as they ask."""
+        waited_s = 0.0
+        while True:
+            try:
+                return self._send_once(method, path, **kwargs)
+            except ApiError as exc:
+                pause = exc.retry_after_s if exc.code == "rate_limited" else None
+                if pause is None or waited_s + pause > self._rate_limit_wait_s:
+                    raise
+                self._sleep(pause)
+                waited_s += pause
+
+    def _send_once(self, method: str, path: str, **kwargs: Any) -> tuple[httpx.Response, bool]:
         """The first answer of a node that can serve, trying each node at most once.
 
         Returns the answer and whether an earlier attempt may have reached a
@@ -256,6 +285,9 @@ class NodeClient:
                 resent = resent or not isinstance(exc, _NOT_SENT)
                 continue
             error = _error_of(response)
+            if error is not None and error.code == "rate_limited":
+                refusal = _sooner(refusal, error)  # this node's limit; the next may have room
+                continue
             if error is not None and fails_over(error.status, error.code):
                 self.endpoints.failed(url)
                 failures.append(f"{url}{path}: {error}")
@@ -283,6 +315,20 @@ def _describe(url: str, error: httpx.HTTPError) -> str:
     return text
 
 
+def _sooner(refusal: ApiError | None, error: ApiError) -> ApiError:
+    """Of two 429 answers, the one that asks for the shorter wait."""
+    if refusal is None or refusal.code != "rate_limited":
+        return error
+    if (error.retry_after_s or 0) < (refusal.retry_after_s or 0):
+        return error
+    return refusal
+
+
+def _retry_after_s(response: httpx.Response) -> int | None:
+    value = response.headers.get("retry-after", "")
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
 def _error_of(response: httpx.Response) -> ApiError | None:
     """The error an answer carries (None for a success)."""
     if response.status_code < 400:
@@ -293,7 +339,12 @@ def _error_of(response: httpx.Response) -> ApiError | None:
         answer = None
     error = answer.get("error") if isinstance(answer, dict) else None
     if isinstance(error, dict):
-        return ApiError(response.status_code, str(error.get("code")), str(error.get("message")))
+        return ApiError(
+            response.status_code,
+            str(error.get("code")),
+            str(error.get("message")),
+            _retry_after_s(response),
+        )
     return ApiError(response.status_code, "http_error", " ".join(response.text[:200].split()))
 
 

@@ -90,7 +90,7 @@ def test_a_node_that_is_down_is_skipped_for_the_next(down: Handler) -> None:
 
 @pytest.mark.parametrize(
     ("status", "code"),
-    [(404, "not_found"), (429, "rate_limited"), (400, "invalid_hex"), (503, "mempool_full")],
+    [(404, "not_found"), (400, "invalid_hex"), (503, "mempool_full")],
 )
 def test_an_answer_that_is_not_about_the_node_being_down_is_the_answer(
     status: int, code: str
@@ -272,3 +272,63 @@ def test_a_proxy_error_page_behind_every_node_is_one_line() -> None:
         client.status()
     assert (caught.value.status, caught.value.code) == (502, "http_error")
     assert str(caught.value) == "<html> <body> Bad Gateway </body> </html> (HTTP 502, http_error)"
+
+
+def _limited(retry_after: int) -> httpx.Response:
+    return httpx.Response(
+        429,
+        json={"error": {"code": "rate_limited", "message": "too many requests"}},
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def test_a_rate_limited_node_is_left_for_the_next_one_without_waiting() -> None:
+    slept: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        node = _node(request)
+        return _limited(3) if node == "n0" else _status(node)
+
+    client = NodeClient(
+        list(URLS), transport=httpx.MockTransport(handler), start=0, sleep=slept.append
+    )
+    with client:
+        assert client.status()["node"] == "n1"
+    assert slept == []
+
+
+def test_when_every_node_is_rate_limited_the_client_waits_as_asked_then_goes_on() -> None:
+    slept: list[float] = []
+    answers = iter([_limited(2), _limited(1), _status("n0")])
+
+    def handler(_request: httpx.Request) -> httpx.Response:
+        return next(answers)
+
+    client = NodeClient(
+        ["http://n0.test"], transport=httpx.MockTransport(handler), sleep=slept.append
+    )
+    with client:
+        assert client.status()["node"] == "n0"
+    assert slept == [2, 1]
+
+
+def test_a_client_waits_for_rate_limits_no_longer_than_it_was_allowed() -> None:
+    slept: list[float] = []
+
+    def handler(_request: httpx.Request) -> httpx.Response:
+        return _limited(4)
+
+    client = NodeClient(
+        ["http://n0.test"],
+        transport=httpx.MockTransport(handler),
+        sleep=slept.append,
+        rate_limit_wait_s=10,
+    )
+    with client, pytest.raises(ApiError) as caught:
+        client.status()
+    assert (caught.value.status, caught.value.code, caught.value.retry_after_s) == (
+        429,
+        "rate_limited",
+        4,
+    )
+    assert slept == [4, 4]  # a third wait would pass 10 s
