@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from govchain.api.ratelimit import RateLimits
 from govchain.node import launcher
 from govchain.node.netinit import NetworkLayout, init_network, read_layout
 from govchain.node.ports import free_base_port
@@ -29,7 +30,11 @@ BAD_VALUES = [
     ('role = "validator"', 'role = "boss"', "node.role: expected one of validator, full"),
     ("[mempool]", "[mempool]\nmax_tx = 5", "mempool.max_tx: unknown setting"),
     ("[api]", "[api]\nrate = 5", "api.rate: unknown setting"),
-    ("reads_per_s = 500", "reads_per_s = -1", "api.rate_limit.reads_per_s: expected a whole"),
+    (
+        f"reads_per_s = {RateLimits().reads_per_s}",
+        "reads_per_s = -1",
+        "api.rate_limit.reads_per_s: expected a whole",
+    ),
     ("max_inbound = 0", "max_inbound = true", "p2p.max_inbound: expected a whole number"),
 ]
 

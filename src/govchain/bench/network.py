@@ -19,7 +19,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from govchain.api.ratelimit import RateLimits
 from govchain.bench.procstats import usable_cores
 from govchain.contracts.notary import anchor_tx
 from govchain.crypto import SigningKey, suite_for
@@ -114,8 +113,9 @@ def without_rate_limits(layout: NetworkLayout) -> None:
 
 def rate_limits_off(home: Path) -> None:
     """Turn the API rate limits of the node at ``home`` off (its ``config.toml``)."""
-    off = RateLimits(reads_per_s=0, submissions_per_s=0)
-    write_config(home, dataclasses.replace(read_config(home), rate_limit=off))
+    config = read_config(home)
+    off = dataclasses.replace(config.rate_limit, reads_per_s=0, submissions_per_s=0)
+    write_config(home, dataclasses.replace(config, rate_limit=off))
 
 
 def start_nodes(nodes: Sequence[NodeLayout], timeout_s: float = READY_TIMEOUT_S) -> NodeProcesses:
