@@ -46,6 +46,7 @@ ALLOWED: dict[str, set[str]] = {
         "execution",
         "contracts",
         "client",
+        "api",  # the [api.rate_limit] record a benchmark writes into its nodes' config
         "node",
     },
     "chaos": {

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from govchain.api.ratelimit import RateLimits
 from govchain.bench.flood_figures import FloodRun, Window, blocks_per_s, flood_figures
 from govchain.bench.floodclient import FLOOD_SOURCE, FloodClient
 from govchain.bench.floodgen import READERS, SUBMITTERS, write_work
@@ -58,7 +59,7 @@ from govchain.bench.report import write_flood_report
 from govchain.codec import encode
 from govchain.crypto import suite_for
 from govchain.node import launcher
-from govchain.node.config import RateLimits, read_config, write_config
+from govchain.node.config import read_config, write_config
 from govchain.node.netinit import NetworkLayout, NodeLayout
 
 __all__ = ["FLOOD_KINDS", "TARGET_RATIO", "FloodSettings", "flood_tx_count", "run_flood_bench"]

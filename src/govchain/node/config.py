@@ -38,7 +38,7 @@ from typing import Any
 
 import tomli_w
 
-from govchain.api.ratelimit import RateLimits as RateLimits  # the [api.rate_limit] record
+from govchain.api.ratelimit import RateLimits
 from govchain.ledger.records import TX_LIMITS
 from govchain.node.api_tls import tls_file_problems
 from govchain.types.errors import ValidationError
