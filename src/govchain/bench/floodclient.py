@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from govchain.bench.child_lines import parse_answer
 from govchain.bench.floodgen import READERS, START_TIMEOUT_S, SUBMITTERS, FloodClientError
 
 __all__ = ["FLOOD_SOURCE", "FloodClient"]
@@ -111,16 +112,7 @@ class FloodClient:
                 f"the flooding client did not answer {event!r} within {timeout_s:g} s "
                 f"(see {self.log})"
             ) from None
-        if line is None:
-            raise FloodClientError(f"the flooding client exited (see {self.log})")
-        try:
-            answer = json.loads(line)
-        except ValueError:
-            raise FloodClientError(f"the flooding client printed {line!r}") from None
-        if not isinstance(answer, dict):
-            raise FloodClientError(f"the flooding client printed {line!r}")
-        if answer.get("event") == "error":
-            raise FloodClientError(f"the flooding client: {answer.get('message')} (see {self.log})")
+        answer = parse_answer(line, "the flooding client", self.log, FloodClientError)
         if answer.get("event") != event:
             raise FloodClientError(f"the flooding client answered {answer} to {event!r}")
         return answer

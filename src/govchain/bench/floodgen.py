@@ -46,6 +46,7 @@ from typing import Any, TextIO
 
 import httpx
 
+from govchain.bench.child_lines import emit, error_code
 from govchain.types.errors import GovChainError
 
 __all__ = ["READ_KINDS", "FloodClientError", "FloodWork", "Flooder", "main", "write_work"]
@@ -262,7 +263,7 @@ class Flooder:
         self._status[kind][status] += 1
         self._latency_ms[status].append(round(1000 * (time.monotonic() - sent_at), 2))
         if answer.status_code >= 400:
-            self._codes[_error_code(answer)] += 1
+            self._codes[error_code(answer)] += 1
         if answer.status_code in (429, 503) and not _retry_after_ok(answer):
             self._retry_after_missing += 1
         self._answered.set()
@@ -297,25 +298,11 @@ class Flooder:
         await self.http.aclose()
 
 
-def _error_code(answer: httpx.Response) -> str:
-    """The API's stable error code, or ``http_<status>`` when the body has none."""
-    try:
-        code = answer.json()["error"]["code"]
-    except (ValueError, KeyError, TypeError):
-        return f"http_{answer.status_code}"
-    return str(code)
-
-
-def _emit(out: TextIO, message: dict[str, Any]) -> None:
-    out.write(json.dumps(message, separators=(",", ":")) + "\n")
-    out.flush()
-
-
 async def _serve(flooder: Flooder, commands: TextIO, out: TextIO) -> None:
     loop = asyncio.get_running_loop()
     try:
         await flooder.check()
-        _emit(out, {"event": "ready"})
+        emit(out, {"event": "ready"})
         while True:
             line = await loop.run_in_executor(None, commands.readline)
             if not line:
@@ -323,9 +310,9 @@ async def _serve(flooder: Flooder, commands: TextIO, out: TextIO) -> None:
             command = json.loads(line)
             if command["cmd"] == "start":
                 await flooder.start(int(command["height"]))
-                _emit(out, {"event": "started"})
+                emit(out, {"event": "started"})
             elif command["cmd"] == "stop":
-                _emit(out, await flooder.stop())
+                emit(out, await flooder.stop())
             elif command["cmd"] == "quit":
                 return
             else:
@@ -349,7 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         flooder = Flooder(args.api, work, args.source, args.readers, args.submitters)
         asyncio.run(_serve(flooder, sys.stdin, sys.stdout))
     except (FloodClientError, OSError, ValueError, KeyError) as exc:
-        _emit(sys.stdout, {"event": "error", "message": f"{type(exc).__name__}: {exc}"})
+        emit(sys.stdout, {"event": "error", "message": f"{type(exc).__name__}: {exc}"})
         return 1
     return 0
 

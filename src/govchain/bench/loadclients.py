@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from govchain.bench.child_lines import parse_answer
 from govchain.bench.loadgen import READY_TIMEOUT_S, LoadClientError, write_tx_file
 
 __all__ = ["ClientStep", "LoadClients", "SeenBlock"]
@@ -190,17 +191,7 @@ class LoadClients:
 
     def _parse(self, index: int, line: str | None) -> dict[str, Any]:
         log = self.workdir / f"loadgen-{index}.log"
-        if line is None:
-            raise LoadClientError(f"load client {index} exited (see {log})")
-        try:
-            answer = json.loads(line)
-        except ValueError:
-            raise LoadClientError(f"load client {index} printed {line!r} (see {log})") from None
-        if not isinstance(answer, dict):
-            raise LoadClientError(f"load client {index} printed {line!r}")
-        if answer.get("event") == "error":
-            raise LoadClientError(f"load client {index}: {answer.get('message')} (see {log})")
-        return answer
+        return parse_answer(line, f"load client {index}", log, LoadClientError)
 
     def run_step(
         self,

@@ -43,6 +43,7 @@ from typing import Any, TextIO
 
 import httpx
 
+from govchain.bench.child_lines import emit, error_code
 from govchain.codec import encode
 from govchain.types.errors import GovChainError
 
@@ -284,29 +285,15 @@ class LoadClient:
 def _batch_outcomes(answer: httpx.Response, count: int) -> list[str | None]:
     """Per tx of a batch: None if admitted, else its refusal code (the whole batch's if refused)."""
     if answer.status_code != 200:
-        return [_error_code(answer)] * count
+        return [error_code(answer)] * count
     results = answer.json()["results"]
     if not isinstance(results, list) or len(results) != count:
         raise ValueError("the batch answer does not match the txs sent")
     return [None if item.get("hash") else str(item["error"]["code"]) for item in results]
 
 
-def _error_code(answer: httpx.Response) -> str:
-    """The API's stable error code, or ``http_<status>`` when the body has none."""
-    try:
-        code = answer.json()["error"]["code"]
-    except (ValueError, KeyError, TypeError):
-        return f"http_{answer.status_code}"
-    return str(code)
-
-
-def _emit(out: TextIO, message: dict[str, Any]) -> None:
-    out.write(json.dumps(message, separators=(",", ":")) + "\n")
-    out.flush()
-
-
 async def _serve(client: LoadClient, commands: TextIO, out: TextIO) -> None:
-    _emit(out, {"event": "ready", "height": await client.start()})
+    emit(out, {"event": "ready", "height": await client.start()})
     watcher = asyncio.create_task(client.follow())
     loop = asyncio.get_running_loop()
     try:
@@ -316,10 +303,10 @@ async def _serve(client: LoadClient, commands: TextIO, out: TextIO) -> None:
                 return
             command = json.loads(line)
             if command["cmd"] == "step":
-                _emit(out, await client.step(command))
+                emit(out, await client.step(command))
             elif command["cmd"] == "settle":
                 outstanding = await client.settle(float(command["timeout_s"]))
-                _emit(out, {"event": "settled", "outstanding": outstanding})
+                emit(out, {"event": "settled", "outstanding": outstanding})
             elif command["cmd"] == "quit":
                 return
             else:
@@ -342,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         asyncio.run(_serve(client, sys.stdin, sys.stdout))
     except (LoadClientError, OSError, ValueError, KeyError) as exc:
-        _emit(sys.stdout, {"event": "error", "message": f"{type(exc).__name__}: {exc}"})
+        emit(sys.stdout, {"event": "error", "message": f"{type(exc).__name__}: {exc}"})
         return 1
     return 0
 
