@@ -17,19 +17,31 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "govchain"
 ALLOWED: dict[str, set[str]] = {
     "types": set(),
     "codec": set(),
+    # national code checks (GB 32100, GB 11643, GB/T 36904): pure, below every service
+    "codes": {"types"},
     "crypto": {"types", "codec"},
     "storage": {"types", "codec"},
     "ledger": {"types", "codec", "crypto", "storage"},
     "execution": {"types", "codec", "crypto", "storage", "ledger"},
     # a service SDK builds its txs and reads with the service's own modules (ARCHITECTURE.md)
-    "client": {"types", "codec", "crypto", "ledger", "execution", "contracts"},
+    "client": {"types", "codec", "codes", "crypto", "ledger", "execution", "contracts"},
     "consensus": {"types", "codec", "crypto", "ledger"},
     "network": {"types", "codec", "crypto", "ledger", "consensus"},
     "mempool": {"types", "codec", "crypto", "ledger"},
-    "contracts": {"types", "codec", "crypto", "storage", "ledger", "execution", "consensus"},
+    "contracts": {
+        "types",
+        "codec",
+        "codes",
+        "crypto",
+        "storage",
+        "ledger",
+        "execution",
+        "consensus",
+    },
     "sim": {
         "types",
         "codec",
+        "codes",
         "crypto",
         "storage",
         "ledger",
@@ -40,6 +52,7 @@ ALLOWED: dict[str, set[str]] = {
     "bench": {
         "types",
         "codec",
+        "codes",
         "crypto",
         "storage",
         "ledger",
@@ -61,10 +74,11 @@ ALLOWED: dict[str, set[str]] = {
         "node",
     },
     # a service router runs the service's reads (contracts/<service>/reads.py)
-    "api": {"types", "codec", "crypto", "ledger", "contracts"},
+    "api": {"types", "codec", "codes", "crypto", "ledger", "contracts"},
     "node": {
         "types",
         "codec",
+        "codes",
         "crypto",
         "storage",
         "ledger",
@@ -79,6 +93,7 @@ ALLOWED: dict[str, set[str]] = {
     "cli": {
         "types",
         "codec",
+        "codes",
         "crypto",
         "storage",
         "ledger",
