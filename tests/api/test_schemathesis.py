@@ -55,7 +55,7 @@ ALL_CHECKS = list(CHECKS.get_all())
 def _node_service() -> ChainNodeService:
     """A node service over ``BLOCKS`` blocks of notary anchorings and one evidence record."""
     base = _MAKER
-    registry = build_registry(ServiceContext(base.suite, lambda _h: base.validators))
+    registry = build_registry(ServiceContext(base.suite, lambda _h: base.validators, base.genesis))
     maker = dataclasses.replace(base, registry=registry)
     chain = ChainStore.create(MemoryStore(TABLES), maker.genesis)
     last_commit = None

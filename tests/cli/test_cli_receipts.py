@@ -19,7 +19,7 @@ from ..govchain_cli import govchain, one_line_error
 def home(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp(f"node-{request.param}")
     maker = ChainMaker.make(request.param)
-    chain = create_chain(home, maker.genesis)
+    chain = create_chain(home, maker.genesis, {})
     try:
         maker.grow(chain, 3, txs_per_block=2)
         with chain.view() as view:

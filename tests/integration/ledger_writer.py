@@ -24,7 +24,7 @@ def _maker(home: Path) -> ChainMaker:
         keys_dir.mkdir(parents=True)
         for index, key in enumerate(maker.keys):
             (keys_dir / f"v{index}.pem").write_bytes(key.to_pem())
-        create_chain(home, maker.genesis).store.close()
+        create_chain(home, maker.genesis, {}).store.close()
         return maker
     chain = open_chain(home)
     genesis: Genesis = chain.genesis

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from govchain.bench.floodclient import FloodClient
 from govchain.bench.floodgen import SUBMITTERS, write_work
-from govchain.bench.network import TxSource, local_network
+from govchain.bench.network import TxSource, local_network, register_client
 from govchain.codec import encode
 from govchain.crypto import suite_for
 from govchain.node.config import read_config, write_config
@@ -44,6 +44,7 @@ def test_validators_keep_committing_while_one_client_floods_and_is_refused(
         flooded = layout.nodes[0]
         assert flooded.role == "validator"
         key = suite_for(layout.suite).generate_key()
+        register_client(layout, key)  # only registered accounts may submit (F-B4)
         txs = TxSource(layout, key).make_anchorings(2 * SUBMITTERS * BATCH_TXS)
         batches = [
             encode([raw for _, raw, _ in txs[i : i + BATCH_TXS]])

@@ -21,7 +21,7 @@ from ..govchain_cli import govchain, one_line_error
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("node")
     maker = ChainMaker.make("gm")
-    chain = create_chain(home, maker.genesis, state_window=4)
+    chain = create_chain(home, maker.genesis, {}, state_window=4)
     maker.grow(chain, 7, txs_per_block=4)
     chain.store.close()
     return home

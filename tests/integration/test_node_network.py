@@ -37,6 +37,7 @@ from govchain.network import PeerNetwork, PeerPolicy, pem_bundle
 from govchain.network.certs import init_transport_ca, issue_transport_certificate
 from govchain.node import launcher
 from govchain.node.config import ConsensusSettings
+from govchain.node.services import genesis_state
 from govchain.types import Genesis
 from govchain.types.errors import GovChainError
 
@@ -177,7 +178,7 @@ def test_a_network_of_processes_notarizes_survives_kills_and_refuses_bad_input(
     for node in layout.nodes:  # after `net down`
         chain = open_chain(node.home)
         try:
-            report = verify_chain(chain)
+            report = verify_chain(chain, initial_state=genesis_state(chain.genesis))
         finally:
             chain.store.close()
         assert report.ok, (node.name, report)

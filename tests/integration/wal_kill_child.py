@@ -67,7 +67,7 @@ def _maker(root: Path) -> ChainMaker:
     if not keys_dir.exists():
         maker = ChainMaker.make("intl", VALIDATORS)
         for index in range(VALIDATORS):
-            create_chain(root / f"v{index}", maker.genesis).store.close()
+            create_chain(root / f"v{index}", maker.genesis, {}).store.close()
         keys_dir.mkdir()
         for index, key in enumerate(maker.keys):
             (keys_dir / f"v{index}.pem").write_bytes(key.to_pem())

@@ -12,10 +12,12 @@ import os
 
 import pytest
 
+from govchain.execution.registry import STATUS_PERMISSION_DENIED
 from govchain.ledger.verify import verify_chain
 from govchain.sim.byzantine import DOUBLE_VOTE, GARBAGE
 from govchain.sim.cluster import Cluster, Roles
 from govchain.sim.faults import BASELINE, CRASH, FaultWindow
+from govchain.sim.governed import governed_state
 from govchain.sim.runner import SAFETY_KINDS, SimConfig, run_seed, run_seeds, shrink
 
 JOBS = min(2, os.cpu_count() or 1)
@@ -142,3 +144,32 @@ def test_soak_thousands_of_seeds(validators: int, seeds: range) -> None:
     summary = run_seeds(seeds, SimConfig(validators=validators), jobs=JOBS)
     failures = [(r.seed, r.failure_kind(), r.liveness_failure) for r in summary.failures]
     assert failures == []
+
+
+def test_a_byzantine_proposers_unregistered_txs_fail_with_a_receipt_not_a_crash() -> None:
+    """Issue 14: a block with txs of an unregistered key commits; each gets permission_denied."""
+    cluster = Cluster(3, 4, roles=Roles({1: ()}), links=BASELINE, governed=True)
+    cluster.start()
+    assert cluster.run_until_height(12, max_steps=400_000)
+    assert cluster.checker.violations == []
+    stranger = cluster.stranger
+    assert stranger is not None
+    denied = 0
+    roots = set()
+    for node in cluster.honest_nodes:
+        with node.chain.view() as view:
+            roots.add(view.header(12).state_root)
+            for height in range(1, 13):
+                block = view.block(height)
+                for tx, receipt in zip(block.txs, view.receipts(height), strict=True):
+                    if tx.sender == stranger.public_key:
+                        assert receipt.status == STATUS_PERMISSION_DENIED
+                        assert "is not registered" in receipt.error
+                        denied += 1
+                    elif tx.type == "sim.note":
+                        assert receipt.status == 0, receipt.error
+    assert denied > 0  # the Byzantine proposer's blocks were committed
+    assert len(roots) == 1
+    initial = governed_state(cluster.genesis, cluster.suite)
+    for node in cluster.honest_nodes:
+        assert verify_chain(node.chain, initial_state=initial).ok

@@ -58,6 +58,13 @@ STATUS_BY_CODE: dict[str, int] = {
     "tx_too_large": 413,
     "tx_replayed": 409,
     "mempool_full": 503,
+    "permission_denied": 403,
+    # the services' reads
+    "no_blocks": 503,
+    "invalid_code": 400,
+    "unknown_member": 404,
+    "unknown_account": 404,
+    "unknown_proposal": 404,
     # the API's own
     "invalid_request": 422,
     "malformed_batch": 400,
@@ -84,7 +91,7 @@ STATUS_BY_CODE: dict[str, int] = {
 }
 """HTTP status of each stable error code."""
 
-SAFE_5XX_CODES = frozenset({"mempool_full", "not_ready", "too_many_streams", "busy"})
+SAFE_5XX_CODES = frozenset({"mempool_full", "not_ready", "too_many_streams", "busy", "no_blocks"})
 """5xx codes whose messages the node writes for clients (counts and limits, never paths)."""
 
 GENERIC_MESSAGES: dict[str, str] = {

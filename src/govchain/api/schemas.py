@@ -35,6 +35,8 @@ __all__ = [
     "MaybeHashHex",
     "NodeStatus",
     "PeerInfo",
+    "StateFact",
+    "StateProofModel",
     "TxAccepted",
     "TxBatchAccepted",
     "TxBatchItem",
@@ -122,6 +124,26 @@ class TxReceiptBundle(ApiModel):
     commit: Hex = Field(description="canonical CBOR of the Commit of that header, as hex")
     tx_proof: InclusionProof
     receipt_proof: InclusionProof
+
+
+class StateProofModel(ApiModel):
+    """A state-tree proof of one key: its leaf, an empty subtree, or another key's leaf."""
+
+    key: Hex
+    siblings: list[HashHex] = Field(max_length=256)
+    terminal: Literal["leaf", "empty", "other_leaf"]
+    value: Hex | None
+    leaf_key_hash: HashHex | None
+    leaf_value_hash: HashHex | None
+
+
+class StateFact(ApiModel):
+    """The ``govchain/state-fact/v1`` object: a key's value after a block, provable offline."""
+
+    format: Literal["govchain/state-fact/v1"]
+    header: Hex = Field(description="canonical CBOR of the block Header, as hex")
+    commit: Hex = Field(description="canonical CBOR of the Commit of that header, as hex")
+    proof: StateProofModel
 
 
 class TxStatusResponse(ApiModel):

@@ -53,6 +53,7 @@ from govchain.bench.network import (
     local_network,
     node_pids,
     rate_limits_off,
+    register_client,
 )
 from govchain.bench.procstats import ProcessStats, machine
 from govchain.bench.report import write_flood_report
@@ -254,6 +255,8 @@ def _sign(
     idle_txs = light.make_anchorings(count)
     flood_window_txs = light.make(count)
     flood_key = suite_for(layout.suite).generate_key()
+    report("registering the flood's own key as a client account")
+    register_client(layout, flood_key)
     flood_txs = TxSource(layout, flood_key).make(fresh) if fresh else []
     batches = [
         encode([raw for _, raw in flood_txs[i : i + BATCH_TXS]])

@@ -20,7 +20,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from govchain.bench.procstats import usable_cores
+from govchain.client.registry import RegistryClient
+from govchain.client.sdk import NodeClient
+from govchain.client.submission import committed_receipt
 from govchain.contracts.notary import anchor_tx
+from govchain.contracts.registry.txs import AccountAddArgs
 from govchain.crypto import SigningKey, suite_for
 from govchain.crypto.keyfiles import read_signing_key
 from govchain.ledger import records
@@ -35,6 +39,7 @@ __all__ = [
     "TxSource",
     "local_network",
     "rate_limits_off",
+    "register_client",
     "start_nodes",
     "without_rate_limits",
 ]
@@ -145,6 +150,24 @@ def start_nodes(nodes: Sequence[NodeLayout], timeout_s: float = READY_TIMEOUT_S)
         if waiting:
             time.sleep(0.2)
     return processes
+
+
+def register_client(layout: NetworkLayout, key: SigningKey, timeout_s: float = 60.0) -> None:
+    """Register ``key`` as a ``client`` account of the first member, signed by its admin.
+
+    The permission check refuses unregistered senders, so a load generator's
+    own key is registered first, the way a department registers an application.
+    """
+    if not layout.members:
+        raise BenchError(f"{layout.directory} names no member admin to register a client with")
+    admin = read_signing_key(layout.members[0][2])
+    args = AccountAddArgs(key.public_key, "client", ("client",))
+    urls = [node.api_url for node in layout.nodes]
+    with NodeClient(urls, ca_bundle=layout.ca_bundle) as client:
+        _, tx_hash = RegistryClient(client).add_account(admin, args)
+        receipt = committed_receipt(client, tx_hash, timeout_s)
+    if receipt.status != 0:
+        raise BenchError(f"registering the load key failed: {receipt.error}")
 
 
 def api_height(url: str, timeout_s: float = 2.0) -> int | None:

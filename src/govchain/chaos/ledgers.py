@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from govchain.ledger.home import open_chain
 from govchain.ledger.verify import verify_chain
 from govchain.node.netinit import NodeLayout
+from govchain.node.services import genesis_state
 
 __all__ = ["LedgerFindings", "compare_ledgers"]
 
@@ -57,7 +58,7 @@ def compare_ledgers(nodes: list[NodeLayout], committed: Iterable[bytes]) -> Ledg
                     for h in range(1, view.height + 1)
                 ]
                 missing.update(t for t in wanted if view.tx_location(t) is None)
-            report = verify_chain(chain)
+            report = verify_chain(chain, initial_state=genesis_state(chain.genesis))
             verify[node.name] = (
                 "ok" if report.ok else f"height {report.error_height}: {report.error}"
             )

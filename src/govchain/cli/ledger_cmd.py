@@ -15,6 +15,7 @@ from govchain.ledger.genesis_file import genesis_json_text
 from govchain.ledger.home import open_chain
 from govchain.ledger.proofs import tx_receipt_bundle
 from govchain.ledger.verify import verify_chain
+from govchain.node.services import genesis_state
 
 app = typer.Typer(help="Inspect and verify a node's ledger; export receipts and genesis.")
 
@@ -27,15 +28,18 @@ def verify(
 ) -> None:
     """Recompute every hash, root and link; exit 1 at the first inconsistency."""
     chain = open_chain(home)
+    initial = genesis_state(chain.genesis)
     try:
         if json_out:
-            report = verify_chain(chain)
+            report = verify_chain(chain, initial_state=initial)
         else:
             columns = (TextColumn("verifying blocks"), BarColumn(), MofNCompleteColumn())
             with Progress(*columns, console=console, transient=True) as bar:
                 task = bar.add_task("verify", total=None)
                 report = verify_chain(
-                    chain, lambda done, total: bar.update(task, completed=done, total=total)
+                    chain,
+                    lambda done, total: bar.update(task, completed=done, total=total),
+                    initial,
                 )
     finally:
         chain.store.close()

@@ -11,11 +11,13 @@ from govchain.cli import (
     chaos_cmd,
     crypto_cmd,
     evidence_cmd,
+    gov_cmd,
     keys_cmd,
     ledger_cmd,
     net_cmd,
     node_cmd,
     notary_cmd,
+    registry_cmd,
     sim_cmd,
     verify_cmd,
 )
@@ -33,6 +35,9 @@ app.add_typer(bench_cmd.app, name="bench")
 app.add_typer(net_cmd.app, name="net")
 app.add_typer(node_cmd.app, name="node")
 app.add_typer(evidence_cmd.app, name="evidence")
+app.add_typer(registry_cmd.member_app, name="member")
+app.add_typer(registry_cmd.account_app, name="account")
+app.add_typer(gov_cmd.app, name="gov")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
 app.command(name="notarize")(notary_cmd.notarize)

@@ -73,6 +73,12 @@ def init(
     console.print(table)
     console.print(f"genesis: {directory / 'genesis.json'}")
     console.print(f"client key (may notarize): {layout.client_key}")
+    members = Table(title="members (their admins propose and vote: govchain gov)")
+    for column in ("credit code", "name", "admin key"):
+        members.add_column(column)
+    for code, name, admin_key in layout.members:
+        members.add_row(code, name, str(admin_key))
+    console.print(members)
     if layout.ca_bundle is not None:
         console.print(f"CA bundle for clients (--ca-bundle): {layout.ca_bundle}")
     console.print(f"next: govchain net up --dir {directory}")

@@ -23,7 +23,7 @@ from govchain.crypto import CryptoSuite, suite_for
 from govchain.ledger import records
 from govchain.ledger.commits import verify_commit
 from govchain.ledger.merkle import MerkleError, hasher_for, verify_consistency, verify_inclusion
-from govchain.ledger.proofs import ConsistencyProof, InclusionProof, TxReceiptBundle
+from govchain.ledger.proofs import ConsistencyProof, InclusionProof, StateFact, TxReceiptBundle
 from govchain.ledger.statetree import StateProof
 from govchain.ledger.statetree.proof import verify_state_proof
 from govchain.types import Commit, Genesis, Header
@@ -200,3 +200,16 @@ def verify_state(genesis: Genesis, trusted: Header, proof: StateProof) -> bytes 
     """The value ``proof`` proves for its key after block ``trusted.height`` (None: absent)."""
     suite = check_genesis(genesis)
     return verify_state_proof(suite.hash_name, trusted.state_root, proof)
+
+
+def verify_state_fact(genesis: Genesis, fact: StateFact, key: bytes) -> bytes | None:
+    """The value ``fact`` proves for ``key`` after block ``fact.height`` (None: absent).
+
+    The commit must sign the header with 2/3+ of the genesis validators'
+    power, and the proof must be of ``key`` and lead to the header's state
+    root. Raises ProofError naming the failed check.
+    """
+    verify_header(genesis, fact.header, fact.commit)
+    if fact.proof.key != key:
+        raise ProofError("the state proof is of another key", "state")
+    return verify_state(genesis, fact.header, fact.proof)

@@ -2,9 +2,9 @@
 
 Each service package offers ``register(registry, context)``. The context is
 the chain's suite plus what a handler may need to know about the chain
-beyond its tx (today: the validator set of a height, for evidence). A later
-service that needs more (e.g. the policy table) gets one more field here,
-and every ``register`` keeps its signature.
+beyond its tx (today: the validator set of a height, for evidence; the
+genesis, for the registry). A later service that needs more gets one more
+field here, and every ``register`` keeps its signature.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from govchain.crypto import CryptoSuite
 from govchain.execution.registry import Registry
-from govchain.types import ValidatorSet
+from govchain.types import Genesis, ValidatorSet
 
 __all__ = ["Register", "ServiceContext", "ValidatorsAt"]
 
@@ -30,6 +30,8 @@ class ServiceContext:
     """The chain's crypto suite (fixed at genesis)."""
     validators_at: ValidatorsAt
     """The validator set of a height."""
+    genesis: Genesis
+    """The chain's genesis (a chain without members runs no registry and no permission check)."""
 
 
 Register = Callable[[Registry, ServiceContext], None]

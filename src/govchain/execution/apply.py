@@ -8,12 +8,16 @@ nothing reads a clock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 
 from govchain.execution.registry import (
+    PERMISSION_DENIED,
+    STATUS_PERMISSION_DENIED,
     STATUS_UNKNOWN_TYPE,
     ContractError,
+    PermissionCheck,
+    ReadState,
     Registry,
     TxContext,
 )
@@ -136,10 +140,31 @@ def execute_txs(
 
     block_writes: dict[bytes, bytes | None] = {}
     receipts: list[Receipt] = []
+    refusal = _refusals(registry.permission_check, read)
     for tx, tx_hash in zip(txs, hashes, strict=True):
+        reason = refusal(tx)
+        if reason is not None:
+            error = f"{PERMISSION_DENIED}: {reason}"[:1024]
+            receipts.append(Receipt(tx_hash, STATUS_PERMISSION_DENIED, (), error))
+            continue
         ctx = TxContext(height, time, tx_hash, read, block_writes)
         receipts.append(_run_tx(registry, ctx, tx))
     return receipts, block_writes
+
+
+def _refusals(check: PermissionCheck | None, read: ReadState) -> Callable[[Tx], str | None]:
+    """The permission check of one block, cached per (sender, tx type): it reads committed state."""
+    if check is None:
+        return lambda _tx: None
+    answers: dict[tuple[str, bytes, str], str | None] = {}
+
+    def refusal(tx: Tx) -> str | None:
+        key = (tx.sender_kind, tx.sender, tx.type)
+        if key not in answers:
+            answers[key] = check(read, tx)
+        return answers[key]
+
+    return refusal
 
 
 def _run_tx(registry: Registry, ctx: TxContext, tx: Tx) -> Receipt:

@@ -18,8 +18,19 @@ from govchain.types.errors import GovChainError
 
 STATUS_CONTRACT_ERROR = 1
 STATUS_UNKNOWN_TYPE = 2
+STATUS_PERMISSION_DENIED = 3
+PERMISSION_DENIED = "permission_denied"
+"""The code a refused sender gets: a receipt's error starts with it, the API answers it (403)."""
 
 ReadState = Callable[[bytes], bytes | None]
+
+PermissionCheck = Callable[[ReadState, Tx], str | None]
+"""``check(read_committed, tx)``: None when the tx's sender may send it, else why not.
+
+It reads the state committed before the block (never the block's own writes)
+and may look at the tx's type and sender only, so its answer holds for every
+tx of the same (sender, type) in a block (docs/spec/registry.md).
+"""
 
 
 class ContractError(GovChainError):
@@ -78,6 +89,14 @@ class Registry:
 
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
+        self.permission_check: PermissionCheck | None = None
+        """Run before every handler when set (by the registry service's ``register``)."""
+
+    def set_permission_check(self, check: PermissionCheck) -> None:
+        """Install the one permission check; it is set once."""
+        if self.permission_check is not None:
+            raise ValueError("a permission check is already installed")
+        self.permission_check = check
 
     def register(self, tx_type: str, handler: Handler) -> None:
         """Route txs of ``tx_type`` to ``handler``; a type is registered once."""

@@ -7,7 +7,7 @@ none of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -178,8 +178,21 @@ class ChainStore:
         """State nodes checked once, shared by every view (statetree.VerifiedNodes)."""
 
     @classmethod
-    def create(cls, store: Store, genesis: Genesis, **options: int) -> ChainStore:
-        """Write ``genesis`` and the empty state (version 0) to a fresh store."""
+    def create(
+        cls,
+        store: Store,
+        genesis: Genesis,
+        initial_state: Mapping[bytes, bytes] | None = None,
+        **options: int,
+    ) -> ChainStore:
+        """Write ``genesis`` and the state at version 0 to a fresh store.
+
+        ``initial_state`` is the state the services derive from the genesis
+        (``govchain.node.services.genesis_state``): empty for a chain without
+        a registry. It must be a pure function of the genesis, so every node
+        of the chain starts from the same state root. An existing store is
+        reopened when it holds the same genesis.
+        """
         genesis.validate()
         encoded = encode(genesis.to_cbor())
         with store.write() as txn:
@@ -188,7 +201,9 @@ class ChainStore:
                 raise LedgerError("the store already holds a chain with another genesis")
             if existing is None:
                 txn.put("meta", _GENESIS, encoded)
-                update = apply_batch(StateReader(txn), suite_for(genesis.suite).hash_name, 0, {})
+                writes: dict[bytes, bytes | None] = dict(initial_state or {})
+                hash_name = suite_for(genesis.suite).hash_name
+                update = apply_batch(StateReader(txn), hash_name, 0, writes)
                 _write_state(txn, update, 0)
         return cls(store, **options)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from govchain.types import Genesis, Validator, ValidatorSet
 from govchain.types.errors import ValidationError
+from govchain.types.governance import GenesisAccount, GenesisGovernance, PolicyEntry
 from govchain.types.network_registry import Member, NetworkRegistry, NodeEntry
 
 MAX_GENESIS_FILE = 4 * 1024 * 1024
@@ -19,7 +20,7 @@ MAX_GENESIS_FILE = 4 * 1024 * 1024
 
 def genesis_to_json(genesis: Genesis) -> dict[str, Any]:
     """The JSON object of a genesis."""
-    return {
+    obj: dict[str, Any] = {
         "chain_id": genesis.chain_id,
         "suite": genesis.suite,
         "time": genesis.time,
@@ -34,7 +35,14 @@ def genesis_to_json(genesis: Genesis) -> dict[str, Any]:
         ],
         "network": {
             "members": [
-                {"org": m.org, "transport_ca": m.transport_ca.hex()}
+                {
+                    "org": m.org,
+                    "name": m.name,
+                    "transport_ca": m.transport_ca.hex(),
+                    "admins": [key.hex() for key in m.admins],
+                    "permissions": list(m.permissions),
+                    "weight": m.weight,
+                }
                 for m in genesis.network.members
             ],
             "nodes": [
@@ -48,6 +56,23 @@ def genesis_to_json(genesis: Genesis) -> dict[str, Any]:
                 for n in genesis.network.nodes
             ],
         },
+    }
+    if not genesis.governance.empty:
+        obj["governance"] = _governance_to_json(genesis.governance)
+    return obj
+
+
+def _governance_to_json(governance: GenesisGovernance) -> dict[str, Any]:
+    return {
+        "accounts": [
+            {"public_key": a.public_key.hex(), "org": a.org, "kind": a.kind, "roles": list(a.roles)}
+            for a in governance.accounts
+        ],
+        "policies": [
+            {"resource": p.resource, "rule": p.rule, "roles": list(p.roles), "orgs": list(p.orgs)}
+            for p in governance.policies
+        ],
+        "params": dict(governance.params),
     }
 
 
@@ -91,6 +116,11 @@ def genesis_from_json(obj: object) -> Genesis:
         time=_field(obj, "time", int, "genesis"),
         validators=ValidatorSet(tuple(members)),
         network=_network_from_json(_field(obj, "network", dict, "genesis")),
+        governance=(
+            _governance_from_json(_field(obj, "governance", dict, "genesis"))
+            if "governance" in obj
+            else GenesisGovernance()
+        ),
     )
     genesis.validate()
     return genesis
@@ -102,7 +132,16 @@ def _network_from_json(obj: dict[str, Any]) -> NetworkRegistry:
         where = f"genesis.network.members[{i}]"
         if not isinstance(item, dict):
             raise ValidationError(f"{where}: expected an object")
-        members.append(Member(_field(item, "org", str, where), _hex(item, "transport_ca", where)))
+        members.append(
+            Member(
+                org=_field(item, "org", str, where),
+                transport_ca=_hex(item, "transport_ca", where),
+                name=_field(item, "name", str, where),
+                admins=tuple(_hex_items(item, "admins", where)),
+                permissions=tuple(_texts(item, "permissions", where)),
+                weight=_field(item, "weight", int, where),
+            )
+        )
     for i, item in enumerate(_field(obj, "nodes", list, "genesis.network")):
         where = f"genesis.network.nodes[{i}]"
         if not isinstance(item, dict):
@@ -117,6 +156,53 @@ def _network_from_json(obj: dict[str, Any]) -> NetworkRegistry:
             )
         )
     return NetworkRegistry(tuple(members), tuple(nodes))
+
+
+def _texts(obj: dict[str, Any], name: str, where: str) -> list[str]:
+    items = _field(obj, name, list, where)
+    if not all(isinstance(item, str) for item in items):
+        raise ValidationError(f"{where}.{name}: expected a list of text")
+    return list(items)
+
+
+def _hex_items(obj: dict[str, Any], name: str, where: str) -> list[bytes]:
+    try:
+        return [bytes.fromhex(item) for item in _texts(obj, name, where)]
+    except ValueError:
+        raise ValidationError(f"{where}.{name}: not hex") from None
+
+
+def _governance_from_json(obj: dict[str, Any]) -> GenesisGovernance:
+    accounts, policies = [], []
+    for i, item in enumerate(_field(obj, "accounts", list, "genesis.governance")):
+        where = f"genesis.governance.accounts[{i}]"
+        if not isinstance(item, dict):
+            raise ValidationError(f"{where}: expected an object")
+        accounts.append(
+            GenesisAccount(
+                public_key=_hex(item, "public_key", where),
+                org=_field(item, "org", str, where),
+                kind=_field(item, "kind", str, where),
+                roles=tuple(_texts(item, "roles", where)),
+            )
+        )
+    for i, item in enumerate(_field(obj, "policies", list, "genesis.governance")):
+        where = f"genesis.governance.policies[{i}]"
+        if not isinstance(item, dict):
+            raise ValidationError(f"{where}: expected an object")
+        policies.append(
+            PolicyEntry(
+                resource=_field(item, "resource", str, where),
+                rule=_field(item, "rule", str, where),
+                roles=tuple(_texts(item, "roles", where)),
+                orgs=tuple(_texts(item, "orgs", where)),
+            )
+        )
+    params = _field(obj, "params", dict, "genesis.governance")
+    for name, value in params.items():
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValidationError(f"genesis.governance.params.{name}: expected an integer or text")
+    return GenesisGovernance(tuple(accounts), tuple(policies), tuple(sorted(params.items())))
 
 
 def load_genesis(path: Path) -> Genesis:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from govchain.ledger.chainstore import DEFAULT_STATE_WINDOW, TABLES, ChainStore
@@ -21,9 +22,19 @@ def open_chain(home: Path, *, state_window: int = DEFAULT_STATE_WINDOW) -> Chain
 
 
 def create_chain(
-    home: Path, genesis: Genesis, *, state_window: int = DEFAULT_STATE_WINDOW
+    home: Path,
+    genesis: Genesis,
+    initial_state: Mapping[bytes, bytes],
+    *,
+    state_window: int = DEFAULT_STATE_WINDOW,
 ) -> ChainStore:
-    """Create (or reopen, if it has the same genesis) the chain store of a node home."""
+    """Create (or reopen, if it has the same genesis) the chain store of a node home.
+
+    ``initial_state`` is ``govchain.node.services.genesis_state(genesis)``.
+    """
     return ChainStore.create(
-        LmdbStore(Path(home) / DATA_DIR, TABLES), genesis, state_window=state_window
+        LmdbStore(Path(home) / DATA_DIR, TABLES),
+        genesis,
+        initial_state,
+        state_window=state_window,
     )

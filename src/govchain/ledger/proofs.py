@@ -19,6 +19,7 @@ from govchain.types import Commit, Header, Receipt, Tx
 from govchain.types.errors import LedgerError, ProofError
 
 TX_RECEIPT_FORMAT = "govchain/tx-receipt/v1"
+STATE_FACT_FORMAT = "govchain/state-fact/v1"
 MAX_PROOF_PATH = 64
 
 
@@ -142,6 +143,47 @@ class TxReceiptBundle:
             commit=records.decode_commit(_hex(o, "commit")),
             tx_proof=InclusionProof.from_json(o["tx_proof"]),
             receipt_proof=InclusionProof.from_json(o["receipt_proof"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StateFact:
+    """Everything needed to prove offline what a state key held after a block.
+
+    The block's header and its commit certificate, and the state proof of
+    the key (its value or its absence) against the header's ``state_root``.
+    """
+
+    header: Header
+    commit: Commit
+    proof: StateProof
+
+    @property
+    def height(self) -> int:
+        """The height whose state is proven."""
+        return self.header.height
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object (records as hex of their canonical CBOR)."""
+        return {
+            "format": STATE_FACT_FORMAT,
+            "header": records.encode_header(self.header).hex(),
+            "commit": records.encode_commit(self.commit).hex(),
+            "proof": self.proof.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, obj: object) -> StateFact:
+        """Parse the JSON object; raise ProofError (or ValidationError for a record)."""
+        o = _object(obj, {"format", "header", "commit", "proof"}, "state fact")
+        if o["format"] != STATE_FACT_FORMAT:
+            raise ProofError(
+                f"state fact format {o['format']!r} is not {STATE_FACT_FORMAT!r}", "format"
+            )
+        return cls(
+            header=records.decode_header(_hex(o, "header")),
+            commit=records.decode_commit(_hex(o, "commit")),
+            proof=StateProof.from_json(o["proof"]),
         )
 
 

@@ -6,15 +6,17 @@ operator knows where tampering or damage starts.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TypeVar
 
 from govchain.ledger import records
 from govchain.ledger.chainstore import ChainStore, ChainView
 from govchain.ledger.commits import verify_commit
 from govchain.ledger.history import HistoryView, append_nodes, node_key
-from govchain.ledger.statetree import EMPTY, RootRecord, StateHasher
+from govchain.ledger.statetree import RootRecord, StateHasher, apply_batch
+from govchain.ledger.statetree.memory import MemoryNodeStore
 from govchain.ledger.statetree.nodes import ChildRef, InternalNode, NodeKey
 from govchain.ledger.statetree.tree import load
 from govchain.types import Block
@@ -50,10 +52,25 @@ class VerifyReport:
         return self.error is None
 
 
-def verify_chain(chain: ChainStore, progress: Progress | None = None) -> VerifyReport:
-    """Check the whole chain in one read snapshot."""
+NO_INITIAL_STATE: Mapping[bytes, bytes] = MappingProxyType({})
+
+
+def verify_chain(
+    chain: ChainStore,
+    progress: Progress | None = None,
+    initial_state: Mapping[bytes, bytes] = NO_INITIAL_STATE,
+) -> VerifyReport:
+    """Check the whole chain in one read snapshot.
+
+    ``initial_state`` is the state the chain was created with
+    (``govchain.node.services.genesis_state``): its root is what version 0
+    must have, when version 0 is still retained.
+    """
     with chain.view() as view:
-        walker = _Walker(view, progress)
+        genesis_root = apply_batch(
+            MemoryNodeStore(), view.suite.hash_name, 0, dict(initial_state)
+        ).root.root_hash
+        walker = _Walker(view, progress, genesis_root)
         try:
             walker.blocks()
             versions, nodes = walker.state()
@@ -63,8 +80,9 @@ def verify_chain(chain: ChainStore, progress: Progress | None = None) -> VerifyR
 
 
 class _Walker:
-    def __init__(self, view: ChainView, progress: Progress | None) -> None:
+    def __init__(self, view: ChainView, progress: Progress | None, genesis_root: bytes) -> None:
         self.view = view
+        self.genesis_root = genesis_root
         self.suite = view.suite
         self.progress = progress
         self.checked = 0
@@ -176,7 +194,7 @@ class _Walker:
                 record = RootRecord.from_bytes(raw)
             except GovChainError as exc:
                 raise Inconsistency(version, f"state root record: {exc}") from exc
-            expected = EMPTY if version == 0 else self._header_state_root(version)
+            expected = self.genesis_root if version == 0 else self._header_state_root(version)
             _must(
                 record.version == version and record.root_hash == expected,
                 version,

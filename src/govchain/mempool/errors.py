@@ -15,6 +15,7 @@ __all__ = [
     "MalformedTxError",
     "MempoolError",
     "MempoolFullError",
+    "PermissionDeniedError",
     "TxExpiredError",
     "TxReplayedError",
     "TxTooLargeError",
@@ -81,3 +82,9 @@ class MempoolFullError(MempoolError):
     """The pool holds as many txs, or as many bytes, as its limits allow."""
 
     code = "mempool_full"
+
+
+class PermissionDeniedError(MempoolError):
+    """The sender may not send this tx type (the registry's permission check, latest state)."""
+
+    code = "permission_denied"

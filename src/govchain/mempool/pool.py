@@ -26,6 +26,7 @@ from govchain.mempool.errors import (
     BadSignatureError,
     MempoolError,
     MempoolFullError,
+    PermissionDeniedError,
     TxReplayedError,
 )
 from govchain.mempool.expiry import ExpiryIndex
@@ -88,6 +89,7 @@ class Mempool:
         chain_id: str,
         *,
         is_committed: Callable[[bytes], bool],
+        refusal: Callable[[Tx], str | None] | None = None,
         max_txs: int = DEFAULT_MAX_TXS,
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_tx_bytes: int = DEFAULT_MAX_TX_BYTES,
@@ -97,7 +99,9 @@ class Mempool:
 
         Parameters: ``suite`` is the chain's crypto suite; ``chain_id`` the
         chain's id; ``is_committed(tx_hash)`` asks the ledger whether a tx
-        was committed; the limits are described in ``mempool.limits``.
+        was committed; ``refusal(tx)``, when given, is the registry's permission
+        check against the latest committed state (None: allowed, else why
+        not); the limits are described in ``mempool.limits``.
         Raises ValueError when a limit or the chain id is out of range.
         """
         if not isinstance(chain_id, str) or not CHAIN_ID_PATTERN.match(chain_id):
@@ -106,6 +110,7 @@ class Mempool:
         self.chain_id = chain_id
         self.limits = MempoolLimits(max_txs, max_bytes, max_tx_bytes, expiry_horizon)
         self._is_committed = is_committed
+        self._refusal = refusal
         self._pending: dict[bytes, _Pending] = {}
         self._size_bytes = 0
         self._committed: dict[bytes, None] = {}
@@ -205,6 +210,10 @@ class Mempool:
     def _precheck(self, candidate: Candidate) -> None:
         """Every check but the signature, against the pool as it is before the batch."""
         self._check_not_replayed(candidate.tx_hash)
+        if self._refusal is not None:
+            reason = self._refusal(candidate.tx)
+            if reason is not None:
+                raise PermissionDeniedError(reason)
         # A tx that cannot fit even if no earlier tx of its batch is admitted is refused
         # before its signature costs anything.
         self._check_room(candidate)

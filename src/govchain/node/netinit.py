@@ -12,7 +12,9 @@ Layout::
     D/cas/<org>/api/             with --api-tls: each member's API CA (ECDSA P-256)
     D/ca-bundle.pem              with --api-tls: every member's API CA certificate, for clients
     D/node0 ... D/nodeN          node homes (see govchain.node.config)
-    D/client/key.pem             a client key to sign txs with (e.g. notarize)
+    D/client/key.pem             a client key to sign txs with (e.g. notarize), registered
+                                 as a ``client`` account of the first member
+    D/members/<code>/admin.pem   each member's admin key: proposes and votes in governance
     D/network.json               names, roles, homes, URLs, CA bundle: for ``net up|status|down``
 
 Without ``api_tls`` every API is plain HTTP (the loopback default of ``make
@@ -28,7 +30,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from govchain.crypto import suite_for
+from govchain.codes.demo import demo_uscc
+from govchain.contracts.gov import ACTION_NAMES, DEFAULT_PARAMS, default_policies
+from govchain.crypto import CryptoSuite, suite_for
 from govchain.crypto.api_ca import (
     API_CERT_FILE,
     API_KEY_FILE,
@@ -42,6 +46,8 @@ from govchain.network.certs import init_transport_ca, issue_transport_certificat
 from govchain.node.config import NodeConfig, join_address, write_config
 from govchain.types import Genesis, Member, NetworkRegistry, NodeEntry, Validator, ValidatorSet
 from govchain.types.errors import ValidationError
+from govchain.types.governance import GenesisAccount, GenesisGovernance
+from govchain.types.network_registry import MEMBER_PERMISSIONS
 
 VALIDATOR_POWER = 10
 MAX_NODES = 64
@@ -75,6 +81,8 @@ class NetworkLayout:
     client_key: Path
     ca_bundle: Path | None = None
     """The members' API CA certificates, when the APIs are HTTPS (clients trust these only)."""
+    members: tuple[tuple[str, str, Path], ...] = ()
+    """Each member's (credit code, name, admin key file), in genesis order."""
 
     def to_json(self) -> dict[str, object]:
         """The ``network.json`` object."""
@@ -83,6 +91,10 @@ class NetworkLayout:
             "suite": self.suite,
             "client_key": str(self.client_key),
             "ca_bundle": None if self.ca_bundle is None else str(self.ca_bundle),
+            "members": [
+                {"code": code, "name": name, "admin_key": str(key)}
+                for code, name, key in self.members
+            ],
             "nodes": [
                 {
                     "name": n.name,
@@ -126,14 +138,18 @@ def init_network(
     now = now or dt.datetime.now(dt.UTC)
     directory.mkdir(parents=True, exist_ok=True)
     names = [f"node{i}" for i in range(validators + full_nodes)]
-    members, entries, chain_validators = [], [], []
+    members, entries, chain_validators, admins = [], [], [], []
     for i, name in enumerate(names):
         home = directory / name
         (home / TLS_DIR).mkdir(parents=True)
-        org = f"Department {i}"
-        ca = init_transport_ca(directory / "cas" / f"department-{i}", org, now)
+        org, display = demo_uscc(i + 1), f"Department {i} (demo)"
+        ca = init_transport_ca(directory / "cas" / f"department-{i}", display, now)
         identity = issue_transport_certificate(ca, name, home / TLS_DIR, now)
-        members.append(Member(org, ca.certificate.dump()))
+        admin_key, admin_file = _member_admin(directory, org, suite)
+        admins.append((org, display, admin_file))
+        members.append(
+            Member(org, ca.certificate.dump(), display, (admin_key,), MEMBER_PERMISSIONS)
+        )
         address = b""
         if i < validators:
             key = suite.generate_key()
@@ -142,29 +158,48 @@ def init_network(
             chain_validators.append(Validator(address, key.public_key, VALIDATOR_POWER, name))
         role = "validator" if i < validators else "full"
         entries.append(NodeEntry(name, org, role, identity.fingerprint, address))
+    client = suite.generate_key()
+    governance = GenesisGovernance(
+        (GenesisAccount(client.public_key, members[0].org, "client", ("client",)),),
+        default_policies(ACTION_NAMES),
+        tuple(sorted(DEFAULT_PARAMS.items())),
+    )
     genesis = Genesis(
         chain_id,
         suite_name,
         int(now.timestamp() * 1000),
         ValidatorSet(tuple(sorted(chain_validators, key=lambda v: v.address))),
         NetworkRegistry(tuple(members), tuple(entries)),
+        governance,
     )
     genesis.validate()
     text = genesis_json_text(genesis)
     (directory / GENESIS_FILE).write_text(text, encoding="utf-8")
     ca_bundle = None
     if api_tls:
-        owners = {entry.name: (i, entry.org) for i, entry in enumerate(entries)}
+        names_of = {member.org: member.name for member in members}
+        owners = {entry.name: (i, names_of[entry.org]) for i, entry in enumerate(entries)}
         ca_bundle = _issue_api_certificates(directory, owners, host, now)
     for entry in entries:
         (directory / entry.name / GENESIS_FILE).write_text(text, encoding="utf-8")
     layouts = _write_configs(directory, entries, host, base_port, api_tls)
     client_key = directory / "client" / "key.pem"
     client_key.parent.mkdir()
-    write_file_atomic(client_key, suite.generate_key().to_pem())
-    layout = NetworkLayout(directory, chain_id, suite_name, layouts, client_key, ca_bundle)
+    write_file_atomic(client_key, client.to_pem())
+    layout = NetworkLayout(
+        directory, chain_id, suite_name, layouts, client_key, ca_bundle, tuple(admins)
+    )
     (directory / NETWORK_FILE).write_text(json.dumps(layout.to_json(), indent=2) + "\n")
     return layout
+
+
+def _member_admin(directory: Path, org: str, suite: CryptoSuite) -> tuple[bytes, Path]:
+    """Write a member's admin key under ``D/members/<org>/``; return its public key and file."""
+    admin = suite.generate_key()
+    admin_file = directory / "members" / org / "admin.pem"
+    admin_file.parent.mkdir(parents=True)
+    write_file_atomic(admin_file, admin.to_pem())
+    return admin.public_key, admin_file
 
 
 def _write_configs(
@@ -221,6 +256,9 @@ def read_layout(directory: Path) -> NetworkLayout:
             for n in obj["nodes"]
         )
         bundle = obj.get("ca_bundle")  # absent from files written before API TLS
+        members = tuple(
+            (m["code"], m["name"], Path(m["admin_key"])) for m in obj.get("members", [])
+        )
         return NetworkLayout(
             directory,
             obj["chain_id"],
@@ -228,6 +266,7 @@ def read_layout(directory: Path) -> NetworkLayout:
             nodes,
             Path(obj["client_key"]),
             None if bundle is None else Path(bundle),
+            members,
         )
     except FileNotFoundError as exc:
         raise ValidationError(f"{directory} holds no network (run govchain net init)") from exc

@@ -44,8 +44,9 @@ from govchain.node.block_sync import BlockSync
 from govchain.node.config import NodeConfig, read_config, split_address
 from govchain.node.ledger_app import LedgerApp
 from govchain.node.netinit import GENESIS_FILE, TLS_DIR, VALIDATOR_KEY_FILE
+from govchain.node.permissions import LatestPermissions
 from govchain.node.service import ChainNodeService, ServiceLimits
-from govchain.node.services import build_registry, service_routes
+from govchain.node.services import build_registry, genesis_state, service_routes
 from govchain.node.supervision import NodeFailedError, TaskSupervisor, one_line
 from govchain.types import Genesis, NodeEntry
 from govchain.types.errors import GovChainError, ValidationError
@@ -111,15 +112,19 @@ class Node:
         self.suite = suite_for(self.genesis.suite)
         self.suite.ensure_available()
         self.key = self._validator_key()
-        self.chain = create_chain(home, self.genesis)
-        registry = build_registry(ServiceContext(self.suite, lambda _h: self.genesis.validators))
+        self.chain = create_chain(home, self.genesis, genesis_state(self.genesis))
+        registry = build_registry(
+            ServiceContext(self.suite, lambda _h: self.genesis.validators, self.genesis)
+        )
         address = None if self.key is None else self.entry.validator
         self.executor = BlockExecutor(self.chain, registry, address)
         limits = self.config.mempool
+        check = registry.permission_check
         self.mempool = Mempool(
             self.suite,
             self.genesis.chain_id,
             is_committed=self._is_committed,
+            refusal=None if check is None else LatestPermissions(self.chain, check),
             max_txs=limits.max_txs,
             max_bytes=limits.max_bytes,
             max_tx_bytes=limits.max_tx_bytes,

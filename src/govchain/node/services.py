@@ -8,28 +8,38 @@ from nothing else, so a new service is one line here plus its own modules.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from govchain.api.routes import ServiceRoutes
 from govchain.api.routes.evidence import evidence_routes
+from govchain.api.routes.gov import gov_routes
 from govchain.api.routes.notary import notary_routes
-from govchain.contracts import Register, ServiceContext, evidence, notary
+from govchain.api.routes.registry import registry_routes
+from govchain.contracts import Register, ServiceContext, evidence, gov, notary, registry
+from govchain.crypto import CryptoSuite, suite_for
 from govchain.execution import Registry
+from govchain.types import Genesis
 
-__all__ = ["SERVICES", "Service", "build_registry", "service_routes"]
+__all__ = ["SERVICES", "Service", "build_registry", "genesis_state", "service_routes"]
+
+GenesisState = Callable[[Genesis, CryptoSuite], dict[bytes, bytes]]
+"""A service's part of the state at height 0: a pure function of the genesis."""
 
 
 @dataclass(frozen=True, slots=True)
 class Service:
-    """One service: its name (as in ``docs/spec/<name>.md``), handlers and router."""
+    """One service: its name (as in ``docs/spec/<name>.md``), handlers, router and genesis state."""
 
     name: str
     register: Register
     routes: ServiceRoutes
+    genesis: GenesisState | None = None
 
 
 SERVICES: tuple[Service, ...] = (
+    Service("registry", registry.register, registry_routes, registry.registry_genesis_state),
+    Service("gov", gov.register, gov_routes, lambda g, _suite: gov.gov_genesis_state(g)),
     Service("notary", notary.register, notary_routes),
     Service("evidence", evidence.register, evidence_routes),
 )
@@ -42,6 +52,22 @@ def build_registry(context: ServiceContext, services: Sequence[Service] = SERVIC
     for service in services:
         service.register(registry, context)
     return registry
+
+
+def genesis_state(genesis: Genesis, services: Sequence[Service] = SERVICES) -> dict[bytes, bytes]:
+    """The state at height 0 of a chain with ``genesis``: every service's part, merged.
+
+    Services own disjoint key prefixes, so the parts never overlap. Raises
+    ValidationError when the genesis cannot make a consistent state.
+    """
+    suite = suite_for(genesis.suite)
+    state: dict[bytes, bytes] = {}
+    for service in services:
+        if service.genesis is not None:
+            part = service.genesis(genesis, suite)
+            assert not state.keys() & part.keys(), f"service {service.name} writes another's keys"
+            state.update(part)
+    return state
 
 
 def service_routes(services: Sequence[Service] = SERVICES) -> list[ServiceRoutes]:

@@ -47,6 +47,7 @@ from govchain.ledger import records
 from govchain.ledger.chainstore import TABLES, ChainStore
 from govchain.sim.byzantine import AMNESIA, TWINS, Adversary
 from govchain.sim.faults import CRASH, HEALED, ISOLATE, PARTITION, FaultWindow, links_at
+from govchain.sim.governed import governed_genesis, governed_registry, governed_state
 from govchain.sim.invariants import Checker
 from govchain.sim.network import Delivery, LinkFaults, Local, SimNetwork
 from govchain.sim.node import SimNode, seeded_key, sim_registry
@@ -84,6 +85,7 @@ class Cluster:
         timeouts: Timeouts = SIM_TIMEOUTS,
         build_delay_ms: tuple[int, int] = (0, 0),
         trace: bool = False,
+        governed: bool = False,
     ) -> None:
         streams = {name: random.Random(f"{seed}/{name}") for name in ("keys", "net", "adv", "txs")}
         self.rng = streams["txs"]
@@ -103,6 +105,12 @@ class Cluster:
         )
         by_address = {records.address_of(self.suite, k.public_key): k for k in keys}
         self.genesis = Genesis(CHAIN_ID, "intl", GENESIS_TIME, ValidatorSet(tuple(members)))
+        self.governed = governed
+        self.stranger: SigningKey | None = None
+        """With ``governed``: the unregistered key whose txs Byzantine proposers send."""
+        if governed:
+            self.genesis = governed_genesis(self.genesis, streams["keys"])
+            self.stranger = seeded_key(streams["keys"])
         honest = frozenset(
             m.address for i, m in enumerate(members) if i not in self.roles.byzantine
         )
@@ -140,7 +148,13 @@ class Cluster:
         mutant: str | None,
         timeouts: Timeouts,
     ) -> None:
-        chain = ChainStore.create(MemoryStore(TABLES), self.genesis)
+        initial = governed_state(self.genesis, self.suite) if self.governed else {}
+        chain = ChainStore.create(MemoryStore(TABLES), self.genesis, initial)
+        contracts = (
+            governed_registry(self.suite, self.genesis)
+            if self.governed
+            else sim_registry(self.suite, self.genesis)
+        )
         config = CoreConfig(CHAIN_ID, self.suite, self.genesis.validators, key, timeouts, mutant)
         node = SimNode(
             index=len(self.nodes),
@@ -151,8 +165,9 @@ class Cluster:
             behaviours=behaviours or (),
             config=config,
             chain=chain,
-            registry=sim_registry(self.suite, self.genesis),
+            registry=contracts,
             make_tx=self._make_tx,
+            tx_key=None if behaviours is None else self.stranger,
             on_built=self.checker.valid_blocks.add,
             clock_skew_ms=self.rng.randint(-300, 300),
         )

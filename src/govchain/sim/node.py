@@ -70,6 +70,8 @@ class SimNode:
     registry: Registry
     make_tx: TxSource
     on_built: Callable[[bytes], None]
+    tx_key: SigningKey | None = None
+    """The key this node's own txs are signed with (None: its validator key)."""
     wal: list[object] = field(default_factory=list)
     core: Core | None = None
     executor: BlockExecutor | None = None
@@ -104,7 +106,7 @@ class SimNode:
         """A fresh valid block for ``height``: a new tx, and evidence this node holds."""
         if self.executor is None or self.chain.height + 1 != height:
             return None
-        txs = [self.make_tx(self.key, height), *self._evidence_txs(height)]
+        txs = [self.make_tx(self.tx_key or self.key, height), *self._evidence_txs(height)]
         block = self.executor.build(txs)
         self.on_built(records.header_hash(self.chain.suite, block.header))
         return block

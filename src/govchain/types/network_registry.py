@@ -12,37 +12,85 @@ import re
 from dataclasses import dataclass
 
 from govchain.types.errors import ValidationError
-from govchain.types.fields import check_bytes, check_list, check_text, fields_of
+from govchain.types.fields import check_bytes, check_list, check_text, check_uint, fields_of
 from govchain.types.validators import ADDRESS_SIZE
 
 NODE_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-ROLES = ("validator", "full")
+ROLES = ("validator", "full", "storage")
 MAX_MEMBERS = 256
 MAX_NODES = 1024
 MAX_CA_CERT_BYTES = 8 * 1024
+MEMBER_PERMISSIONS = ("contract", "node", "subject")
+"""What a member may manage (F-B1): smart contracts, nodes, subjects."""
+MAX_ADMINS = 8
+MAX_PUBLIC_KEY = 128
+MAX_WEIGHT = 1000
+
+
+def check_sorted_names(what: str, values: object, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """A sorted list of distinct names, each one of ``allowed``."""
+    items = check_list(what, values, max_items=len(allowed))
+    for item in items:
+        if item not in allowed:
+            raise ValidationError(f"{what}: {item!r} is not one of {allowed}")
+    if items != sorted(set(items)):  # type: ignore[type-var]
+        raise ValidationError(f"{what}: names must be sorted and distinct")
+    return tuple(items)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """A member organization and the CA that certifies its nodes' transport keys (DER)."""
+    """A member organization: its credit code, name, CA, admins, permissions and vote weight.
+
+    ``org`` is the member's 统一社会信用代码 (GB 32100; the registry service
+    checks it when it builds the genesis state). ``admins`` are the public
+    keys of its administrators, who vote in governance (docs/spec/gov.md).
+    """
 
     org: str
     transport_ca: bytes
+    name: str = ""
+    admins: tuple[bytes, ...] = ()
+    permissions: tuple[str, ...] = ()
+    weight: int = 1
 
     def validate(self) -> None:
         """Raise ValidationError if a field breaks its rule."""
         if not check_text("member.org", self.org, max_size=128).strip():
             raise ValidationError("member.org: must not be blank")
         check_bytes("member.transport_ca", self.transport_ca, max_size=MAX_CA_CERT_BYTES)
+        check_text("member.name", self.name, max_size=128)
+        check_list("member.admins", self.admins, max_items=MAX_ADMINS)
+        for key in self.admins:
+            if not check_bytes("member.admins[]", key, max_size=MAX_PUBLIC_KEY):
+                raise ValidationError("member.admins[]: empty public key")
+        if len(set(self.admins)) != len(self.admins):
+            raise ValidationError("member.admins: a key is listed twice")
+        check_sorted_names("member.permissions", list(self.permissions), MEMBER_PERMISSIONS)
+        if not check_uint("member.weight", self.weight, maximum=MAX_WEIGHT) >= 1:
+            raise ValidationError(f"member.weight: expected 1..{MAX_WEIGHT}")
 
     def to_cbor(self) -> dict[str, object]:
         """CBOR-ready map."""
-        return {"org": self.org, "transport_ca": self.transport_ca}
+        return {
+            "org": self.org,
+            "transport_ca": self.transport_ca,
+            "name": self.name,
+            "admins": list(self.admins),
+            "permissions": list(self.permissions),
+            "weight": self.weight,
+        }
 
     @classmethod
     def from_cbor(cls, obj: object) -> Member:
         """Build and validate from a decoded map."""
-        member = cls(**fields_of("member", obj, ("org", "transport_ca")))
+        names = ("org", "transport_ca", "name", "admins", "permissions", "weight")
+        data = fields_of("member", obj, names)
+        admins = check_list("member.admins", data["admins"], max_items=MAX_ADMINS)
+        permissions = check_list(
+            "member.permissions", data["permissions"], max_items=len(MEMBER_PERMISSIONS)
+        )
+        member = cls(**{**data, "admins": tuple(admins), "permissions": tuple(permissions)})
         member.validate()
         return member
 
@@ -69,7 +117,7 @@ class NodeEntry:
         if self.role == "validator":
             check_bytes("node.validator", self.validator, size=ADDRESS_SIZE)
         elif self.validator != b"":
-            raise ValidationError("node.validator: a full node names no validator")
+            raise ValidationError(f"node.validator: a {self.role} node names no validator")
 
     def to_cbor(self) -> dict[str, object]:
         """CBOR-ready map."""

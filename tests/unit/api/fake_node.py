@@ -71,7 +71,7 @@ class Chain:
 
 def _maker() -> ChainMaker:
     base = ChainMaker.make("intl")
-    registry = build_registry(ServiceContext(base.suite, lambda _h: base.validators))
+    registry = build_registry(ServiceContext(base.suite, lambda _h: base.validators, base.genesis))
     registry.register("kv.put", kv_put)
     return dataclasses.replace(base, registry=registry)
 

@@ -225,7 +225,7 @@ class Network:
 
     def _open_chain(self, home: Path) -> ChainStore:
         if self.lmdb:
-            return create_chain(home, self.genesis)
+            return create_chain(home, self.genesis, {})
         return ChainStore.create(MemoryStore(TABLES), self.genesis)
 
     def _make(self, index: int, chain: ChainStore | None = None) -> Validator:

@@ -41,6 +41,7 @@ def test_every_refusal_has_its_stable_code() -> None:
         "MalformedTxError": "malformed_tx",
         "TxTooLargeError": "tx_too_large",
         "WrongChainError": "wrong_chain",
+        "PermissionDeniedError": "permission_denied",
         "TxExpiredError": "tx_expired",
         "ExpiryTooFarError": "expiry_too_far",
         "UnsupportedSenderError": "unsupported_sender",

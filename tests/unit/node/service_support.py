@@ -34,7 +34,7 @@ class Fatal:
 def notary_maker(suite: str = "intl") -> ChainMaker:
     """A chain maker whose registry has every service."""
     base = ChainMaker.make(suite)
-    registry = build_registry(ServiceContext(base.suite, lambda _h: base.validators))
+    registry = build_registry(ServiceContext(base.suite, lambda _h: base.validators, base.genesis))
     return dataclasses.replace(base, registry=registry)
 
 

@@ -38,7 +38,7 @@ def test_api_tls_lays_out_a_ca_per_member_a_certificate_per_node_and_the_bundle(
         assert (config.api_tls, config.api_url) == (True, node.api_url)
         cert = x509.load_pem_x509_certificate((node.home / "tls/api.pem").read_bytes())
         cert.verify_directly_issued_by(cas[i].certificate)  # its own member's API CA
-        assert cas[i].organization == f"Department {i}"
+        assert cas[i].organization == f"Department {i} (demo)"
         assert stat.S_IMODE((node.home / "tls/api.key").stat().st_mode) == 0o600
     again = read_layout(tmp_path / "net")
     assert again == layout

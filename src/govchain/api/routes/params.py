@@ -7,6 +7,7 @@ is ``invalid_cursor`` (400); a limit outside 1..max is ``invalid_request``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -18,11 +19,13 @@ from govchain.types.fields import HASH_SIZE
 
 __all__ = [
     "HASH_PATTERN",
+    "INDEX_CURSOR_PATTERN",
     "cursor_query",
     "hash_path",
     "limit_query",
     "parse_cursor",
     "parse_hex",
+    "parse_index_cursor",
 ]
 
 HASH_PATTERN = rf"^[0-9a-fA-F]{{{2 * HASH_SIZE}}}$"
@@ -78,3 +81,13 @@ def parse_cursor(parse: Callable[[str], _T], text: str) -> _T:
         return parse(text)
     except ValidationError as exc:
         raise ApiError("invalid_cursor", str(exc)) from exc
+
+
+INDEX_CURSOR_PATTERN = r"^[0-9]{1,10}$"
+
+
+def parse_index_cursor(text: str) -> int:
+    """A decimal list-index cursor (1 to 10 digits); ValidationError if malformed."""
+    if not re.match(INDEX_CURSOR_PATTERN, text):
+        raise ValidationError(f"cursor {text[:16]!r}: expected 1 to 10 decimal digits")
+    return int(text)

@@ -1,0 +1,324 @@
+"""What an executed proposal does to the registry, policies and parameters.
+
+docs/spec/gov.md, "Actions".
+
+Each action is ``run(ctx, args)``: it checks its args against the state it
+sees and writes, or raises ContractError with the reason. A proposal runs
+it once when proposed, with the writes thrown away (so a vote never meets
+malformed args), and again, for real, in the vote that passes it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+
+from govchain.codec import encode
+from govchain.contracts.gov.args import ActionArgs
+from govchain.contracts.gov.policy import ACTION_PREFIX, check_param
+from govchain.contracts.gov.state import param_key, write_policy
+from govchain.contracts.registry.records import Account, MemberRecord, NodeRecord
+from govchain.contracts.registry.state import (
+    ACCOUNTS,
+    MEMBERS,
+    NODES,
+    account_key,
+    append_to_list,
+    list_count,
+    member_key,
+    node_key,
+    read_account,
+    read_member,
+    read_node,
+)
+from govchain.crypto import CryptoSuite
+from govchain.execution.registry import TxContext
+from govchain.ledger import records
+from govchain.types.errors import ValidationError
+from govchain.types.governance import ROLE_PATTERN, PolicyEntry
+from govchain.types.network_registry import (
+    MAX_ADMINS,
+    MAX_CA_CERT_BYTES,
+    MAX_PUBLIC_KEY,
+    MAX_WEIGHT,
+    MEMBER_PERMISSIONS,
+    NODE_NAME_PATTERN,
+)
+
+__all__ = ["ACTION_NAMES", "ARG_KINDS", "Action", "build_actions"]
+
+Action = Callable[[TxContext, Mapping[str, object]], None]
+
+ACTION_NAMES = (
+    "account.close",
+    "account.freeze",
+    "account.unfreeze",
+    "member.admit",
+    "member.exit",
+    "member.resume",
+    "member.set_permissions",
+    "member.suspend",
+    "node.add",
+    "node.remove",
+    "node.set_power",
+    "param.set",
+    "policy.set",
+)
+MAX_CA_CERTS = 4
+_RESOURCE = re.compile(r"^(gov:)?[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*$")
+_LOCKING = ("gov.propose", "gov.vote", ACTION_PREFIX + "policy.set")
+"""Resources whose FORBIDDEN would leave the consortium unable to govern itself."""
+
+
+def _member(ctx: TxContext, args: ActionArgs) -> MemberRecord:
+    code = args.code()
+    member = read_member(ctx.get, code)
+    if member is None:
+        args.fail(f"member {code} is not registered")
+    assert member is not None
+    return member
+
+
+def _put_member(ctx: TxContext, member: MemberRecord) -> None:
+    member.validate()
+    ctx.put(member_key(member.code), member.encode())
+    ctx.emit("registry.member_changed", code=member.code, status=member.status)
+
+
+def _active_members(ctx: TxContext) -> list[str]:
+    codes = []
+    for index in range(list_count(ctx.get, MEMBERS)):
+        raw = ctx.get(MEMBERS.item_key(index))
+        assert raw is not None, "the members list has a hole"
+        member = read_member(ctx.get, raw.decode("ascii"))
+        if member is not None and member.status == "active":
+            codes.append(member.code)
+    return codes
+
+
+def _admit(suite: CryptoSuite) -> Action:
+    def run(ctx: TxContext, raw: Mapping[str, object]) -> None:
+        allowed = ("admins", "ca_certs", "code", "name", "permissions", "weight")
+        args = ActionArgs("member.admit", raw, allowed)
+        code = args.code()
+        if read_member(ctx.get, code) is not None:
+            args.fail(f"member {code} is already registered")
+        name = args.text("name", max_size=128)
+        if not name.strip():
+            args.fail("argument 'name': must not be blank")
+        keys = args.byte_list("admins", max_items=MAX_ADMINS, max_size=MAX_PUBLIC_KEY, min_items=1)
+        certs = args.byte_list("ca_certs", max_items=MAX_CA_CERTS, max_size=MAX_CA_CERT_BYTES)
+        permissions = args.names("permissions", allowed=MEMBER_PERMISSIONS, default=[])
+        weight = args.uint("weight", low=1, high=MAX_WEIGHT, default=1)
+        admins = tuple(records.address_of(suite, key) for key in keys)
+        for key, address in zip(keys, admins, strict=True):
+            if read_account(ctx.get, address) is not None:
+                args.fail(f"admin key of address {address.hex()} is already registered")
+            account = Account(address, key, "admin", code, ("admin",), "active", ctx.height)
+            ctx.put(account_key(address), account.encode())
+            append_to_list(ctx.get, ctx.put, ACCOUNTS, address)
+        member = MemberRecord(code, name, "active", permissions, weight, admins, certs, ctx.height)
+        append_to_list(ctx.get, ctx.put, MEMBERS, code.encode("ascii"))
+        _put_member(ctx, member)
+
+    return run
+
+
+def _set_member_status(action: str, status: str, allowed_from: tuple[str, ...]) -> Action:
+    def run(ctx: TxContext, raw: Mapping[str, object]) -> None:
+        args = ActionArgs(action, raw, ("code", "reason"))
+        member = _member(ctx, args)
+        reason = args.reason()
+        if member.status not in allowed_from:
+            args.fail(f"member {member.code} is {member.status}")
+        if status != "active" and _active_members(ctx) == [member.code]:
+            args.fail("no active member would remain")
+        _put_member(ctx, replace(member, status=status, height=ctx.height, reason=reason))
+        if status == "exited":
+            _remove_nodes_of(ctx, member.code)
+
+    return run
+
+
+def _set_permissions(ctx: TxContext, raw: Mapping[str, object]) -> None:
+    args = ActionArgs("member.set_permissions", raw, ("code", "permissions"))
+    member = _member(ctx, args)
+    permissions = args.names("permissions", allowed=MEMBER_PERMISSIONS)
+    if member.status == "exited":
+        args.fail(f"member {member.code} has exited")
+    _put_member(ctx, replace(member, permissions=permissions))
+
+
+def _remove_nodes_of(ctx: TxContext, code: str) -> None:
+    for index in range(list_count(ctx.get, NODES)):
+        raw = ctx.get(NODES.item_key(index))
+        assert raw is not None, "the nodes list has a hole"
+        node = read_node(ctx.get, raw.decode("ascii"))
+        if node is not None and node.org == code and node.status == "active":
+            if node.role == "validator":
+                continue  # the validator set changes by its own actions (issue 15)
+            _put_node(ctx, replace(node, status="removed", height=ctx.height))
+
+
+def _put_node(ctx: TxContext, node: NodeRecord) -> None:
+    node.validate()
+    ctx.put(node_key(node.name), node.encode())
+    ctx.emit("registry.node_changed", name=node.name, status=node.status)
+
+
+def _node_add(ctx: TxContext, raw: Mapping[str, object]) -> None:
+    args = ActionArgs("node.add", raw, ("name", "org", "role", "transport_key"))
+    name = args.text("name", max_size=63, pattern=NODE_NAME_PATTERN)
+    org = args.code("org")
+    role = args.text("role", max_size=16)
+    if role == "validator":
+        args.fail(
+            "validator nodes join by validator-set changes, which this chain version does not run"
+        )
+    if role not in ("full", "storage"):
+        args.fail("argument 'role': expected full or storage")
+    key = args.raw("transport_key")
+    if not isinstance(key, bytes) or len(key) != 32:
+        args.fail("argument 'transport_key': expected the 32-byte SHA-256 of the node's TLS key")
+    assert isinstance(key, bytes)
+    member = read_member(ctx.get, org)
+    if member is None or member.status != "active":
+        args.fail(f"member {org} is not an active member")
+    if read_node(ctx.get, name) is not None:
+        args.fail(f"a node named {name!r} is already registered")
+    for index in range(list_count(ctx.get, NODES)):
+        other = ctx.get(NODES.item_key(index))
+        assert other is not None, "the nodes list has a hole"
+        existing = read_node(ctx.get, other.decode("ascii"))
+        if existing is not None and existing.transport_key == key:
+            args.fail(f"node {existing.name!r} already has this transport key")
+    append_to_list(ctx.get, ctx.put, NODES, name.encode("ascii"))
+    _put_node(ctx, NodeRecord(name, org, role, key, b"", 0, "active", ctx.height))
+
+
+def _node_remove(ctx: TxContext, raw: Mapping[str, object]) -> None:
+    args = ActionArgs("node.remove", raw, ("name", "reason"))
+    name = args.text("name", max_size=63, pattern=NODE_NAME_PATTERN)
+    args.reason()
+    node = read_node(ctx.get, name)
+    if node is None:
+        args.fail(f"node {name!r} is not registered")
+    assert node is not None
+    if node.status == "removed":
+        args.fail(f"node {name!r} is already removed")
+    if node.role == "validator":
+        args.fail(
+            "validator nodes leave by validator-set changes, which this chain version does not run"
+        )
+    _put_node(ctx, replace(node, status="removed", height=ctx.height))
+
+
+def _node_set_power(_ctx: TxContext, raw: Mapping[str, object]) -> None:
+    args = ActionArgs("node.set_power", raw, ("name", "power"))
+    args.fail(
+        "validator power changes by validator-set changes, which this chain version does not run"
+    )
+
+
+def _policy_set(ctx: TxContext, raw: Mapping[str, object]) -> None:
+    args = ActionArgs("policy.set", raw, ("orgs", "resource", "roles", "rule"))
+    resource = args.text("resource", max_size=68, pattern=_RESOURCE)
+    if resource.startswith(ACTION_PREFIX) and resource[len(ACTION_PREFIX) :] not in ACTION_NAMES:
+        args.fail(f"argument 'resource': {resource!r} names no governance action")
+    rule = args.text("rule", max_size=16)
+    roles = args.names("roles", default=[])
+    for role in roles:
+        if not ROLE_PATTERN.match(role):
+            args.fail(f"argument 'roles': {role!r} is not a role name")
+    orgs = args.names("orgs", default=[])
+    for org in orgs:
+        if read_member(ctx.get, org) is None:
+            args.fail(f"argument 'orgs': member {org} is not registered")
+    if rule == "FORBIDDEN" and resource in _LOCKING:
+        args.fail(f"forbidding {resource!r} would leave the consortium unable to govern itself")
+    policy = PolicyEntry(resource, rule, roles, orgs)
+    try:
+        write_policy(ctx.get, ctx.put, policy)
+    except ValidationError as exc:
+        args.fail(str(exc))
+    ctx.emit("gov.policy_set", resource=resource)
+
+
+def _param_set(ctx: TxContext, raw: Mapping[str, object]) -> None:
+    args = ActionArgs("param.set", raw, ("name", "value"))
+    name = args.text("name", max_size=64)
+    try:
+        value = check_param(name, args.raw("value"))
+    except ValidationError as exc:
+        args.fail(str(exc))
+    ctx.put(param_key(name), encode(value))
+    ctx.emit("gov.param_set", name=name)
+
+
+def _account_status(action: str, status: str, allowed_from: tuple[str, ...]) -> Action:
+    def run(ctx: TxContext, raw: Mapping[str, object]) -> None:
+        args = ActionArgs(action, raw, ("address", "reason"))
+        address = args.address()
+        args.reason()
+        account = read_account(ctx.get, address)
+        if account is None:
+            args.fail(f"account {address.hex()} is not registered")
+        assert account is not None
+        if account.status not in allowed_from:
+            args.fail(f"account {address.hex()} is {account.status}")
+        changed = replace(account, status=status)
+        changed.validate()
+        ctx.put(account_key(address), changed.encode())
+        ctx.emit("registry.account_status", address=address, status=status)
+
+    return run
+
+
+def build_actions(suite: CryptoSuite) -> dict[str, Action]:
+    """Every action by name, for a chain of ``suite``."""
+    actions: dict[str, Action] = {
+        "account.close": _account_status("account.close", "closed", ("active", "frozen")),
+        "account.freeze": _account_status("account.freeze", "frozen", ("active",)),
+        "account.unfreeze": _account_status("account.unfreeze", "active", ("frozen",)),
+        "member.admit": _admit(suite),
+        "member.exit": _set_member_status("member.exit", "exited", ("active", "suspended")),
+        "member.resume": _set_member_status("member.resume", "active", ("suspended",)),
+        "member.set_permissions": _set_permissions,
+        "member.suspend": _set_member_status("member.suspend", "suspended", ("active",)),
+        "node.add": _node_add,
+        "node.remove": _node_remove,
+        "node.set_power": _node_set_power,
+        "param.set": _param_set,
+        "policy.set": _policy_set,
+    }
+    assert tuple(sorted(actions)) == ACTION_NAMES == tuple(sorted(ARG_KINDS))
+    return actions
+
+
+ARG_KINDS: dict[str, dict[str, str]] = {
+    "account.close": {"address": "address", "reason": "text"},
+    "account.freeze": {"address": "address", "reason": "text"},
+    "account.unfreeze": {"address": "address", "reason": "text"},
+    "member.admit": {
+        "admins": "keys",
+        "ca_certs": "certs",
+        "code": "text",
+        "name": "text",
+        "permissions": "names",
+        "weight": "int",
+    },
+    "member.exit": {"code": "text", "reason": "text"},
+    "member.resume": {"code": "text", "reason": "text"},
+    "member.set_permissions": {"code": "text", "permissions": "names"},
+    "member.suspend": {"code": "text", "reason": "text"},
+    "node.add": {"name": "text", "org": "text", "role": "text", "transport_key": "hash"},
+    "node.remove": {"name": "text", "reason": "text"},
+    "node.set_power": {"name": "text", "power": "int"},
+    "param.set": {"name": "text", "value": "int_or_text"},
+    "policy.set": {"orgs": "names", "resource": "text", "roles": "names", "rule": "text"},
+}
+"""Each action's arguments and their kinds, for clients that take them as text (the CLI):
+``text``; ``int``; ``int_or_text`` (digits are an integer); ``names`` (a comma-separated,
+sorted list); ``address`` (20 bytes as hex); ``hash`` (32 bytes as hex); ``keys`` (public
+keys: hex, or a PEM key file); ``certs`` (certificate files, PEM or DER)."""
