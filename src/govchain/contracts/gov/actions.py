@@ -108,7 +108,9 @@ def _admit(suite: CryptoSuite) -> Action:
         if not name.strip():
             args.fail("argument 'name': must not be blank")
         keys = args.byte_list("admins", max_items=MAX_ADMINS, max_size=MAX_PUBLIC_KEY, min_items=1)
-        certs = args.byte_list("ca_certs", max_items=MAX_CA_CERTS, max_size=MAX_CA_CERT_BYTES)
+        certs = args.byte_list(
+            "ca_certs", max_items=MAX_CA_CERTS, max_size=MAX_CA_CERT_BYTES, default=[]
+        )
         permissions = args.names("permissions", allowed=MEMBER_PERMISSIONS, default=[])
         weight = args.uint("weight", low=1, high=MAX_WEIGHT, default=1)
         admins = tuple(records.address_of(suite, key) for key in keys)

@@ -88,10 +88,16 @@ class ActionArgs:
         return value
 
     def byte_list(
-        self, name: str, *, max_items: int, max_size: int, min_items: int = 0
+        self,
+        name: str,
+        *,
+        max_items: int,
+        max_size: int,
+        min_items: int = 0,
+        default: list[bytes] | None = None,
     ) -> tuple[bytes, ...]:
-        """A list of byte strings."""
-        value = self._get(name)
+        """A list of byte strings (``default`` when absent; required without one)."""
+        value = self._get(name, default)
         if (
             not isinstance(value, list)
             or not min_items <= len(value) <= max_items
