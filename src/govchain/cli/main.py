@@ -11,6 +11,7 @@ from govchain.cli import (
     chaos_cmd,
     crypto_cmd,
     evidence_cmd,
+    id_cmd,
     keys_cmd,
     ledger_cmd,
     net_cmd,
@@ -33,6 +34,7 @@ app.add_typer(bench_cmd.app, name="bench")
 app.add_typer(net_cmd.app, name="net")
 app.add_typer(node_cmd.app, name="node")
 app.add_typer(evidence_cmd.app, name="evidence")
+app.add_typer(id_cmd.app, name="id")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
 app.command(name="notarize")(notary_cmd.notarize)
