@@ -1,14 +1,17 @@
-"""``govchain keys``: make key pairs."""
+"""``govchain keys``: make key pairs and show what a key file holds."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import typer
+from rich.markup import escape
+from rich.table import Table
 
-from govchain.cli.console import console, fail, read_password, reports_errors
-from govchain.crypto.keyfiles import write_file_atomic
+from govchain.cli.console import console, fail, print_json, read_password, reports_errors
+from govchain.crypto.keyfiles import read_public_key, read_signing_key, write_file_atomic
 from govchain.crypto.suites import suite_for
+from govchain.ledger.records import address_of
 
 app = typer.Typer(help="Make and inspect key pairs.")
 
@@ -36,3 +39,39 @@ def new(
     if pub is not None:
         write_file_atomic(pub, key.public_key_pem(), 0o644)
         console.print(f"wrote public key {pub}")
+
+
+@app.command("show")
+@reports_errors
+def show(
+    key: Path = typer.Argument(
+        ...,
+        metavar="KEY.pem",
+        help="A key file as `keys new` writes it: the private key or the public key (PEM).",
+        show_default=False,
+    ),
+    password_file: Path | None = typer.Option(
+        None, help="File holding the password of an encrypted private key."
+    ),
+    json_out: bool = typer.Option(
+        False, "--json", help='Print {"suite", "public_key", "address"} (hex).'
+    ),
+) -> None:
+    """Show a key's suite, public key and the account address it signs as."""
+    password = read_password(password_file)
+    if password is None:
+        suite_name, public_key = read_public_key(key)
+    else:
+        signing_key = read_signing_key(key, password)
+        suite_name, public_key = signing_key.suite_name, signing_key.public_key
+    address = address_of(suite_for(suite_name), public_key)
+    fields = {"suite": suite_name, "public_key": public_key.hex(), "address": address.hex()}
+    if json_out:
+        print_json(fields)
+        return
+    table = Table(title=escape(str(key)), show_header=False)
+    table.add_column("field")
+    table.add_column("value", overflow="fold")
+    for name, value in fields.items():
+        table.add_row(name, value)
+    console.print(table)

@@ -12,6 +12,7 @@ from govchain.cli import (
     crypto_cmd,
     evidence_cmd,
     gov_cmd,
+    id_cmd,
     keys_cmd,
     ledger_cmd,
     net_cmd,
@@ -38,6 +39,7 @@ app.add_typer(evidence_cmd.app, name="evidence")
 app.add_typer(registry_cmd.member_app, name="member")
 app.add_typer(registry_cmd.account_app, name="account")
 app.add_typer(gov_cmd.app, name="gov")
+app.add_typer(id_cmd.app, name="id")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
 app.command(name="notarize")(notary_cmd.notarize)
