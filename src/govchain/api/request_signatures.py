@@ -70,7 +70,7 @@ SIGNED_READ_CODES = (
 SIGNATURE_STATUS_BY_CODE = dict.fromkeys(SIGNED_READ_CODES, 401)
 """The HTTP status of each code of :data:`SIGNED_READ_CODES`."""
 NONCE_CAPACITY = 100_000
-"""Nonces remembered at once by default: about 20 MB, and 160 signed reads a second
+"""Nonces remembered at once by default: about 23 MB, and 160 signed reads a second
 sustained over the longest time a nonce is kept (twice the 300 s window)."""
 
 
