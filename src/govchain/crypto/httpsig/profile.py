@@ -304,7 +304,8 @@ def verify_request(
     created, expires, nonce, keyid = _profile_params(received, suite, has_body=bool(body))
     if abs(now - created) > window_s:
         raise SignatureExpiredError(
-            f"the signature was created {now - created} s before this node's clock; "
+            f"the signature's created time is {abs(now - created)} s "
+            f"{'behind' if created < now else 'ahead of'} this node's clock; "
             f"at most {window_s} s either way (check the client's clock)"
         )
     if expires is not None and now > expires:
