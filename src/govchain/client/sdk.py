@@ -38,8 +38,9 @@ from govchain.client.endpoints import (
     fails_over,
     node_urls,
 )
+from govchain.client.request_signing import RequestSigner, SignedReadAuth
 from govchain.codec import encode
-from govchain.crypto import suite_for
+from govchain.crypto import SigningKey, suite_for
 from govchain.ledger import records
 from govchain.types import Tx
 from govchain.types.errors import GovChainError
@@ -126,6 +127,7 @@ class NodeClient:
         clock: Callable[[], float] = time.monotonic,
         rate_limit_wait_s: float = RATE_LIMIT_WAIT_S,
         sleep: Callable[[float], None] = time.sleep,
+        signing_key: SigningKey | None = None,
     ) -> None:
         """Parameters:
         urls: a node's API URL, a comma-separated list, or a sequence of either
@@ -139,11 +141,13 @@ class NodeClient:
         rate_limit_wait_s: how long one call may wait, in all, for nodes that
             answer 429 ``rate_limited`` (0: never wait; the ApiError is raised).
         sleep: how the client waits (tests pass a fake).
+        signing_key: the reader's account key; given, every GET is a signed read (RFC 9421).
         """
         self.endpoints = NodeEndpoints(node_urls(urls), start=start, clock=clock)
         self._ca_bundle = ca_bundle
         verify = True if ca_bundle is None else client_tls_context(ca_bundle)
-        self._http = httpx.Client(timeout=timeout_s, transport=transport, verify=verify)
+        auth = None if signing_key is None else SignedReadAuth(RequestSigner(signing_key))
+        self._http = httpx.Client(timeout=timeout_s, transport=transport, verify=verify, auth=auth)
         self._suite_name: str | None = None
         self._rate_limit_wait_s = rate_limit_wait_s
         self._sleep = sleep
