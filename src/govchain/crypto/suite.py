@@ -14,6 +14,7 @@ suite        public key                         signature
 
 from __future__ import annotations
 
+import hmac
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -71,6 +72,10 @@ class CryptoSuite(ABC):
     @abstractmethod
     def hash(self, data: bytes) -> bytes:
         """The suite hash (SM3 or SHA-256) of ``data``."""
+
+    def keyed_hash(self, key: bytes, data: bytes) -> bytes:
+        """HMAC of ``data`` under ``key`` with the suite hash (HMAC-SM3 or HMAC-SHA-256)."""
+        return hmac.new(key, data, self.hash_name).digest()
 
     def tagged_hash(self, domain: str, value: object) -> bytes:
         """Hash of a domain tag and a value's canonical CBOR (see ``docs/formats.md``)."""

@@ -36,6 +36,7 @@ _ADMIN_TX_TYPES = (
     "registry.account_add",
     "registry.account_set_roles",
     "registry.role_set",
+    "registry.subject_decide",
 )
 
 
@@ -44,6 +45,7 @@ def default_policies(actions: tuple[str, ...]) -> tuple[PolicyEntry, ...]:
     entries = [
         PolicyEntry("notary.anchor", "ANY", ("admin", "client", "transact")),
         PolicyEntry("consensus.evidence", "ANY"),
+        PolicyEntry("registry.subject_apply", "SELF"),
         *(PolicyEntry(tx_type, "ANY", ("admin",)) for tx_type in _ADMIN_TX_TYPES),
         *(PolicyEntry(ACTION_PREFIX + action, "MAJORITY") for action in actions),
     ]

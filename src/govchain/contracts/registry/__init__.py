@@ -25,6 +25,8 @@ from govchain.contracts.registry.handlers import (
 )
 from govchain.contracts.registry.permission import permission_check
 from govchain.contracts.registry.records import Account, MemberRecord, NodeRecord, RoleRecord
+from govchain.contracts.registry.subject_txs import SUBJECT_APPLY_TX_TYPE, SUBJECT_DECIDE_TX_TYPE
+from govchain.contracts.registry.subjects import subject_apply_handler, subject_decide_handler
 from govchain.contracts.registry.txs import (
     ACCOUNT_ADD_TX_TYPE,
     ROLE_SET_TX_TYPE,
@@ -48,5 +50,7 @@ def register(registry: Registry, context: ServiceContext) -> None:
     registry.register(ACCOUNT_ADD_TX_TYPE, account_add_handler(suite))
     registry.register(SET_ROLES_TX_TYPE, set_roles_handler(suite))
     registry.register(ROLE_SET_TX_TYPE, role_set_handler(suite))
+    registry.register(SUBJECT_APPLY_TX_TYPE, subject_apply_handler(suite))
+    registry.register(SUBJECT_DECIDE_TX_TYPE, subject_decide_handler(suite))
     if context.genesis.network.members:
         registry.set_permission_check(permission_check(suite))
