@@ -15,6 +15,8 @@ Layout::
     D/client/key.pem             a client key to sign txs with (e.g. notarize), registered
                                  as a ``client`` account of the first member
     D/members/<code>/admin.pem   each member's admin key: proposes and votes in governance
+    D/members/<code>/identity.key  each member's identity key (off chain): blind indexes
+                                 and sealed records of the persons it registers (F-C7)
     D/network.json               names, roles, homes, URLs, CA bundle: for ``net up|status|down``
 
 Without ``api_tls`` every API is plain HTTP (the loopback default of ``make
@@ -30,6 +32,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from govchain.client.subjects import new_identity_key
 from govchain.codes.demo import demo_uscc
 from govchain.contracts.gov import ACTION_NAMES, DEFAULT_PARAMS, default_policies
 from govchain.crypto import CryptoSuite, suite_for
@@ -193,12 +196,16 @@ def init_network(
     return layout
 
 
+IDENTITY_KEY_FILE = "identity.key"
+
+
 def _member_admin(directory: Path, org: str, suite: CryptoSuite) -> tuple[bytes, Path]:
     """Write a member's admin key under ``D/members/<org>/``; return its public key and file."""
     admin = suite.generate_key()
     admin_file = directory / "members" / org / "admin.pem"
     admin_file.parent.mkdir(parents=True)
     write_file_atomic(admin_file, admin.to_pem())
+    new_identity_key(admin_file.parent / IDENTITY_KEY_FILE)
     return admin.public_key, admin_file
 
 
