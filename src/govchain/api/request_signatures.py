@@ -62,7 +62,7 @@ SIGNED_READ_CODES = (
     "signature_tag_mismatch",
     "signature_algorithm_mismatch",
     "signature_expired",
-    "unknown_account",
+    "unknown_signer",
     "signature_invalid",
     "signature_replayed",
 )

@@ -21,6 +21,7 @@ from typing import Any, Literal, Protocol, TypeVar, TypeVarTuple, get_args
 from prometheus_client import CollectorRegistry
 
 from govchain.contracts.proving_reader import ProvingReader
+from govchain.crypto import CryptoSuite
 from govchain.types.errors import GovChainError, ValidationError
 
 __all__ = [
@@ -147,6 +148,19 @@ class NodeService(Protocol):
 
     def latest_height(self) -> int:
         """Height of the latest committed block; 0 before the first block."""
+        ...
+
+    @property
+    def suite(self) -> CryptoSuite:
+        """The chain's crypto suite."""
+        ...
+
+    def latest_state(self, key: bytes) -> bytes | None:
+        """The value of state ``key`` after the latest block: one key, cheap enough for the loop.
+
+        For what must be known before a request is served (the public key of
+        a signed read's account); anything larger goes through :meth:`read`.
+        """
         ...
 
     async def read(

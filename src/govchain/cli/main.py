@@ -20,6 +20,7 @@ from govchain.cli import (
     notary_cmd,
     registry_cmd,
     sim_cmd,
+    subject_cmd,
     verify_cmd,
 )
 
@@ -40,6 +41,7 @@ app.add_typer(registry_cmd.member_app, name="member")
 app.add_typer(registry_cmd.account_app, name="account")
 app.add_typer(gov_cmd.app, name="gov")
 app.add_typer(id_cmd.app, name="id")
+app.add_typer(subject_cmd.app, name="subject")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
 app.command(name="notarize")(notary_cmd.notarize)

@@ -19,6 +19,7 @@ import typer
 
 from govchain.cli.console import fail
 from govchain.client.sdk import NodeClient, UntrustedNodeError
+from govchain.crypto import SigningKey
 
 __all__ = ["CA_BUNDLE_ENV", "ca_bundle_option", "node_client", "nodes_option", "untrusted_reason"]
 
@@ -59,10 +60,15 @@ def untrusted_reason(error: UntrustedNodeError) -> str:
 
 
 @contextmanager
-def node_client(nodes: list[str], ca_bundle: Path | None) -> Iterator[NodeClient]:
-    """A client of ``nodes``; an untrusted node's certificate ends the command in one line."""
+def node_client(
+    nodes: list[str], ca_bundle: Path | None, signing_key: SigningKey | None = None
+) -> Iterator[NodeClient]:
+    """A client of ``nodes``; an untrusted node's certificate ends the command in one line.
+
+    With ``signing_key`` every read is a signed read of that account (RFC 9421).
+    """
     try:
-        with NodeClient(nodes, ca_bundle=ca_bundle) as client:
+        with NodeClient(nodes, ca_bundle=ca_bundle, signing_key=signing_key) as client:
             yield client
     except UntrustedNodeError as exc:
         fail(untrusted_reason(exc))

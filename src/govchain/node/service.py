@@ -34,8 +34,10 @@ from govchain.api.metrics import NodeMetrics
 from govchain.api.service import NotFoundError, NotReadyError
 from govchain.codec import CodecError
 from govchain.contracts.proving_reader import ChainReader, ProvingReader
+from govchain.crypto import CryptoSuite
 from govchain.execution.view import BlockResult
 from govchain.ledger.chainstore import ChainStore
+from govchain.ledger.statetree import get_value
 from govchain.mempool import Mempool, MempoolError
 from govchain.node.subscribers import SUBSCRIBER_BACKLOG_BLOCKS, EventSubscribers, Subscriber
 from govchain.node.worker_pool import WorkerPool
@@ -210,6 +212,16 @@ class ChainNodeService:
         """The latest committed height."""
         with self._own_store():
             return self.chain.height
+
+    @property
+    def suite(self) -> CryptoSuite:
+        """The chain's crypto suite."""
+        return self.chain.suite
+
+    def latest_state(self, key: bytes) -> bytes | None:
+        """One state key after the latest block (``NodeService.latest_state``)."""
+        with self._own_store(), self.chain.view() as view:
+            return get_value(view.state, view.suite.hash_name, view.height, key)
 
     async def read(
         self,

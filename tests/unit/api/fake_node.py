@@ -22,8 +22,10 @@ from govchain.codec import CodecError
 from govchain.contracts import ChainReader, ProvingReader, ServiceContext
 from govchain.contracts.evidence import evidence_tx
 from govchain.contracts.notary import anchor_tx
+from govchain.crypto import CryptoSuite
 from govchain.ledger import records
 from govchain.ledger.chainstore import TABLES, ChainStore
+from govchain.ledger.statetree import get_value
 from govchain.node.services import build_registry
 from govchain.storage import MemoryStore
 from govchain.types import Tx
@@ -198,6 +200,15 @@ class FakeNode:
     def latest_height(self) -> int:
         self._fail_if_scripted()
         return self.chain.store.height
+
+    @property
+    def suite(self) -> CryptoSuite:
+        return self.chain.maker.suite
+
+    def latest_state(self, key: bytes) -> bytes | None:
+        self._fail_if_scripted()
+        with self.chain.store.view() as view:
+            return get_value(view.state, view.suite.hash_name, view.height, key)
 
     async def read(
         self,

@@ -142,7 +142,7 @@ def test_each_refusal_has_its_code(node: Node, http: TestClient) -> None:
         "signature_malformed"
     )
     stranger = signer(node)
-    assert refused(stranger.headers("GET", url)) == "unknown_account"
+    assert refused(stranger.headers("GET", url)) == "unknown_signer"
     assert refused(signer(node, reader.key, tag="govchain-write").headers("GET", url)) == (
         "signature_tag_mismatch"
     )

@@ -239,7 +239,7 @@ def test_tampered_parameters_are_refused(suite: CryptoSuite, key: SigningKey) ->
     for field, code in (
         (signature_input.replace(f"created={NOW}", f"created={NOW + 1}"), "signature_invalid"),
         (signature_input.replace('"@query"', ""), "signature_malformed"),
-        (signature_input.replace(mine, other_keyid), "unknown_account"),
+        (signature_input.replace(mine, other_keyid), "unknown_signer"),
         (signature_input.replace("govchain-read", "govchain-write"), "signature_tag_mismatch"),
         (signature_input + ";foo=1", "signature_malformed"),
         (signature_input.replace(nonce, "AAECAwQFBgcICQoLDA0O"), "signature_malformed"),

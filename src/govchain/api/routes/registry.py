@@ -8,12 +8,13 @@ fact; pages list records without proofs (fetch one record for its proof).
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 from pydantic import Field
 
 from govchain.api.errors import ApiError, error_responses
+from govchain.api.request_signatures import SIGNED_READ_RESPONSES, SignedReads
 from govchain.api.routes.params import (
     INDEX_CURSOR_PATTERN,
     cursor_query,
@@ -30,10 +31,14 @@ from govchain.contracts.registry.reads import (
     REGISTRY_PAGE_DEFAULT,
     REGISTRY_PAGE_MAX,
     account_with_fact,
+    may_read_subject,
     member_with_fact,
     members_page,
     nodes_page,
+    subject_with_fact,
 )
+from govchain.contracts.registry.records import Account
+from govchain.contracts.registry.state import account_key
 from govchain.types.validators import ADDRESS_SIZE
 
 __all__ = ["registry_routes"]
@@ -79,6 +84,32 @@ class AccountModel(ApiModel):
     status: Literal["active", "frozen", "closed"]
     height: Uint
     post: str
+
+
+class SubjectModel(ApiModel):
+    """A subject: an enterprise in clear, a person only as a blind index and a sealed record."""
+
+    address: AddressHex
+    public_key: Hex
+    kind: Literal["person", "enterprise"]
+    status: Literal["applied", "refused", "active", "frozen", "closed"]
+    member: str = Field(description="the reviewing member's credit code")
+    code: str = Field(description="an enterprise's credit code; empty for a person")
+    name: str = Field(description="an enterprise's name; empty for a person")
+    blind_index: Hex = Field(description="a person's keyed hash of its ID number; empty otherwise")
+    sealed: Hex = Field(description="a person's record sealed for the reviewing member")
+    permissions: list[Literal["issue_assets", "publish_contract", "transact"]]
+    applied_height: Uint
+    decided_height: Uint
+    decided_by: Hex
+    reason: str
+
+
+class SubjectResponse(ApiModel):
+    """A subject and the state fact of its record."""
+
+    subject: SubjectModel
+    fact: StateFact
 
 
 class MemberResponse(ApiModel):
@@ -206,13 +237,7 @@ def registry_routes(service: NodeService) -> APIRouter:
         ),
     )
     async def show_account(
-        address: Annotated[
-            str,
-            Path(
-                description="the account address: 20 bytes as 40 hex digits",
-                json_schema_extra={"pattern": r"^[0-9a-fA-F]{40}$"},
-            ),
-        ],
+        address: Annotated[str, _address_path()],
     ) -> AccountResponse:
         value = parse_hex(address, "address", ADDRESS_SIZE)
         proven = await service.read(account_with_fact, value)
@@ -222,4 +247,52 @@ def registry_routes(service: NodeService) -> APIRouter:
             {"account": proven.account.to_json(), "fact": proven.proven.fact.to_json()}
         )
 
+    signed = SignedReads(
+        service.suite, lambda address: _active_key(service.latest_state(account_key(address)))
+    )
+
+    @router.get(
+        "/v1/registry/subjects/{address}",
+        response_model=SubjectResponse,
+        summary="A subject, shown to itself or its reviewing member: a signed read",
+        responses={
+            **error_responses(
+                "invalid_hex", "invalid_request", "permission_denied", "not_found", *_FACT_CODES
+            ),
+            **SIGNED_READ_RESPONSES,
+        },
+    )
+    async def show_subject(
+        address: Annotated[str, _address_path()],
+        reader: bytes = Depends(signed),
+    ) -> SubjectResponse:
+        value = parse_hex(address, "address", ADDRESS_SIZE)
+        proven = await service.read(subject_with_fact, value, reader)
+        subject = proven.subject
+        if subject is None:
+            raise ApiError("not_found", f"account {value.hex()} has no subject record")
+        if not may_read_subject(subject, reader, proven.reader_org):
+            raise ApiError(
+                "permission_denied",
+                "a subject is shown to itself and to accounts of its reviewing member only",
+            )
+        return SubjectResponse.model_validate(
+            {"subject": subject.to_json(), "fact": proven.proven.fact.to_json()}
+        )
+
     return router
+
+
+def _active_key(raw: bytes | None) -> bytes | None:
+    """The public key of a stored account that may sign reads (active), else None."""
+    if raw is None:
+        return None
+    account = Account.from_stored(raw)
+    return account.public_key if account.status == "active" else None
+
+
+def _address_path() -> Any:
+    return Path(
+        description="the account address: 20 bytes as 40 hex digits",
+        json_schema_extra={"pattern": r"^[0-9a-fA-F]{40}$"},
+    )

@@ -16,19 +16,24 @@ from govchain.contracts.registry.state import (
     NODES,
     account_key,
     member_key,
+    read_account,
     read_member,
     read_node,
 )
+from govchain.contracts.registry.subjects import Subject, subject_key
 
 __all__ = [
     "REGISTRY_PAGE_DEFAULT",
     "REGISTRY_PAGE_MAX",
     "ProvenAccount",
     "ProvenMember",
+    "ProvenSubject",
     "account_with_fact",
+    "may_read_subject",
     "member_with_fact",
     "members_page",
     "nodes_page",
+    "subject_with_fact",
 ]
 
 REGISTRY_PAGE_DEFAULT = 50
@@ -83,3 +88,27 @@ def nodes_page(
     found = [read_node(reader.get, raw.decode("ascii")) for raw in names]
     assert all(node is not None for node in found), "a listed node has no record"
     return [node for node in found if node is not None], following
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenSubject:
+    """A subject record (None: no application) with its proof, and who may see it."""
+
+    subject: Subject | None
+    proven: ProvenValue
+    reader_org: str
+    """The member of the reading account ("" for a subject or an unregistered reader)."""
+
+
+def subject_with_fact(reader: ProvingReader, address: bytes, reading: bytes) -> ProvenSubject:
+    """Subject ``address`` with its proof, and the member of account ``reading`` (one snapshot)."""
+    proven = prove_key(reader, subject_key(address))
+    subject = None if proven.value is None else Subject.from_stored(proven.value)
+    account = read_account(reader.get, reading)
+    org = "" if account is None or account.status != "active" else account.org
+    return ProvenSubject(subject, proven, org)
+
+
+def may_read_subject(subject: Subject, reading: bytes, reader_org: str) -> bool:
+    """Whether ``reading`` may see this subject: itself, or an account of its reviewing member."""
+    return reading == subject.address or (reader_org != "" and reader_org == subject.member)

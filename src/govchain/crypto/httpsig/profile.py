@@ -128,7 +128,7 @@ class SignatureExpiredError(RequestSignatureError):
 class UnknownAccountError(RequestSignatureError):
     """The ``keyid`` names no account the node knows."""
 
-    code = "unknown_account"
+    code = "unknown_signer"
 
 
 class SignatureInvalidError(RequestSignatureError):
