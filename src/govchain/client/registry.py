@@ -16,6 +16,12 @@ from typing import Any, TypeVar
 from govchain.client.sdk import NodeClient
 from govchain.client.submission import submit_built
 from govchain.client.verify import verify_state_fact
+from govchain.contracts.registry.access import (
+    AccessApplyArgs,
+    AccessDecideArgs,
+    access_apply_tx,
+    access_decide_tx,
+)
 from govchain.contracts.registry.records import Account, MemberRecord
 from govchain.contracts.registry.state import account_key, member_key
 from govchain.contracts.registry.txs import (
@@ -108,6 +114,22 @@ class RegistryClient:
             self.node,
             signer.suite_name,
             lambda chain, nonce, expiry: set_roles_tx(signer, chain, args, nonce, expiry),
+        )
+
+    def apply_access(self, system: SigningKey, args: AccessApplyArgs) -> tuple[Tx, bytes]:
+        """Submit ``registry.access_apply`` signed by the department system's own key."""
+        return submit_built(
+            self.node,
+            system.suite_name,
+            lambda chain, nonce, expiry: access_apply_tx(system, chain, args, nonce, expiry),
+        )
+
+    def decide_access(self, admin: SigningKey, args: AccessDecideArgs) -> tuple[Tx, bytes]:
+        """Submit ``registry.access_decide`` signed by an admin of the member applied to."""
+        return submit_built(
+            self.node,
+            admin.suite_name,
+            lambda chain, nonce, expiry: access_decide_tx(admin, chain, args, nonce, expiry),
         )
 
     def set_role(self, signer: SigningKey, args: RoleSetArgs) -> tuple[Tx, bytes]:

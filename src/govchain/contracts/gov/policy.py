@@ -37,6 +37,7 @@ _ADMIN_TX_TYPES = (
     "registry.account_set_roles",
     "registry.role_set",
     "registry.subject_decide",
+    "registry.access_decide",
 )
 
 
@@ -46,6 +47,7 @@ def default_policies(actions: tuple[str, ...]) -> tuple[PolicyEntry, ...]:
         PolicyEntry("notary.anchor", "ANY", ("admin", "client", "transact")),
         PolicyEntry("consensus.evidence", "ANY"),
         PolicyEntry("registry.subject_apply", "SELF"),
+        PolicyEntry("registry.access_apply", "SELF"),
         *(PolicyEntry(tx_type, "ANY", ("admin",)) for tx_type in _ADMIN_TX_TYPES),
         *(PolicyEntry(ACTION_PREFIX + action, "MAJORITY") for action in actions),
     ]

@@ -17,6 +17,12 @@ docs/spec/registry.md; the modules follow the one shape every service has:
 from __future__ import annotations
 
 from govchain.contracts.context import ServiceContext
+from govchain.contracts.registry.access import (
+    ACCESS_APPLY_TX_TYPE,
+    ACCESS_DECIDE_TX_TYPE,
+    access_apply_handler,
+    access_decide_handler,
+)
 from govchain.contracts.registry.genesis import registry_genesis_state
 from govchain.contracts.registry.handlers import (
     account_add_handler,
@@ -52,5 +58,7 @@ def register(registry: Registry, context: ServiceContext) -> None:
     registry.register(ROLE_SET_TX_TYPE, role_set_handler(suite))
     registry.register(SUBJECT_APPLY_TX_TYPE, subject_apply_handler(suite))
     registry.register(SUBJECT_DECIDE_TX_TYPE, subject_decide_handler(suite))
+    registry.register(ACCESS_APPLY_TX_TYPE, access_apply_handler(suite))
+    registry.register(ACCESS_DECIDE_TX_TYPE, access_decide_handler(suite))
     if context.genesis.network.members:
         registry.set_permission_check(permission_check(suite))
