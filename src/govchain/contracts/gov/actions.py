@@ -18,6 +18,7 @@ from govchain.codec import encode
 from govchain.contracts.gov.args import ActionArgs
 from govchain.contracts.gov.policy import ACTION_PREFIX, check_param
 from govchain.contracts.gov.state import param_key, write_policy
+from govchain.contracts.registry.certs import cert_revoke
 from govchain.contracts.registry.records import Account, MemberRecord, NodeRecord
 from govchain.contracts.registry.state import (
     ACCOUNTS,
@@ -54,6 +55,7 @@ ACTION_NAMES = (
     "account.close",
     "account.freeze",
     "account.unfreeze",
+    "cert.revoke",
     "member.admit",
     "member.exit",
     "member.resume",
@@ -283,6 +285,7 @@ def build_actions(suite: CryptoSuite) -> dict[str, Action]:
         "account.close": _account_status("account.close", "closed", ("active", "frozen")),
         "account.freeze": _account_status("account.freeze", "frozen", ("active",)),
         "account.unfreeze": _account_status("account.unfreeze", "active", ("frozen",)),
+        "cert.revoke": cert_revoke,
         "member.admit": _admit(suite),
         "member.exit": _set_member_status("member.exit", "exited", ("active", "suspended")),
         "member.resume": _set_member_status("member.resume", "active", ("suspended",)),
@@ -302,6 +305,7 @@ ARG_KINDS: dict[str, dict[str, str]] = {
     "account.close": {"address": "address", "reason": "text"},
     "account.freeze": {"address": "address", "reason": "text"},
     "account.unfreeze": {"address": "address", "reason": "text"},
+    "cert.revoke": {"id": "hash", "reason": "text"},
     "member.admit": {
         "admins": "keys",
         "ca_certs": "certs",

@@ -11,12 +11,15 @@ docs/spec/registry.md; the modules follow the one shape every service has:
 - ``records`` and ``state``: the stored records and their keys;
 - ``genesis``: the registry's part of the state at height 0;
 - ``permission``: the one check before every handler;
+- ``certs``: account certificates (``registry.cert_register``) and the check
+  of a ``cert`` sender (F-B5);
 - ``reads``: records with their state facts, and pages.
 """
 
 from __future__ import annotations
 
 from govchain.contracts.context import ServiceContext
+from govchain.contracts.registry.certs import CERT_REGISTER_TX_TYPE, cert_register_handler
 from govchain.contracts.registry.genesis import registry_genesis_state
 from govchain.contracts.registry.handlers import (
     account_add_handler,
@@ -52,5 +55,6 @@ def register(registry: Registry, context: ServiceContext) -> None:
     registry.register(ROLE_SET_TX_TYPE, role_set_handler(suite))
     registry.register(SUBJECT_APPLY_TX_TYPE, subject_apply_handler(suite))
     registry.register(SUBJECT_DECIDE_TX_TYPE, subject_decide_handler(suite))
+    registry.register(CERT_REGISTER_TX_TYPE, cert_register_handler(suite))
     if context.genesis.network.members:
         registry.set_permission_check(permission_check(suite))
