@@ -43,6 +43,7 @@ __all__ = [
     "NodeRecord",
     "RoleRecord",
     "register",
+    "register_certificates",
     "registry_genesis_state",
 ]
 
@@ -55,6 +56,10 @@ def register(registry: Registry, context: ServiceContext) -> None:
     registry.register(ROLE_SET_TX_TYPE, role_set_handler(suite))
     registry.register(SUBJECT_APPLY_TX_TYPE, subject_apply_handler(suite))
     registry.register(SUBJECT_DECIDE_TX_TYPE, subject_decide_handler(suite))
-    registry.register(CERT_REGISTER_TX_TYPE, cert_register_handler(suite))
     if context.genesis.network.members:
         registry.set_permission_check(permission_check(suite))
+
+
+def register_certificates(registry: Registry, context: ServiceContext) -> None:
+    """Add ``registry.cert_register`` (the node lists it as service ``certificates``, F-B5)."""
+    registry.register(CERT_REGISTER_TX_TYPE, cert_register_handler(context.suite))

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from asn1crypto import x509
 
 from govchain.codec import encode
-from govchain.contracts.gov.args import ActionArgs
 from govchain.contracts.registry.records import CODE_PATTERN, MAX_REASON, _stored, json_form
 from govchain.contracts.registry.state import (
     REGISTRY_KEY_PREFIX,
@@ -51,7 +50,6 @@ __all__ = [
     "cert_refusal",
     "cert_register_handler",
     "cert_register_tx",
-    "cert_revoke",
     "cert_sender_tx",
     "datetime_of",
     "load_certificate",
@@ -219,11 +217,15 @@ class CertRegisterArgs:
     @classmethod
     def from_args(cls, raw: Mapping[str, object]) -> CertRegisterArgs:
         """Parse strictly; ContractError names what is wrong."""
-        args = ActionArgs(CERT_REGISTER_TX_TYPE, raw, ("der",))
-        der = args.raw("der")
+        fail = f"{CERT_REGISTER_TX_TYPE}: "
+        unknown = sorted(set(raw) - {"der"})
+        if unknown:
+            raise ContractError(fail + f"unknown argument(s) {', '.join(unknown)} (takes der)")
+        der = raw.get("der")
         if not isinstance(der, bytes) or not 0 < len(der) <= MAX_CERT_BYTES:
-            args.fail(f"argument 'der': expected a DER certificate of at most {MAX_CERT_BYTES} B")
-        assert isinstance(der, bytes)
+            raise ContractError(
+                fail + f"argument 'der': expected a DER certificate of at most {MAX_CERT_BYTES} B"
+            )
         return cls(der)
 
 
@@ -238,12 +240,16 @@ def _issuer(
     for ca_der in ca_certs:
         try:
             ca = load_certificate(ca_der)
-            if ca.subject.dump() != cert.issuer.dump():
-                continue
+        except CertificateError:
+            continue  # a CA certificate that does not parse issued nothing
+        if ca.subject.dump() != cert.issuer.dump():
+            continue
+        try:
             info = verify_certificate(cert, ca, now)
-            return suite.hash(ca_der), certificate_info(ca), info
         except CertificateError as exc:
             reasons.append(str(exc))
+            continue
+        return suite.hash(ca_der), certificate_info(ca), info
     if not reasons:
         raise ContractError(f"{CERT_REGISTER_TX_TYPE}: no CA of the member issued it")
     raise ContractError(f"{CERT_REGISTER_TX_TYPE}: {'; '.join(reasons)}"[:1024])
@@ -300,26 +306,6 @@ def cert_register_handler(suite: CryptoSuite) -> Handler:
         ctx.emit("registry.cert_registered", id=id_, org=member.code, address=address)
 
     return handle
-
-
-def cert_revoke(ctx: TxContext, raw: Mapping[str, object]) -> None:
-    """Governance action ``cert.revoke {id, reason}``: final, counts from the next height."""
-    args = ActionArgs("cert.revoke", raw, ("id", "reason"))
-    id_ = args.raw("id")
-    if not isinstance(id_, bytes) or len(id_) != CERT_ID_SIZE:
-        args.fail("argument 'id': expected the 32-byte certificate id")
-    assert isinstance(id_, bytes)
-    reason = args.reason()
-    cert = read_cert(ctx.get, id_)
-    if cert is None:
-        args.fail(f"certificate {id_.hex()} is not registered")
-    assert cert is not None
-    if cert.status == "revoked":
-        args.fail(f"certificate {id_.hex()} was already revoked at height {cert.revoked_height}")
-    revoked = replace(cert, status="revoked", revoked_height=ctx.height, reason=reason)
-    revoked.validate()
-    ctx.put(cert_key(id_), revoked.encode())
-    ctx.emit("registry.cert_revoked", id=id_, org=cert.org)
 
 
 def cert_register_tx(key: SigningKey, chain_id: str, der: bytes, nonce: bytes, expiry: int) -> Tx:
