@@ -34,12 +34,13 @@ from govchain.crypto.certverify import verify_certificate
 from govchain.execution.registry import ContractError, Handler, ReadState, TxContext
 from govchain.ledger import records
 from govchain.types import Tx
-from govchain.types.errors import CertificateError, ValidationError
+from govchain.types.errors import CertificateError, CryptoError, ValidationError
 from govchain.types.fields import check_bytes, check_text, check_uint
 from govchain.types.network_registry import MAX_CA_CERT_BYTES, MAX_PUBLIC_KEY
 from govchain.types.validators import ADDRESS_SIZE
 
 __all__ = [
+    "CERTIFICATE_FAILURES",
     "CERTS",
     "CERT_ID_SIZE",
     "CERT_REGISTER_TX_TYPE",
@@ -65,6 +66,8 @@ MAX_COMMON_NAME = 128
 ACCOUNT_CERT_ROLES = ("admin", "user")
 """Certificate roles that may sign txs: not a CA, not a node's transport certificate."""
 CERTS = ListKeys(REGISTRY_KEY_PREFIX + b"certs/")
+CERTIFICATE_FAILURES = (CryptoError, ValueError, TypeError, KeyError)
+"""What reading or checking an untrusted certificate may raise (a key the suite refuses, too)."""
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MILLISECOND = dt.timedelta(milliseconds=1)
 
@@ -240,16 +243,17 @@ def _issuer(
     for ca_der in ca_certs:
         try:
             ca = load_certificate(ca_der)
-        except CertificateError:
+        except CERTIFICATE_FAILURES:
             continue  # a CA certificate that does not parse issued nothing
         if ca.subject.dump() != cert.issuer.dump():
             continue
         try:
             info = verify_certificate(cert, ca, now)
-        except CertificateError as exc:
-            reasons.append(str(exc))
+            ca_info = certificate_info(ca)
+        except CERTIFICATE_FAILURES as exc:
+            reasons.append(str(exc) or type(exc).__name__)
             continue
-        return suite.hash(ca_der), certificate_info(ca), info
+        return suite.hash(ca_der), ca_info, info
     if not reasons:
         raise ContractError(f"{CERT_REGISTER_TX_TYPE}: no CA of the member issued it")
     raise ContractError(f"{CERT_REGISTER_TX_TYPE}: {'; '.join(reasons)}"[:1024])
@@ -279,7 +283,8 @@ def cert_register_handler(suite: CryptoSuite) -> Handler:
         if info.role not in ACCOUNT_CERT_ROLES:
             raise ContractError(fail + f"role {info.role!r} may not sign txs (user or admin)")
         if info.not_after > ca_info.not_after:
-            raise ContractError(fail + f"it outlives its CA (not after {ca_info.not_after}Z)")
+            limit = f"{ca_info.not_after:%Y-%m-%d %H:%M:%S}Z"
+            raise ContractError(fail + f"it outlives its CA (the CA is valid until {limit})")
         address = records.address_of(suite, info.public_key)
         holder = read_account(ctx.get, address)
         if holder is None or holder.org != member.code or holder.status == "closed":

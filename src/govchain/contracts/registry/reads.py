@@ -12,7 +12,13 @@ from typing import Any
 
 from govchain.contracts.facts import NoBlocksError, ProvenValue, list_page, prove_key
 from govchain.contracts.proving_reader import ProvingReader
-from govchain.contracts.registry.certs import CERTS, load_certificate, millis_of, read_cert
+from govchain.contracts.registry.certs import (
+    CERTIFICATE_FAILURES,
+    CERTS,
+    load_certificate,
+    millis_of,
+    read_cert,
+)
 from govchain.contracts.registry.records import Account, MemberRecord, NodeRecord
 from govchain.contracts.registry.state import (
     MEMBERS,
@@ -23,7 +29,7 @@ from govchain.contracts.registry.state import (
     read_node,
 )
 from govchain.crypto.certs import certificate_info
-from govchain.types.errors import CertificateError, ValidationError
+from govchain.types.errors import ValidationError
 
 __all__ = [
     "EXPIRING_CURSOR_PATTERN",
@@ -141,7 +147,7 @@ def _member_cas(reader: ProvingReader, code: str, deadline: int) -> list[Expirin
     for der in member.ca_certs:
         try:
             info = certificate_info(load_certificate(der))
-        except CertificateError:
+        except CERTIFICATE_FAILURES:
             continue  # it could not have issued a certificate either
         not_after = millis_of(info.not_after)
         if not_after <= deadline:

@@ -339,3 +339,13 @@ def test_expiring_has_no_block_time_before_block_1() -> None:
     fresh = GovernedChain.make()
     with fresh.chain.view() as view, pytest.raises(NoBlocksError):
         expiring_certificates(ChainReader(view), 30, ("m", 0), 10)
+
+
+def test_f_b5_a_certificate_that_outlives_its_ca_is_refused(
+    gc: GovernedChain, member: CaMember
+) -> None:
+    key = gc.maker.suite.generate_key()
+    add_account(gc, member, key)
+    receipt = register(gc, member.admin, issue(gc, member, key, days=4000))
+    assert receipt.status == 1
+    assert "it outlives its CA (the CA is valid until" in receipt.error
