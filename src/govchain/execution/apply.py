@@ -9,6 +9,7 @@ nothing reads a clock.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from types import MappingProxyType
 
 from govchain.execution.registry import (
@@ -98,27 +99,70 @@ def check_header(
     return records.header_hash(suite, header)
 
 
+def _committed_reader(view: LedgerView) -> ReadState:
+    """Reads of the state committed before the block ``view`` is about to apply."""
+    hash_name, height = view.suite.hash_name, view.height
+
+    def read(key: bytes) -> bytes | None:
+        return get_value(view.state, hash_name, height, key)
+
+    return read
+
+
+def signer_keys(
+    view: LedgerView, txs: Sequence[Tx], check: PermissionCheck | None
+) -> tuple[bytes, ...]:
+    """The key each tx's signature is checked with: its sender, or its certificate's key.
+
+    A ``cert`` sender's key is looked up in the state committed before the
+    block; InvalidBlock when the chain has no registry or the certificate is
+    not registered (its signature cannot be checked, as with a bad one).
+    """
+    h = view.height + 1
+    read = _committed_reader(view)
+    found: dict[bytes, bytes | None] = {}
+    keys = []
+    for index, tx in enumerate(txs):
+        if tx.sender_kind == "key":
+            keys.append(tx.sender)
+            continue
+        _expect(check is not None, h, f"tx {index}: certificate senders need the registry")
+        assert check is not None
+        if tx.sender not in found:
+            found[tx.sender] = check.certificate_key(read, tx.sender)
+        key = found[tx.sender]
+        _expect(key is not None, h, f"tx {index}: certificate {tx.sender.hex()} is not registered")
+        assert key is not None
+        keys.append(key)
+    return tuple(keys)
+
+
 def check_txs(
     view: LedgerView,
     block: Block,
     verified: Mapping[bytes, bytes],
     tx_bytes: Sequence[records.TxBytes] | None = None,
+    check: PermissionCheck | None = None,
 ) -> tuple[bytes, ...]:
-    """Check each tx's signature, expiry and uniqueness; return the tx hashes."""
+    """Check each tx's signature, expiry and uniqueness; return the tx hashes.
+
+    ``check`` is the registry's permission check, which finds the key of a
+    ``cert`` sender (docs/spec/registry.md, "Certificate senders").
+    """
     h = block.header.height
     if tx_bytes is None:
         tx_bytes = [records.tx_bytes(tx) for tx in block.txs]
     hashes = tuple(view.suite.hash(b.signing) for b in tx_bytes)
     _expect(len(set(hashes)) == len(hashes), h, "a tx appears twice")
+    keys = signer_keys(view, block.txs, check)
     to_check = [
-        (tx.sender, b.signing, tx.signature)
-        for tx, b, tx_hash in zip(block.txs, tx_bytes, hashes, strict=True)
+        (key, b.signing, tx.signature)
+        for tx, key, b, tx_hash in zip(block.txs, keys, tx_bytes, hashes, strict=True)
         if verified.get(tx_hash) != tx.signature
     ]
     for index, (tx, tx_hash) in enumerate(zip(block.txs, hashes, strict=True)):
         _expect(tx.expiry >= h, h, f"tx {index} expired at height {tx.expiry}")
         _expect(view.tx_location(tx_hash) is None, h, f"tx {index} was committed before")
-        _expect(tx.sender_kind == "key", h, f"tx {index}: certificate senders need the registry")
     if to_check and not all(view.suite.batch_verify(to_check)):
         raise InvalidBlock(f"block {h}: a tx signature does not verify")
     return hashes
@@ -132,27 +176,32 @@ def execute_txs(
     txs: Sequence[Tx],
     hashes: Sequence[bytes],
 ) -> tuple[list[Receipt], dict[bytes, bytes | None]]:
-    """Run the txs in order; return their receipts and the block's net state writes."""
-    hash_name = view.suite.hash_name
+    """Run the txs in order; return their receipts and the block's net state writes.
 
-    def read(key: bytes) -> bytes | None:
-        return get_value(view.state, hash_name, view.height, key)
-
+    A handler sees a ``cert`` sender's tx as sent by the certificate's key
+    (sender kind ``key``), so it acts as the account of that key.
+    """
+    read = _committed_reader(view)
+    check = registry.permission_check
+    keys = signer_keys(view, txs, check)
     block_writes: dict[bytes, bytes | None] = {}
     receipts: list[Receipt] = []
-    refusal = _refusals(registry.permission_check, read)
-    for tx, tx_hash in zip(txs, hashes, strict=True):
+    refusal = _refusals(check, read, time)
+    for tx, key, tx_hash in zip(txs, keys, hashes, strict=True):
         reason = refusal(tx)
         if reason is not None:
             error = f"{PERMISSION_DENIED}: {reason}"[:1024]
             receipts.append(Receipt(tx_hash, STATUS_PERMISSION_DENIED, (), error))
             continue
         ctx = TxContext(height, time, tx_hash, read, block_writes)
-        receipts.append(_run_tx(registry, ctx, tx))
+        as_sent = tx if tx.sender_kind == "key" else replace(tx, sender_kind="key", sender=key)
+        receipts.append(_run_tx(registry, ctx, as_sent))
     return receipts, block_writes
 
 
-def _refusals(check: PermissionCheck | None, read: ReadState) -> Callable[[Tx], str | None]:
+def _refusals(
+    check: PermissionCheck | None, read: ReadState, time: int
+) -> Callable[[Tx], str | None]:
     """The permission check of one block, cached per (sender, tx type): it reads committed state."""
     if check is None:
         return lambda _tx: None
@@ -161,7 +210,7 @@ def _refusals(check: PermissionCheck | None, read: ReadState) -> Callable[[Tx], 
     def refusal(tx: Tx) -> str | None:
         key = (tx.sender_kind, tx.sender, tx.type)
         if key not in answers:
-            answers[key] = check(read, tx)
+            answers[key] = check(read, tx, time)
         return answers[key]
 
     return refusal
@@ -198,11 +247,10 @@ def apply_block(
     tx_bytes = [records.tx_bytes(tx) for tx in block.txs]
     encoded_txs = tuple(b.encoded for b in tx_bytes)
     block_hash = check_header(view, block, encoded_txs)
-    hashes = check_txs(view, block, verified, tx_bytes)
+    registry = registry or Registry()
+    hashes = check_txs(view, block, verified, tx_bytes, registry.permission_check)
     h = block.header.height
-    receipts, writes = execute_txs(
-        registry or Registry(), view, h, block.header.time, block.txs, hashes
-    )
+    receipts, writes = execute_txs(registry, view, h, block.header.time, block.txs, hashes)
     update = apply_batch(view.state, view.suite.hash_name, h, writes)
     _expect(update.root.root_hash == block.header.state_root, h, "state_root mismatch")
     encoded_receipts = tuple(records.encode_receipt(r) for r in receipts)

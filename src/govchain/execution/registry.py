@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from govchain.types import Event, Tx
 from govchain.types.errors import GovChainError
@@ -24,13 +24,22 @@ PERMISSION_DENIED = "permission_denied"
 
 ReadState = Callable[[bytes], bytes | None]
 
-PermissionCheck = Callable[[ReadState, Tx], str | None]
-"""``check(read_committed, tx)``: None when the tx's sender may send it, else why not.
 
-It reads the state committed before the block (never the block's own writes)
-and may look at the tx's type and sender only, so its answer holds for every
-tx of the same (sender, type) in a block (docs/spec/registry.md).
-"""
+class PermissionCheck(Protocol):
+    """The registry's check of a tx's sender, and the key a ``cert`` sender signs with.
+
+    Both read the state committed before the block (never the block's own
+    writes) and look at the tx's type and sender only, so an answer holds
+    for every tx of the same (sender, type) in a block (docs/spec/registry.md).
+    """
+
+    def __call__(self, read: ReadState, tx: Tx, time: int) -> str | None:
+        """None when the tx's sender may send it at BFT time ``time`` (ms), else why not."""
+        ...
+
+    def certificate_key(self, read: ReadState, certificate_id: bytes) -> bytes | None:
+        """The public key of a registered certificate (revoked ones too), or None."""
+        ...
 
 
 class ContractError(GovChainError):

@@ -1,4 +1,4 @@
-"""The stateless admission checks: size, strict decoding, chain id, expiry window, sender kind.
+"""The stateless admission checks: size, strict decoding, chain id, expiry window.
 
 These need nothing but the bytes, the next height and the pool's limits, so
 they run first and cost little; the pool then checks replay, capacity and
@@ -7,7 +7,7 @@ the signature (the one expensive check).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from govchain.codec import CodecError
 from govchain.crypto import CryptoSuite, VerifyItem
@@ -17,7 +17,6 @@ from govchain.mempool.errors import (
     MalformedTxError,
     TxExpiredError,
     TxTooLargeError,
-    UnsupportedSenderError,
     WrongChainError,
 )
 from govchain.mempool.limits import MempoolLimits
@@ -38,10 +37,19 @@ class Candidate:
     """The bytes the sender signed (``records.tx_signing_bytes``)."""
     size: int
     """Length of the tx's canonical encoding (the bytes received)."""
+    certificate_key: bytes | None = None
+    """For a ``cert`` sender, its certificate's public key (the pool looks it up)."""
+
+    def with_certificate_key(self, key: bytes) -> Candidate:
+        """This candidate with the key its ``cert`` sender signs with."""
+        return replace(self, certificate_key=key)
 
     def verify_item(self) -> VerifyItem:
         """The signature check for ``CryptoSuite.batch_verify``."""
-        return (self.tx.sender, self.signing, self.tx.signature)
+        if self.tx.sender_kind == "key":
+            return (self.tx.sender, self.signing, self.tx.signature)
+        assert self.certificate_key is not None, "a cert sender's key is looked up first"
+        return (self.certificate_key, self.signing, self.tx.signature)
 
 
 def check_candidate(
@@ -73,7 +81,7 @@ def check_candidate(
 
 
 def check_fields(tx: Tx, chain_id: str, limits: MempoolLimits, next_height: int) -> None:
-    """Refuse a decoded tx for another chain, outside the expiry window, or with a cert sender."""
+    """Refuse a decoded tx for another chain or outside the expiry window."""
     if tx.chain_id != chain_id:
         raise WrongChainError(f"tx is for chain {tx.chain_id!r}; this node runs {chain_id!r}")
     if tx.expiry < next_height:
@@ -85,9 +93,4 @@ def check_fields(tx: Tx, chain_id: str, limits: MempoolLimits, next_height: int)
         raise ExpiryTooFarError(
             f"tx expiry {tx.expiry} is more than {limits.expiry_horizon} heights above the "
             f"next height {next_height}; use an expiry of at most {last_allowed}"
-        )
-    if tx.sender_kind != "key":
-        raise UnsupportedSenderError(
-            f"sender kind {tx.sender_kind!r} is not supported yet: name the sender by its "
-            "public key (sender_kind 'key') until the certificate registry exists"
         )

@@ -61,7 +61,7 @@ class ExpiryTooFarError(MempoolError):
 
 
 class UnsupportedSenderError(MempoolError):
-    """The sender is named in a way blocks cannot check yet (a certificate id)."""
+    """The sender is named by a certificate this chain cannot check (unknown, or no registry)."""
 
     code = "unsupported_sender"
 

@@ -4,10 +4,11 @@ Spec: ARCHITECTURE.md, "Data flow of a transaction" and "Replay protection
 (F-A7)". A tx is admitted only after every check passes, in order of cost:
 
 1. stateless (``admission.check_candidate``): size, strict decoding, chain id,
-   expiry window ``next_height <= expiry <= next_height + expiry_horizon``,
-   sender kind;
+   expiry window ``next_height <= expiry <= next_height + expiry_horizon``;
 2. replay: the hash is pending, or was committed (remembered here until its
-   expiry passes, then asked of the ledger through ``is_committed``);
+   expiry passes, then asked of the ledger through ``is_committed``); then the
+   sender: a ``cert`` sender's certificate must be registered (its key is
+   looked up), and the registry's permission check must allow it;
 3. capacity, by count and by bytes: a full pool refuses; it never drops an
    admitted tx to make room;
 4. the signature, the only expensive check, once per tx per node.
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, Protocol
 
 from govchain.crypto import CryptoSuite, VerifyItem
 from govchain.mempool.admission import Candidate, check_candidate, check_fields
@@ -28,6 +29,7 @@ from govchain.mempool.errors import (
     MempoolFullError,
     PermissionDeniedError,
     TxReplayedError,
+    UnsupportedSenderError,
 )
 from govchain.mempool.expiry import ExpiryIndex
 from govchain.mempool.limits import (
@@ -40,10 +42,22 @@ from govchain.mempool.limits import (
 from govchain.types import Tx
 from govchain.types.fields import CHAIN_ID_PATTERN
 
-__all__ = ["Mempool", "PreparedBatch", "TxStatus"]
+__all__ = ["Mempool", "PreparedBatch", "SenderCheck", "TxStatus"]
 
 TxStatus = Literal["pending"]
 """What :meth:`Mempool.status` reports for a tx it holds."""
+
+
+class SenderCheck(Protocol):
+    """The registry's check of a tx's sender against the latest committed state."""
+
+    def __call__(self, tx: Tx) -> str | None:
+        """None when the tx's sender may send it now, else why not."""
+        ...
+
+    def certificate_key(self, certificate_id: bytes) -> bytes | None:
+        """The public key of a registered certificate, or None."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +103,7 @@ class Mempool:
         chain_id: str,
         *,
         is_committed: Callable[[bytes], bool],
-        refusal: Callable[[Tx], str | None] | None = None,
+        refusal: SenderCheck | None = None,
         max_txs: int = DEFAULT_MAX_TXS,
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_tx_bytes: int = DEFAULT_MAX_TX_BYTES,
@@ -101,7 +115,8 @@ class Mempool:
         chain's id; ``is_committed(tx_hash)`` asks the ledger whether a tx
         was committed; ``refusal(tx)``, when given, is the registry's permission
         check against the latest committed state (None: allowed, else why
-        not); the limits are described in ``mempool.limits``.
+        not), which also finds a ``cert`` sender's key (without it, ``cert``
+        senders are refused as unsupported); the limits are described in ``mempool.limits``.
         Raises ValueError when a limit or the chain id is out of range.
         """
         if not isinstance(chain_id, str) or not CHAIN_ID_PATTERN.match(chain_id):
@@ -180,12 +195,12 @@ class Mempool:
                 results.append(item)
                 continue
             try:
-                self._precheck(item)
+                candidate = self._precheck(item)
             except MempoolError as exc:
                 results.append(exc)
                 continue
-            results.append(item.tx_hash)
-            candidates.append((index, item))
+            results.append(candidate.tx_hash)
+            candidates.append((index, candidate))
         return PreparedBatch(tuple(results), tuple(candidates))
 
     def admit(
@@ -207,9 +222,14 @@ class Mempool:
                 results[index] = exc
         return results
 
-    def _precheck(self, candidate: Candidate) -> None:
-        """Every check but the signature, against the pool as it is before the batch."""
+    def _precheck(self, candidate: Candidate) -> Candidate:
+        """Every check but the signature, against the pool as it is before the batch.
+
+        Returns the candidate with its ``cert`` sender's key looked up.
+        """
         self._check_not_replayed(candidate.tx_hash)
+        if candidate.tx.sender_kind == "cert":
+            candidate = self._with_certificate_key(candidate)
         if self._refusal is not None:
             reason = self._refusal(candidate.tx)
             if reason is not None:
@@ -217,6 +237,22 @@ class Mempool:
         # A tx that cannot fit even if no earlier tx of its batch is admitted is refused
         # before its signature costs anything.
         self._check_room(candidate)
+        return candidate
+
+    def _with_certificate_key(self, candidate: Candidate) -> Candidate:
+        certificate_id = candidate.tx.sender
+        if self._refusal is None:
+            raise UnsupportedSenderError(
+                "sender kind 'cert' needs the certificate registry, which this chain does not "
+                "have: name the sender by its public key (sender_kind 'key')"
+            )
+        key = self._refusal.certificate_key(certificate_id)
+        if key is None:
+            raise UnsupportedSenderError(
+                f"certificate {certificate_id.hex()} is not registered on this chain "
+                "(a member admin registers it with registry.cert_register)"
+            )
+        return candidate.with_certificate_key(key)
 
     def _admit(self, candidate: Candidate, signature_ok: bool, next_height: int) -> None:
         """The checks that earlier txs (of the batch or since) may change, then the signature."""

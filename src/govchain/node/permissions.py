@@ -1,7 +1,9 @@
 """The mempool's permission check: the registry's check against the latest committed state.
 
 Answers are cached per (sender, tx type) until the next block commits, the
-same way execution caches them per block (docs/spec/registry.md).
+same way execution caches them per block (docs/spec/registry.md). The
+check's time is the latest block's BFT time. It also finds the key of a
+``cert`` sender, so the mempool can check its signature.
 """
 
 from __future__ import annotations
@@ -36,6 +38,17 @@ class LatestPermissions:
             if key not in self._answers:
                 hash_name = view.suite.hash_name
                 self._answers[key] = self._check(
-                    lambda state_key: get_value(view.state, hash_name, height, state_key), tx
+                    lambda state_key: get_value(view.state, hash_name, height, state_key),
+                    tx,
+                    view.last_time,
                 )
             return self._answers[key]
+
+    def certificate_key(self, certificate_id: bytes) -> bytes | None:
+        """The public key of a registered certificate in the latest committed state, or None."""
+        with self._chain.view() as view:
+            hash_name, height = view.suite.hash_name, view.height
+            return self._check.certificate_key(
+                lambda state_key: get_value(view.state, hash_name, height, state_key),
+                certificate_id,
+            )

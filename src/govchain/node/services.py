@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from govchain.api.routes import ServiceRoutes
+from govchain.api.routes.certificates import certificate_routes
 from govchain.api.routes.evidence import evidence_routes
 from govchain.api.routes.gov import gov_routes
 from govchain.api.routes.notary import notary_routes
@@ -39,6 +40,7 @@ class Service:
 
 SERVICES: tuple[Service, ...] = (
     Service("registry", registry.register, registry_routes, registry.registry_genesis_state),
+    Service("certificates", registry.register_certificates, certificate_routes),
     Service("gov", gov.register, gov_routes, lambda g, _suite: gov.gov_genesis_state(g)),
     Service("notary", notary.register, notary_routes),
     Service("evidence", evidence.register, evidence_routes),

@@ -175,6 +175,7 @@ def test_docs_and_the_openapi_schema_are_served(client: TestClient) -> None:
         "/v1/registry/nodes": ["get"],
         "/v1/registry/subjects/{address}": ["get"],
         "/v1/accounts/{address}": ["get"],
+        "/v1/certificates/expiring": ["get"],
         "/v1/gov/proposals": ["get"],
         "/v1/gov/proposals/{proposal_id}": ["get"],
         "/v1/policies": ["get"],

@@ -18,6 +18,7 @@ from govchain.codec import encode
 from govchain.contracts.gov.args import ActionArgs
 from govchain.contracts.gov.policy import ACTION_PREFIX, check_param
 from govchain.contracts.gov.state import param_key, write_policy
+from govchain.contracts.registry.certs import CERT_ID_SIZE, cert_key, read_cert
 from govchain.contracts.registry.records import Account, MemberRecord, NodeRecord
 from govchain.contracts.registry.state import (
     ACCOUNTS,
@@ -54,6 +55,7 @@ ACTION_NAMES = (
     "account.close",
     "account.freeze",
     "account.unfreeze",
+    "cert.revoke",
     "member.admit",
     "member.exit",
     "member.resume",
@@ -277,12 +279,33 @@ def _account_status(action: str, status: str, allowed_from: tuple[str, ...]) -> 
     return run
 
 
+def _cert_revoke(ctx: TxContext, raw: Mapping[str, object]) -> None:
+    """Governance action ``cert.revoke {id, reason}``: final, counts from the next height."""
+    args = ActionArgs("cert.revoke", raw, ("id", "reason"))
+    id_ = args.raw("id")
+    if not isinstance(id_, bytes) or len(id_) != CERT_ID_SIZE:
+        args.fail("argument 'id': expected the 32-byte certificate id")
+    assert isinstance(id_, bytes)
+    reason = args.reason()
+    cert = read_cert(ctx.get, id_)
+    if cert is None:
+        args.fail(f"certificate {id_.hex()} is not registered")
+    assert cert is not None
+    if cert.status == "revoked":
+        args.fail(f"certificate {id_.hex()} was already revoked at height {cert.revoked_height}")
+    revoked = replace(cert, status="revoked", revoked_height=ctx.height, reason=reason)
+    revoked.validate()
+    ctx.put(cert_key(id_), revoked.encode())
+    ctx.emit("registry.cert_revoked", id=id_, org=cert.org)
+
+
 def build_actions(suite: CryptoSuite) -> dict[str, Action]:
     """Every action by name, for a chain of ``suite``."""
     actions: dict[str, Action] = {
         "account.close": _account_status("account.close", "closed", ("active", "frozen")),
         "account.freeze": _account_status("account.freeze", "frozen", ("active",)),
         "account.unfreeze": _account_status("account.unfreeze", "active", ("frozen",)),
+        "cert.revoke": _cert_revoke,
         "member.admit": _admit(suite),
         "member.exit": _set_member_status("member.exit", "exited", ("active", "suspended")),
         "member.resume": _set_member_status("member.resume", "active", ("suspended",)),
@@ -302,6 +325,7 @@ ARG_KINDS: dict[str, dict[str, str]] = {
     "account.close": {"address": "address", "reason": "text"},
     "account.freeze": {"address": "address", "reason": "text"},
     "account.unfreeze": {"address": "address", "reason": "text"},
+    "cert.revoke": {"id": "hash", "reason": "text"},
     "member.admit": {
         "admins": "keys",
         "ca_certs": "certs",

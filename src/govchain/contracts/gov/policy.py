@@ -35,6 +35,7 @@ _ADMIN_TX_TYPES = (
     "gov.withdraw",
     "registry.account_add",
     "registry.account_set_roles",
+    "registry.cert_register",
     "registry.role_set",
     "registry.subject_decide",
     "registry.access_decide",

@@ -11,6 +11,8 @@ docs/spec/registry.md; the modules follow the one shape every service has:
 - ``records`` and ``state``: the stored records and their keys;
 - ``genesis``: the registry's part of the state at height 0;
 - ``permission``: the one check before every handler;
+- ``certs``: account certificates (``registry.cert_register``) and the check
+  of a ``cert`` sender (F-B5);
 - ``reads``: records with their state facts, and pages.
 """
 
@@ -23,6 +25,7 @@ from govchain.contracts.registry.access import (
     access_apply_handler,
     access_decide_handler,
 )
+from govchain.contracts.registry.certs import CERT_REGISTER_TX_TYPE, cert_register_handler
 from govchain.contracts.registry.genesis import registry_genesis_state
 from govchain.contracts.registry.handlers import (
     account_add_handler,
@@ -46,6 +49,7 @@ __all__ = [
     "NodeRecord",
     "RoleRecord",
     "register",
+    "register_certificates",
     "registry_genesis_state",
 ]
 
@@ -62,3 +66,8 @@ def register(registry: Registry, context: ServiceContext) -> None:
     registry.register(ACCESS_DECIDE_TX_TYPE, access_decide_handler(suite))
     if context.genesis.network.members:
         registry.set_permission_check(permission_check(suite))
+
+
+def register_certificates(registry: Registry, context: ServiceContext) -> None:
+    """Add ``registry.cert_register`` (the node lists it as service ``certificates``, F-B5)."""
+    registry.register(CERT_REGISTER_TX_TYPE, cert_register_handler(context.suite))

@@ -6,10 +6,19 @@ off its consensus loop; tests run them over any chain store.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
-from govchain.contracts.facts import ProvenValue, list_page, prove_key
+from govchain.contracts.facts import NoBlocksError, ProvenValue, list_page, prove_key
 from govchain.contracts.proving_reader import ProvingReader
+from govchain.contracts.registry.certs import (
+    CERTIFICATE_FAILURES,
+    CERTS,
+    load_certificate,
+    millis_of,
+    read_cert,
+)
 from govchain.contracts.registry.records import Account, MemberRecord, NodeRecord
 from govchain.contracts.registry.state import (
     MEMBERS,
@@ -21,18 +30,25 @@ from govchain.contracts.registry.state import (
     read_node,
 )
 from govchain.contracts.registry.subjects import Subject, subject_key
+from govchain.crypto.certs import certificate_info
+from govchain.types.errors import ValidationError
 
 __all__ = [
+    "EXPIRING_CURSOR_PATTERN",
+    "MAX_WITHIN_DAYS",
     "REGISTRY_PAGE_DEFAULT",
     "REGISTRY_PAGE_MAX",
+    "ExpiringCertificate",
     "ProvenAccount",
     "ProvenMember",
     "ProvenSubject",
     "account_with_fact",
+    "expiring_certificates",
     "may_read_subject",
     "member_with_fact",
     "members_page",
     "nodes_page",
+    "parse_expiring_cursor",
     "subject_with_fact",
 ]
 
@@ -112,3 +128,109 @@ def subject_with_fact(reader: ProvingReader, address: bytes, reading: bytes) -> 
 def may_read_subject(subject: Subject, reading: bytes, reader_org: str) -> bool:
     """Whether ``reading`` may see this subject: itself, or an account of its reviewing member."""
     return reading == subject.address or (reader_org != "" and reader_org == subject.member)
+
+
+MAX_WITHIN_DAYS = 3650
+DAY_MS = 86_400_000
+EXPIRING_CURSOR_PATTERN = r"^[mc][0-9]{1,10}$"
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiringCertificate:
+    """A registered certificate whose ``not_after`` falls within the window asked for."""
+
+    kind: str
+    """``member_ca`` (a CA certificate of a member) or ``account`` (an account certificate)."""
+    id: bytes
+    org: str
+    address: bytes | None
+    common_name: str
+    not_after: int
+    status: str
+    """The account certificate's status, or the member's for a CA certificate."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The API's JSON form (bytes as hex)."""
+        return {
+            "kind": self.kind,
+            "id": self.id.hex(),
+            "org": self.org,
+            "address": None if self.address is None else self.address.hex(),
+            "common_name": self.common_name,
+            "not_after": self.not_after,
+            "status": self.status,
+        }
+
+
+def parse_expiring_cursor(text: str) -> tuple[str, int]:
+    """A cursor of :func:`expiring_certificates`: ``m<i>`` or ``c<i>``; ValidationError if not."""
+    if not re.match(EXPIRING_CURSOR_PATTERN, text):
+        raise ValidationError(f"cursor {text[:16]!r}: expected m or c and 1 to 10 decimal digits")
+    return text[0], int(text[1:])
+
+
+def _member_cas(reader: ProvingReader, code: str, deadline: int) -> list[ExpiringCertificate]:
+    member = read_member(reader.get, code)
+    assert member is not None, "a listed member has no record"
+    found = []
+    for der in member.ca_certs:
+        try:
+            info = certificate_info(load_certificate(der))
+        except CERTIFICATE_FAILURES:
+            continue  # it could not have issued a certificate either
+        not_after = millis_of(info.not_after)
+        if not_after <= deadline:
+            item_id = reader.suite.hash(der)
+            found.append(
+                ExpiringCertificate(
+                    "member_ca", item_id, code, None, info.common_name, not_after, member.status
+                )
+            )
+    return found
+
+
+def expiring_certificates(
+    reader: ProvingReader, within_days: int, cursor: tuple[str, int], limit: int
+) -> tuple[int, list[ExpiringCertificate], str | None]:
+    """Certificates whose ``not_after`` is at most ``within_days`` days after the latest block.
+
+    A bounded scan: it looks at ``limit`` list entries from ``cursor`` (members,
+    each with all its CA certificates, then account certificates) and returns
+    the latest block's time, the matches among them, and the next cursor
+    (None at the end). NoBlocksError before block 1 (there is no block time).
+    """
+    if reader.height == 0:
+        raise NoBlocksError("no block is committed yet, so there is no block time; retry soon")
+    assert 1 <= within_days <= MAX_WITHIN_DAYS
+    time = reader.header(reader.height).time
+    deadline = time + within_days * DAY_MS
+    phase, start = cursor
+    found: list[ExpiringCertificate] = []
+    budget = limit
+    if phase == "m":
+        codes, following = list_page(reader, MEMBERS, start, budget)
+        for raw in codes:
+            found.extend(_member_cas(reader, raw.decode("ascii"), deadline))
+        if following is not None:
+            return time, found, f"m{following}"
+        budget -= len(codes)
+        start = 0
+        if budget == 0:
+            return time, found, "c0"
+    ids, following = list_page(reader, CERTS, start, budget)
+    for raw in ids:
+        cert = read_cert(reader.get, raw)
+        assert cert is not None, "a listed certificate has no record"
+        if cert.status == "active" and cert.not_after <= deadline:
+            found.append(
+                ExpiringCertificate(
+                    "account",
+                    cert.id,
+                    cert.org,
+                    cert.address,
+                    cert.common_name,
+                    cert.not_after,
+                    cert.status,
+                )
+            )
+    return time, found, None if following is None else f"c{following}"
