@@ -49,8 +49,8 @@ __all__ = [
 
 logger = logging.getLogger("govchain.node")
 
-_UNRELATED = ("registry.account", "registry.role", "registry.subject")
-"""Registry events that never change a node or a member (accounts, roles, subjects)."""
+_UNRELATED = ("registry.access", "registry.account", "registry.role", "registry.subject")
+"""Registry events that never change a node or a member (access, accounts, roles, subjects)."""
 _R = TypeVar("_R")
 
 

@@ -126,6 +126,7 @@ def test_blocks_that_may_change_nodes_or_members_refresh_the_policy() -> None:
             Event("registry.roles_set"),
             Event("registry.role_set"),
             Event("registry.subject_applied"),
+            Event("registry.access_decided"),
             Event("gov.voted"),
         ]
     )
