@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from govchain.cli.console import console, fail, human_time_ms, print_json, reports_errors
+from govchain.node import add_node as node_addition
 from govchain.node import launcher
 from govchain.node.home_lock import HomeLock
 from govchain.node.keeper import CHECK_INTERVAL_S, NetworkKeeper
@@ -82,6 +83,50 @@ def init(
     if layout.ca_bundle is not None:
         console.print(f"CA bundle for clients (--ca-bundle): {layout.ca_bundle}")
     console.print(f"next: govchain net up --dir {directory}")
+
+
+@app.command("add-node")
+@reports_errors
+def add_node(
+    directory: Path = typer.Option(..., "--dir", help="The network's directory (net init)."),
+    name: str = typer.Option(..., "--name", help="The new node's name (a-z, 0-9, '-')."),
+    org: str = typer.Option(..., "--org", help="Credit code of the member that runs it."),
+    role: str = typer.Option(..., "--role", help="full or storage."),
+    json_out: bool = typer.Option(False, "--json", help="Print the proposal as one JSON object."),
+) -> None:
+    """Lay out DIR/NAME, a node of member ORG, and print the node.add proposal to vote on.
+
+    The home gets a transport key and certificate from the member's transport
+    CA under DIR/cas/, an API certificate when the network serves HTTPS,
+    genesis.json and a config.toml on the next free ports; DIR/network.json
+    lists it. Once the members' vote executes node.add, its peers admit it;
+    govchain net up --dir DIR starts it with the others (before that it runs
+    but no peer links with it).
+    """
+    added = node_addition.add_node(directory, name, org, role)
+    if json_out:
+        print_json(added.proposal())
+        return
+    layout = read_layout(directory)
+    table = Table(title=f"node {added.node.name} laid out in {added.node.home}")
+    for column in ("name", "member", "role", "peers on", "API", "transport key"):
+        table.add_column(column)
+    node = added.node
+    table.add_row(node.name, org, node.role, node.p2p, node.api_url, added.transport_key.hex())
+    console.print(table)
+    admin = next((key for code, _, key in layout.members if code == org), None)
+    key = "ADMIN.pem" if admin is None else str(admin)
+    nodes = ",".join(n.api_url for n in layout.nodes[:3])
+    trust = "" if layout.ca_bundle is None else f" --ca-bundle {layout.ca_bundle}"
+    console.print("propose it (the members then vote: govchain gov vote ID --yes):")
+    console.print(
+        f"  {_command_name()} {added.propose_arguments()} --node {nodes}{trust} --key {key} "
+        f"--reason 'add node {node.name}'",
+        highlight=False,
+        soft_wrap=True,
+        markup=False,
+    )
+    console.print(f"then: govchain net up --dir {directory}", highlight=False)
 
 
 @app.command("up")

@@ -1,7 +1,8 @@
 """The peer network between node processes (F-A3): mutual TLS 1.3, frames, envelopes, peers.
 
 ``PeerNetwork`` is what the node wires in: it listens and dials, admits
-only peers whose transport key the genesis registry lists, and carries
+only peers whose transport key the registry lists (at the node's latest
+committed height, ``node.peer_registry``), and carries
 consensus messages (it is the consensus ``Transport``), tx and evidence
 gossip, status and block sync. Transport keys are Ed25519 under a member's
 transport CA (docs/decisions/0004-transport-tls-keys.md).

@@ -55,9 +55,12 @@ class PeerConnection:
         streams: tuple[asyncio.StreamReader, asyncio.StreamWriter],
         config: NetworkConfig,
         counters: PeerCounters,
+        key: bytes = b"",
     ) -> None:
         self.peer = peer
         self.dialer = dialer
+        self.key = key
+        """The SPKI SHA-256 of the peer's certificate: re-checked when the registry changes."""
         self.counters = counters
         self.closed = asyncio.Event()
         """Set once the stream is closed."""

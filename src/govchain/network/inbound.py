@@ -9,7 +9,8 @@ Refusals are logged through a :class:`RefusalLog`: one line per peer
 address and kind of refusal (over the cap, a failed TLS handshake, a
 failed identification) per interval, with the count of those left out, so
 a flood costs at most three lines a minute per address and a different
-reason still shows.
+reason still shows. The network logs its refused redials of a configured
+peer (kind ``dial``, keyed by the peer's name) the same way.
 """
 
 from __future__ import annotations

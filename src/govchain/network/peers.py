@@ -19,6 +19,12 @@ ours that raised, a bug) goes to ``on_failure``, which stops the node
 (issue 13 item 1). A peer's bad input only ever ends its link. Inbound
 connections pass ``network.inbound`` first: a cap on how many are open,
 checked before any TLS work, and refusals logged at a bounded rate.
+
+Who may link is the ``PeerPolicy``, which the node rebuilds from the
+registry whenever a committed block changes it (``node.peer_registry``).
+:meth:`PeerNetwork.update_policy` takes the new one: it closes the links of
+peers it no longer admits (a removed node, a node of a suspended member),
+and every later handshake of theirs is refused with the reason.
 """
 
 from __future__ import annotations
@@ -48,11 +54,11 @@ from govchain.network.envelope import (
     encode_envelope,
     envelope_limits,
 )
-from govchain.network.errors import NetworkError
+from govchain.network.errors import NetworkError, PeerRefusedError
 from govchain.network.framing import encode_frame
 from govchain.network.handshake import handshake
 from govchain.network.inbound import InboundGate
-from govchain.network.tls import PeerPolicy, client_context, server_context
+from govchain.network.tls import PeerPolicy, client_context, peer_key, server_context
 from govchain.types.errors import ValidationError
 
 __all__ = ["PeerHandlers", "PeerNetwork"]
@@ -185,6 +191,29 @@ class PeerNetwork:
         self._addresses[name] = address
         if self._running:
             self._start_dialer(name)
+
+    def update_policy(self, policy: PeerPolicy) -> list[str]:
+        """Admit peers by ``policy`` from now on; close the links it no longer admits.
+
+        Returns the names of the peers whose links were closed. New TLS
+        contexts are built only when the trusted CAs or this node's own
+        certificate changed; CertificateError if they cannot be loaded (the
+        old policy then stays).
+        """
+        if self._running and not policy.same_trust(self.policy):
+            client, server = client_context(policy), server_context(policy)
+            self._client_context, self._server_context = client, server
+        self.policy = policy
+        closed = []
+        for peer, link in sorted(self._connections.items()):
+            reason = policy.refusal(link.key, peer)
+            if reason is not None:
+                logger.warning("%s closes its link to %s: %s", self.name, peer, reason)
+                del self._connections[peer]
+                self.peer_heights.pop(peer, None)
+                self._spawn(link.close(), f"close {peer}")
+                closed.append(peer)
+        return closed
 
     # --- sending (the consensus Transport) -------------------------------------------
 
@@ -352,8 +381,8 @@ class PeerNetwork:
             self.refused += 1
             if expected is None:  # inbound: anyone may try, so the log is bounded
                 self.inbound.refused("identity", host, where, str(exc))
-            else:  # a configured peer, redialed with backoff
-                logger.warning("refused the peer at %s: %s", where, exc)
+            else:  # a configured peer, redialed with backoff: also at most a line a minute
+                self.inbound.refused("dial", expected, where, str(exc))
         except (asyncio.IncompleteReadError, OSError, TimeoutError) as exc:
             logger.info("the link with %s ended during the handshake: %r", where, exc)
         finally:
@@ -370,13 +399,17 @@ class PeerNetwork:
         if not self._running:
             return None
         peer = hello.node
+        key = peer_key(streams[1].get_extra_info("ssl_object"))
+        refusal = self.policy.refusal(key, peer)  # the policy may have changed meanwhile
+        if refusal is not None:
+            raise PeerRefusedError(refusal)
         dialer = self.name if outbound else peer
         existing = self._connections.get(peer)
         if existing is not None and not self._keeps_new(peer, dialer, existing.dialer):
             logger.debug("%s: keeping the link %s opened to %s", self.name, existing.dialer, peer)
             return None
         counters = self.counters.setdefault(peer, PeerCounters())
-        link = PeerConnection(peer, dialer, streams, self.config, counters)
+        link = PeerConnection(peer, dialer, streams, self.config, counters, key)
         self._connections[peer] = link
         self._links.add(link)
         self.peer_heights[peer] = hello.height

@@ -3,8 +3,11 @@
 TLS proves the peer holds the key of a certificate issued by a member's
 transport CA. That alone admits too much (a CA may issue certificates for
 anything), so the peer's key must also be listed in the allow-list the node
-builds from the genesis registry: ``{SPKI SHA-256: node name}``. Host names
-mean nothing here; ``check_hostname`` is off and the allow-list decides.
+builds from the registry at its latest committed height (``node.peer_registry``):
+``{SPKI SHA-256: node name}``. Host names mean nothing here; ``check_hostname``
+is off and the allow-list decides. A key the registry knows but no longer
+admits (a removed node, a node of a suspended member) is refused with that
+reason (``barred``).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from govchain.network.certs import spki_fingerprint_der
 from govchain.network.errors import PeerRefusedError
 from govchain.types.errors import CertificateError
 
-__all__ = ["PeerPolicy", "client_context", "peer_identity", "server_context"]
+__all__ = ["PeerPolicy", "client_context", "peer_identity", "peer_key", "server_context"]
 
 
 @dataclass(frozen=True)
@@ -28,13 +31,15 @@ class PeerPolicy:
     ``ca_bundle`` is PEM text of the member transport CAs (only these are
     trusted); ``allowed`` maps a registered key's SPKI SHA-256 to its node
     name; ``cert_file`` and ``key_file`` are this node's own transport
-    certificate and key.
+    certificate and key; ``barred`` maps a key the registry lists but does
+    not admit to the reason (``node n2 was removed at height 9``).
     """
 
     ca_bundle: bytes
     allowed: Mapping[bytes, str]
     cert_file: Path
     key_file: Path
+    barred: Mapping[bytes, str] = field(default_factory=dict)
     names: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -43,11 +48,37 @@ class PeerPolicy:
         names = list(self.allowed.values())
         if len(set(names)) != len(names):
             raise ValueError("a node name is listed for two keys in the allow-list")
+        if self.allowed.keys() & self.barred.keys():
+            raise ValueError("a key is both allowed and barred")
         object.__setattr__(self, "names", frozenset(names))
 
     def name_of(self, fingerprint: bytes) -> str | None:
         """The registered node name of a key fingerprint, or None."""
         return self.allowed.get(fingerprint)
+
+    def refusal(self, fingerprint: bytes, name: str) -> str | None:
+        """Why a link to ``name`` with key ``fingerprint`` is not admitted; None if it is."""
+        registered = self.allowed.get(fingerprint)
+        if registered == name:
+            return None
+        if registered is not None:
+            return f"the peer's key is registered for {registered!r}, not {name!r}"
+        return self.unknown_key(fingerprint)
+
+    def unknown_key(self, fingerprint: bytes) -> str:
+        """Why a key that is not in the allow-list is refused."""
+        barred = self.barred.get(fingerprint)
+        if barred is not None:
+            return barred
+        return f"the peer's key (SPKI SHA-256 {fingerprint.hex()}) is not registered for any node"
+
+    def same_trust(self, other: PeerPolicy) -> bool:
+        """Whether ``other`` builds the same TLS contexts (CAs and own certificate)."""
+        return (self.ca_bundle, self.cert_file, self.key_file) == (
+            other.ca_bundle,
+            other.cert_file,
+            other.key_file,
+        )
 
 
 def _context(server_side: bool, policy: PeerPolicy) -> ssl.SSLContext:
@@ -77,6 +108,15 @@ def client_context(policy: PeerPolicy) -> ssl.SSLContext:
 
 def peer_identity(ssl_object: ssl.SSLObject | ssl.SSLSocket | None, policy: PeerPolicy) -> str:
     """The registered node name of a TLS peer; PeerRefusedError with the reason otherwise."""
+    fingerprint = peer_key(ssl_object)
+    name = policy.name_of(fingerprint)
+    if name is None:
+        raise PeerRefusedError(policy.unknown_key(fingerprint))
+    return name
+
+
+def peer_key(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> bytes:
+    """The SPKI SHA-256 of a TLS peer's certificate; PeerRefusedError if there is none."""
     if ssl_object is None:
         raise PeerRefusedError("the link is not TLS")
     der = ssl_object.getpeercert(binary_form=True)
@@ -86,9 +126,4 @@ def peer_identity(ssl_object: ssl.SSLObject | ssl.SSLSocket | None, policy: Peer
         fingerprint = spki_fingerprint_der(der)
     except CertificateError as exc:
         raise PeerRefusedError(f"unreadable peer certificate: {exc}") from exc
-    name = policy.name_of(fingerprint)
-    if name is None:
-        raise PeerRefusedError(
-            f"the peer's key (SPKI SHA-256 {fingerprint.hex()}) is not registered for any node"
-        )
-    return name
+    return fingerprint

@@ -44,7 +44,8 @@ from govchain.node.api_tls import tls_file_problems
 from govchain.types.errors import ValidationError
 
 CONFIG_FILE = "config.toml"
-ROLES = ("validator", "full")
+ROLES = ("validator", "full", "storage")
+"""A storage node runs as a full node until the storage service arrives (issue 14)."""
 LOG_FORMATS = ("json", "text")
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 MAX_BODY_BYTES_MIN = 1024
@@ -148,7 +149,7 @@ class NodeConfig:
     rate_limit: RateLimits = field(default_factory=RateLimits)
     """``[api.rate_limit]``: per-client token buckets."""
     p2p_max_inbound: int = 0
-    """Inbound peer connections open at once; 0: twice the nodes in the genesis registry."""
+    """Inbound peer connections open at once; 0: twice the registry's nodes (at least 8)."""
     log_format: str = "json"
     log_level: str = "info"
     consensus: ConsensusSettings = field(default_factory=ConsensusSettings)

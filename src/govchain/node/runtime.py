@@ -10,6 +10,14 @@ cannot be written, a bug) goes to :meth:`Node.fail`,
 which logs one line and stops the node with that failure, after the API has
 been closed, so nothing half-done is served; ``govchain node start`` then
 exits 1 and its supervisor (``net up``, systemd) starts it again.
+
+Who the node is and whom it links with come from the registry in its state
+(``node.peer_registry``), not from the genesis file: a full or storage node
+added by a vote (``node.add``) starts from height 0, where the registry does
+not list it yet. It starts anyway, syncs from the peers that admit it (they
+check their own, later registry), and logs one line whenever its standing
+changes (not registered, registered, removed). A validator must be listed
+already: the validator set is the genesis one.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from govchain.consensus.events import CoreConfig, Timeouts
 from govchain.consensus.evidence import DuplicateVote, verify_duplicate_vote
 from govchain.consensus.messages import Message
 from govchain.contracts import ServiceContext
+from govchain.contracts.registry.records import NodeRecord
 from govchain.crypto import SigningKey, suite_for
 from govchain.crypto.keyfiles import read_signing_key
 from govchain.execution.block_executor import BlockExecutor
@@ -38,18 +47,18 @@ from govchain.ledger import records
 from govchain.ledger.genesis_file import load_genesis
 from govchain.ledger.home import create_chain
 from govchain.mempool import Mempool
-from govchain.network import NetworkConfig, PeerHandlers, PeerNetwork, PeerPolicy, pem_bundle
+from govchain.network import NetworkConfig, PeerHandlers, PeerNetwork, PeerPolicy, spki_fingerprint
 from govchain.node.api_tls import resolve, server_context
 from govchain.node.block_sync import BlockSync
-from govchain.node.config import NodeConfig, read_config, split_address
+from govchain.node.config import read_config, split_address
 from govchain.node.ledger_app import LedgerApp
 from govchain.node.netinit import GENESIS_FILE, TLS_DIR, VALIDATOR_KEY_FILE
+from govchain.node.peer_registry import PeerRegistry, RegistrySnapshot, own_standing
 from govchain.node.permissions import LatestPermissions
 from govchain.node.service import ChainNodeService, ServiceLimits
 from govchain.node.services import build_registry, genesis_state, service_routes
 from govchain.node.supervision import NodeFailedError, TaskSupervisor, one_line
-from govchain.types import Genesis, NodeEntry
-from govchain.types.errors import GovChainError, ValidationError
+from govchain.types.errors import CertificateError, GovChainError, ValidationError
 
 logger = logging.getLogger("govchain.node")
 
@@ -57,6 +66,8 @@ WAL_FILE = "consensus.wal"
 GOSSIP_BATCH_S = 0.005
 GOSSIP_BATCH_MAX = 256
 """Txs wait at most this long, or until this many, to be checked (received) or sent together."""
+MIN_NODES_FOR_INBOUND = 4
+"""The inbound cap is twice the registry's node count, counted as at least this many."""
 STARTUP_SYNC_S = 5.0
 """How long a validator waits to hear its peers' heights before it joins consensus."""
 
@@ -108,15 +119,26 @@ class Node:
         self.config = read_config(home)
         self.api_tls = self._api_tls_context()  # files refused here, before anything opens
         self.genesis = load_genesis(home / GENESIS_FILE)
-        self.entry = _registered(self.genesis, self.config)
         self.suite = suite_for(self.genesis.suite)
         self.suite.ensure_available()
-        self.key = self._validator_key()
+        self.transport_key = self._transport_key()
         self.chain = create_chain(home, self.genesis, genesis_state(self.genesis))
+        try:
+            self.peer_registry = PeerRegistry(
+                self.chain, home / TLS_DIR / "transport.pem", home / TLS_DIR / "transport.key"
+            )
+            self.registered = self._standing(self.peer_registry.snapshot)
+            self.key = self._validator_key()
+        except ValidationError as exc:  # the registry in the store gives no peer policy
+            self.chain.store.close()
+            raise NodeError(f"the registry in this node's state: {exc}") from exc
+        except BaseException:
+            self.chain.store.close()  # refused as configured: nothing stays open
+            raise
         registry = build_registry(
             ServiceContext(self.suite, lambda _h: self.genesis.validators, self.genesis)
         )
-        address = None if self.key is None else self.entry.validator
+        address = None if self.key is None else self._own_record().validator
         self.executor = BlockExecutor(self.chain, registry, address)
         limits = self.config.mempool
         check = registry.permission_check
@@ -133,7 +155,7 @@ class Node:
         self.network = self._network()
         self.sync = BlockSync(self.chain, self.app, self.network, self.genesis)
         self.service = ChainNodeService(
-            node_id=self.entry.transport_key,
+            node_id=self.transport_key,
             role=self.config.role,
             chain=self.chain,
             mempool=self.mempool,
@@ -145,6 +167,8 @@ class Node:
             limits=ServiceLimits(max_event_streams=self.config.api_max_event_streams),
         )
         self.app.listeners.append(self.service.on_commit)
+        self.app.listeners.append(self.peer_registry.on_commit)
+        self.peer_registry.listeners.append(self._registry_changed)
         self.app.gossip_evidence = self.network.gossip_evidence
         self.driver = self._driver()
         metrics = self.service.metrics  # gauges read when /metrics is scraped
@@ -167,14 +191,44 @@ class Node:
 
     # --- building ---------------------------------------------------------------
 
+    def _transport_key(self) -> bytes:
+        """The SPKI SHA-256 of this node's transport certificate: what the registry lists."""
+        cert_file = self.home / TLS_DIR / "transport.pem"
+        try:
+            return spki_fingerprint(cert_file.read_bytes())
+        except (OSError, CertificateError) as exc:
+            raise NodeError(f"{cert_file}: cannot read the transport certificate: {exc}") from exc
+
+    def _standing(self, snapshot: RegistrySnapshot) -> bool:
+        """Whether the registry in ``snapshot`` lists this node as active; logs where it stands."""
+        try:
+            registered, line = own_standing(
+                snapshot, self.config.name, self.config.role, self.transport_key
+            )
+        except ValidationError as exc:
+            raise NodeError(f"node {self.config.name}: {exc}") from exc
+        if not registered and self.config.role == "validator":
+            raise NodeError(f"{line}; a validator must be in the registry of its genesis")
+        if registered:
+            logger.info("%s, at height %d", line, snapshot.height)
+        else:
+            logger.warning("%s", line)
+        return registered
+
+    def _own_record(self) -> NodeRecord:
+        record = self.peer_registry.snapshot.node(self.config.name)
+        assert record is not None, "a validator is registered (checked on start)"
+        return record
+
     def _validator_key(self) -> SigningKey | None:
         if self.config.role != "validator":
             return None
         key = read_signing_key(self.home / VALIDATOR_KEY_FILE)
-        if records.address_of(self.suite, key.public_key) != self.entry.validator:
+        validator = self._own_record().validator
+        if records.address_of(self.suite, key.public_key) != validator:
             raise NodeError(
                 f"{self.home / VALIDATOR_KEY_FILE} is not the key of validator "
-                f"{self.entry.validator.hex()} that the genesis lists for this node"
+                f"{validator.hex()} that the registry lists for this node"
             )
         return key
 
@@ -187,14 +241,9 @@ class Node:
         )
 
     def _network(self) -> PeerNetwork:
-        registry = self.genesis.network
-        policy = PeerPolicy(
-            ca_bundle=pem_bundle(m.transport_ca for m in registry.members),
-            allowed={n.transport_key: n.name for n in registry.nodes},
-            cert_file=self.home / TLS_DIR / "transport.pem",
-            key_file=self.home / TLS_DIR / "transport.key",
-        )
-        max_inbound = self.config.p2p_max_inbound or 2 * len(registry.nodes)
+        policy: PeerPolicy = self.peer_registry.policy
+        nodes = len(self.peer_registry.snapshot.nodes)
+        max_inbound = self.config.p2p_max_inbound or 2 * max(nodes, MIN_NODES_FOR_INBOUND)
         handlers = PeerHandlers(
             on_tx=self._peer_tx,
             on_evidence=self._peer_evidence,
@@ -397,23 +446,37 @@ class Node:
                 )
         return pairs
 
+    def _registry_changed(self, snapshot: RegistrySnapshot, policy: PeerPolicy) -> None:
+        """A committed block changed nodes or members: new peer policy, and our own standing."""
+        try:
+            self.network.update_policy(policy)
+        except CertificateError as exc:  # a member CA that TLS cannot load: keep the old trust
+            logger.error("the registry at height %d: %s", snapshot.height, exc)
+        try:
+            registered, line = own_standing(
+                snapshot, self.config.name, self.config.role, self.transport_key
+            )
+        except ValidationError as exc:
+            self.fail(NodeError(f"node {self.config.name}: {exc}"), "registry")
+            return
+        if registered != self.registered:
+            self.registered = registered
+            logger.log(
+                logging.INFO if registered else logging.WARNING,
+                "%s, at height %d",
+                line,
+                snapshot.height,
+            )
+
     def _peer_list(self) -> list[dict[str, str]]:
         peers = []
+        snapshot = self.peer_registry.snapshot
         for name in self.network.connected_peers:
-            entry = self.genesis.network.node(name)
-            node_id = "" if entry is None else entry.transport_key.hex()
+            record = snapshot.node(name)
+            node_id = "" if record is None else record.transport_key.hex()
             peers.append({"node_id": node_id, "address": name})
         return peers
 
     def _is_committed(self, tx_hash: bytes) -> bool:
         with self.chain.view() as view:
             return view.tx_location(tx_hash) is not None
-
-
-def _registered(genesis: Genesis, config: NodeConfig) -> NodeEntry:
-    entry = genesis.network.node(config.name)
-    if entry is None:
-        raise NodeError(f"node {config.name!r} is not in the genesis registry")
-    if entry.role != config.role:
-        raise NodeError(f"config says role {config.role!r}, the genesis says {entry.role!r}")
-    return entry

@@ -1,0 +1,88 @@
+"""``net add-node`` (issue 14 item 8, F-B2): a node home from the member's CAs, and its proposal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from govchain.crypto.certs import certificate_from_pem
+from govchain.network.certs import spki_fingerprint
+from govchain.node.add_node import add_node
+from govchain.node.config import read_config
+from govchain.node.netinit import init_network, read_layout
+from govchain.types.errors import ValidationError
+
+BASE = 27100
+
+
+def test_a_full_node_of_a_member_is_laid_out_with_its_proposal(tmp_path: Path) -> None:
+    directory = tmp_path / "net"
+    layout = init_network(directory, validators=2, base_port=BASE, api_tls=True)
+    org = layout.members[1][0]
+    added = add_node(directory, "archive-1", org, "storage")
+
+    home = directory / "archive-1"
+    cert = (home / "tls" / "transport.pem").read_bytes()
+    assert added.transport_key == spki_fingerprint(cert)
+    issuer = certificate_from_pem(cert).issuer.native["organization_name"]
+    member_ca = certificate_from_pem((directory / "cas" / "department-1" / "ca.pem").read_bytes())
+    assert issuer == member_ca.subject.native["organization_name"]  # the member's transport CA
+    assert (home / "tls" / "api.pem").is_file()  # the network serves HTTPS: so does it
+    assert (home / "genesis.json").read_bytes() == (directory / "genesis.json").read_bytes()
+
+    config = read_config(home)
+    assert (config.name, config.role) == ("archive-1", "storage")
+    assert config.p2p_listen == f"127.0.0.1:{BASE + 4}"  # after node1's API on BASE + 3
+    assert config.api_listen == f"127.0.0.1:{BASE + 5}"
+    assert config.api_tls
+    assert config.peers == {n.name: n.p2p for n in layout.nodes}
+
+    grown = read_layout(directory)
+    assert [n.name for n in grown.nodes] == ["node0", "node1", "archive-1"]
+    assert grown.nodes[-1].api_url == f"https://127.0.0.1:{BASE + 5}"
+    assert added.proposal() == {
+        "action": "node.add",
+        "args": {
+            "name": "archive-1",
+            "org": org,
+            "role": "storage",
+            "transport_key": added.transport_key.hex(),
+        },
+    }
+    assert added.propose_arguments().startswith("gov propose node.add --set name=archive-1 ")
+
+    second = add_node(directory, "extra", layout.members[0][0], "full")
+    assert read_config(second.node.home).p2p_listen == f"127.0.0.1:{BASE + 6}"
+    assert "archive-1" in read_config(second.node.home).peers
+
+
+@pytest.mark.parametrize(
+    ("name", "org", "role", "error"),
+    [
+        ("node1", None, "full", "already has a node of that name"),
+        ("Bad_Name", None, "full", "--name 'Bad_Name'"),
+        ("extra", None, "validator", "validators join by validator-set changes"),
+        ("extra", "91110000MA0000000X", "full", "not a member of this network's genesis"),
+    ],
+)
+def test_a_bad_request_is_refused_and_writes_nothing(
+    tmp_path: Path, name: str, org: str | None, role: str, error: str
+) -> None:
+    directory = tmp_path / "net"
+    layout = init_network(directory, validators=2, base_port=BASE)
+    before = (directory / "network.json").read_bytes()
+    entries = sorted(p.name for p in directory.iterdir())
+    with pytest.raises(ValidationError, match=error):
+        add_node(directory, name, org or layout.members[0][0], role)
+    assert (directory / "network.json").read_bytes() == before
+    assert sorted(p.name for p in directory.iterdir()) == entries
+
+
+def test_a_member_whose_ca_is_not_under_cas_is_refused(tmp_path: Path) -> None:
+    directory = tmp_path / "net"
+    layout = init_network(directory, validators=1, base_port=BASE)
+    (directory / "cas" / "department-0").rename(tmp_path / "elsewhere")
+    with pytest.raises(ValidationError, match="its transport CA is not under"):
+        add_node(directory, "extra", layout.members[0][0], "full")
+    assert not (directory / "extra").exists()
