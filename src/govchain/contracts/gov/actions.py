@@ -21,7 +21,6 @@ from govchain.contracts.gov.state import param_key, write_policy
 from govchain.contracts.registry.certs import CERT_ID_SIZE, cert_key, read_cert
 from govchain.contracts.registry.records import Account, MemberRecord, NodeRecord
 from govchain.contracts.registry.state import (
-    ACCOUNTS,
     MEMBERS,
     NODES,
     account_key,
@@ -32,6 +31,7 @@ from govchain.contracts.registry.state import (
     read_account,
     read_member,
     read_node,
+    register_account,
 )
 from govchain.crypto import CryptoSuite
 from govchain.execution.registry import TxContext
@@ -120,8 +120,7 @@ def _admit(suite: CryptoSuite) -> Action:
             if read_account(ctx.get, address) is not None:
                 args.fail(f"admin key of address {address.hex()} is already registered")
             account = Account(address, key, "admin", code, ("admin",), "active", ctx.height)
-            ctx.put(account_key(address), account.encode())
-            append_to_list(ctx.get, ctx.put, ACCOUNTS, address)
+            register_account(ctx.get, ctx.put, account)
         member = MemberRecord(code, name, "active", permissions, weight, admins, certs, ctx.height)
         append_to_list(ctx.get, ctx.put, MEMBERS, code.encode("ascii"))
         _put_member(ctx, member)

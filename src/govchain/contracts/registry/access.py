@@ -19,13 +19,11 @@ from govchain.codec import encode
 from govchain.contracts.gov.args import ActionArgs
 from govchain.contracts.registry.records import Account, json_form
 from govchain.contracts.registry.state import (
-    ACCOUNTS,
     REGISTRY_KEY_PREFIX,
-    account_key,
-    append_to_list,
     read_account,
     read_member,
     read_role,
+    register_account,
 )
 from govchain.contracts.signing import signed_tx
 from govchain.crypto import CryptoSuite, SigningKey
@@ -274,9 +272,7 @@ def access_decide_handler(suite: CryptoSuite) -> Handler:
                 "active",
                 ctx.height,
             )
-            account.validate()
-            ctx.put(account_key(args.address), account.encode())
-            append_to_list(ctx.get, ctx.put, ACCOUNTS, args.address)
+            register_account(ctx.get, ctx.put, account)
         ctx.emit("registry.access_decided", address=args.address, status=status)
 
     return handle

@@ -10,7 +10,6 @@ from dataclasses import replace
 
 from govchain.contracts.registry.records import Account, MemberRecord, RoleRecord
 from govchain.contracts.registry.state import (
-    ACCOUNTS,
     MAX_MEMBER_ROLES,
     account_key,
     append_to_list,
@@ -19,6 +18,7 @@ from govchain.contracts.registry.state import (
     read_account,
     read_member,
     read_role,
+    register_account,
     role_key,
 )
 from govchain.contracts.registry.txs import AccountAddArgs, RoleSetArgs, SetRolesArgs
@@ -68,9 +68,7 @@ def account_add_handler(suite: CryptoSuite) -> Handler:
             ctx.height,
             args.post,
         )
-        account.validate()
-        ctx.put(account_key(address), account.encode())
-        append_to_list(ctx.get, ctx.put, ACCOUNTS, address)
+        register_account(ctx.get, ctx.put, account)
         ctx.emit("registry.account_added", address=address, org=member.code, kind=args.kind)
 
     return handle

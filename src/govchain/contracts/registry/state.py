@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from govchain.contracts.registry.records import Account, MemberRecord, NodeRecord, RoleRecord
 from govchain.contracts.state_lists import ListKeys, append_to_list, list_count
 from govchain.execution.registry import ReadState
@@ -24,10 +26,13 @@ __all__ = [
     "read_member",
     "read_node",
     "read_role",
+    "register_account",
     "role_key",
 ]
 
 REGISTRY_KEY_PREFIX = b"registry/"
+
+Write = Callable[[bytes, bytes], None]
 
 
 def member_key(code: str) -> bytes:
@@ -59,6 +64,13 @@ MAX_MEMBER_ROLES = 64
 def member_roles(code: str) -> ListKeys:
     """The list of the role names member ``code`` defined."""
     return ListKeys(REGISTRY_KEY_PREFIX + b"roles/" + code.encode("ascii") + b"/")
+
+
+def register_account(read: ReadState, write: Write, account: Account) -> None:
+    """Store a new account's record and add it to the list of accounts."""
+    account.validate()
+    write(account_key(account.address), account.encode())
+    append_to_list(read, write, ACCOUNTS, account.address)
 
 
 def read_member(read: ReadState, code: str) -> MemberRecord | None:

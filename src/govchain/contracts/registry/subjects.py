@@ -22,12 +22,10 @@ from typing import Any
 from govchain.codec import encode
 from govchain.contracts.registry.records import Account, json_form
 from govchain.contracts.registry.state import (
-    ACCOUNTS,
     REGISTRY_KEY_PREFIX,
-    account_key,
-    append_to_list,
     read_account,
     read_member,
+    register_account,
 )
 from govchain.contracts.registry.subject_txs import (
     MAX_SEALED,
@@ -265,6 +263,4 @@ def _open_account(
     ctx: TxContext, address: bytes, public_key: bytes, roles: tuple[str, ...]
 ) -> None:
     account = Account(address, public_key, "subject", "", roles, "active", ctx.height)
-    account.validate()
-    ctx.put(account_key(address), account.encode())
-    append_to_list(ctx.get, ctx.put, ACCOUNTS, address)
+    register_account(ctx.get, ctx.put, account)
