@@ -33,6 +33,7 @@ from govchain.contracts.registry.state import (
     read_node,
     register_account,
 )
+from govchain.contracts.registry.subjects import read_subject, subject_key
 from govchain.crypto import CryptoSuite
 from govchain.execution.registry import TxContext
 from govchain.ledger import records
@@ -273,6 +274,10 @@ def _account_status(action: str, status: str, allowed_from: tuple[str, ...]) -> 
         changed = replace(account, status=status)
         changed.validate()
         ctx.put(account_key(address), changed.encode())
+        subject = read_subject(ctx.get, address)
+        if subject is not None and subject.status in ("active", "frozen"):
+            # a subject's locker follows its account: frozen, active again, or closed
+            ctx.put(subject_key(address), replace(subject, status=status).encode())
         ctx.emit("registry.account_status", address=address, status=status)
 
     return run

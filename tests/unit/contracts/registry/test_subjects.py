@@ -169,3 +169,22 @@ def test_a_refused_applicant_may_apply_again(gc: GovernedChain) -> None:
     assert subject.status == "refused"
     assert subject.reason == "photo missing"
     assert _apply_person(gc, applicant).status == 0
+
+
+def test_f_e6_a_frozen_subjects_locker_follows_its_account(gc: GovernedChain) -> None:
+    applicant = gc.maker.suite.generate_key()
+    assert _apply_person(gc, applicant).status == 0
+    address = gc.address(applicant)
+    assert _decide(gc, gc.admins[1], address, True, permissions=["transact"]).status == 0
+    pid = gc.propose(0, "account.freeze", {"address": address, "reason": "court order"})
+    for voter in (0, 1, 2):
+        gc.vote(voter, pid)
+    subject = read_subject(lambda k: _latest(gc, k), address)
+    assert subject is not None
+    assert subject.status == "frozen"
+    pid = gc.propose(0, "account.unfreeze", {"address": address, "reason": "lifted"})
+    for voter in (0, 1, 2):
+        gc.vote(voter, pid)
+    subject = read_subject(lambda k: _latest(gc, k), address)
+    assert subject is not None
+    assert subject.status == "active"
