@@ -31,6 +31,7 @@ LOCAL_NET := .govchain/local
 run: install ## install, then start a local 4-validator network (Ctrl-C stops it)
 	@$(BIN)/govchain crypto selftest >/dev/null
 	@test -f $(LOCAL_NET)/network.json || $(BIN)/govchain net init --dir $(LOCAL_NET) --validators 4
+	@test -d $(LOCAL_NET)/members || { echo "error: $(LOCAL_NET) was laid out by a version without the on-chain registry; remove it (rm -r $(LOCAL_NET)) to lay out a new network"; exit 1; }
 	@$(BIN)/govchain net up --dir $(LOCAL_NET)
 
 test: install ## install, then run the whole suite (what CI runs)
