@@ -217,8 +217,9 @@ def list_proposals(
         print_json(page)
         return
     table = Table(title=f"proposals at height {page.get('height')}")
-    for column in ("id", "action", "state", "yes", "no", "of", "expires", "proposer", "reason"):
-        table.add_column(column, overflow="fold")
+    for column in ("id", "action", "state", "yes", "no", "of", "expires", "proposer"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("reason", overflow="fold")
     for item in page.get("proposals", []):
         total = sum(weight for _, weight in item.get("electorate", []))
         table.add_row(

@@ -75,8 +75,9 @@ def init(
     console.print(f"genesis: {directory / 'genesis.json'}")
     console.print(f"client key (may notarize): {layout.client_key}")
     members = Table(title="members (their admins propose and vote: govchain gov)")
-    for column in ("credit code", "name", "admin key"):
-        members.add_column(column)
+    members.add_column("credit code", no_wrap=True)
+    members.add_column("name")
+    members.add_column("admin key", overflow="fold")
     for code, name, admin_key in layout.members:
         members.add_row(code, name, str(admin_key))
     console.print(members)

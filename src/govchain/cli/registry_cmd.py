@@ -58,14 +58,15 @@ def list_members(
         print_json({"members": members})
         return
     table = Table(title="members")
-    for column in ("code", "name", "status", "permissions", "weight", "admins", "since"):
+    table.add_column("code", no_wrap=True)
+    for column in ("name", "status", "permissions", "weight", "admins", "since"):
         table.add_column(column, overflow="fold")
     for member in members:
         table.add_row(
             member["code"],
             member["name"],
             member["status"],
-            ", ".join(member["permissions"]),
+            ",".join(member["permissions"]),
             str(member["weight"]),
             str(len(member["admins"])),
             str(member["height"]),
