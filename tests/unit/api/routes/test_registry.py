@@ -3,6 +3,7 @@ of a subject (issue 14 items 5 and 7; docs/spec/registry.md "Reads")."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from govchain.client.gov import verify_proposal
@@ -10,6 +11,7 @@ from govchain.client.registry import verify_account, verify_member
 from govchain.client.request_signing import RequestSigner
 from govchain.client.subjects import PersonRecord, person_application
 from govchain.codes.demo import demo_citizen_id
+from govchain.crypto import SigningKey, suite_for
 from tests.unit.contracts.governed_chain import GovernedChain
 
 from ..conftest import MakeClient, TestClient, app_of
@@ -20,18 +22,22 @@ IDENTITY = bytes(range(32))
 BASE = "http://testserver"
 
 
+APPLICANT = suite_for("gm").generate_key()
+"""A person who applied for a locker in the ``governed`` chain (not yet an account)."""
+
+
 @pytest.fixture(scope="module")
 def governed() -> GovernedChain:
     gc = GovernedChain.make("gm")
-    gc.applicant = gc.maker.suite.generate_key()  # type: ignore[attr-defined]
-    index, sealed = person_application(
-        gc.maker.suite,
-        IDENTITY,
-        gc.address(gc.applicant),
-        PERSON,  # type: ignore[attr-defined]
-    )
-    args = {"kind": "person", "member": gc.codes[1], "blind_index": index, "sealed": sealed}
-    receipt = gc.run_one(gc.tx(gc.applicant, "registry.subject_apply", args))  # type: ignore[attr-defined]
+    address = gc.address(APPLICANT)
+    index, sealed = person_application(gc.maker.suite, IDENTITY, address, PERSON)
+    args: dict[str, object] = {
+        "kind": "person",
+        "member": gc.codes[1],
+        "blind_index": index,
+        "sealed": sealed,
+    }
+    receipt = gc.run_one(gc.tx(APPLICANT, "registry.subject_apply", args))
     assert receipt.status == 0, receipt.error
     gc.run()
     return gc
@@ -43,8 +49,8 @@ def api(governed: GovernedChain, make_client: MakeClient) -> TestClient:
     return make_client(app_of(node))
 
 
-def _signed_get(api: TestClient, key: object, path: str) -> object:
-    headers = RequestSigner(key).headers("GET", BASE + path)  # type: ignore[arg-type]
+def _signed_get(api: TestClient, key: SigningKey, path: str) -> httpx.Response:
+    headers = RequestSigner(key).headers("GET", BASE + path)
     return api.get(path, headers=headers)
 
 
@@ -85,25 +91,25 @@ def test_pages_of_members_nodes_and_policies(api: TestClient, governed: Governed
 
 
 def test_item_5_a_subject_is_a_signed_read(api: TestClient, governed: GovernedChain) -> None:
-    applicant = governed.applicant  # type: ignore[attr-defined]
+    applicant = APPLICANT
     path = f"/v1/registry/subjects/{governed.address(applicant).hex()}"
     unsigned = api.get(path)
     assert unsigned.status_code == 401
     assert unsigned.json()["error"]["code"] == "signature_required"
     # an applicant is not yet an account, and a reader must be one
     own = _signed_get(api, applicant, path)
-    assert own.status_code == 401  # type: ignore[attr-defined]
-    assert own.json()["error"]["code"] == "unknown_signer"  # type: ignore[attr-defined]
+    assert own.status_code == 401
+    assert own.json()["error"]["code"] == "unknown_signer"
     reviewer = _signed_get(api, governed.admins[1], path)
-    assert reviewer.status_code == 200  # type: ignore[attr-defined]
-    subject = reviewer.json()["subject"]  # type: ignore[attr-defined]
+    assert reviewer.status_code == 200
+    subject = reviewer.json()["subject"]
     assert subject["kind"] == "person"
     assert subject["status"] == "applied"
     other = _signed_get(api, governed.admins[2], path)
-    assert other.status_code == 403  # type: ignore[attr-defined]
-    assert other.json()["error"]["code"] == "permission_denied"  # type: ignore[attr-defined]
+    assert other.status_code == 403
+    assert other.json()["error"]["code"] == "permission_denied"
     for answer in (unsigned, own, reviewer, other):
-        body = answer.content  # type: ignore[attr-defined]
+        body = answer.content
         for secret in (PERSON.id_number, PERSON.name, PERSON.address):
             assert secret.encode() not in body
 
