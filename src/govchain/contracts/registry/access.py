@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 
 from govchain.codec import encode
 from govchain.contracts.gov.args import ActionArgs
-from govchain.contracts.registry.records import Account, json_form
+from govchain.contracts.registry.records import Account, StoredRecord
 from govchain.contracts.registry.state import (
     REGISTRY_KEY_PREFIX,
     read_account,
@@ -142,7 +141,7 @@ class AccessDecideArgs:
 
 
 @dataclass(frozen=True, slots=True)
-class AccessApplication:
+class AccessApplication(StoredRecord):
     """A department system's application and its outcome."""
 
     address: bytes
@@ -182,10 +181,6 @@ class AccessApplication:
         stored = {name: getattr(self, name) for name in _FIELDS}
         stored["requested"], stored["granted"] = list(self.requested), list(self.granted)
         return stored
-
-    def to_json(self) -> dict[str, Any]:
-        """The API's JSON form."""
-        return json_form(self.to_cbor())  # type: ignore[no-any-return]
 
     @classmethod
     def from_stored(cls, raw: bytes) -> AccessApplication:

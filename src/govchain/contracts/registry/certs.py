@@ -14,12 +14,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from asn1crypto import x509
 
-from govchain.codec import encode
-from govchain.contracts.registry.records import CODE_PATTERN, MAX_REASON, _stored, json_form
+from govchain.contracts.registry.records import (
+    CODE_PATTERN,
+    MAX_REASON,
+    StoredRecord,
+    _stored,
+)
 from govchain.contracts.registry.state import (
     REGISTRY_KEY_PREFIX,
     ListKeys,
@@ -107,7 +110,7 @@ def load_certificate(der: bytes) -> x509.Certificate:
 
 
 @dataclass(frozen=True, slots=True)
-class CertRecord:
+class CertRecord(StoredRecord):
     """A registered account certificate (docs/spec/registry.md, "Certificates")."""
 
     id: bytes
@@ -165,14 +168,6 @@ class CertRecord:
     def to_cbor(self) -> dict[str, object]:
         """The stored map."""
         return {name: getattr(self, name) for name in self._FIELDS}
-
-    def encode(self) -> bytes:
-        """The stored value."""
-        return encode(self.to_cbor())
-
-    def to_json(self) -> dict[str, Any]:
-        """The API's JSON form: the stored map with bytes as hex."""
-        return json_form(self.to_cbor())  # type: ignore[no-any-return]
 
     @classmethod
     def from_stored(cls, raw: bytes) -> CertRecord:

@@ -44,6 +44,7 @@ __all__ = [
     "MemberRecord",
     "NodeRecord",
     "RoleRecord",
+    "StoredRecord",
     "json_form",
 ]
 
@@ -58,6 +59,24 @@ MAX_ROLE_RESOURCES = 64
 CODE_PATTERN = re.compile(r"^[0-9A-Z]{18}$")
 
 _R = TypeVar("_R")
+
+
+class StoredRecord:
+    """What every stored record shares: its bytes and its JSON form, both from ``to_cbor``."""
+
+    __slots__ = ()
+
+    def to_cbor(self) -> dict[str, object]:
+        """The stored map (each record defines it)."""
+        raise NotImplementedError
+
+    def encode(self) -> bytes:
+        """The stored value: canonical CBOR of :meth:`to_cbor`."""
+        return encode(self.to_cbor())
+
+    def to_json(self) -> dict[str, Any]:
+        """The API's JSON form: the stored map with bytes as hex."""
+        return json_form(self.to_cbor())  # type: ignore[no-any-return]
 
 
 def json_form(value: object) -> Any:
@@ -83,7 +102,7 @@ def _stored(
 
 
 @dataclass(frozen=True, slots=True)
-class MemberRecord:
+class MemberRecord(StoredRecord):
     """A member organization (F-B1)."""
 
     code: str
@@ -143,14 +162,6 @@ class MemberRecord:
             "reason": self.reason,
         }
 
-    def encode(self) -> bytes:
-        """The stored value."""
-        return encode(self.to_cbor())
-
-    def to_json(self) -> dict[str, Any]:
-        """The API's JSON form: the stored map with bytes as hex."""
-        return json_form(self.to_cbor())  # type: ignore[no-any-return]
-
     @classmethod
     def from_stored(cls, raw: bytes) -> MemberRecord:
         """Decode and check a stored member; ValidationError if malformed."""
@@ -164,7 +175,7 @@ class MemberRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class NodeRecord:
+class NodeRecord(StoredRecord):
     """A node of a member (F-B2)."""
 
     name: str
@@ -198,14 +209,6 @@ class NodeRecord:
         """The stored map."""
         return {name: getattr(self, name) for name in self._FIELDS}
 
-    def encode(self) -> bytes:
-        """The stored value."""
-        return encode(self.to_cbor())
-
-    def to_json(self) -> dict[str, Any]:
-        """The API's JSON form: the stored map with bytes as hex."""
-        return json_form(self.to_cbor())  # type: ignore[no-any-return]
-
     @classmethod
     def from_stored(cls, raw: bytes) -> NodeRecord:
         """Decode and check a stored node; ValidationError if malformed."""
@@ -213,7 +216,7 @@ class NodeRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class Account:
+class Account(StoredRecord):
     """A registered account (docs/spec/registry.md, "Accounts")."""
 
     address: bytes
@@ -249,14 +252,6 @@ class Account:
         """The stored map."""
         return {**{name: getattr(self, name) for name in self._FIELDS}, "roles": list(self.roles)}
 
-    def encode(self) -> bytes:
-        """The stored value."""
-        return encode(self.to_cbor())
-
-    def to_json(self) -> dict[str, Any]:
-        """The API's JSON form: the stored map with bytes as hex."""
-        return json_form(self.to_cbor())  # type: ignore[no-any-return]
-
     @classmethod
     def from_stored(cls, raw: bytes) -> Account:
         """Decode and check a stored account; ValidationError if malformed."""
@@ -269,7 +264,7 @@ class Account:
 
 
 @dataclass(frozen=True, slots=True)
-class RoleRecord:
+class RoleRecord(StoredRecord):
     """A role a member defines: a set of resources (tx types) its holders may send (F-B4)."""
 
     org: str
@@ -303,14 +298,6 @@ class RoleRecord:
             "resources": list(self.resources),
             "height": self.height,
         }
-
-    def encode(self) -> bytes:
-        """The stored value."""
-        return encode(self.to_cbor())
-
-    def to_json(self) -> dict[str, Any]:
-        """The API's JSON form: the stored map with bytes as hex."""
-        return json_form(self.to_cbor())  # type: ignore[no-any-return]
 
     @classmethod
     def from_stored(cls, raw: bytes) -> RoleRecord:

@@ -17,10 +17,8 @@ record key (``govchain.client.subjects``).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
-from govchain.codec import encode
-from govchain.contracts.registry.records import Account, json_form
+from govchain.contracts.registry.records import Account, StoredRecord
 from govchain.contracts.registry.state import (
     REGISTRY_KEY_PREFIX,
     read_account,
@@ -85,7 +83,7 @@ def code_key(code: str) -> bytes:
 
 
 @dataclass(frozen=True, slots=True)
-class Subject:
+class Subject(StoredRecord):
     """A person or an enterprise and its application's outcome."""
 
     address: bytes
@@ -139,14 +137,6 @@ class Subject:
         stored = {name: getattr(self, name) for name in _FIELDS}
         stored["permissions"] = list(self.permissions)
         return stored
-
-    def encode(self) -> bytes:
-        """The stored value."""
-        return encode(self.to_cbor())
-
-    def to_json(self) -> dict[str, Any]:
-        """The API's JSON form (bytes as hex): no personal data in clear, by construction."""
-        return json_form(self.to_cbor())  # type: ignore[no-any-return]
 
     @classmethod
     def from_stored(cls, raw: bytes) -> Subject:
