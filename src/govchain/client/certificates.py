@@ -12,7 +12,7 @@ from typing import Any
 from asn1crypto import x509
 
 from govchain.client.sdk import NodeClient
-from govchain.client.submission import submit_built
+from govchain.client.submission import submit_args, submit_built
 from govchain.contracts.registry.certs import cert_id, cert_register_tx, cert_sender_tx
 from govchain.crypto import SigningKey
 from govchain.crypto.suites import suite_for
@@ -35,11 +35,7 @@ class CertificateClient:
 
     def register(self, admin: SigningKey, der: bytes) -> tuple[Tx, bytes]:
         """Submit ``registry.cert_register`` signed by a member's admin; return (tx, hash)."""
-        return submit_built(
-            self.node,
-            admin.suite_name,
-            lambda chain, nonce, expiry: cert_register_tx(admin, chain, der, nonce, expiry),
-        )
+        return submit_args(self.node, admin, cert_register_tx, der)
 
     def submit_as(
         self, holder: SigningKey, certificate: bytes, tx_type: str, args: dict[str, object]

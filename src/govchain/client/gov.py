@@ -11,7 +11,7 @@ from typing import Any
 
 from govchain.client.registry import Proven, _page, verify_record
 from govchain.client.sdk import NodeClient
-from govchain.client.submission import submit_built
+from govchain.client.submission import submit_args, submit_built
 from govchain.contracts.gov.records import Proposal
 from govchain.contracts.gov.state import proposal_key
 from govchain.contracts.gov.txs import ProposeArgs, propose_tx, vote_tx, withdraw_tx
@@ -30,11 +30,7 @@ class GovClient:
 
     def propose(self, signer: SigningKey, args: ProposeArgs) -> tuple[Tx, bytes]:
         """Submit ``gov.propose``; the proposal's id is in the receipt's ``gov.proposed`` event."""
-        return submit_built(
-            self.node,
-            signer.suite_name,
-            lambda chain, nonce, expiry: propose_tx(signer, chain, args, nonce, expiry),
-        )
+        return submit_args(self.node, signer, propose_tx, args)
 
     def vote(self, signer: SigningKey, proposal_id: int, yes: bool) -> tuple[Tx, bytes]:
         """Submit ``gov.vote``."""
@@ -46,11 +42,7 @@ class GovClient:
 
     def withdraw(self, signer: SigningKey, proposal_id: int) -> tuple[Tx, bytes]:
         """Submit ``gov.withdraw``."""
-        return submit_built(
-            self.node,
-            signer.suite_name,
-            lambda chain, nonce, expiry: withdraw_tx(signer, chain, proposal_id, nonce, expiry),
-        )
+        return submit_args(self.node, signer, withdraw_tx, proposal_id)
 
     def proposal(self, proposal_id: int) -> dict[str, Any]:
         """``GET /v1/gov/proposals/{id}``: ``{proposal, fact}``."""

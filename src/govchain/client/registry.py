@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from govchain.client.sdk import NodeClient
-from govchain.client.submission import submit_built
+from govchain.client.submission import submit_args
 from govchain.client.verify import verify_state_fact
 from govchain.contracts.registry.access import (
     AccessApplyArgs,
@@ -102,43 +102,23 @@ class RegistryClient:
 
     def add_account(self, signer: SigningKey, args: AccountAddArgs) -> tuple[Tx, bytes]:
         """Submit ``registry.account_add`` signed by a member's admin."""
-        return submit_built(
-            self.node,
-            signer.suite_name,
-            lambda chain, nonce, expiry: account_add_tx(signer, chain, args, nonce, expiry),
-        )
+        return submit_args(self.node, signer, account_add_tx, args)
 
     def set_roles(self, signer: SigningKey, args: SetRolesArgs) -> tuple[Tx, bytes]:
         """Submit ``registry.account_set_roles`` signed by a member's admin."""
-        return submit_built(
-            self.node,
-            signer.suite_name,
-            lambda chain, nonce, expiry: set_roles_tx(signer, chain, args, nonce, expiry),
-        )
+        return submit_args(self.node, signer, set_roles_tx, args)
 
     def apply_access(self, system: SigningKey, args: AccessApplyArgs) -> tuple[Tx, bytes]:
         """Submit ``registry.access_apply`` signed by the department system's own key."""
-        return submit_built(
-            self.node,
-            system.suite_name,
-            lambda chain, nonce, expiry: access_apply_tx(system, chain, args, nonce, expiry),
-        )
+        return submit_args(self.node, system, access_apply_tx, args)
 
     def decide_access(self, admin: SigningKey, args: AccessDecideArgs) -> tuple[Tx, bytes]:
         """Submit ``registry.access_decide`` signed by an admin of the member applied to."""
-        return submit_built(
-            self.node,
-            admin.suite_name,
-            lambda chain, nonce, expiry: access_decide_tx(admin, chain, args, nonce, expiry),
-        )
+        return submit_args(self.node, admin, access_decide_tx, args)
 
     def set_role(self, signer: SigningKey, args: RoleSetArgs) -> tuple[Tx, bytes]:
         """Submit ``registry.role_set`` signed by a member's admin."""
-        return submit_built(
-            self.node,
-            signer.suite_name,
-            lambda chain, nonce, expiry: role_set_tx(signer, chain, args, nonce, expiry),
-        )
+        return submit_args(self.node, signer, role_set_tx, args)
 
 
 def _page(cursor: str | None, limit: int | None) -> dict[str, str | int]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from govchain.client.sdk import NodeClient
-from govchain.client.submission import submit_built
+from govchain.client.submission import submit_args
 from govchain.codec import decode, encode
 from govchain.codes.citizen_id import check_citizen_id
 from govchain.contracts.registry.subject_txs import (
@@ -133,19 +133,11 @@ class SubjectClient:
 
     def apply(self, applicant: SigningKey, args: SubjectApplyArgs) -> tuple[Tx, bytes]:
         """Submit ``registry.subject_apply`` signed by the applicant's own key."""
-        return submit_built(
-            self.node,
-            applicant.suite_name,
-            lambda chain, nonce, expiry: subject_apply_tx(applicant, chain, args, nonce, expiry),
-        )
+        return submit_args(self.node, applicant, subject_apply_tx, args)
 
     def decide(self, officer: SigningKey, args: SubjectDecideArgs) -> tuple[Tx, bytes]:
         """Submit ``registry.subject_decide`` signed by an account of the reviewing member."""
-        return submit_built(
-            self.node,
-            officer.suite_name,
-            lambda chain, nonce, expiry: subject_decide_tx(officer, chain, args, nonce, expiry),
-        )
+        return submit_args(self.node, officer, subject_decide_tx, args)
 
     def subject(self, address: bytes) -> dict[str, Any]:
         """``GET /v1/registry/subjects/{address}`` (a signed read: the client needs a key)."""
