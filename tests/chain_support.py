@@ -43,6 +43,8 @@ class ChainMaker:
     keys: list[SigningKey]
     genesis: Genesis
     registry: Registry = field(default_factory=make_registry)
+    spare_keys: dict[bytes, SigningKey] = field(default_factory=dict)
+    """Keys of validators added after genesis, by address (``commit(validators=...)``)."""
 
     @classmethod
     def make(cls, suite_name: str = "intl", validators: int = 4) -> ChainMaker:
@@ -73,12 +75,22 @@ class ChainMaker:
         return records.sign_tx(signer, unsigned)
 
     def commit(
-        self, height: int, block_hash: bytes, time: int, signers: int | None = None
+        self,
+        height: int,
+        block_hash: bytes,
+        time: int,
+        signers: int | None = None,
+        validators: ValidatorSet | None = None,
     ) -> Commit:
+        """Precommits of the first ``signers`` members of ``validators`` (default: genesis)."""
+        known = {
+            v.address: key for v, key in zip(self.validators.validators, self.keys, strict=True)
+        }
+        known.update(self.spare_keys)
+        members = (validators or self.validators).validators
         sigs = []
-        for index, (member, key) in enumerate(
-            zip(self.validators.validators, self.keys, strict=True)
-        ):
+        for index, member in enumerate(members):
+            key = known[member.address]
             if signers is not None and index >= signers:
                 break
             vote = Vote(

@@ -73,6 +73,8 @@ def _typed(name: str, kind: str, text: str) -> object:
             return value
         if kind == "keys":
             return [_public_key(item) for item in items]
+        if kind == "key":
+            return _public_key(text.strip())
         if kind == "certs":
             return [_certificate_der(Path(item)) for item in items]
     except ValueError:

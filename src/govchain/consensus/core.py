@@ -9,7 +9,7 @@ Tendermint paper (arXiv 1807.04938).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from govchain.consensus.admission import body_problem, proposal_problem, vote_problem
 from govchain.consensus.events import (
@@ -53,8 +53,11 @@ from govchain.consensus.state import (
 )
 from govchain.ledger import records
 from govchain.ledger.commits import verify_commit
-from govchain.types import Block, Commit, Vote, VoteType
+from govchain.types import Block, Commit, ValidatorSet, Vote, VoteType
 from govchain.types.errors import GovChainError, ValidationError
+
+ValidatorsAt = Callable[[int], ValidatorSet]
+"""The set that votes at a height, from the application (known two heights ahead)."""
 
 
 class Core(RoundRules, Resending):
@@ -66,25 +69,46 @@ class Core(RoundRules, Resending):
         height: int,
         last_block_time: int,
         wal_records: Sequence[object] = (),
+        validators_at: ValidatorsAt | None = None,
     ) -> None:
+        """``validators_at(h)`` gives the set of height ``h``; without it, ``config.validators``
+        votes at every height (a chain whose set never changes)."""
         self.config = config
         self.suite = config.suite
-        self.validators = config.validators
-        self.schedule = ProposerSchedule(config.validators)
+        self._validators_at = validators_at or (lambda _height: config.validators)
+        self._schedules: dict[ValidatorSet, ProposerSchedule] = {}
         self.address = (
             None if config.key is None else records.address_of(self.suite, config.key.public_key)
         )
         self.last_block_time = last_block_time
         self.state = HeightState(height)
+        self._enter_height(height)
         self._buffer: dict[tuple[bytes, int, int], Event] = {}
         self._decisions_ahead: dict[int, Decision] = {}
         self._out: list[Action] = []
         self._restored = restore_height(self.state, wal_records, self.validators)
-        total = config.validators.total_power
-        if config.mutant == "quorum-half":
+
+    def _enter_height(self, height: int) -> None:
+        """Take the validator set of ``height``: who proposes, whose votes count, the quorums.
+
+        The set is decided two heights before (docs/spec/consensus.md,
+        "Validator-set changes"), so it is known when the height starts.
+        """
+        mutant = self.config.mutant
+        set_height = max(height - 1, 1) if mutant == "wrong-height-set" else height
+        validators = self._validators_at(set_height)
+        self.validators = validators
+        schedule = self._schedules.get(validators)
+        if schedule is None:
+            if len(self._schedules) >= 8:
+                self._schedules.clear()
+            schedule = self._schedules[validators] = ProposerSchedule(validators)
+        self.schedule = schedule
+        total = validators.total_power
+        if mutant == "quorum-half":
             self.quorum = total // 2 + 1 if total % 2 else total // 2
         else:
-            self.quorum = config.validators.quorum()
+            self.quorum = validators.quorum()
         self.one_third = total // 3 + 1
 
     # --- public -----------------------------------------------------------------
@@ -386,6 +410,7 @@ class Core(RoundRules, Resending):
     def _decide(self, block: Block, commit: Commit) -> None:
         self._emit(CommitBlock(block, commit))
         self.last_block_time = block.header.time
+        self._enter_height(self.height + 1)
         self.state = HeightState(self.height + 1)
         self._emit(PersistWal(height_record(self.height), reset=True))
         self._schedule_resend()

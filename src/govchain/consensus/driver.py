@@ -135,7 +135,11 @@ class Driver:
         wal, wal_records = self._wal_opener(self._config.wal_path)
         self._wal = wal
         self._core = Core(
-            self._core_config, self._app.height + 1, self._app.last_block_time, wal_records
+            self._core_config,
+            self._app.height + 1,
+            self._app.last_block_time,
+            wal_records,
+            self._app.validators,
         )
         self._task = loop.create_task(self._consume(), name="consensus-driver")
 

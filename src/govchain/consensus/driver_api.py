@@ -15,7 +15,7 @@ from typing import Protocol
 from govchain.consensus.events import Step
 from govchain.consensus.evidence import DuplicateVote
 from govchain.consensus.wal import Wal
-from govchain.types import Block, Commit
+from govchain.types import Block, Commit, ValidatorSet
 
 __all__ = [
     "DEFAULT_INBOX_SIZE",
@@ -46,6 +46,9 @@ class ConsensusApp(Protocol):
     @property
     def last_block_time(self) -> int:
         """BFT time of the latest block, in Unix ms (genesis time before block 1)."""
+
+    def validators(self, height: int) -> ValidatorSet:
+        """The set that votes at ``height`` (known up to two heights past the latest)."""
 
     def validate(self, block: Block) -> bool:
         """Whether ``block`` validly extends the chain (``apply_block`` accepts it)."""

@@ -15,7 +15,7 @@ from govchain.consensus.messages import Decision, Message, ProposalMessage
 from govchain.crypto import CryptoSuite, SigningKey
 from govchain.types import Block, Commit, ValidatorSet, Vote
 
-MUTANTS = ("quorum-half", "ignore-lock", "skip-sig-check")
+MUTANTS = ("quorum-half", "ignore-lock", "skip-sig-check", "wrong-height-set")
 
 
 class Step(IntEnum):
@@ -228,6 +228,10 @@ class Timeouts:
 @dataclass(frozen=True)
 class CoreConfig:
     """What a core is fixed with: chain, suite, validator set, key and timeouts.
+
+    ``validators`` is the set of every height when the core is given no
+    ``validators_at`` (a chain whose set never changes: tests, tools); the
+    driver and the simulator give the application's set per height.
 
     ``key`` is None on a node that follows but does not vote. ``mutant``
     breaks one rule, for the simulator's self-test only (``MUTANTS``).

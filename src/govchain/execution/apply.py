@@ -26,6 +26,7 @@ from govchain.execution.view import BlockResult, LedgerView
 from govchain.ledger import records
 from govchain.ledger.commits import bft_time, verify_commit
 from govchain.ledger.statetree import apply_batch, get_value
+from govchain.ledger.validator_sets import new_set_of_block
 from govchain.types import Block, Receipt, Tx
 from govchain.types.errors import (
     InvalidBlock,
@@ -259,4 +260,7 @@ def apply_block(
         h,
         "receipts_root mismatch",
     )
-    return BlockResult(block_hash, hashes, tuple(receipts), update, encoded_txs, encoded_receipts)
+    new_set = new_set_of_block(h, writes, view.validators(h + 1))
+    return BlockResult(
+        block_hash, hashes, tuple(receipts), update, encoded_txs, encoded_receipts, new_set
+    )

@@ -17,7 +17,7 @@ from govchain.execution.registry import Registry
 from govchain.execution.view import BlockResult
 from govchain.ledger import records
 from govchain.ledger.chainstore import ChainStore
-from govchain.types import Block, Commit, Tx
+from govchain.types import Block, Commit, Tx, ValidatorSet
 from govchain.types.errors import GovChainError
 
 MAX_CACHED_RESULTS = 64
@@ -45,6 +45,10 @@ class BlockExecutor:
         """BFT time of the latest block (genesis time before block 1)."""
         with self.chain.view() as view:
             return view.last_time
+
+    def validators(self, height: int) -> ValidatorSet:
+        """The set that votes at ``height`` (up to two heights past the latest)."""
+        return self.chain.validators(height)
 
     def validate(self, block: Block, verified: Mapping[bytes, bytes] = NOTHING_VERIFIED) -> bool:
         """Whether ``block`` extends the chain validly; ``verified``: signatures already checked."""

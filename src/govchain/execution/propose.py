@@ -11,6 +11,7 @@ from govchain.ledger import records
 from govchain.ledger.commits import bft_time
 from govchain.ledger.results import BlockResult
 from govchain.ledger.statetree import apply_batch
+from govchain.ledger.validator_sets import new_set_of_block
 from govchain.types import Block, Commit, Header, Tx
 
 
@@ -77,5 +78,6 @@ def build_block(
         state,
         encoded_txs,
         encoded_receipts,
+        new_set_of_block(height, writes, view.validators(height + 1)),
     )
     return block, result

@@ -7,6 +7,7 @@ none of it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +19,17 @@ from govchain.ledger.history import HistoryView, append_nodes, node_key
 from govchain.ledger.merkle import Hasher, hasher_for
 from govchain.ledger.results import BlockResult
 from govchain.ledger.statetree import RootRecord, TreeUpdate, VerifiedNodes, apply_batch
+from govchain.ledger.statetree.errors import StateProofError
+from govchain.ledger.statetree.proof import StateProof, prove
+from govchain.ledger.validator_sets import (
+    EFFECT_DELAY,
+    SET_ROW_PREFIX,
+    VALIDATOR_SET_KEY,
+    decode_set,
+    proof_row_key,
+    set_row_key,
+    start_of_row,
+)
 from govchain.storage import ReadTxn, Store, WriteTxn
 from govchain.types import Block, Commit, Genesis, Header, Receipt, ValidatorSet
 from govchain.types.errors import InvalidBlock, LedgerCorruptError, LedgerError
@@ -102,9 +114,39 @@ class ChainView:
         """RFC 6962 hasher of the chain's suite."""
         return hasher_for(self.suite.hash_name)
 
-    def validators(self, height: int) -> ValidatorSet:  # noqa: ARG002  # static set for now
-        """Validators of ``height`` (static until governance arrives)."""
+    def validators(self, height: int) -> ValidatorSet:
+        """The set that votes on block ``height``: known up to two heights past the latest.
+
+        The genesis set until a block changes it (docs/spec/ledger.md,
+        "Validator sets by height"); LedgerError beyond ``height + 2``.
+        """
+        if height > self.height + EFFECT_DELAY:
+            raise LedgerError(
+                f"the validators of height {height} are not decided yet (latest is {self.height})"
+            )
+        for _key, raw in self.txn.scan(
+            "meta", SET_ROW_PREFIX, set_row_key(max(height, 0) + 1), reverse=True
+        ):
+            return decode_set(raw)
         return self.genesis.validators
+
+    def set_changes(self) -> list[tuple[int, ValidatorSet]]:
+        """Every set a block decided, with the height it votes from, oldest first."""
+        end = set_row_key(self.height + EFFECT_DELAY + 1)
+        return [
+            (start_of_row(key), decode_set(raw))
+            for key, raw in self.txn.scan("meta", SET_ROW_PREFIX, end)
+        ]
+
+    def set_proof(self, start: int) -> StateProof:
+        """The state proof of the set that votes from ``start`` (at version ``start - 2``)."""
+        raw = self.txn.get("meta", proof_row_key(start))
+        if raw is None:
+            raise LedgerError(f"no validator set starts at height {start}")
+        try:
+            return StateProof.from_json(json.loads(raw))
+        except (ValueError, StateProofError) as exc:
+            raise LedgerCorruptError(f"the proof of the set of height {start}: {exc}") from exc
 
     def history_node(self, level: int, index: int) -> bytes:
         """A stored perfect-subtree node of the history log."""
@@ -219,6 +261,11 @@ class ChainStore:
         with self.view() as view:
             return view.height
 
+    def validators(self, height: int) -> ValidatorSet:
+        """The set that votes at ``height`` (``ChainView.validators`` on a fresh snapshot)."""
+        with self.view() as view:
+            return view.validators(height)
+
     def commit_block(self, block: Block, commit: Commit, result: BlockResult) -> None:
         """Write block, commit, receipts, index, history and state in one transaction."""
         height = block.header.height
@@ -245,8 +292,18 @@ class ChainStore:
             ):
                 txn.put("history", node_key(level, node_index), node)
             _write_state(txn, result.state, height)
+            if result.validator_set is not None:
+                _write_set_change(txn, self.suite.hash_name, height, result.validator_set)
             _prune_state(txn, height - self.state_window)
             txn.put("meta", _HEIGHT, key)
+
+
+def _write_set_change(txn: WriteTxn, hash_name: str, height: int, validators: bytes) -> None:
+    """Keep the set block ``height`` made, and its state proof, under the height it starts at."""
+    start = height + EFFECT_DELAY
+    txn.put("meta", set_row_key(start), validators)
+    proof = prove(StateReader(txn), hash_name, height, VALIDATOR_SET_KEY)
+    txn.put("meta", proof_row_key(start), json.dumps(proof.to_json(), sort_keys=True).encode())
 
 
 def _write_state(txn: WriteTxn, update: TreeUpdate, version: int) -> None:

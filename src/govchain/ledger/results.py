@@ -20,6 +20,8 @@ class BlockResult:
     """Each tx's canonical bytes, made once while checking ``tx_root``."""
     encoded_receipts: tuple[bytes, ...]
     """Each receipt's canonical bytes, made once while checking ``receipts_root``."""
+    validator_set: bytes | None = None
+    """The encoded set that votes from ``height + 2`` when this block changed it."""
 
     @property
     def events(self) -> tuple[Event, ...]:

@@ -110,18 +110,12 @@ class _Walker:
             _must(view.block_hash(h) == block_hash, h, "block hash does not match the stored block")
             _must(header.prev_hash == previous_hash, h, "prev_hash does not link")
             _must(header.time > previous_time, h, "time does not advance")
+            self._check_validators(block)
             self._check_commits(block, block_hash)
             tx_count += self._check_txs_and_receipts(block)
             _must(header.history_root == self._history_root(h - 1), h, "history_root mismatch")
             for level, index, node in append_nodes(view.hasher, h - 1, block_hash, self._node):
                 self.history[(level, index)] = node
-            validators = view.validators(h)
-            _must(
-                header.validators_hash == records.validators_hash(suite, validators),
-                h,
-                "validators_hash mismatch",
-            )
-            _must(validators.get(header.proposer) is not None, h, "proposer is not a validator")
             previous_hash, previous_time = block_hash, header.time
             self.checked = h
             if self.progress is not None:
@@ -136,6 +130,23 @@ class _Walker:
 
     def _history_root(self, size: int) -> bytes:
         return HistoryView(self.view.hasher, self._node).root(size)
+
+    def _check_validators(self, block: Block) -> None:
+        """The header names the sets the store keeps for its height and the next."""
+        view, suite, header = self.view, self.suite, block.header
+        h = header.height
+        validators = view.validators(h)
+        _must(
+            header.validators_hash == records.validators_hash(suite, validators),
+            h,
+            "validators_hash differs from the stored validator set of this height",
+        )
+        _must(
+            header.next_validators_hash == records.validators_hash(suite, view.validators(h + 1)),
+            h,
+            "next_validators_hash differs from the stored validator set of the next height",
+        )
+        _must(validators.get(header.proposer) is not None, h, "proposer is not a validator")
 
     def _check_commits(self, block: Block, block_hash: bytes) -> None:
         view, suite, h = self.view, self.suite, block.header.height

@@ -144,7 +144,7 @@ class BlockSync:
         verify_commit(
             self.chain.suite,
             commit,
-            self.genesis.validators,
+            self.chain.validators(height),
             chain_id=self.genesis.chain_id,
             height=height,
             block_hash=records.header_hash(self.chain.suite, block.header),

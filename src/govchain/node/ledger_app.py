@@ -20,7 +20,7 @@ from govchain.execution.view import BlockResult
 from govchain.ledger.chainstore import ChainView
 from govchain.ledger.statetree import get_value
 from govchain.mempool import Mempool
-from govchain.types import Block, Commit, Tx
+from govchain.types import Block, Commit, Tx, ValidatorSet
 
 MAX_BLOCK_TXS = 1000
 MAX_BLOCK_BYTES = 8 * 1024 * 1024
@@ -67,6 +67,10 @@ class LedgerApp:
     def last_block_time(self) -> int:
         """BFT time of the latest block."""
         return self.executor.last_block_time
+
+    def validators(self, height: int) -> ValidatorSet:
+        """The set that votes at ``height`` (up to two heights past the latest)."""
+        return self.executor.validators(height)
 
     def validate(self, block: Block) -> bool:
         """``apply_block`` on a snapshot; signatures the mempool checked are not checked again.

@@ -16,8 +16,11 @@ Who the node is and whom it links with come from the registry in its state
 added by a vote (``node.add``) starts from height 0, where the registry does
 not list it yet. It starts anyway, syncs from the peers that admit it (they
 check their own, later registry), and logs one line whenever its standing
-changes (not registered, registered, removed). A validator must be listed
-already: the validator set is the genesis one.
+changes (not registered, registered, removed). A validator node added by
+a vote starts the same way: it follows the chain, and once its own copy of
+the registry lists it (with its validator key) it starts consensus; its core
+votes from the height the validator set names it (docs/spec/consensus.md,
+"Validator-set changes").
 """
 
 from __future__ import annotations
@@ -39,13 +42,13 @@ from govchain.consensus.events import CoreConfig, Timeouts
 from govchain.consensus.evidence import DuplicateVote, verify_duplicate_vote
 from govchain.consensus.messages import Message
 from govchain.contracts import ServiceContext
-from govchain.contracts.registry.records import NodeRecord
 from govchain.crypto import SigningKey, suite_for
 from govchain.crypto.keyfiles import read_signing_key
 from govchain.execution.block_executor import BlockExecutor
 from govchain.ledger import records
 from govchain.ledger.genesis_file import load_genesis
 from govchain.ledger.home import create_chain
+from govchain.ledger.validator_sets import EFFECT_DELAY
 from govchain.mempool import Mempool
 from govchain.network import NetworkConfig, PeerHandlers, PeerNetwork, PeerPolicy, spki_fingerprint
 from govchain.node.api_tls import resolve, server_context
@@ -58,6 +61,7 @@ from govchain.node.permissions import LatestPermissions
 from govchain.node.service import ChainNodeService, ServiceLimits
 from govchain.node.services import build_registry, genesis_state, service_routes
 from govchain.node.supervision import NodeFailedError, TaskSupervisor, one_line
+from govchain.types import ValidatorSet
 from govchain.types.errors import CertificateError, GovChainError, ValidationError
 
 logger = logging.getLogger("govchain.node")
@@ -111,6 +115,13 @@ class _TxBatcher:
             self._flush(batch)
 
 
+def _event(*, is_set: bool) -> asyncio.Event:
+    event = asyncio.Event()
+    if is_set:
+        event.set()
+    return event
+
+
 class Node:
     """One node process, built from its home directory."""
 
@@ -135,10 +146,8 @@ class Node:
         except BaseException:
             self.chain.store.close()  # refused as configured: nothing stays open
             raise
-        registry = build_registry(
-            ServiceContext(self.suite, lambda _h: self.genesis.validators, self.genesis)
-        )
-        address = None if self.key is None else self._own_record().validator
+        registry = build_registry(ServiceContext(self.suite, self.chain.validators, self.genesis))
+        address = None if self.key is None else records.address_of(self.suite, self.key.public_key)
         self.executor = BlockExecutor(self.chain, registry, address)
         limits = self.config.mempool
         check = registry.permission_check
@@ -180,6 +189,8 @@ class Node:
         self._api: _QuietServer | None = None
         self._tasks = TaskSupervisor(lambda task, failure: self.fail(failure, task))
         self._stop: asyncio.Event | None = None
+        self._listed = _event(is_set=self.registered and self.key is not None)
+        """Set once the registry lists this validator node (with its key)."""
         self._failure: NodeFailedError | None = None
         self._failure_cause: BaseException | None = None
         self._received = _TxBatcher(
@@ -207,30 +218,29 @@ class Node:
             )
         except ValidationError as exc:
             raise NodeError(f"node {self.config.name}: {exc}") from exc
-        if not registered and self.config.role == "validator":
-            raise NodeError(f"{line}; a validator must be in the registry of its genesis")
         if registered:
             logger.info("%s, at height %d", line, snapshot.height)
         else:
             logger.warning("%s", line)
         return registered
 
-    def _own_record(self) -> NodeRecord:
-        record = self.peer_registry.snapshot.node(self.config.name)
-        assert record is not None, "a validator is registered (checked on start)"
-        return record
-
     def _validator_key(self) -> SigningKey | None:
         if self.config.role != "validator":
             return None
         key = read_signing_key(self.home / VALIDATOR_KEY_FILE)
-        validator = self._own_record().validator
-        if records.address_of(self.suite, key.public_key) != validator:
+        self._check_validator_key(self.peer_registry.snapshot, key)
+        return key
+
+    def _check_validator_key(self, snapshot: RegistrySnapshot, key: SigningKey) -> None:
+        """A registered validator node's key must be the one its record names."""
+        record = snapshot.node(self.config.name)
+        if record is None or record.status != "active":
+            return  # not listed yet: checked when its node.add executes
+        if records.address_of(self.suite, key.public_key) != record.validator:
             raise NodeError(
                 f"{self.home / VALIDATOR_KEY_FILE} is not the key of validator "
-                f"{validator.hex()} that the registry lists for this node"
+                f"{record.validator.hex()} that the registry lists for this node"
             )
-        return key
 
     def _api_tls_context(self) -> ssl.SSLContext | None:
         if not self.config.api_tls:
@@ -315,6 +325,13 @@ class Node:
         """A validator first catches up with its peers, then joins consensus."""
         if self.driver is not None:
             await self.sync.catch_up(STARTUP_SYNC_S)
+            if not self._listed.is_set():
+                logger.info(
+                    "validator node %s follows the chain until its node.add executes",
+                    self.config.name,
+                )
+                await self._listed.wait()
+                await self.sync.catch_up(STARTUP_SYNC_S)
             self.sync.following = False  # from here consensus moves this node's height
             await self.driver.start()
             self._tasks.spawn("consensus", self.driver.run())
@@ -428,11 +445,18 @@ class Node:
 
     def _peer_evidence(self, peer: str, evidence: DuplicateVote) -> None:
         try:
-            verify_duplicate_vote(self.suite, evidence, self.genesis.validators)
+            verify_duplicate_vote(self.suite, evidence, self._validators_of(evidence))
         except ValidationError as exc:
             logger.warning("evidence from %s refused: %s", peer, exc)
             return
         self.app.report_evidence(evidence, gossip=False)
+
+    def _validators_of(self, evidence: DuplicateVote) -> ValidatorSet:
+        """The set of the evidence's height; ValidationError for a height not decided yet."""
+        height = evidence.first.height
+        if height > self.chain.height + EFFECT_DELAY:
+            raise ValidationError(f"evidence for height {height}, not reached yet")
+        return self.chain.validators(height)
 
     def _serve_blocks(self, from_height: int, count: int) -> list[tuple[bytes, bytes]]:
         pairs = []
@@ -459,6 +483,13 @@ class Node:
         except ValidationError as exc:
             self.fail(NodeError(f"node {self.config.name}: {exc}"), "registry")
             return
+        if registered and self.key is not None:
+            try:
+                self._check_validator_key(snapshot, self.key)
+            except NodeError as exc:
+                self.fail(exc, "registry")
+                return
+            self._listed.set()
         if registered != self.registered:
             self.registered = registered
             logger.log(

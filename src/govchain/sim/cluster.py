@@ -151,9 +151,9 @@ class Cluster:
         initial = governed_state(self.genesis, self.suite) if self.governed else {}
         chain = ChainStore.create(MemoryStore(TABLES), self.genesis, initial)
         contracts = (
-            governed_registry(self.suite, self.genesis)
+            governed_registry(self.suite, self.genesis, chain.validators)
             if self.governed
-            else sim_registry(self.suite, self.genesis)
+            else sim_registry(self.suite, chain.validators)
         )
         config = CoreConfig(CHAIN_ID, self.suite, self.genesis.validators, key, timeouts, mutant)
         node = SimNode(

@@ -16,6 +16,7 @@ import random
 
 from govchain.codes.demo import demo_uscc
 from govchain.contracts import ServiceContext, gov, registry
+from govchain.contracts.context import ValidatorsAt
 from govchain.contracts.gov import ACTION_NAMES, DEFAULT_PARAMS, default_policies
 from govchain.crypto import CryptoSuite
 from govchain.execution import Registry
@@ -56,10 +57,12 @@ def governed_state(genesis: Genesis, suite: CryptoSuite) -> dict[bytes, bytes]:
     return {**registry.registry_genesis_state(genesis, suite), **gov.gov_genesis_state(genesis)}
 
 
-def governed_registry(suite: CryptoSuite, genesis: Genesis) -> Registry:
+def governed_registry(
+    suite: CryptoSuite, genesis: Genesis, validators_at: ValidatorsAt
+) -> Registry:
     """The simulator's contracts plus the registry, gov and the permission check."""
-    contracts = sim_registry(suite, genesis)
-    context = ServiceContext(suite, lambda _height: genesis.validators, genesis)
+    contracts = sim_registry(suite, validators_at)
+    context = ServiceContext(suite, validators_at, genesis)
     registry.register(contracts, context)
     gov.register(contracts, context)
     return contracts

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from govchain.consensus.core import Core
 from govchain.consensus.events import Action, CoreConfig
 from govchain.consensus.evidence import DuplicateVote
+from govchain.contracts.context import ValidatorsAt
 from govchain.contracts.evidence import evidence_key, evidence_tx, register_evidence
 from govchain.crypto import CryptoSuite, SigningKey
 from govchain.crypto.intl import IntlSigningKey
@@ -24,7 +25,7 @@ from govchain.execution.block_executor import BlockExecutor
 from govchain.ledger import records
 from govchain.ledger.chainstore import ChainStore
 from govchain.ledger.statetree import get_value
-from govchain.types import Block, Genesis, Tx
+from govchain.types import Block, Tx
 
 MAX_EVIDENCE_PER_BLOCK = 2
 MAX_EVIDENCE_POOL = 64
@@ -43,11 +44,11 @@ def _note(ctx: TxContext, tx: Tx) -> None:
     ctx.put(b"note/" + key, value)
 
 
-def sim_registry(suite: CryptoSuite, genesis: Genesis) -> Registry:
+def sim_registry(suite: CryptoSuite, validators_at: ValidatorsAt) -> Registry:
     """The contracts every simulated node runs: ``sim.note`` and ``consensus.evidence``."""
     registry = Registry()
     registry.register("sim.note", _note)
-    register_evidence(registry, suite, lambda _height: genesis.validators)
+    register_evidence(registry, suite, validators_at)
     return registry
 
 
@@ -91,7 +92,11 @@ class SimNode:
         """Start (or restart) from the chain store and the WAL."""
         self.executor = BlockExecutor(self.chain, self.registry, self.address)
         self.core = Core(
-            self.config, self.chain.height + 1, self.executor.last_block_time, list(self.wal)
+            self.config,
+            self.chain.height + 1,
+            self.executor.last_block_time,
+            list(self.wal),
+            self.chain.validators,
         )
         return self.core.start(now)
 

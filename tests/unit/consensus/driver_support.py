@@ -29,7 +29,7 @@ from govchain.ledger.chainstore import TABLES, ChainStore
 from govchain.ledger.home import create_chain
 from govchain.ledger.verify import verify_chain
 from govchain.storage import MemoryStore
-from govchain.types import Block, Commit, Genesis, Tx, Vote, VoteType
+from govchain.types import Block, Commit, Genesis, Tx, ValidatorSet, Vote, VoteType
 
 from ...chain_support import CHAIN_ID, ChainMaker
 
@@ -75,6 +75,10 @@ class LedgerApp:
     def last_block_time(self) -> int:
         """Time of the latest block."""
         return self.executor.last_block_time
+
+    def validators(self, height: int) -> ValidatorSet:
+        """The set of ``height`` from the chain store."""
+        return self.executor.validators(height)
 
     def add_txs(self, txs: list[Tx]) -> None:
         """Queue txs for proposals."""

@@ -18,6 +18,7 @@ from govchain.crypto import SigningKey
 from govchain.execution import Registry, apply_block, propose_block
 from govchain.ledger import records
 from govchain.ledger.chainstore import TABLES, ChainStore
+from govchain.ledger.statetree import get_value
 from govchain.node.services import build_registry, genesis_state
 from govchain.storage import MemoryStore
 from govchain.types import Commit, Genesis, Member, NetworkRegistry, NodeEntry, Receipt, Tx
@@ -70,9 +71,9 @@ class GovernedChain:
             tuple(sorted(DEFAULT_PARAMS.items())),
         )
         genesis = dataclasses.replace(base.genesis, network=network, governance=governance)
-        registry = build_registry(ServiceContext(suite, lambda _h: genesis.validators, genesis))
-        maker = dataclasses.replace(base, genesis=genesis, registry=registry)
         chain = ChainStore.create(MemoryStore(TABLES), genesis, genesis_state(genesis))
+        registry = build_registry(ServiceContext(suite, chain.validators, genesis))
+        maker = dataclasses.replace(base, genesis=genesis, registry=registry)
         return cls(maker, admins, client, codes, chain, registry)
 
     @property
@@ -84,6 +85,11 @@ class GovernedChain:
         with self.chain.view() as view:
             return view.height
 
+    def read(self, key: bytes) -> bytes | None:
+        """A value of the latest state (in its own snapshot)."""
+        with self.chain.view() as view:
+            return get_value(view.state, view.suite.hash_name, view.height, key)
+
     def address(self, key: SigningKey) -> bytes:
         return records.address_of(self.maker.suite, key.public_key)
 
@@ -94,15 +100,18 @@ class GovernedChain:
     def run(self, *txs: Tx) -> list[Receipt]:
         """Commit one block of ``txs``; return their receipts."""
         with self.chain.view() as view:
+            validators = view.validators(view.height + 1)
             block = propose_block(
                 view,
                 list(txs),
-                proposer=self.maker.validators.validators[0].address,
+                proposer=validators.validators[0].address,
                 last_commit=self.last_commit,
                 registry=self.registry,
             )
             result = apply_block(view, block, self.registry)
-        commit = self.maker.commit(block.header.height, result.block_hash, block.header.time + 1)
+        commit = self.maker.commit(
+            block.header.height, result.block_hash, block.header.time + 1, validators=validators
+        )
         self.chain.commit_block(block, commit, result)
         self.last_commit = commit
         return list(result.receipts)

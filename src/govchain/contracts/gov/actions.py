@@ -34,9 +34,11 @@ from govchain.contracts.registry.state import (
     register_account,
 )
 from govchain.contracts.registry.subjects import read_subject, subject_key
+from govchain.contracts.registry.validators import MAX_POWER, set_validator, unset_validator
 from govchain.crypto import CryptoSuite
-from govchain.execution.registry import TxContext
+from govchain.execution.registry import ContractError, TxContext
 from govchain.ledger import records
+from govchain.types import Validator
 from govchain.types.errors import ValidationError
 from govchain.types.governance import ROLE_PATTERN, PolicyEntry
 from govchain.types.network_registry import (
@@ -46,6 +48,7 @@ from govchain.types.network_registry import (
     MAX_WEIGHT,
     MEMBER_PERMISSIONS,
     NODE_NAME_PATTERN,
+    ROLES,
 )
 
 __all__ = ["ACTION_NAMES", "ARG_KINDS", "Action", "build_actions"]
@@ -140,7 +143,7 @@ def _set_member_status(action: str, status: str, allowed_from: tuple[str, ...]) 
             args.fail("no active member would remain")
         _put_member(ctx, replace(member, status=status, height=ctx.height, reason=reason))
         if status == "exited":
-            _remove_nodes_of(ctx, member.code)
+            _remove_nodes_of(ctx, args, member.code)
 
     return run
 
@@ -154,15 +157,17 @@ def _set_permissions(ctx: TxContext, raw: Mapping[str, object]) -> None:
     _put_member(ctx, replace(member, permissions=permissions))
 
 
-def _remove_nodes_of(ctx: TxContext, code: str) -> None:
-    for index in range(list_count(ctx.get, NODES)):
-        raw = ctx.get(NODES.item_key(index))
-        assert raw is not None, "the nodes list has a hole"
-        node = read_node(ctx.get, raw.decode("ascii"))
-        if node is not None and node.org == code and node.status == "active":
-            if node.role == "validator":
-                continue  # the validator set changes by its own actions (issue 15)
-            _put_node(ctx, replace(node, status="removed", height=ctx.height))
+def _remove_nodes_of(ctx: TxContext, args: ActionArgs, code: str) -> None:
+    """An exiting member's nodes are removed; its validators must leave the set first."""
+    nodes = [node for node in _nodes(ctx) if node.org == code and node.status == "active"]
+    for node in nodes:
+        if node.role == "validator":
+            args.fail(
+                f"member {code} still runs validator node {node.name!r}; "
+                "remove it first (node.remove), within the per-height power limit"
+            )
+    for node in nodes:
+        _put_node(ctx, replace(node, status="removed", height=ctx.height))
 
 
 def _put_node(ctx: TxContext, node: NodeRecord) -> None:
@@ -171,58 +176,117 @@ def _put_node(ctx: TxContext, node: NodeRecord) -> None:
     ctx.emit("registry.node_changed", name=node.name, status=node.status)
 
 
-def _node_add(ctx: TxContext, raw: Mapping[str, object]) -> None:
-    args = ActionArgs("node.add", raw, ("name", "org", "role", "transport_key"))
-    name = args.text("name", max_size=63, pattern=NODE_NAME_PATTERN)
-    org = args.code("org")
-    role = args.text("role", max_size=16)
-    if role == "validator":
+def _node_add(suite: CryptoSuite) -> Action:
+    def run(ctx: TxContext, raw: Mapping[str, object]) -> None:
+        allowed = ("name", "org", "power", "role", "transport_key", "validator_key")
+        args = ActionArgs("node.add", raw, allowed)
+        name = args.text("name", max_size=63, pattern=NODE_NAME_PATTERN)
+        org = args.code("org")
+        role = args.text("role", max_size=16)
+        if role not in ROLES:
+            args.fail(f"argument 'role': expected one of {', '.join(ROLES)}")
+        key = args.raw("transport_key")
+        if not isinstance(key, bytes) or len(key) != 32:
+            args.fail("argument 'transport_key': expected the SHA-256 of the node's TLS key")
+        assert isinstance(key, bytes)
+        member = read_member(ctx.get, org)
+        if member is None or member.status != "active":
+            args.fail(f"member {org} is not an active member")
+        if read_node(ctx.get, name) is not None:
+            args.fail(f"a node named {name!r} is already registered")
+        for existing in _nodes(ctx):
+            if existing.transport_key == key:
+                args.fail(f"node {existing.name!r} already has this transport key")
+        validator, power = b"", 0
+        if role == "validator":
+            validator, power = _add_validator(suite, ctx, args, name, org)
+        elif "validator_key" in raw or "power" in raw:
+            args.fail(f"a {role} node takes no validator_key and no power")
+        append_to_list(ctx.get, ctx.put, NODES, name.encode("ascii"))
+        _put_node(ctx, NodeRecord(name, org, role, key, validator, power, "active", ctx.height))
+
+    return run
+
+
+def _add_validator(
+    suite: CryptoSuite, ctx: TxContext, args: ActionArgs, name: str, org: str
+) -> tuple[bytes, int]:
+    """Register the new validator's key as a system account and add it to the set."""
+    public_key = args.raw("validator_key")
+    if not isinstance(public_key, bytes) or len(public_key) != suite.public_key_size:
         args.fail(
-            "validator nodes join by validator-set changes, which this chain version does not run"
+            f"argument 'validator_key': expected a {suite.name} public key "
+            f"of {suite.public_key_size} bytes"
         )
-    if role not in ("full", "storage"):
-        args.fail("argument 'role': expected full or storage")
-    key = args.raw("transport_key")
-    if not isinstance(key, bytes) or len(key) != 32:
-        args.fail("argument 'transport_key': expected the 32-byte SHA-256 of the node's TLS key")
-    assert isinstance(key, bytes)
-    member = read_member(ctx.get, org)
-    if member is None or member.status != "active":
-        args.fail(f"member {org} is not an active member")
-    if read_node(ctx.get, name) is not None:
-        args.fail(f"a node named {name!r} is already registered")
+    assert isinstance(public_key, bytes)
+    power = args.uint("power", low=1, high=MAX_POWER)
+    address = records.address_of(suite, public_key)
+    for existing in _nodes(ctx):
+        if existing.validator == address and existing.status == "active":
+            args.fail(f"node {existing.name!r} already runs validator {address.hex()}")
+    account = read_account(ctx.get, address)
+    if account is None:
+        register_account(
+            ctx.get, ctx.put, Account(address, public_key, "system", org, (), "active", ctx.height)
+        )
+    elif account.kind != "system" or account.org != org:
+        args.fail(f"the key of address {address.hex()} is registered as another account")
+    try:
+        set_validator(ctx, Validator(address, public_key, power, name))
+    except ContractError as exc:
+        args.fail(str(exc))
+    return address, power
+
+
+def _nodes(ctx: TxContext) -> list[NodeRecord]:
+    found = []
     for index in range(list_count(ctx.get, NODES)):
-        other = ctx.get(NODES.item_key(index))
-        assert other is not None, "the nodes list has a hole"
-        existing = read_node(ctx.get, other.decode("ascii"))
-        if existing is not None and existing.transport_key == key:
-            args.fail(f"node {existing.name!r} already has this transport key")
-    append_to_list(ctx.get, ctx.put, NODES, name.encode("ascii"))
-    _put_node(ctx, NodeRecord(name, org, role, key, b"", 0, "active", ctx.height))
+        raw = ctx.get(NODES.item_key(index))
+        assert raw is not None, "the nodes list has a hole"
+        node = read_node(ctx.get, raw.decode("ascii"))
+        if node is not None:
+            found.append(node)
+    return found
 
 
-def _node_remove(ctx: TxContext, raw: Mapping[str, object]) -> None:
-    args = ActionArgs("node.remove", raw, ("name", "reason"))
+def _active_node(ctx: TxContext, args: ActionArgs) -> NodeRecord:
     name = args.text("name", max_size=63, pattern=NODE_NAME_PATTERN)
-    args.reason()
     node = read_node(ctx.get, name)
     if node is None:
         args.fail(f"node {name!r} is not registered")
     assert node is not None
     if node.status == "removed":
         args.fail(f"node {name!r} is already removed")
+    return node
+
+
+def _node_remove(ctx: TxContext, raw: Mapping[str, object]) -> None:
+    args = ActionArgs("node.remove", raw, ("name", "reason"))
+    node = _active_node(ctx, args)
+    args.reason()
     if node.role == "validator":
-        args.fail(
-            "validator nodes leave by validator-set changes, which this chain version does not run"
-        )
+        try:
+            unset_validator(ctx, node.validator)
+        except ContractError as exc:
+            args.fail(str(exc))
     _put_node(ctx, replace(node, status="removed", height=ctx.height))
 
 
-def _node_set_power(_ctx: TxContext, raw: Mapping[str, object]) -> None:
+def _node_set_power(ctx: TxContext, raw: Mapping[str, object]) -> None:
     args = ActionArgs("node.set_power", raw, ("name", "power"))
-    args.fail(
-        "validator power changes by validator-set changes, which this chain version does not run"
-    )
+    node = _active_node(ctx, args)
+    power = args.uint("power", low=1, high=MAX_POWER)
+    if node.role != "validator":
+        args.fail(f"node {node.name!r} is a {node.role} node; only validators have power")
+    if power == node.power:
+        args.fail(f"node {node.name!r} already has power {power}")
+    account = read_account(ctx.get, node.validator)
+    assert account is not None, "a validator's key is registered with it"
+    try:
+        set_validator(ctx, Validator(node.validator, account.public_key, power, node.name))
+    except ContractError as exc:
+        args.fail(str(exc))
+    _put_node(ctx, replace(node, power=power, height=ctx.height))
 
 
 def _policy_set(ctx: TxContext, raw: Mapping[str, object]) -> None:
@@ -315,7 +379,7 @@ def build_actions(suite: CryptoSuite) -> dict[str, Action]:
         "member.resume": _set_member_status("member.resume", "active", ("suspended",)),
         "member.set_permissions": _set_permissions,
         "member.suspend": _set_member_status("member.suspend", "suspended", ("active",)),
-        "node.add": _node_add,
+        "node.add": _node_add(suite),
         "node.remove": _node_remove,
         "node.set_power": _node_set_power,
         "param.set": _param_set,
@@ -342,7 +406,14 @@ ARG_KINDS: dict[str, dict[str, str]] = {
     "member.resume": {"code": "text", "reason": "text"},
     "member.set_permissions": {"code": "text", "permissions": "names"},
     "member.suspend": {"code": "text", "reason": "text"},
-    "node.add": {"name": "text", "org": "text", "role": "text", "transport_key": "hash"},
+    "node.add": {
+        "name": "text",
+        "org": "text",
+        "power": "int",
+        "role": "text",
+        "transport_key": "hash",
+        "validator_key": "key",
+    },
     "node.remove": {"name": "text", "reason": "text"},
     "node.set_power": {"name": "text", "power": "int"},
     "param.set": {"name": "text", "value": "int_or_text"},
@@ -351,4 +422,5 @@ ARG_KINDS: dict[str, dict[str, str]] = {
 """Each action's arguments and their kinds, for clients that take them as text (the CLI):
 ``text``; ``int``; ``int_or_text`` (digits are an integer); ``names`` (a comma-separated,
 sorted list); ``address`` (20 bytes as hex); ``hash`` (32 bytes as hex); ``keys`` (public
-keys: hex, or a PEM key file); ``certs`` (certificate files, PEM or DER)."""
+keys: hex, or a PEM key file); ``key`` (one such public key); ``certs`` (certificate files,
+PEM or DER)."""

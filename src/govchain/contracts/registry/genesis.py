@@ -21,6 +21,7 @@ from govchain.contracts.registry.state import (
 )
 from govchain.crypto import CryptoSuite
 from govchain.ledger import records
+from govchain.ledger.validator_sets import VALIDATOR_SET_KEY, encode_set
 from govchain.types import Genesis
 from govchain.types.errors import ValidationError
 
@@ -49,7 +50,7 @@ class _Writes:
 
 
 def registry_genesis_state(genesis: Genesis, suite: CryptoSuite) -> dict[bytes, bytes]:
-    """Members, their admins, nodes, validator keys and the genesis accounts, as state writes.
+    """Members, their admins, nodes, validator keys and set, and the genesis accounts, as writes.
 
     Empty for a genesis without members (a chain without a registry).
     Raises ValidationError when the genesis cannot make a consistent registry.
@@ -94,6 +95,7 @@ def registry_genesis_state(genesis: Genesis, suite: CryptoSuite) -> dict[bytes, 
                     validator.address, validator.public_key, "system", node.org, (), "active", 0
                 )
             )
+    writes.put(VALIDATOR_SET_KEY, encode_set(genesis.validators))
     for item in genesis.governance.accounts:
         if item.org not in orgs:
             raise ValidationError(

@@ -175,8 +175,10 @@ def test_a_proposal_with_bad_args_is_refused_when_proposed(gc: GovernedChain) ->
     assert bad_code.status == 1
     assert "argument 'code'" in bad_code.error
     assert "unknown action" in propose("member.promote", {}).error
-    validator = propose("node.set_power", {"name": "node0", "power": 20})
-    assert "validator-set changes" in validator.error
+    # F-A2: at most a third of the voting power changes per height
+    too_much = propose("node.set_power", {"name": "node0", "power": 100})
+    assert "at most a third" in too_much.error
+    assert "power 10" in propose("node.set_power", {"name": "node0", "power": 10}).error
 
 
 def test_an_action_that_fails_when_decided_rejects_the_proposal(gc: GovernedChain) -> None:
