@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from govchain.consensus.core import Core
+from govchain.consensus.core import Core, ValidatorsAt
 from govchain.consensus.events import (
     Action,
     BlockValidated,
@@ -214,6 +214,7 @@ class Harness:
         timeouts: Timeouts | None = None,
         wal_records: Sequence[object] = (),
         committee: Committee | None = None,
+        validators_at: ValidatorsAt | None = None,
     ) -> None:
         self.net = committee or Committee(powers)
         self.me = me
@@ -221,7 +222,7 @@ class Harness:
         self.config = CoreConfig(
             CHAIN_ID, SUITE, self.net.validators, key, timeouts or Timeouts(), mutant
         )
-        self.core = Core(self.config, 1, GENESIS_TIME, wal_records)
+        self.core = Core(self.config, 1, GENESIS_TIME, wal_records, validators_at)
         self.blocks = BlockMaker(self.net)
         self.wal: list[Any] = list(wal_records)
         self.voted: set[tuple[int, int, VoteType, int]] = set()
