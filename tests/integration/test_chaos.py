@@ -21,6 +21,7 @@ CHAOS_KEYS = {
     "stops",
     "partitions",
     "wal_truncations",
+    "set_changes",
     "max_recovery_s",
     "seed",
 }
@@ -66,6 +67,7 @@ def test_sixty_second_chaos_run_loses_nothing(tmp_path: Path) -> None:
     assert report["kills"] >= 1
     assert report["stops"] >= 1
     assert report["partitions"] >= 1
+    assert report["set_changes"] == 1, report["set_change_errors"]  # issue 15: one set change
     assert report["seed"] == 1
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from govchain.node.netinit import VALIDATOR_POWER
+
 __all__ = [
     "DOWN_KINDS",
     "FAULT_KINDS",
@@ -43,6 +45,8 @@ LOSS = "loss"
 """Stall a share of the chunks on every link, as a lost TCP segment does."""
 HALT = "halt"
 """Marked phase: SIGKILL ``f + 1`` validators; the chain must halt, then resume."""
+SET_POWER = "set_power"
+"""The members vote a new power for one validator: the validator set changes (issue 15)."""
 
 FAULT_KINDS = (
     KILL,
@@ -54,6 +58,7 @@ FAULT_KINDS = (
     DELAY,
     LOSS,
     HALT,
+    SET_POWER,
 )
 DOWN_KINDS = frozenset({KILL, KILL_TRUNCATE_WAL, HALT})
 """Kinds whose targets are killed and restarted."""
@@ -74,6 +79,9 @@ DELAY_MS_MIN = 20
 DELAY_MS_MAX = 200
 LOSS_PER_MILLE_MIN = 20
 LOSS_PER_MILLE_MAX = 150
+POWER_STEP_MAX = 3
+"""A set change moves one validator's power from ``VALIDATOR_POWER`` by 1 to this: well
+within the third of the power that may change per height."""
 WAL_CUT_MAX = 64
 """At most this many bytes are cut off a WAL; never past the start of its last record."""
 
@@ -85,7 +93,7 @@ class Fault:
     ``targets`` are validator indexes. For partitions, ``targets`` is one side
     and the other validators the other side; ``partition_pair`` cuts just the
     link between its two targets. ``amount`` is the delay in ms, the loss in
-    per mille, or the bytes to cut off the WAL; 0 for the other kinds.
+    per mille, the bytes to cut off the WAL, or the new power; 0 for the other kinds.
     """
 
     kind: str
@@ -106,6 +114,8 @@ class Fault:
             limit = f + 1 if self.kind == HALT else f
             if len(self.targets) > limit:
                 raise ValueError(f"{self.kind}: {len(self.targets)} targets, at most {limit}")
+        if self.kind == SET_POWER and (len(self.targets) != 1 or self.amount < 1):
+            raise ValueError(f"{self.kind}: one target and a power of at least 1")
         if self.hold_ms <= 0 or self.amount < 0:
             raise ValueError(f"{self.kind}: hold and amount must be positive")
 
@@ -117,6 +127,8 @@ class Fault:
     def describe(self, names: list[str]) -> str:
         """One line for people, e.g. ``kill node2 for 4.2 s``."""
         who = ", ".join(names[t] for t in self.targets) or "all links"
+        if self.kind == SET_POWER:
+            return f"{self.kind} {who} to {self.amount}, by vote"
         extra = {DELAY: f", +{self.amount} ms", LOSS: f", {self.amount}‰ stalled"}.get(
             self.kind, f", cut {self.amount} bytes" if self.kind == KILL_TRUNCATE_WAL else ""
         )
@@ -133,7 +145,8 @@ def plan_faults(seed: int, validators: int, count: int, *, halt: bool = False) -
 
     The first three are a kill, a stop and a partition (seeded order). With
     ``halt``, the marked halt phase comes right after them, so every run
-    that asks for it applies it.
+    that asks for it applies it. Then comes one validator-set change
+    (``set_power``), so every run changes the set once under load.
     Needs ``f >= 1`` (at least 4 validators): with fewer, any fault halts.
     """
     f = fault_tolerance(validators)
@@ -147,6 +160,7 @@ def plan_faults(seed: int, validators: int, count: int, *, halt: bool = False) -
     kinds = first + [rng.choice(_RANDOM_KINDS) for _ in range(count - len(first))]
     if halt:
         kinds.insert(len(first), HALT)
+    kinds.insert(len(first) + int(halt), SET_POWER)
     faults = [_draw(rng, kind, validators, f) for kind in kinds]
     for fault in faults:
         fault.validate(validators)
@@ -169,5 +183,8 @@ def _draw(rng: random.Random, kind: str, validators: int, f: int) -> Fault:
         return Fault(kind, (), hold_ms, rng.randint(DELAY_MS_MIN, DELAY_MS_MAX))
     if kind == LOSS:
         return Fault(kind, (), hold_ms, rng.randint(LOSS_PER_MILLE_MIN, LOSS_PER_MILLE_MAX))
+    if kind == SET_POWER:
+        power = VALIDATOR_POWER + rng.choice((-1, 1)) * rng.randint(1, POWER_STEP_MAX)
+        return Fault(kind, (rng.randrange(validators),), hold_ms, power)
     assert kind == HALT, kind
     return Fault(kind, tuple(sorted(rng.sample(everyone, f + 1))), hold_ms)

@@ -32,6 +32,7 @@ from govchain.chaos.ledgers import LedgerFindings, compare_ledgers
 from govchain.chaos.load import ConfirmingClients
 from govchain.chaos.plan import Fault, plan_faults
 from govchain.chaos.proxy import FaultProxy
+from govchain.chaos.set_change import SetChangeError, change_power
 from govchain.crypto.keyfiles import read_signing_key
 from govchain.node import launcher
 from govchain.node.config import read_config, split_address, write_config
@@ -51,7 +52,8 @@ HALT_GRACE_S = 2.0
 PLAN_LENGTH = 500
 """Faults drawn per plan; a run uses as many as fit in its duration."""
 MANDATORY_FAULTS = 3
-"""The plan's first three (a kill, a stop, a partition) run even past the duration."""
+"""The plan's first three (a kill, a stop, a partition) run even past the duration, and so
+do the halt phase when asked for and the set change."""
 
 
 class ChaosError(GovChainError):
@@ -112,6 +114,10 @@ class ChaosReport:
     stops: int = 0
     partitions: int = 0
     wal_truncations: int = 0
+    set_changes: int = 0
+    """Validator-set changes the members voted and executed."""
+    set_change_errors: list[str] = field(default_factory=list)
+    """Set changes that failed (refused, rejected or not committed): each fails the run."""
     submitted: int = 0
     unconfirmed: int = 0
     committed_hashes: list[bytes] = field(default_factory=list)
@@ -154,6 +160,7 @@ class ChaosReport:
         return (
             self.lost == 0
             and self.diverged == 0
+            and not self.set_change_errors
             and verified
             and self.progress_resumed
             and halts_held
@@ -171,6 +178,8 @@ class ChaosReport:
             "stops": self.stops,
             "partitions": self.partitions,
             "wal_truncations": self.wal_truncations,
+            "set_changes": self.set_changes,
+            "set_change_errors": list(self.set_change_errors),
             "max_recovery_s": None if recovery is None else round(recovery, 1),
             "seed": self.seed,
             "ok": self.ok,
@@ -305,7 +314,11 @@ class _Run:
             self.config.seed, self.config.validators, PLAN_LENGTH, halt=self.config.halt
         )
         for index, fault in enumerate(plan):
-            mandatory = index < MANDATORY_FAULTS or (fault.marked and self.config.halt)
+            mandatory = (
+                index < MANDATORY_FAULTS
+                or (fault.marked and self.config.halt)
+                or fault.kind == kinds.SET_POWER
+            )
             if not mandatory and self._elapsed() >= self.config.duration_s:
                 break
             self._one_fault(fault)
@@ -331,6 +344,9 @@ class _Run:
     def _apply(self, fault: Fault) -> Callable[[], None]:
         """Apply ``fault``; return what clears it."""
         targets = [self.nodes[t] for t in fault.targets]
+        if fault.kind == kinds.SET_POWER:
+            self._change_power(targets[0].name, fault.amount)
+            return lambda: None
         if fault.kind in kinds.DOWN_KINDS:
             for node in targets:
                 processes.kill(node)
@@ -363,6 +379,17 @@ class _Run:
             self.proxy.cut(links)
             self.report.partitions += 1
         return lambda: self.proxy.clear(links)
+
+    def _change_power(self, name: str, power: int) -> None:
+        """Have the members vote the new power; a refusal is a finding of the run."""
+        try:
+            height = change_power(self.layout, name, power)
+        except SetChangeError as exc:
+            self.report.set_change_errors.append(str(exc))
+            self.say(f"{self._elapsed():6.1f} s  set change FAILED: {exc}")
+            return
+        self.report.set_changes += 1
+        self.say(f"{self._elapsed():6.1f} s  executed at height {height}; votes from {height + 2}")
 
     def _links(self, fault: Fault) -> list[str]:
         """The proxy links a network fault touches: the cut ones, or all for delay and loss."""

@@ -38,7 +38,8 @@ def chaos(
     keep: bool = typer.Option(False, "--keep", help="Keep the network directory afterwards."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object last."),
 ) -> None:
-    """Run a local network through kills, hangs, partitions, delay, loss and torn WALs.
+    """Run a local network through kills, hangs, partitions, delay, loss, torn WALs and a
+    validator-set change (the members vote a validator's new power).
 
     Clients submit txs throughout. Afterwards every node's ledger is read from
     disk: every tx a client saw committed must be in all of them, all nodes
@@ -85,6 +86,8 @@ def _show(report: ChaosReport) -> None:
         "stops",
         "partitions",
         "wal_truncations",
+        "set_changes",
+        "set_change_errors",
         "max_recovery_s",
         "unconfirmed",
         "ledger_verify",

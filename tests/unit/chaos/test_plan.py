@@ -6,6 +6,7 @@ import pytest
 
 from govchain.chaos import plan
 from govchain.chaos.plan import Fault, fault_tolerance, plan_faults
+from govchain.node.netinit import VALIDATOR_POWER
 
 
 def test_same_seed_same_plan_other_seed_other_plan() -> None:
@@ -75,8 +76,27 @@ def test_validate_refuses_a_fault_over_the_budget() -> None:
     Fault(plan.HALT, (0, 1), 1000).validate(4)
 
 
+@pytest.mark.parametrize(("validators", "halt"), [(4, False), (4, True), (7, False)])
+def test_every_plan_changes_the_validator_set_once_after_the_first_faults(
+    validators: int, halt: bool
+) -> None:
+    for seed in range(20):
+        faults = plan_faults(seed, validators, 40, halt=halt)
+        changes = [f for f in faults if f.kind == plan.SET_POWER]
+        assert len(changes) == 1
+        assert faults.index(changes[0]) == 3 + int(halt)
+        [change] = changes
+        assert 0 <= change.targets[0] < validators
+        step = abs(change.amount - VALIDATOR_POWER)
+        assert 1 <= step <= plan.POWER_STEP_MAX
+        assert 3 * step <= validators * VALIDATOR_POWER  # within a third of the power
+    with pytest.raises(ValueError, match="one target"):
+        Fault(plan.SET_POWER, (0, 1), 1000, 11).validate(4)
+
+
 def test_describe_names_the_nodes() -> None:
     names = ["node0", "node1", "node2", "node3"]
     assert Fault(plan.KILL, (2,), 4200).describe(names) == "kill node2 for 4.2 s"
     assert "+50 ms" in Fault(plan.DELAY, (), 3000, 50).describe(names)
     assert "cut 9 bytes" in Fault(plan.KILL_TRUNCATE_WAL, (1,), 3000, 9).describe(names)
+    assert Fault(plan.SET_POWER, (3,), 3000, 12).describe(names) == "set_power node3 to 12, by vote"
