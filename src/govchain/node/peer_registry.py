@@ -101,6 +101,9 @@ def _read_all(
 def peer_policy(snapshot: RegistrySnapshot, cert_file: Path, key_file: Path) -> PeerPolicy:
     """Whom to admit by ``snapshot``: active nodes of active members, under their CAs.
 
+    A validator node removed by block ``H`` still votes on block ``H + 1``
+    (docs/spec/consensus.md, "Validator-set changes"): it stays admitted
+    until ``H + 1`` is committed (``PeerRegistry.on_commit`` refreshes then).
     Raises ValidationError when no active member has a usable transport CA.
     """
     active = {m.code: m for m in snapshot.members if m.status == "active"}
@@ -108,7 +111,7 @@ def peer_policy(snapshot: RegistrySnapshot, cert_file: Path, key_file: Path) -> 
     barred: dict[bytes, str] = {}
     for node in snapshot.nodes:
         member = snapshot.member(node.org)
-        if node.status != "active":
+        if node.status != "active" and not _still_voting(node, snapshot.height):
             barred[node.transport_key] = f"node {node.name} was removed at height {node.height}"
         elif member is None:
             barred[node.transport_key] = f"node {node.name}: member {node.org} is not registered"
@@ -122,6 +125,11 @@ def peer_policy(snapshot: RegistrySnapshot, cert_file: Path, key_file: Path) -> 
     if not cas:
         raise ValidationError("no active member has a transport CA that TLS can load")
     return PeerPolicy(pem_bundle(cas), allowed, cert_file, key_file, barred)
+
+
+def _still_voting(node: NodeRecord, height: int) -> bool:
+    """A validator removed at ``node.height`` votes until block ``node.height + 1`` is committed."""
+    return node.role == "validator" and height <= node.height
 
 
 def _is_certificate(der: bytes) -> bool:
@@ -211,7 +219,13 @@ class PeerRegistry:
         for listener in self.listeners:
             listener(snapshot, policy)
 
-    def on_commit(self, _block: Block, _commit: Commit, result: BlockResult) -> None:
-        """A commit listener: refresh when the block may have changed a node or a member."""
-        if changes_peers(result.events):
+    def on_commit(self, block: Block, _commit: Commit, result: BlockResult) -> None:
+        """A commit listener: refresh when the block may have changed a node or a member, or
+        ends the last height a removed validator votes on."""
+        height = block.header.height
+        leaving = any(
+            node.role == "validator" and node.status != "active" and node.height == height - 1
+            for node in self.snapshot.nodes
+        )
+        if leaving or changes_peers(result.events):
             self.refresh()

@@ -102,6 +102,24 @@ def test_only_active_nodes_of_active_members_are_admitted(cas: tuple[bytes, byte
     assert not suspended.same_trust(policy)
 
 
+def test_a_removed_validator_is_admitted_until_the_last_height_it_votes_on(
+    cas: tuple[bytes, bytes],
+) -> None:
+    # removed by block 7: it still votes on block 8, so it is linked until 8 is committed
+    leaving = _node("v9", ORG1, 9, status="removed", role="validator")
+    at = {
+        height: peer_policy(
+            RegistrySnapshot(height, (_member(ORG1, cas[0]),), (leaving,)), CERT, KEY
+        )
+        for height in (7, 8)
+    }
+    assert at[7].refusal(bytes([9]) * 32, "v9") is None
+    assert at[8].refusal(bytes([9]) * 32, "v9") == "node v9 was removed at height 7"
+    full = _node("f9", ORG1, 8, status="removed")
+    policy = peer_policy(RegistrySnapshot(7, (_member(ORG1, cas[0]),), (full,)), CERT, KEY)
+    assert policy.refusal(bytes([8]) * 32, "f9") == "node f9 was removed at height 7"
+
+
 def test_a_member_ca_tls_cannot_load_is_left_out_and_none_at_all_is_refused(
     cas: tuple[bytes, bytes],
 ) -> None:
