@@ -11,9 +11,11 @@ height before is visibly different.
 
 from __future__ import annotations
 
-from govchain.consensus.events import CommitBlock, ProposalReceived, VoteReceived
+from govchain.consensus.core import Core
+from govchain.consensus.events import CommitBlock, ProposalReceived, Step, VoteReceived
 from govchain.types import Block, ValidatorSet
 from tests.unit.consensus.core_support import (
+    NOW,
     PRECOMMIT,
     PREVOTE,
     Committee,
@@ -127,3 +129,17 @@ def test_a_proposal_from_a_removed_validator_is_refused_at_its_boundary() -> Non
     actions = h.feed(ProposalReceived(forged, "v0"))
     assert refusals(actions)
     assert 0 not in h.core.state.proposals
+
+
+def test_a_restart_restores_the_heights_votes_against_that_heights_set() -> None:
+    h = _harness(me=4)
+    first = h.blocks.block(1, proposer=h.proposer_of(0))
+    _decide(h, first, [0, 1, 2])
+    second = h.blocks.block(2, proposer=h.proposer_of(0, height=2))
+    h.propose(0, second)
+    assert h.core.state.votes(PREVOTE, 0).power == 10  # our own prevote, at height 2
+    restarted = Core(h.config, 2, first.header.time, h.wal, _sets)
+    restarted.start(NOW)
+    assert restarted.validators == SECOND
+    assert restarted.state.votes(PREVOTE, 0).power == 10
+    assert (0, Step.PREVOTE) in restarted.state.signed
