@@ -62,7 +62,7 @@ def test_a_full_node_of_a_member_is_laid_out_with_its_proposal(tmp_path: Path) -
     [
         ("node1", None, "full", "already has a node of that name"),
         ("Bad_Name", None, "full", "--name 'Bad_Name'"),
-        ("extra", None, "validator", "validators join by validator-set changes"),
+        ("extra", None, "observer", "expected validator, full or storage"),
         ("extra", "91110000MA0000000X", "full", "not a member of this network's genesis"),
     ],
 )
