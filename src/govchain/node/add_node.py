@@ -2,12 +2,11 @@
 
 Issue 14 item 8 (F-B2); validators since issue 15 item 7 (F-A2). The new
 node's home ``D/<name>`` gets what a node's home gets from ``net init``: a
-transport key and certificate from
-its member's transport CA (found under ``D/cas/`` by comparing each CA's
-certificate with the member's in the genesis), an API certificate from the
-member's API CA when the network serves HTTPS, ``genesis.json``, and a
-``config.toml`` on the next two free ports after the existing nodes, whose
-peers are every node of the network. ``D/network.json`` lists it from then
+transport key and certificate from its member's transport CA (found under
+``D/cas/`` by comparing each CA's certificate with the member's in the
+genesis), an API certificate from the member's API CA when the network
+serves HTTPS, ``genesis.json``, and a ``config.toml`` on the next two free
+ports after the existing nodes, whose peers are every node of the network. ``D/network.json`` lists it from then
 on, so ``govchain net up`` starts it. A validator's home also gets a new
 consensus signing key, ``validator.pem`` (mode 0600), and the consensus
 settings of the network's first validator whose ``config.toml`` is there;
