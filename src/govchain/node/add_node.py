@@ -6,11 +6,12 @@ transport key and certificate from its member's transport CA (found under
 ``D/cas/`` by comparing each CA's certificate with the member's in the
 genesis), an API certificate from the member's API CA when the network
 serves HTTPS, ``genesis.json``, and a ``config.toml`` on the next two free
-ports after the existing nodes, whose peers are every node of the network. ``D/network.json`` lists it from then
-on, so ``govchain net up`` starts it. A validator's home also gets a new
-consensus signing key, ``validator.pem`` (mode 0600), and the consensus
-settings of the network's first validator whose ``config.toml`` is there;
-its ``node.add`` names the key's public key and the voting power.
+ports after the existing nodes, whose peers are every node of the network.
+``D/network.json`` lists it from then on, so ``govchain net up`` starts it.
+A validator's home also gets a new consensus signing key, ``validator.pem``
+(mode 0600), and the consensus settings of the network's first validator
+whose ``config.toml`` is there; its ``node.add`` names the key's public key
+and the voting power.
 
 The registry does not list it yet: the members must vote ``node.add`` with
 the arguments :func:`add_node` returns (its transport key is the SHA-256 of
