@@ -214,6 +214,11 @@ class ValidatorInfo(ApiModel):
     public_key: Hex
     power: Annotated[int, Field(ge=1)]
     name: str
+    votes_from: Annotated[int, Field(ge=1)] = Field(
+        description="the first height of the unbroken run of heights, up to the set's, in which"
+        " this validator is in the set: 1 for a genesis validator never removed, H + 2 for one"
+        " that block H added"
+    )
 
 
 class NodeStatus(ApiModel):
@@ -230,5 +235,12 @@ class NodeStatus(ApiModel):
     )
     state_root: Hex = Field(description="state root after the latest block; empty before it")
     peers: list[PeerInfo]
-    validators: list[ValidatorInfo]
+    validators: list[ValidatorInfo] = Field(
+        description="the set that votes on the next block (height + 1), sorted by address"
+    )
+    next_validators: list[ValidatorInfo] = Field(
+        description="the set that votes on the block after it (height + 2): it differs from"
+        " `validators` when the latest block executed a validator-set change"
+        " (docs/spec/ledger.md, 'Validator sets by height')"
+    )
     syncing: bool

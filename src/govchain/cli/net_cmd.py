@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,11 +14,22 @@ from rich.console import Console
 from rich.table import Table
 
 from govchain.cli.console import console, fail, human_time_ms, print_json, reports_errors
+from govchain.cli.net_node_proposals import command_name, print_node_added, print_node_removal
+from govchain.contracts.registry.validators import MAX_POWER
+from govchain.ledger.genesis_file import load_genesis
 from govchain.node import add_node as node_addition
 from govchain.node import launcher
+from govchain.node import remove_node as node_removal
 from govchain.node.home_lock import HomeLock
 from govchain.node.keeper import CHECK_INTERVAL_S, NetworkKeeper
-from govchain.node.netinit import NetworkLayout, init_network, read_layout
+from govchain.node.netinit import (
+    GENESIS_FILE,
+    VALIDATOR_POWER,
+    NetworkLayout,
+    init_network,
+    read_layout,
+)
+from govchain.node.validator_status import ValidatorSets, set_changes
 
 KEEPER_OUT = "net.out"
 """What a background ``net up`` prints, in the network's directory."""
@@ -92,42 +102,62 @@ def add_node(
     directory: Path = typer.Option(..., "--dir", help="The network's directory (net init)."),
     name: str = typer.Option(..., "--name", help="The new node's name (a-z, 0-9, '-')."),
     org: str = typer.Option(..., "--org", help="Credit code of the member that runs it."),
-    role: str = typer.Option(..., "--role", help="full or storage."),
+    role: str = typer.Option(..., "--role", help="validator, full or storage."),
+    power: int | None = typer.Option(
+        None,
+        "--power",
+        help=f"A validator's voting power, 1 to {MAX_POWER:,} (default {VALIDATOR_POWER}, "
+        "the genesis validators').",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the proposal as one JSON object."),
 ) -> None:
     """Lay out DIR/NAME, a node of member ORG, and print the node.add proposal to vote on.
 
     The home gets a transport key and certificate from the member's transport
     CA under DIR/cas/, an API certificate when the network serves HTTPS,
-    genesis.json and a config.toml on the next free ports; DIR/network.json
-    lists it. Once the members' vote executes node.add, its peers admit it;
-    govchain net up --dir DIR starts it with the others (before that it runs
-    but no peer links with it).
+    genesis.json and a config.toml on the next free ports, whose peers are
+    every node; DIR/network.json lists it. A validator also gets a new
+    signing key, validator.pem (mode 0600), and the consensus settings of
+    the other validators; its proposal names the key and the power. Once the
+    members' vote executes node.add, its peers admit it (a validator votes
+    from two heights later, once synced); govchain net up --dir DIR starts
+    it with the others (before that it runs but no peer links with it).
+    Nothing is written when a check fails.
     """
-    added = node_addition.add_node(directory, name, org, role)
+    added = node_addition.add_node(directory, name, org, role, power=power)
     if json_out:
         print_json(added.proposal())
         return
-    layout = read_layout(directory)
-    table = Table(title=f"node {added.node.name} laid out in {added.node.home}")
-    for column in ("name", "member", "role", "peers on", "API", "transport key"):
-        table.add_column(column)
-    node = added.node
-    table.add_row(node.name, org, node.role, node.p2p, node.api_url, added.transport_key.hex())
-    console.print(table)
-    admin = next((key for code, _, key in layout.members if code == org), None)
-    key = "ADMIN.pem" if admin is None else str(admin)
-    nodes = ",".join(n.api_url for n in layout.nodes[:3])
-    trust = "" if layout.ca_bundle is None else f" --ca-bundle {layout.ca_bundle}"
-    console.print("propose it (the members then vote: govchain gov vote ID --yes):")
-    console.print(
-        f"  {_command_name()} {added.propose_arguments()} --node {nodes}{trust} --key {key} "
-        f"--reason 'add node {node.name}'",
-        highlight=False,
-        soft_wrap=True,
-        markup=False,
-    )
-    console.print(f"then: govchain net up --dir {directory}", highlight=False)
+    genesis_power = load_genesis(directory / GENESIS_FILE).validators.total_power
+    print_node_added(added, read_layout(directory), genesis_power)
+
+
+@app.command("remove-node")
+@reports_errors
+def remove_node(
+    directory: Path = typer.Option(..., "--dir", help="The network's directory (net init)."),
+    name: str = typer.Option(
+        ..., "--name", help="The node to remove, as DIR/network.json names it."
+    ),
+    reason: str | None = typer.Option(
+        None, "--reason", help="Why (the action's reason; default: remove node NAME)."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print the proposal as one JSON object."),
+) -> None:
+    """Print the node.remove proposal for node NAME of the network in DIR.
+
+    It writes and deletes nothing: NAME keeps its home, stays in
+    DIR/network.json and keeps running. Once the members' vote executes
+    node.remove (a validator leaves the set two heights later), its peers
+    close their links; then stop the node (kill $(cat DIR/NAME/node.pid)).
+    net up starts it again while DIR/network.json lists it, where it runs
+    with no peers. Refuses a NAME that DIR/network.json does not list.
+    """
+    removal = node_removal.remove_node(directory, name, reason)
+    if json_out:
+        print_json(removal.proposal())
+        return
+    print_node_removal(removal, read_layout(directory))
 
 
 @app.command("up")
@@ -261,14 +291,19 @@ def status(
     directory: Path = typer.Option(..., "--dir", help="The network's directory."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Each node's process, height, latest block time, state root and peers.
+    """Each node's process, height, latest block time, state root and peers; the validators.
 
     The table shows the block time as ISO 8601 in UTC; --json gives it in
-    milliseconds since the Unix epoch (block_time).
+    milliseconds since the Unix epoch (block_time). The validator set is the
+    one the node at the greatest height answers: the set that votes on its
+    next block, each validator with the height it votes from, and a line
+    naming what changes when the set after it differs (--json: validators,
+    {node, height, validators, next_validators}, or null when no node answers).
     """
     states = launcher.status(read_layout(directory))
+    seen = _latest_validator_sets(states)
     if json_out:
-        print_json({"nodes": [s.to_json() for s in states]})
+        print_json({"nodes": [s.to_json() for s in states], "validators": _sets_json(seen)})
         return
     table = Table(title=f"network in {directory}")
     for column in ("node", "role", "pid", "API", "height", "block time", "state root", "peers"):
@@ -285,6 +320,47 @@ def status(
             "-" if s.peers is None else str(s.peers),
         )
     console.print(table)
+    if seen is not None:
+        _print_validator_sets(seen)
+
+
+_SeenSets = tuple[launcher.NodeState, ValidatorSets]
+
+
+def _latest_validator_sets(states: list[launcher.NodeState]) -> _SeenSets | None:
+    """The validator sets of the answering node at the greatest height (None: none answers)."""
+    answered = [(s, s.validator_sets) for s in states if s.height is not None and s.validator_sets]
+    if not answered:
+        return None
+    return max(answered, key=lambda seen: seen[0].height or 0)
+
+
+def _sets_json(seen: _SeenSets | None) -> dict[str, object] | None:
+    if seen is None:
+        return None
+    state, (current, upcoming) = seen
+    return {
+        "node": state.name,
+        "height": state.height,
+        "validators": [v.to_json() for v in current],
+        "next_validators": [v.to_json() for v in upcoming],
+    }
+
+
+def _print_validator_sets(seen: _SeenSets) -> None:
+    state, (current, upcoming) = seen
+    height = state.height or 0
+    table = Table(
+        title=f"validators of height {height + 1} (as {state.name} at {height} sees them)"
+    )
+    for column in ("name", "address", "power", "votes from"):
+        table.add_column(column)
+    for v in current:
+        table.add_row(v.name, v.address, str(v.power), str(v.votes_from))
+    console.print(table)
+    changes = set_changes(current, upcoming)
+    if changes:
+        console.print(f"from height {height + 2}: {'; '.join(changes)}", highlight=False)
 
 
 @app.command("down")
@@ -294,15 +370,8 @@ def down(directory: Path = typer.Option(..., "--dir", help="The network's direct
     _print_down(console, launcher.down(read_layout(directory)))
 
 
-def _command_name() -> str:
-    """How the user can run ``govchain`` from this shell (the venv may not be on PATH)."""
-    if shutil.which("govchain"):
-        return "govchain"
-    return str(Path(sys.executable).with_name("govchain"))
-
-
 def _print_ready(console: Console, layout: NetworkLayout, started: int) -> None:
-    govchain = _command_name()
+    govchain = command_name()
     console.print(f"{started} node(s) started; {len(layout.nodes)} in the network")
     for node in layout.nodes:
         console.print(

@@ -31,6 +31,7 @@ import httpx
 from govchain.client.endpoints import client_tls_context
 from govchain.node.home_lock import locked_pid
 from govchain.node.netinit import NetworkLayout, NodeLayout
+from govchain.node.validator_status import ValidatorSets, shown_sets
 
 PID_FILE = "node.pid"
 OUT_FILE = "node.out"
@@ -58,6 +59,8 @@ class NodeState:
     peers: int | None
     block_time: int | None = None
     """BFT time of the node's latest block, ms since the Unix epoch."""
+    validator_sets: ValidatorSets | None = None
+    """The sets that vote at ``height + 1`` and ``height + 2``, as the node answers them."""
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form ``net status --json`` prints."""
@@ -184,6 +187,7 @@ def status(layout: NetworkLayout) -> list[NodeState]:
                 None if answer is None else str(answer.get("state_root", "")),
                 None if answer is None else len(answer.get("peers", [])),
                 None if answer is None else _int_or_none(answer.get("block_time")),
+                None if answer is None else shown_sets(answer),
             )
         )
     return states

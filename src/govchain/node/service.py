@@ -40,6 +40,7 @@ from govchain.ledger.chainstore import ChainStore
 from govchain.ledger.statetree import get_value
 from govchain.mempool import Mempool, MempoolError
 from govchain.node.subscribers import SUBSCRIBER_BACKLOG_BLOCKS, EventSubscribers, Subscriber
+from govchain.node.validator_status import status_validator_sets
 from govchain.node.worker_pool import WorkerPool
 from govchain.types import Block, Commit
 from govchain.types.errors import (
@@ -266,7 +267,7 @@ class ChainNodeService:
             height = view.height
             block_time = view.last_time
             root = view.state.get_root(height)
-            validators = view.validators(height + 1).validators
+            validator_sets = status_validator_sets(view)
         return {
             "node_id": self.node_id.hex(),
             "role": self.role,
@@ -276,15 +277,7 @@ class ChainNodeService:
             "block_time": block_time,
             "state_root": "" if root is None or height == 0 else root.root_hash.hex(),
             "peers": self._peers(),
-            "validators": [
-                {
-                    "address": v.address.hex(),
-                    "public_key": v.public_key.hex(),
-                    "power": v.power,
-                    "name": v.name,
-                }
-                for v in validators
-            ],
+            **validator_sets,
             "syncing": self._syncing(),
         }
 

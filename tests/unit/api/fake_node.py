@@ -232,7 +232,16 @@ class FakeNode:
             height = view.height
             state_root = view.header(height).state_root.hex() if height else ""
             block_time = view.last_time
-        members = self.chain.maker.validators.validators
+        members = [
+            {
+                "address": v.address.hex(),
+                "public_key": v.public_key.hex(),
+                "power": v.power,
+                "name": v.name,
+                "votes_from": 1,
+            }
+            for v in self.chain.maker.validators.validators
+        ]
         return {
             "node_id": "ab" * 20,
             "role": "validator",
@@ -242,15 +251,8 @@ class FakeNode:
             "block_time": block_time,
             "state_root": state_root,
             "peers": [{"node_id": "cd" * 20, "address": "10.0.0.2:26656"}],
-            "validators": [
-                {
-                    "address": v.address.hex(),
-                    "public_key": v.public_key.hex(),
-                    "power": v.power,
-                    "name": v.name,
-                }
-                for v in members
-            ],
+            "validators": members,
+            "next_validators": members,
             "syncing": False,
         }
 
