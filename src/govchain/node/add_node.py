@@ -55,6 +55,7 @@ from govchain.node.netinit import (
     NodeLayout,
     read_layout,
 )
+from govchain.node.ports import is_free
 from govchain.types.errors import CertificateError, ValidationError
 from govchain.types.network_registry import NODE_NAME_PATTERN
 
@@ -220,16 +221,19 @@ def _transport_ca_dir(cas: Path, transport_ca: bytes, org: str) -> Path:
 
 
 def _next_ports(layout: NetworkLayout) -> tuple[str, int, int]:
-    """The host of the first node, and the two ports after the highest any node uses."""
+    """The host of the first node, and the first two ports after the highest any node uses
+    that can be bound now (another program, or an outgoing connection, may hold the next)."""
     if not layout.nodes:
         raise ValidationError(f"{layout.directory / NETWORK_FILE} lists no node")
     host, _ = split_address(layout.nodes[0].p2p, "p2p")
     used = [split_address(node.p2p, node.name)[1] for node in layout.nodes]
     used += [split_address(node.api_url.split("://", 1)[-1], node.name)[1] for node in layout.nodes]
     port = max(used) + 1
-    if port + 1 > 65535:
-        raise ValidationError("no free port is left after the network's nodes")
-    return host, port, port + 1
+    while port + 1 <= 65535:
+        if all(is_free(p, host) for p in (port, port + 1)):
+            return host, port, port + 1
+        port += 1
+    raise ValidationError("no two free ports are left after the network's nodes")
 
 
 def _write_layout(layout: NetworkLayout) -> None:
