@@ -39,9 +39,12 @@ def test_exported_receipt_verifies_offline(home: Path, tmp_path: Path) -> None:
     assert result["ok"] is True
     assert (result["tx_hash"], result["height"], result["index"]) == (tx_hash, 2, 1)
     assert result["signed_power"] == result["total_power"] == 40
+    assert result["transitions"] == 0  # the set never changed
+    assert json.loads(receipt.read_text())["transitions"] == []
     table = govchain("verify", receipt, "--genesis", genesis).stdout
     assert "receipt verified" in table
     assert tx_hash in table
+    assert "0 walked from the genesis set" in table
     shown = [line.split() for line in table.splitlines() if line.startswith("block time ")]
     assert shown == [["block", "time", human_time_ms(result["block_time"])]]  # --json keeps ms
 
@@ -56,8 +59,9 @@ def test_tampered_receipt_file_fails_with_the_check_named(home: Path, tmp_path: 
     receipt.write_text(json.dumps(obj))
     failed = govchain("verify", receipt, "--genesis", genesis, "--json", check=False)
     assert failed.returncode == 1
-    # canonical key order puts next_validators_hash last: the header names another set
-    assert json.loads(failed.stdout)["check"] == "header"
+    # canonical key order puts next_validators_hash last: the set it announces is not checked
+    # against the genesis any more (sets change), but the header is not what the commit signed
+    assert json.loads(failed.stdout)["check"] == "commit"
     line = one_line_error(govchain("verify", receipt, "--genesis", genesis, check=False))
     assert "receipt does not verify" in line
 
