@@ -168,11 +168,11 @@ def _verify_signed_header(
     genesis: Genesis, header: Header, commit: Commit, transitions: tuple[SetTransition, ...]
 ) -> tuple[int, ValidatorSet]:
     suite = check_genesis(genesis)
+    validators = validators_after(genesis, transitions, header.height)
     if header.chain_id != genesis.chain_id:
         raise ProofError(
             f"header is for chain {header.chain_id!r}, not {genesis.chain_id!r}", "header"
         )
-    validators = validators_after(genesis, transitions, header.height)
     if header.validators_hash != records.validators_hash(suite, validators):
         raise ProofError(
             f"header {header.height} names another validator set than the one "
