@@ -82,7 +82,7 @@ def check_genesis(genesis: Genesis) -> CryptoSuite:
     return suite
 
 
-def _check_set_keys(suite: CryptoSuite, validators: ValidatorSet) -> bool:
+def _addresses_match_keys(suite: CryptoSuite, validators: ValidatorSet) -> bool:
     return all(records.address_of(suite, v.public_key) == v.address for v in validators.validators)
 
 
@@ -134,7 +134,7 @@ def _walk_transition(
         raise refuse("the proven set is not the one the announcing header names")
     if new_set == validators:
         raise refuse("the proven set is the set before it (no change)")
-    if not _check_set_keys(suite, new_set):
+    if not _addresses_match_keys(suite, new_set):
         raise refuse("a validator's address in the new set does not match its key")
     return new_set
 
@@ -176,7 +176,8 @@ def _verify_signed_header(
     if header.validators_hash != records.validators_hash(suite, validators):
         raise ProofError(
             f"header {header.height} names another validator set than the one "
-            f"{len(transitions)} transition(s) from the genesis reach: a transition is missing",
+            f"{len(transitions)} transition(s) from the genesis reach: a transition is missing "
+            "(or the header is not of this chain)",
             "header",
         )
     try:
