@@ -15,7 +15,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 from govchain.api.service import TxStatusName
-from govchain.ledger.proofs import MAX_PROOF_PATH, TX_RECEIPT_FORMAT
+from govchain.ledger.proofs import MAX_PROOF_PATH, MAX_TRANSITIONS, TX_RECEIPT_FORMAT
 from govchain.types.fields import HASH_SIZE
 from govchain.types.validators import ADDRESS_SIZE
 
@@ -35,6 +35,7 @@ __all__ = [
     "MaybeHashHex",
     "NodeStatus",
     "PeerInfo",
+    "SetTransition",
     "StateFact",
     "StateProofModel",
     "TxAccepted",
@@ -114,18 +115,6 @@ class InclusionProof(ApiModel):
     proof: list[HashHex] = Field(max_length=MAX_PROOF_PATH)
 
 
-class TxReceiptBundle(ApiModel):
-    """The ``govchain/tx-receipt/v1`` file: verify it offline with ``govchain verify``."""
-
-    format: ReceiptFormat
-    tx: Hex = Field(description="canonical CBOR of the Tx, as hex")
-    receipt: Hex = Field(description="canonical CBOR of the Receipt, as hex")
-    header: Hex = Field(description="canonical CBOR of the block Header, as hex")
-    commit: Hex = Field(description="canonical CBOR of the Commit of that header, as hex")
-    tx_proof: InclusionProof
-    receipt_proof: InclusionProof
-
-
 class StateProofModel(ApiModel):
     """A state-tree proof of one key: its leaf, an empty subtree, or another key's leaf."""
 
@@ -137,6 +126,41 @@ class StateProofModel(ApiModel):
     leaf_value_hash: HashHex | None
 
 
+class SetTransition(ApiModel):
+    """A validator-set change since genesis, signed by the set before (docs/formats.md)."""
+
+    announcing: Hex = Field(
+        description="canonical CBOR of header start - 1, whose next_validators_hash names the set"
+    )
+    commit: Hex = Field(description="canonical CBOR of the Commit of the announcing header")
+    previous: Hex = Field(description="canonical CBOR of header start - 2")
+    proof: StateProofModel = Field(
+        description="state proof of registry/validator_set against the previous header"
+    )
+
+
+SetTransitions = Annotated[
+    list[SetTransition],
+    Field(
+        max_length=MAX_TRANSITIONS,
+        description="every validator-set change up to the header's height, oldest first",
+    ),
+]
+
+
+class TxReceiptBundle(ApiModel):
+    """The ``govchain/tx-receipt/v1`` file: verify it offline with ``govchain verify``."""
+
+    format: ReceiptFormat
+    tx: Hex = Field(description="canonical CBOR of the Tx, as hex")
+    receipt: Hex = Field(description="canonical CBOR of the Receipt, as hex")
+    header: Hex = Field(description="canonical CBOR of the block Header, as hex")
+    commit: Hex = Field(description="canonical CBOR of the Commit of that header, as hex")
+    tx_proof: InclusionProof
+    receipt_proof: InclusionProof
+    transitions: SetTransitions
+
+
 class StateFact(ApiModel):
     """The ``govchain/state-fact/v1`` object: a key's value after a block, provable offline."""
 
@@ -144,6 +168,7 @@ class StateFact(ApiModel):
     header: Hex = Field(description="canonical CBOR of the block Header, as hex")
     commit: Hex = Field(description="canonical CBOR of the Commit of that header, as hex")
     proof: StateProofModel
+    transitions: SetTransitions
 
 
 class TxStatusResponse(ApiModel):

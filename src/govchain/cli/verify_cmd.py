@@ -33,9 +33,11 @@ def verify(
     genesis: Path = typer.Option(..., "--genesis", help="Trusted genesis.json of the chain."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Verify a tx receipt offline: signature, inclusion, header and 2/3+ commit.
+    """Verify a tx receipt offline: signature, inclusion, set transitions, header, 2/3+ commit.
 
-    Exit 0 when it verifies; 1 with the failed check otherwise.
+    Walks the validator-set changes the receipt carries from the genesis set
+    to the set that signed its block. Exit 0 when it verifies; 1 with the
+    failed check otherwise.
     """
     try:
         trusted = load_genesis(genesis)
@@ -63,6 +65,7 @@ def verify(
                 "error": checked.error,
                 "signed_power": checked.signed_power,
                 "total_power": checked.total_power,
+                "transitions": checked.transitions,
             }
         )
         return
@@ -79,5 +82,6 @@ def verify(
     outcome = "ok" if checked.status == 0 else f"failed, status {checked.status}: {checked.error}"
     table.add_row("result", outcome)
     table.add_row("signed", f"{checked.signed_power} of {checked.total_power} voting power")
+    table.add_row("set changes", f"{checked.transitions} walked from the genesis set")
     console.print("[bold green]receipt verified[/]")
     console.print(table)

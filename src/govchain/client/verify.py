@@ -7,12 +7,18 @@ Nothing here reads a network or a store. The only trust is the genesis
 2. the receipt is for that tx (its ``tx_hash``);
 3. the tx and the receipt are leaves of the header's ``tx_root`` and
    ``receipts_root`` at the same index;
-4. the header is for this chain and names the genesis validator set
-   (the set is static until governance can change it);
-5. the commit certificate signs the header's hash with more than two thirds
-   of that set's voting power.
+4. the set transitions it carries lead from the genesis set, one change at
+   a time, to the set that signed the header (``transition``): each is
+   announced by a header signed with 2/3+ of the set before it, and the new
+   set is proven by the state those signers committed to
+   (docs/spec/ledger.md, "Receipts across set changes");
+5. the header is for this chain and names the set the transitions reach
+   (``header``);
+6. the commit certificate signs the header's hash with more than two thirds
+   of that set's voting power (``commit``).
 
-Each failure raises :class:`ProofError` whose ``check`` names the step.
+Each failure raises :class:`ProofError` whose ``check`` names the step; a
+failed transition's message names its number (1-based) and height.
 """
 
 from __future__ import annotations
@@ -23,10 +29,17 @@ from govchain.crypto import CryptoSuite, suite_for
 from govchain.ledger import records
 from govchain.ledger.commits import verify_commit
 from govchain.ledger.merkle import MerkleError, hasher_for, verify_consistency, verify_inclusion
-from govchain.ledger.proofs import ConsistencyProof, InclusionProof, StateFact, TxReceiptBundle
+from govchain.ledger.proofs import (
+    ConsistencyProof,
+    InclusionProof,
+    SetTransition,
+    StateFact,
+    TxReceiptBundle,
+)
 from govchain.ledger.statetree import StateProof
 from govchain.ledger.statetree.proof import verify_state_proof
-from govchain.types import Commit, Genesis, Header
+from govchain.ledger.validator_sets import EFFECT_DELAY, VALIDATOR_SET_KEY, decode_set
+from govchain.types import Commit, Genesis, Header, ValidatorSet
 from govchain.types.errors import (
     CryptoError,
     InvalidCommitError,
@@ -50,6 +63,8 @@ class VerifiedTx:
     error: str
     signed_power: int
     total_power: int
+    transitions: int
+    """How many validator-set transitions were walked from the genesis set."""
 
 
 def check_genesis(genesis: Genesis) -> CryptoSuite:
@@ -67,32 +82,129 @@ def check_genesis(genesis: Genesis) -> CryptoSuite:
     return suite
 
 
-def verify_header(genesis: Genesis, header: Header, commit: Commit) -> int:
-    """Check that ``commit`` signs ``header`` with 2/3+ of the genesis validators' power.
+def _addresses_match_keys(suite: CryptoSuite, validators: ValidatorSet) -> bool:
+    return all(records.address_of(suite, v.public_key) == v.address for v in validators.validators)
 
-    Returns the power that signed.
+
+def _walk_transition(
+    suite: CryptoSuite,
+    chain_id: str,
+    validators: ValidatorSet,
+    number: int,
+    transition: SetTransition,
+) -> ValidatorSet:
+    """Check one transition from ``validators`` (the set reached so far); return the new set."""
+    announcing, previous, start = transition.announcing, transition.previous, transition.start
+
+    def refuse(problem: str) -> ProofError:
+        return ProofError(f"transition {number} (to height {start}): {problem}", "transition")
+
+    if announcing.chain_id != chain_id or previous.chain_id != chain_id:
+        raise refuse(f"its headers are not for chain {chain_id!r}")
+    if announcing.validators_hash != records.validators_hash(suite, validators):
+        raise refuse("names another set: a transition is missing or out of order")
+    try:
+        verify_commit(
+            suite,
+            transition.commit,
+            validators,
+            chain_id=chain_id,
+            height=announcing.height,
+            block_hash=records.header_hash(suite, announcing),
+        )
+    except InvalidCommitError as exc:
+        raise refuse(f"the announcing header's commit: {exc}") from exc
+    if previous.height != start - EFFECT_DELAY or (
+        records.header_hash(suite, previous) != announcing.prev_hash
+    ):
+        raise refuse(f"the previous header is not block {start - EFFECT_DELAY} of this chain")
+    if transition.proof.key != VALIDATOR_SET_KEY:
+        raise refuse("the state proof is of another key than the validator set")
+    try:
+        raw = verify_state_proof(suite.hash_name, previous.state_root, transition.proof)
+    except ProofError as exc:
+        raise refuse(f"the state proof of the new set: {exc}") from exc
+    if raw is None:
+        raise refuse("the state proof shows no validator set")
+    try:
+        new_set = decode_set(raw)
+    except ValidationError as exc:
+        raise refuse(f"the proven set does not decode: {exc}") from exc
+    if records.validators_hash(suite, new_set) != announcing.next_validators_hash:
+        raise refuse("the proven set is not the one the announcing header names")
+    if new_set == validators:
+        raise refuse("the proven set is the set before it (no change)")
+    if not _addresses_match_keys(suite, new_set):
+        raise refuse("a validator's address in the new set does not match its key")
+    return new_set
+
+
+def validators_after(
+    genesis: Genesis, transitions: tuple[SetTransition, ...], height: int
+) -> ValidatorSet:
+    """The set that votes on block ``height``, reached from the genesis set by ``transitions``.
+
+    Each transition must start after the one before and at most at
+    ``height``; raises ProofError (check ``transition``) naming the first
+    that does not hold (docs/formats.md, section 6).
     """
     suite = check_genesis(genesis)
+    validators = genesis.validators
+    last_start = 0
+    for number, transition in enumerate(transitions, start=1):
+        start = transition.start
+        if start <= last_start or start > height:
+            raise ProofError(
+                f"transition {number} (to height {start}): heights must increase, each "
+                f"after the one before ({last_start}) and at most the header's ({height})",
+                "transition",
+            )
+        validators = _walk_transition(suite, genesis.chain_id, validators, number, transition)
+        last_start = start
+    return validators
+
+
+def _verify_signed_header(
+    genesis: Genesis, header: Header, commit: Commit, transitions: tuple[SetTransition, ...]
+) -> tuple[int, ValidatorSet]:
+    suite = check_genesis(genesis)
+    validators = validators_after(genesis, transitions, header.height)
     if header.chain_id != genesis.chain_id:
         raise ProofError(
             f"header is for chain {header.chain_id!r}, not {genesis.chain_id!r}", "header"
         )
-    expected = records.validators_hash(suite, genesis.validators)
-    if header.validators_hash != expected or header.next_validators_hash != expected:
+    if header.validators_hash != records.validators_hash(suite, validators):
         raise ProofError(
-            f"header {header.height} names another validator set than the genesis", "header"
+            f"header {header.height} names another validator set than the one "
+            f"{len(transitions)} transition(s) from the genesis reach: a transition is missing "
+            "(or the header is not of this chain)",
+            "header",
         )
     try:
-        return verify_commit(
+        power = verify_commit(
             suite,
             commit,
-            genesis.validators,
+            validators,
             chain_id=genesis.chain_id,
             height=header.height,
             block_hash=records.header_hash(suite, header),
         )
     except InvalidCommitError as exc:
         raise ProofError(str(exc), "commit") from exc
+    return power, validators
+
+
+def verify_header(
+    genesis: Genesis, header: Header, commit: Commit, transitions: tuple[SetTransition, ...]
+) -> int:
+    """Check that ``commit`` signs ``header`` with 2/3+ of the power of the header's set.
+
+    The set is the genesis set, changed by each of ``transitions`` in turn
+    (every set change up to the header's height, oldest first). Returns the
+    power that signed; raises ProofError naming the failed check.
+    """
+    power, _validators = _verify_signed_header(genesis, header, commit, transitions)
+    return power
 
 
 def _inclusion(
@@ -138,7 +250,7 @@ def verify_tx_receipt(genesis: Genesis, bundle: TxReceiptBundle) -> VerifiedTx:
         "receipt not in the block",
         "receipt_inclusion",
     )
-    power = verify_header(genesis, header, bundle.commit)
+    power, validators = _verify_signed_header(genesis, header, bundle.commit, bundle.transitions)
     return VerifiedTx(
         chain_id=genesis.chain_id,
         height=header.height,
@@ -150,7 +262,8 @@ def verify_tx_receipt(genesis: Genesis, bundle: TxReceiptBundle) -> VerifiedTx:
         status=receipt.status,
         error=receipt.error,
         signed_power=power,
-        total_power=genesis.validators.total_power,
+        total_power=validators.total_power,
+        transitions=len(bundle.transitions),
     )
 
 
@@ -205,11 +318,12 @@ def verify_state(genesis: Genesis, trusted: Header, proof: StateProof) -> bytes 
 def verify_state_fact(genesis: Genesis, fact: StateFact, key: bytes) -> bytes | None:
     """The value ``fact`` proves for ``key`` after block ``fact.height`` (None: absent).
 
-    The commit must sign the header with 2/3+ of the genesis validators'
-    power, and the proof must be of ``key`` and lead to the header's state
-    root. Raises ProofError naming the failed check.
+    The transitions must lead from the genesis set to the header's, the
+    commit must sign the header with 2/3+ of that set's power, and the proof
+    must be of ``key`` and lead to the header's state root. Raises
+    ProofError naming the failed check.
     """
-    verify_header(genesis, fact.header, fact.commit)
+    verify_header(genesis, fact.header, fact.commit, fact.transitions)
     if fact.proof.key != key:
         raise ProofError("the state proof is of another key", "state")
     return verify_state(genesis, fact.header, fact.proof)

@@ -37,7 +37,9 @@ def prove_key(reader: ProvingReader, key: bytes) -> ProvenValue:
     height = reader.height
     if height == 0:
         raise NoBlocksError("no block is committed yet, so there is no state to prove; retry soon")
-    fact = StateFact(reader.header(height), reader.commit(height), reader.prove(key))
+    fact = StateFact(
+        reader.header(height), reader.commit(height), reader.prove(key), reader.transitions(height)
+    )
     return ProvenValue(key, reader.get(key), fact)
 
 

@@ -18,7 +18,13 @@ from typing import Protocol
 
 from govchain.crypto import CryptoSuite
 from govchain.ledger.chainstore import ChainView
-from govchain.ledger.proofs import TxReceiptBundle, state_proof, tx_receipt_bundle
+from govchain.ledger.proofs import (
+    SetTransition,
+    TxReceiptBundle,
+    set_transitions,
+    state_proof,
+    tx_receipt_bundle,
+)
 from govchain.ledger.statetree import StateProof, get_value
 from govchain.types import Block, Commit, Header, Receipt
 
@@ -72,6 +78,10 @@ class ProvingReader(Protocol):
 
     def tx_receipt(self, tx_hash: bytes) -> TxReceiptBundle | None:
         """The receipt bundle of a tx committed at or below :attr:`height`; None otherwise."""
+        ...
+
+    def transitions(self, height: int) -> tuple[SetTransition, ...]:
+        """The validator-set transitions up to block ``height`` (1 <= height <= :attr:`height`)."""
         ...
 
 
@@ -133,3 +143,7 @@ class ChainReader:
         if location is None or location[0] > self._height:
             return None
         return tx_receipt_bundle(self._view, tx_hash)
+
+    def transitions(self, height: int) -> tuple[SetTransition, ...]:
+        """The set transitions a proof about block ``height`` carries (oldest first)."""
+        return set_transitions(self._view, self._check(height))

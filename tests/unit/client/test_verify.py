@@ -288,7 +288,7 @@ def test_old_blocks_prove_against_every_newer_header(chain: Chain) -> None:
     with chain.store.view() as view:
         for trusted_height in range(2, BLOCKS + 1):
             trusted = view.header(trusted_height)
-            verify_header(genesis, trusted, view.commit(trusted_height))
+            verify_header(genesis, trusted, view.commit(trusted_height), ())
             for height in range(1, trusted_height):
                 proof = history_proof(view, height, trusted_height)
                 verify_in_history(genesis, trusted, height, view.block_hash(height), proof)
