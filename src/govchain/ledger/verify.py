@@ -18,7 +18,9 @@ from govchain.ledger.history import HistoryView, append_nodes, node_key
 from govchain.ledger.statetree import RootRecord, StateHasher, apply_batch
 from govchain.ledger.statetree.memory import MemoryNodeStore
 from govchain.ledger.statetree.nodes import ChildRef, InternalNode, NodeKey
+from govchain.ledger.statetree.proof import verify_state_proof
 from govchain.ledger.statetree.tree import load
+from govchain.ledger.validator_sets import EFFECT_DELAY, VALIDATOR_SET_KEY, encode_set
 from govchain.types import Block
 from govchain.types.errors import GovChainError
 
@@ -73,6 +75,7 @@ def verify_chain(
         walker = _Walker(view, progress, genesis_root)
         try:
             walker.blocks()
+            walker.set_proofs()
             versions, nodes = walker.state()
         except Inconsistency as found:
             return VerifyReport(view.height, walker.checked, 0, 0, found.height, str(found))
@@ -124,6 +127,24 @@ class _Walker:
         expected = {node_key(level, index): node for (level, index), node in self.history.items()}
         _must(stored == expected, top, "stored history log nodes differ from the recomputed ones")
         _must(sum(1 for _ in view.txn.scan("txindex")) == tx_count, top, "tx index has extra rows")
+
+    def set_proofs(self) -> None:
+        """Each kept set has a state proof, of the set key at its start - 2, that leads to
+        that header's state root and proves exactly the kept set (receipts carry it)."""
+        view = self.view
+        for start, validators in view.set_changes():
+            proof = self._get("validator set proof", start, view.set_proof)
+            header = self._get("block", start - EFFECT_DELAY, view.header)
+            _must(proof.key == VALIDATOR_SET_KEY, start, "the set's proof is of another key")
+            try:
+                value = verify_state_proof(self.suite.hash_name, header.state_root, proof)
+            except GovChainError as exc:
+                raise Inconsistency(start, f"the set of height {start}: {exc}") from exc
+            _must(
+                value == encode_set(validators),
+                start,
+                f"the kept set of height {start} is not the one its proof proves",
+            )
 
     def _node(self, level: int, index: int) -> bytes:
         return self.history[(level, index)]

@@ -9,6 +9,7 @@ starts at; at most a third of the power changes per height.
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
@@ -18,7 +19,12 @@ from govchain.contracts.registry.state import read_account, read_node
 from govchain.execution import apply_block, propose_block
 from govchain.ledger import records
 from govchain.ledger.chainstore import height_key
-from govchain.ledger.validator_sets import VALIDATOR_SET_KEY, encode_set, set_row_key
+from govchain.ledger.validator_sets import (
+    VALIDATOR_SET_KEY,
+    encode_set,
+    proof_row_key,
+    set_row_key,
+)
 from govchain.ledger.verify import verify_chain
 from govchain.node.services import genesis_state
 from govchain.types import Receipt, ValidatorSet
@@ -239,3 +245,19 @@ def test_the_state_holds_the_set_from_genesis(gc: GovernedChain) -> None:
     with gc.chain.view() as view:
         assert view.txn.get("meta", set_row_key(1)) is None  # the genesis set needs no row
         assert view.txn.get("meta", b"height") == height_key(0) or view.height == 0
+
+
+def test_a_tampered_set_proof_row_is_found_by_ledger_verify(gc: GovernedChain) -> None:
+    executed, _address = _add_validator(gc)
+    gc.run()
+    assert verify_chain(gc.chain, initial_state=genesis_state(gc.genesis)).ok
+    start = executed + 2
+    with gc.chain.view() as view:
+        proof = view.set_proof(start)
+    other = dataclasses.replace(proof, value=encode_set(gc.chain.validators(1)))
+    with gc.chain.store.write() as txn:
+        txn.put("meta", proof_row_key(start), json.dumps(other.to_json()).encode())
+    report = verify_chain(gc.chain, initial_state=genesis_state(gc.genesis))
+    assert not report.ok
+    assert report.error_height == start
+    assert f"the set of height {start}" in (report.error or "")
