@@ -20,7 +20,7 @@ from itertools import islice
 
 from govchain.sim.byzantine import BEHAVIOURS, TWINS
 from govchain.sim.cluster import Cluster, Roles
-from govchain.sim.faults import BASELINE, FaultWindow, make_plan
+from govchain.sim.faults import BASELINE, FaultWindow, make_plan, targeted_windows
 from govchain.sim.invariants import AGREEMENT, DOUBLE_SIGN, TIME, VALIDITY, Violation
 
 SAFETY_KINDS = (AGREEMENT, VALIDITY, DOUBLE_SIGN, TIME)
@@ -40,6 +40,8 @@ class SimConfig:
     build_delay_ms: tuple[int, int] = (100, 600)
     """How long a proposer waits for txs: sets the pace of blocks in virtual time."""
     max_steps: int = 2_000_000
+    targeted: bool = True
+    """Whether plans may hold a targeted ``split-lock`` window (``sim.targeted``)."""
 
     @property
     def faulty(self) -> int:
@@ -102,6 +104,16 @@ def instances(config: SimConfig, roles: Roles) -> int:
     return config.validators + sum(1 for b in roles.byzantine.values() if TWINS in b)
 
 
+def plan_for(seed: int, config: SimConfig, roles: Roles) -> tuple[FaultWindow, ...]:
+    """The seed's fault plan: its random windows, and (from a stream of its own, so the
+    random ones stay as they were) a targeted window with ``config.targeted``."""
+    plan = make_plan(random.Random(f"{seed}/plan"), instances(config, roles), config.fault_phase_ms)
+    if not config.targeted:
+        return plan
+    targeted = targeted_windows(random.Random(f"{seed}/targeted"), config.fault_phase_ms)
+    return tuple(sorted((*plan, *targeted), key=lambda w: (w.start_ms, w.end_ms, w.kind, w.node)))
+
+
 def run_seed(
     seed: int,
     config: SimConfig,
@@ -113,8 +125,7 @@ def run_seed(
     """Run one seed (its own plan and roles unless given) and judge it."""
     roles = roles if roles is not None else roles_for(seed, config)
     if plan is None:
-        rng = random.Random(f"{seed}/plan")
-        plan = make_plan(rng, instances(config, roles), config.fault_phase_ms)
+        plan = plan_for(seed, config, roles)
     cluster = Cluster(
         seed,
         config.validators,
