@@ -219,11 +219,21 @@ class Summary:
     liveness_failures: int = 0
     faults: Counter[str] = field(default_factory=Counter)
     failures: list[SeedResult] = field(default_factory=list)
+    catches: int = 0
+    """With a mutant: the seeds whose run broke a safety claim."""
+    first_catch: SeedResult | None = None
 
     @property
     def mutant_caught(self) -> bool:
         """A mutant is caught when some seed broke safety."""
-        return self.config.mutant is not None and self.safety_violations > 0
+        return self.config.mutant is not None and self.catches > 0
+
+    @property
+    def seeds_per_catch(self) -> float | None:
+        """Seeds run per seed that caught the mutant (None: not caught), two decimals."""
+        if not self.mutant_caught:
+            return None
+        return round(self.seeds_run / self.catches, 2)
 
     @property
     def passed(self) -> bool:
@@ -243,6 +253,10 @@ class Summary:
             self.liveness_failures += 1
         if result.failed:
             self.failures.append(result)
+        if self.config.mutant is not None and result.safety_violated:
+            self.catches += 1
+            if self.first_catch is None:
+                self.first_catch = result
 
     def to_json(self) -> dict[str, object]:
         """The summary as ``govchain sim --json`` prints it."""
@@ -256,6 +270,9 @@ class Summary:
             "faults_injected": {k: self.faults[k] for k in sorted(self.faults)},
             "mutant": self.config.mutant,
             "mutant_caught": self.mutant_caught,
+            "mutant_catches": self.catches,
+            "seeds_per_catch": self.seeds_per_catch,
+            "first_catch_seed": None if self.first_catch is None else self.first_catch.seed,
         }
 
 
@@ -269,14 +286,19 @@ def run_seeds(
     *,
     jobs: int = 1,
     on_result: Callable[[SeedResult], None] | None = None,
+    until_caught: bool = False,
 ) -> Summary:
-    """Run ``seeds`` (on ``jobs`` processes), in order; a mutant run stops once caught."""
+    """Run ``seeds`` (on ``jobs`` processes), in order.
+
+    A mutant run goes through every seed, so that the summary measures how
+    often the mutant is caught; with ``until_caught`` it stops at the first catch.
+    """
     summary = Summary(config)
     for result in _results(list(seeds), config, jobs):
         summary.add(result)
         if on_result is not None:
             on_result(result)
-        if summary.mutant_caught:
+        if until_caught and summary.mutant_caught:
             break
     return summary
 

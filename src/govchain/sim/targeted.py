@@ -74,6 +74,8 @@ class _Attack:
     cut_until: int | None = None
     """The end of phase 2 (committers cut off); None before."""
     over: bool = False
+    fresh: dict[int, bytes] = field(default_factory=dict)
+    """Round -> the fresh block a Byzantine proposer put in place of ``value``."""
     plans: dict[tuple[int, int, int], Sends] = field(default_factory=dict)
     """(node, round, step) -> what that Byzantine node sends, decided once."""
 
@@ -142,8 +144,14 @@ class SplitLock:
     # --- the Steering protocol (called by the adversary) ----------------------------
 
     def hears(self, node: FaultyNode, message: object) -> bool:
-        """Byzantine validators ignore the precommits of the attacked round and decisions of
-        its height, so their cores stay at that height to vote in the rounds that follow."""
+        """Whether Byzantine ``node`` lets ``message`` reach its core.
+
+        During an attack its core ignores the precommits of the attacked round
+        and the decisions of its height, so it stays at that height. In phase 2
+        a proposal of a later round for another value than ``X`` is backed at
+        once, whatever round the core is in (it may be stuck in the attacked
+        round, short of the precommits it ignores).
+        """
         attack = self._live()
         if attack is None or not self._is_original(node):
             return True
@@ -151,6 +159,8 @@ class SplitLock:
             return message.commit.height != attack.height
         if isinstance(message, Vote) and message.type is VoteType.PRECOMMIT:
             return (message.height, message.round) != (attack.height, attack.round)
+        if isinstance(message, ProposalMessage) and attack.cut_until is not None:
+            self._back_at_once(attack, node, message)
         return True
 
     def steer(self, node: FaultyNode, message: Message, receivers: list[int]) -> Sends | None:
@@ -184,6 +194,8 @@ class SplitLock:
         byzantine = [n for n in self._originals() if vset.get(n.address) is not None]
         honest = [n for n in self._honest() if vset.get(n.address) is not None]
         next_proposer = ProposerSchedule(vset).proposer(h, r + 1)
+        if any(n.address == next_proposer for n in byzantine):
+            return None  # an honest proposer must start the next round, whatever ours do
         ready = [
             n
             for n in honest
@@ -224,17 +236,20 @@ class SplitLock:
             assert isinstance(message, Vote)
             r, step = message.round, int(message.type)
         key = (node.index, r, step)
-        plan = attack.plans.get(key)
-        if plan is not None:
-            return plan
+        if key in attack.plans:
+            return attack.plans[key]
         if r == attack.round and isinstance(message, Vote):
-            plan = self._split_votes(attack, node, message)
+            attack.plans[key] = self._split_votes(attack, node, message)
         elif r > attack.round and attack.cut_until is not None:
-            plan = self._back_another_value(attack, node, message)
+            if isinstance(message, ProposalMessage):
+                attack.plans[key] = self._another_proposal(attack, node, message)
+            else:
+                assert isinstance(message, Vote)
+                value = self._another_value(attack, node, message)
+                return self._back(attack, node, dataclasses.replace(message, block_hash=value))
         else:
             return []  # before the committer decides, later rounds get nothing (not cached)
-        attack.plans[key] = plan
-        return plan
+        return attack.plans[key]
 
     def _split_votes(self, attack: _Attack, node: FaultyNode, vote: Vote) -> Sends:
         """Round ``r``: the polka for the committer and lockers, the 2/3+ precommits for the
@@ -248,28 +263,57 @@ class SplitLock:
         rest = [n.index for n in self.nodes if n.index != node.index and n.index not in shown]
         return [(shown, for_x), (rest, nil)]
 
-    def _back_another_value(self, attack: _Attack, node: FaultyNode, message: Message) -> Sends:
-        """Later rounds: anything but ``X``, to the nodes that have not decided."""
-        receivers = [
-            n.index for n in self.nodes if n.index not in attack.decided and n.index != node.index
-        ]
-        if isinstance(message, ProposalMessage):
-            if message.proposal.block_hash != attack.value:
-                return [(receivers, message)]
-            block = node.build_block(attack.height)
-            if block is None:
-                return []
-            return [(receivers, fresh_proposal(self.suite, node.key, message, block))]
-        assert isinstance(message, Vote)
-        known = [h for h in node.proposed_hashes(attack.height, message.round) if h]
-        value = next((h for h in known if h != attack.value), b"")
-        if not value and message.block_hash != attack.value:
-            value = message.block_hash
-        vote = sign_vote(node.key, dataclasses.replace(message, block_hash=value))
-        sends: Sends = [(receivers, vote)]
-        if value:
-            sends.extend((receivers, forged) for forged in self._forged(attack, node, vote))
-        return sends
+    def _another_proposal(
+        self, attack: _Attack, node: FaultyNode, message: ProposalMessage
+    ) -> Sends:
+        """A later round's proposal, for a fresh block if the core re-proposes ``X``."""
+        receivers = self._undecided(attack, node)
+        if message.proposal.block_hash != attack.value:
+            return [(receivers, message)]
+        block = node.build_block(attack.height)
+        if block is None:
+            return []
+        fresh = fresh_proposal(self.suite, node.key, message, block)
+        attack.fresh[message.proposal.round] = fresh.proposal.block_hash
+        return [(receivers, fresh)]
+
+    def _back_at_once(self, attack: _Attack, node: FaultyNode, message: ProposalMessage) -> None:
+        p = message.proposal
+        if p.height != attack.height or p.round <= attack.round or p.block_hash == attack.value:
+            return
+        time = message.block.header.time
+        vote = Vote(p.chain_id, VoteType.PREVOTE, p.height, p.round, p.block_hash, time, b"")
+        for receivers, payload in self._back(attack, node, vote):
+            for receiver in receivers:
+                self.network.send(node.index, receiver, node.name, payload)
+
+    def _another_value(self, attack: _Attack, node: FaultyNode, vote: Vote) -> bytes:
+        """What to vote in a later round: its proposal if that is not ``X``, else nil."""
+        r = vote.round
+        known = [attack.fresh.get(r, b""), *node.proposed_hashes(attack.height, r), vote.block_hash]
+        return next((h for h in known if h and h != attack.value), b"")
+
+    def _back(self, attack: _Attack, node: FaultyNode, vote: Vote) -> Sends:
+        """Back ``vote``'s value in its round for the nodes that have not decided: signed and
+        forged in every other name, and for a prevote of a value the precommit at once (the
+        core, short of a polka, may never send one). Returns what is new to send."""
+        receivers = self._undecided(attack, node)
+        kinds = [vote.type]
+        if vote.block_hash and vote.type is VoteType.PREVOTE:
+            kinds.append(VoteType.PRECOMMIT)
+        new: Sends = []
+        for kind in kinds:
+            key = (node.index, vote.round, int(kind))
+            if key not in attack.plans:
+                typed = dataclasses.replace(vote, type=kind, validator=node.address)
+                attack.plans[key] = [(receivers, v) for v in self._backing(attack, node, typed)]
+                new += attack.plans[key]
+        return new
+
+    def _backing(self, attack: _Attack, node: FaultyNode, vote: Vote) -> list[Vote]:
+        """``vote`` signed by ``node`` and, for a value, forged in every other name."""
+        signed = sign_vote(node.key, vote)
+        return [signed, *self._forged(attack, node, signed)] if vote.block_hash else [signed]
 
     def _forged(self, attack: _Attack, node: FaultyNode, vote: Vote) -> list[Vote]:
         """``vote`` in the name of every other validator of the height, with bad signatures."""
@@ -297,6 +341,9 @@ class SplitLock:
         attack.over = True
         if attack.cut_until is not None:
             self.cut((), self.network.now)
+
+    def _undecided(self, attack: _Attack, node: FaultyNode) -> list[int]:
+        return [n.index for n in self.nodes if n.index not in attack.decided and n is not node]
 
     def _told(self, attack: _Attack, node: FaultyNode) -> list[int]:
         """The committer, the lockers and the other Byzantine originals."""
