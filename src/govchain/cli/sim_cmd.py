@@ -33,6 +33,10 @@ def sim(
 ) -> None:
     """Run seeds of the deterministic simulator and check every safety and liveness claim.
 
+    Each seed's plan holds random partitions, crashes and storms and, in 60% of
+    the seeds, a targeted split-lock window in which the Byzantine validators
+    split the honest ones around a lock (docs/spec/consensus.md).
+
     Exits 0 only when no violation was found; with --mutant, only when the
     mutant was caught (a safety violation). With --mutant every seed runs, and
     the report gives how many seeds caught it, the seeds run per catch and the
