@@ -160,6 +160,7 @@ class Cluster:
             lambda _height: self.genesis.validators,
             self._targeted_cut,
             self.counts,
+            self.trace.world,
         )
         self.adversary.steering = self.split_lock
 

@@ -54,6 +54,8 @@ from govchain.types import ValidatorSet, Vote, VoteType
 Groups = tuple[tuple[int, ...], ...]
 CutNodes = Callable[[Groups, int], None]
 """``cut(groups, until_ms)``: partition ``groups`` until then; empty ``groups`` ends the cut."""
+TraceLine = Callable[[int, str, int], None]
+"""``trace(now_ms, text, height)``: a world line for the run's trace."""
 
 ARMED = "split_lock_armed"
 CUT = "split_lock_cut"
@@ -92,6 +94,7 @@ class SplitLock:
         validators_at: Callable[[int], ValidatorSet],
         cut: CutNodes,
         counts: Counter[str],
+        trace: TraceLine,
     ) -> None:
         self.rng = rng
         self.nodes = nodes
@@ -100,6 +103,7 @@ class SplitLock:
         self.validators_at = validators_at
         self.cut = cut
         self.counts = counts
+        self.trace = trace
         self.windows: list[FaultWindow] = []
         self.attack: _Attack | None = None
 
@@ -225,6 +229,16 @@ class SplitLock:
         )
         attack.plans[(node.index, r, 0)] = [(self._told(attack, node), message)]
         self.attack = attack
+
+        def names(group: Sequence[SimNode]) -> str:
+            return ",".join(n.name for n in group) or "none"
+
+        self.trace(
+            self.network.now,
+            f"split-lock on {node.name}'s proposal h{h} r{r} {proposal.block_hash.hex()[:8]}: "
+            f"committer {committer.name}, lockers {names(lockers)}, outsiders {names(outsiders)}",
+            h,
+        )
         return attack
 
     # --- what a Byzantine node sends ----------------------------------------------------
