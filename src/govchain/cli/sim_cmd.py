@@ -33,9 +33,15 @@ def sim(
 ) -> None:
     """Run seeds of the deterministic simulator and check every safety and liveness claim.
 
+    Each seed's plan holds random partitions, crashes and storms and, in 60% of
+    the seeds, a targeted split-lock window in which the Byzantine validators
+    split the honest ones around a lock (docs/spec/consensus.md).
+
     Exits 0 only when no violation was found; with --mutant, only when the
-    mutant was caught (a safety violation). A failure prints its seed and the
-    smallest trace that still fails.
+    mutant was caught (a safety violation). With --mutant every seed runs, and
+    the report gives how many seeds caught it, the seeds run per catch and the
+    first catching seed. A failure (with --mutant: the first catch) prints its
+    seed and the smallest plan and trace that still fail.
     """
     f = (validators - 1) // 3
     if byzantine is not None and byzantine > f:
@@ -59,7 +65,10 @@ def sim(
 
         seed_range = range(first_seed, first_seed + seeds)
         summary = run_seeds(seed_range, config, jobs=jobs, on_result=advance)
-    shrunk = shrink(summary.failures[0], config) if summary.failures else None
+    failure = summary.first_catch if mutant is not None else None
+    if failure is None and summary.failures:
+        failure = summary.failures[0]
+    shrunk = shrink(failure, config) if failure is not None else None
     if json_out:
         report = summary.to_json()
         report["failed_seeds"] = [r.seed for r in summary.failures]
@@ -96,6 +105,11 @@ def _print_summary(summary: Summary, shrunk: SeedResult | None) -> None:
     if summary.config.mutant is not None:
         table.add_row("mutant", summary.config.mutant)
         table.add_row("mutant_caught", "yes" if summary.mutant_caught else "NO")
+        table.add_row("mutant_catches", f"{summary.catches:,}")
+        per_catch = summary.seeds_per_catch
+        table.add_row("seeds_per_catch", "-" if per_catch is None else f"{per_catch:.2f}")
+        first = report["first_catch_seed"]
+        table.add_row("first_catch_seed", "-" if first is None else str(first))
     console.print(table)
     faults = Table(title="faults injected")
     faults.add_column("fault")

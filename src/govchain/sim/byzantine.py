@@ -24,6 +24,10 @@ consistent liar would. Per its behaviours it may:
 
 ``twins`` is not a rewrite: the simulator runs a second honest core with the
 same key (the Twins approach), and the two equivocate between them.
+
+A :class:`Steering` (``sim.targeted``) may take over: for the messages it
+claims, its plan replaces the behaviours, so a targeted schedule can
+coordinate every Byzantine validator around one height.
 """
 
 from __future__ import annotations
@@ -83,6 +87,36 @@ class Network(Protocol):
         ...
 
 
+class Steering(Protocol):
+    """A targeted schedule that may decide what Byzantine nodes send and hear."""
+
+    def steer(self, node: FaultyNode, message: Message, receivers: list[int]) -> Sends | None:
+        """What ``node`` sends instead of ``message``; None leaves it to the behaviours."""
+        ...
+
+    def hears(self, node: FaultyNode, message: object) -> bool:
+        """False when ``node`` must not let ``message`` reach its core."""
+        ...
+
+
+def sign_vote(key: SigningKey, vote: Vote) -> Vote:
+    """``vote`` signed by ``key`` (whatever signature it had)."""
+    unsigned = dataclasses.replace(vote, signature=b"")
+    return dataclasses.replace(unsigned, signature=key.sign(records.vote_signing_bytes(unsigned)))
+
+
+def fresh_proposal(
+    suite: CryptoSuite, key: SigningKey, message: ProposalMessage, block: Block
+) -> ProposalMessage:
+    """The slot of ``message``, signed by ``key`` for ``block`` with no proof of lock."""
+    block_hash = records.header_hash(suite, block.header)
+    unsigned = dataclasses.replace(
+        message.proposal, block_hash=block_hash, pol_round=NO_POL, signature=b""
+    )
+    signed = dataclasses.replace(unsigned, signature=key.sign(unsigned.signing_bytes()))
+    return ProposalMessage(signed, block)
+
+
 @dataclass
 class _Round:
     """What a Byzantine node told whom in one (height, round)."""
@@ -106,6 +140,8 @@ class Adversary:
     checker: Checker
     network: Network
     counts: dict[str, int] = field(default_factory=dict)
+    steering: Steering | None = None
+    """A targeted schedule (``sim.targeted``) consulted before the behaviours."""
     _rounds: dict[tuple[str, int, int], _Round] = field(default_factory=dict)
     _plans: dict[tuple[str, int, int, int], Sends] = field(default_factory=dict)
     _deaf: set[tuple[str, int, int]] = field(default_factory=set)
@@ -114,12 +150,19 @@ class Adversary:
 
     def hears(self, node: FaultyNode, message: object) -> bool:
         """Whether Byzantine ``node`` lets an incoming message reach its core."""
+        if self.steering is not None and not self.steering.hears(node, message):
+            return False
         if isinstance(message, Vote) and message.type is VoteType.PRECOMMIT:
             return (node.name, message.height, message.round) not in self._deaf
         return True
 
     def broadcast(self, node: FaultyNode, message: Message, receivers: Sequence[int]) -> None:
         """Send ``message`` from Byzantine ``node`` to ``receivers``, as its behaviours dictate."""
+        if self.steering is not None:
+            steered = self.steering.steer(node, message, list(receivers))
+            if steered is not None:
+                self._send(node, steered)
+                return
         slot = signed_slot(message)
         if slot is None or signer_of(message) != node.address:
             # a decision for a laggard, or a vote another validator signed that the core
@@ -186,12 +229,7 @@ class Adversary:
         self, node: FaultyNode, message: ProposalMessage, block: Block
     ) -> ProposalMessage:
         """The same slot, signed for another block with no proof of lock."""
-        block_hash = records.header_hash(self.suite, block.header)
-        unsigned = dataclasses.replace(
-            message.proposal, block_hash=block_hash, pol_round=NO_POL, signature=b""
-        )
-        signed = dataclasses.replace(unsigned, signature=node.key.sign(unsigned.signing_bytes()))
-        return ProposalMessage(signed, block)
+        return fresh_proposal(self.suite, node.key, message, block)
 
     def _invalid_variant(self, node: FaultyNode, message: ProposalMessage) -> ProposalMessage:
         header = dataclasses.replace(message.block.header, state_root=self.rng.randbytes(32))
@@ -267,10 +305,7 @@ class Adversary:
         return self._sign(node, dataclasses.replace(vote, block_hash=block_hash))
 
     def _sign(self, node: FaultyNode, vote: Vote) -> Vote:
-        unsigned = dataclasses.replace(vote, signature=b"")
-        return dataclasses.replace(
-            unsigned, signature=node.key.sign(records.vote_signing_bytes(unsigned))
-        )
+        return sign_vote(node.key, vote)
 
     # --- garbage -------------------------------------------------------------------
 

@@ -46,11 +46,20 @@ from govchain.crypto import SigningKey, suite_for
 from govchain.ledger import records
 from govchain.ledger.chainstore import TABLES, ChainStore
 from govchain.sim.byzantine import AMNESIA, TWINS, Adversary
-from govchain.sim.faults import CRASH, HEALED, ISOLATE, PARTITION, FaultWindow, links_at
+from govchain.sim.faults import (
+    CRASH,
+    HEALED,
+    ISOLATE,
+    PARTITION,
+    SPLIT_LOCK,
+    FaultWindow,
+    links_at,
+)
 from govchain.sim.governed import governed_genesis, governed_registry, governed_state
 from govchain.sim.invariants import Checker
 from govchain.sim.network import Delivery, LinkFaults, Local, SimNetwork
 from govchain.sim.node import SimNode, seeded_key, sim_registry
+from govchain.sim.targeted import Groups, SplitLock
 from govchain.sim.trace import Trace
 from govchain.storage import MemoryStore
 from govchain.types import Genesis, Tx, Validator, ValidatorSet, Vote
@@ -87,7 +96,10 @@ class Cluster:
         trace: bool = False,
         governed: bool = False,
     ) -> None:
-        streams = {name: random.Random(f"{seed}/{name}") for name in ("keys", "net", "adv", "txs")}
+        streams = {
+            name: random.Random(f"{seed}/{name}")
+            for name in ("keys", "net", "adv", "txs", "targeted")
+        }
         self.rng = streams["txs"]
         self.suite = suite_for("intl")
         self.roles = roles or Roles({})
@@ -139,6 +151,18 @@ class Cluster:
         self._by_name = {node.name: node for node in self.nodes}
         self._active: list[FaultWindow] = []
         self._evidence_heights: set[int] = set()
+        self._cut: FaultWindow | None = None
+        self.split_lock = SplitLock(
+            streams["targeted"],
+            self.nodes,
+            self.network,
+            self.suite,
+            lambda _height: self.genesis.validators,
+            self._targeted_cut,
+            self.counts,
+            self.trace.world,
+        )
+        self.adversary.steering = self.split_lock
 
     def _add_node(
         self,
@@ -273,6 +297,8 @@ class Cluster:
                 node.crash_after = self.network.rng.randint(0, 4)
         else:
             self.counts[window.kind + "s"] += 1
+            if window.kind == SPLIT_LOCK:
+                self.split_lock.window_started(window)
         self._apply_links()
 
     def _end(self, window: FaultWindow) -> None:
@@ -289,6 +315,8 @@ class Cluster:
                 self.counts["restarts"] += 1
                 self.trace.world(self.now, f"{node.name} restarts from its WAL")
                 self._perform(node, node.boot(self._clock(node)))
+        elif window.kind == SPLIT_LOCK:
+            self.split_lock.window_ended(window)
         self._apply_links()
 
     def _others_did_not_prevote(self, node: SimNode, action: CommitBlock) -> bool:
@@ -316,6 +344,16 @@ class Cluster:
                 self._start(cut)
                 self.network.schedule(window.hold_ms, WORLD, ("end", cut))
                 return
+
+    def _targeted_cut(self, groups: Groups, until_ms: int) -> None:
+        """The split-lock's cut: ``groups`` apart until ``until_ms`` (none: end the cut)."""
+        if self._cut is not None:
+            self._end(self._cut)
+            self._cut = None
+        if groups and until_ms > self.now:
+            self._cut = FaultWindow(PARTITION, self.now, until_ms, groups=groups)
+            self._start(self._cut)
+            self.network.schedule(until_ms - self.now, WORLD, ("end", self._cut))
 
     def _apply_links(self) -> None:
         self.network.set_partitions([w.groups for w in self._active if w.kind == PARTITION])
@@ -408,6 +446,7 @@ class Cluster:
             self.checker.on_commit(self.now, node.name, block, block_hash)
             if first and self._others_did_not_prevote(node, action):
                 self._isolate_first_committer(node)
+            self.split_lock.committed(node, block.header.height, action.commit.round, block_hash)
         self.trace.world(
             self.now,
             f"{node.name} commits h{block.header.height} {block_hash.hex()[:8]} "

@@ -4,6 +4,10 @@ A plan is a tuple of :class:`FaultWindow`. Each window starts a fault and
 ends it; windows may overlap. All of them end by ``fault_phase_ms``, after
 which the network is good again and liveness is checked. Shrinking a
 failure removes windows one by one, so a window is the unit of a trace.
+
+``make_plan`` draws the random windows; ``targeted_windows`` draws, from
+its own stream, the adaptive ``split-lock`` windows that steer the
+Byzantine validators against a lock (``sim.targeted``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,11 @@ CRASH = "crash"
 STORM = "storm"
 ISOLATE = "isolate"
 KINDS = (PARTITION, CRASH, STORM, ISOLATE)
+"""The kinds ``make_plan`` draws at random."""
+SPLIT_LOCK = "split-lock"
+"""A targeted window (``sim.targeted``): drawn by ``targeted_windows``."""
+TARGETED_PER_MILLE = 600
+"""How often a seed's plan gets a targeted window (the rest keep the random mix only)."""
 
 BASELINE = LinkFaults(min_delay_ms=1, max_delay_ms=40, drop_per_mille=20, duplicate_per_mille=20)
 """Links during the fault phase, outside storms: some loss and duplication."""
@@ -37,7 +46,10 @@ class FaultWindow:
     asynchronous network may be: while it lasts, the first honest node to
     commit a height, while others still lack the precommits to follow, is
     cut off from all others for ``hold_ms``, so the rest must decide that
-    height without it (the case locks exist for).
+    height without it (the case locks exist for). ``split-lock`` is
+    targeted (``sim.targeted``): while it lasts, the Byzantine validators
+    split the honest ones around a lock at one of their proposals, and the
+    honest nodes that commit that height are cut off for ``hold_ms``.
     """
 
     kind: str
@@ -62,6 +74,8 @@ class FaultWindow:
             return f"crash {name(self.node)} and restart from its WAL ({span})"
         if self.kind == ISOLATE:
             return f"isolate each first committer for {self.hold_ms} ms ({span})"
+        if self.kind == SPLIT_LOCK:
+            return f"split the honest validators around a lock, cut for {self.hold_ms} ms ({span})"
         links = self.links
         return (
             f"storm: delay {links.min_delay_ms}-{links.max_delay_ms} ms, "
@@ -95,6 +109,15 @@ def make_plan(rng: random.Random, nodes: int, fault_phase_ms: int) -> tuple[Faul
             )
             windows.append(FaultWindow(kind, start, end, links=links))
     return tuple(sorted(windows, key=lambda w: (w.start_ms, w.end_ms, w.kind, w.node)))
+
+
+def targeted_windows(rng: random.Random, fault_phase_ms: int) -> tuple[FaultWindow, ...]:
+    """With probability ``TARGETED_PER_MILLE``, one ``split-lock`` window of 8-16 s."""
+    if rng.randrange(1000) >= TARGETED_PER_MILLE:
+        return ()
+    duration = min(fault_phase_ms, rng.randint(8000, 16000))
+    start = rng.randint(0, max(0, fault_phase_ms - duration))
+    return (FaultWindow(SPLIT_LOCK, start, start + duration, hold_ms=rng.randint(3000, 6000)),)
 
 
 def _split(rng: random.Random, nodes: int) -> tuple[tuple[int, ...], ...]:

@@ -20,7 +20,7 @@ from itertools import islice
 
 from govchain.sim.byzantine import BEHAVIOURS, TWINS
 from govchain.sim.cluster import Cluster, Roles
-from govchain.sim.faults import BASELINE, FaultWindow, make_plan
+from govchain.sim.faults import BASELINE, FaultWindow, make_plan, targeted_windows
 from govchain.sim.invariants import AGREEMENT, DOUBLE_SIGN, TIME, VALIDITY, Violation
 
 SAFETY_KINDS = (AGREEMENT, VALIDITY, DOUBLE_SIGN, TIME)
@@ -40,6 +40,8 @@ class SimConfig:
     build_delay_ms: tuple[int, int] = (100, 600)
     """How long a proposer waits for txs: sets the pace of blocks in virtual time."""
     max_steps: int = 2_000_000
+    targeted: bool = True
+    """Whether plans may hold a targeted ``split-lock`` window (``sim.targeted``)."""
 
     @property
     def faulty(self) -> int:
@@ -102,6 +104,16 @@ def instances(config: SimConfig, roles: Roles) -> int:
     return config.validators + sum(1 for b in roles.byzantine.values() if TWINS in b)
 
 
+def plan_for(seed: int, config: SimConfig, roles: Roles) -> tuple[FaultWindow, ...]:
+    """The seed's fault plan: its random windows, and (from a stream of its own, so the
+    random ones stay as they were) a targeted window with ``config.targeted``."""
+    plan = make_plan(random.Random(f"{seed}/plan"), instances(config, roles), config.fault_phase_ms)
+    if not config.targeted:
+        return plan
+    targeted = targeted_windows(random.Random(f"{seed}/targeted"), config.fault_phase_ms)
+    return tuple(sorted((*plan, *targeted), key=lambda w: (w.start_ms, w.end_ms, w.kind, w.node)))
+
+
 def run_seed(
     seed: int,
     config: SimConfig,
@@ -113,8 +125,7 @@ def run_seed(
     """Run one seed (its own plan and roles unless given) and judge it."""
     roles = roles if roles is not None else roles_for(seed, config)
     if plan is None:
-        rng = random.Random(f"{seed}/plan")
-        plan = make_plan(rng, instances(config, roles), config.fault_phase_ms)
+        plan = plan_for(seed, config, roles)
     cluster = Cluster(
         seed,
         config.validators,
@@ -208,11 +219,21 @@ class Summary:
     liveness_failures: int = 0
     faults: Counter[str] = field(default_factory=Counter)
     failures: list[SeedResult] = field(default_factory=list)
+    catches: int = 0
+    """With a mutant: the seeds whose run broke a safety claim."""
+    first_catch: SeedResult | None = None
 
     @property
     def mutant_caught(self) -> bool:
         """A mutant is caught when some seed broke safety."""
-        return self.config.mutant is not None and self.safety_violations > 0
+        return self.config.mutant is not None and self.catches > 0
+
+    @property
+    def seeds_per_catch(self) -> float | None:
+        """Seeds run per seed that caught the mutant (None: not caught), two decimals."""
+        if not self.mutant_caught:
+            return None
+        return round(self.seeds_run / self.catches, 2)
 
     @property
     def passed(self) -> bool:
@@ -232,6 +253,10 @@ class Summary:
             self.liveness_failures += 1
         if result.failed:
             self.failures.append(result)
+        if self.config.mutant is not None and result.safety_violated:
+            self.catches += 1
+            if self.first_catch is None:
+                self.first_catch = result
 
     def to_json(self) -> dict[str, object]:
         """The summary as ``govchain sim --json`` prints it."""
@@ -245,6 +270,9 @@ class Summary:
             "faults_injected": {k: self.faults[k] for k in sorted(self.faults)},
             "mutant": self.config.mutant,
             "mutant_caught": self.mutant_caught,
+            "mutant_catches": self.catches,
+            "seeds_per_catch": self.seeds_per_catch,
+            "first_catch_seed": None if self.first_catch is None else self.first_catch.seed,
         }
 
 
@@ -258,14 +286,19 @@ def run_seeds(
     *,
     jobs: int = 1,
     on_result: Callable[[SeedResult], None] | None = None,
+    until_caught: bool = False,
 ) -> Summary:
-    """Run ``seeds`` (on ``jobs`` processes), in order; a mutant run stops once caught."""
+    """Run ``seeds`` (on ``jobs`` processes), in order.
+
+    A mutant run goes through every seed, so that the summary measures how
+    often the mutant is caught; with ``until_caught`` it stops at the first catch.
+    """
     summary = Summary(config)
     for result in _results(list(seeds), config, jobs):
         summary.add(result)
         if on_result is not None:
             on_result(result)
-        if summary.mutant_caught:
+        if until_caught and summary.mutant_caught:
             break
     return summary
 
