@@ -10,7 +10,14 @@ its own failure and is raised, so the node stops with it (issue 13 item 1)
 rather than keep running without syncing.
 
 Full nodes follow the chain this way all the time. A validator syncs before
-it joins consensus; from then on the consensus core catches up by itself.
+it joins consensus; from then on its consensus core commits every block, and
+block sync only fetches (``hand_to``): when a peer is two or more heights
+ahead, the decided blocks it sends go to the core as decisions, which checks
+each commit against its height's set and commits it in order. A member's
+core also learns it is behind from its own votes' answers; a core outside
+its height's set (a validator added or removed by vote) sends nothing, so
+without this it would never hear that it fell behind (docs/spec/consensus.md,
+"Validator-set changes").
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from govchain.ledger import records
@@ -39,6 +47,14 @@ PEER_FAULTS = (ValidationError, CryptoError, InvalidCommitError, InvalidBlock)
 
 TICK_S = 0.3
 REQUEST_TIMEOUT_S = 3.0
+HANDED_LEAD = 2
+"""While blocks go to the consensus core, ask only a peer at least this many heights ahead:
+the core follows a peer one height ahead through its votes."""
+HANDED_PER_REQUEST = 16
+"""Blocks asked for at once while they go to the core (the decisions ahead it keeps)."""
+
+HandTo = Callable[[str, Block, Commit], None]
+"""Where fetched blocks go instead of being applied: the consensus core, as decisions."""
 
 
 class BlockSource(Protocol):
@@ -74,6 +90,8 @@ class BlockSync:
         self.network = network
         self.genesis = genesis
         self.following = True
+        self.hand_to: HandTo | None = None
+        """Set once consensus runs: fetched blocks go to its core, which commits them."""
         self.refused = 0
         self._asked_at: float | None = None
 
@@ -104,15 +122,20 @@ class BlockSync:
 
     def tick(self) -> None:
         """Request the next blocks from the peer furthest ahead, one request at a time."""
-        if not self.following or not self.syncing:
+        lead, most = (
+            (1, MAX_BLOCKS_PER_REQUEST)
+            if self.hand_to is None
+            else (HANDED_LEAD, HANDED_PER_REQUEST)
+        )
+        height = self.chain.height
+        if not self.following or self.best_peer_height < height + lead:
             return
         now = time.monotonic()
         if self._asked_at is not None and now - self._asked_at < REQUEST_TIMEOUT_S:
             return
         heights = self.network.peer_heights
         peer = max(sorted(heights), key=lambda name: heights[name])
-        height = self.chain.height
-        count = min(MAX_BLOCKS_PER_REQUEST, heights[peer] - height)
+        count = min(most, heights[peer] - height)
         if self.network.request_blocks(peer, height + 1, count):
             self._asked_at = now
 
@@ -124,6 +147,9 @@ class BlockSync:
         """
         self._asked_at = None
         if not self.following:
+            return
+        if self.hand_to is not None:
+            self._hand(peer, pairs, self.hand_to)
             return
         for block_bytes, commit_bytes in pairs:
             try:
@@ -138,6 +164,19 @@ class BlockSync:
                 return
             self.app.commit(block, commit)  # outside the try: a failed write is ours
         self.tick()
+
+    def _hand(self, peer: str, pairs: list[tuple[bytes, bytes]], hand_to: HandTo) -> None:
+        """Give the core the blocks above our height, in order; it checks and commits them."""
+        for block_bytes, commit_bytes in pairs:
+            try:
+                block = records.decode_block(block_bytes)
+                commit = records.decode_commit(commit_bytes)
+            except PEER_FAULTS as exc:
+                self.refused += 1
+                logger.warning("block from %s refused: %s", peer, exc)
+                return
+            if block.header.height > self.chain.height:
+                hand_to(peer, block, commit)
 
     def _check(self, block: Block, commit: Commit) -> None:
         height = block.header.height

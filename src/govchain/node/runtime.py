@@ -40,7 +40,7 @@ from govchain.api import create_app
 from govchain.consensus.driver import Driver, DriverConfig
 from govchain.consensus.events import CoreConfig, Timeouts
 from govchain.consensus.evidence import DuplicateVote, verify_duplicate_vote
-from govchain.consensus.messages import Message
+from govchain.consensus.messages import Decision, Message
 from govchain.contracts import ServiceContext
 from govchain.crypto import SigningKey, suite_for
 from govchain.crypto.keyfiles import read_signing_key
@@ -61,7 +61,7 @@ from govchain.node.permissions import LatestPermissions
 from govchain.node.service import ChainNodeService, ServiceLimits
 from govchain.node.services import build_registry, genesis_state, service_routes
 from govchain.node.supervision import NodeFailedError, TaskSupervisor, one_line
-from govchain.types import ValidatorSet
+from govchain.types import Block, Commit, ValidatorSet
 from govchain.types.errors import CertificateError, GovChainError, ValidationError
 
 logger = logging.getLogger("govchain.node")
@@ -332,7 +332,8 @@ class Node:
                 )
                 await self._listed.wait()
                 await self.sync.catch_up(STARTUP_SYNC_S)
-            self.sync.following = False  # from here consensus moves this node's height
+            # from here consensus moves this node's height; sync only fetches for its core
+            self.sync.hand_to = self._hand_to_core
             await self.driver.start()
             self._tasks.spawn("consensus", self.driver.run())
         logger.info(
@@ -420,6 +421,11 @@ class Node:
         logger.info("node %s stopped at height %d", self.config.name, height)
 
     # --- traffic -------------------------------------------------------------------
+
+    def _hand_to_core(self, peer: str, block: Block, commit: Commit) -> None:
+        """A decided block block sync fetched: the core checks and commits it in order."""
+        if self.driver is not None and self.driver.running:
+            self.driver.receive(peer, Decision(block, commit))
 
     def _consensus_message(self, peer: str, message: Message) -> None:
         if self.driver is not None and self.driver.running:
