@@ -11,12 +11,13 @@ rather than keep running without syncing.
 
 Full nodes follow the chain this way all the time. A validator syncs before
 it joins consensus; from then on its consensus core commits every block, and
-block sync only fetches (``hand_to``): when a peer is two or more heights
-ahead, the decided blocks it sends go to the core as decisions, which checks
+block sync only fetches (``hand_to``): when a peer is ahead, at most once a
+second, the decided blocks it sends go to the core as decisions, which checks
 each commit against its height's set and commits it in order. A member's
 core also learns it is behind from its own votes' answers; a core outside
 its height's set (a validator added or removed by vote) sends nothing, so
-without this it would never hear that it fell behind (docs/spec/consensus.md,
+without this it would never hear that it fell behind, even by one height
+while the others wait for its vote at its boundary (docs/spec/consensus.md,
 "Validator-set changes").
 """
 
@@ -47,9 +48,9 @@ PEER_FAULTS = (ValidationError, CryptoError, InvalidCommitError, InvalidBlock)
 
 TICK_S = 0.3
 REQUEST_TIMEOUT_S = 3.0
-HANDED_LEAD = 2
-"""While blocks go to the consensus core, ask only a peer at least this many heights ahead:
-the core follows a peer one height ahead through its votes."""
+HANDED_INTERVAL_S = 1.0
+"""While blocks go to the consensus core, ask at most this often: a member's core is often
+one height behind for a moment, and its votes get it what it misses anyway."""
 HANDED_PER_REQUEST = 16
 """Blocks asked for at once while they go to the core (the decisions ahead it keeps)."""
 
@@ -94,6 +95,7 @@ class BlockSync:
         """Set once consensus runs: fetched blocks go to its core, which commits them."""
         self.refused = 0
         self._asked_at: float | None = None
+        self._last_request = float("-inf")
 
     @property
     def best_peer_height(self) -> int:
@@ -122,22 +124,21 @@ class BlockSync:
 
     def tick(self) -> None:
         """Request the next blocks from the peer furthest ahead, one request at a time."""
-        lead, most = (
-            (1, MAX_BLOCKS_PER_REQUEST)
-            if self.hand_to is None
-            else (HANDED_LEAD, HANDED_PER_REQUEST)
-        )
+        handing = self.hand_to is not None
         height = self.chain.height
-        if not self.following or self.best_peer_height < height + lead:
+        if not self.following or not self.syncing:
             return
         now = time.monotonic()
         if self._asked_at is not None and now - self._asked_at < REQUEST_TIMEOUT_S:
             return
+        if handing and now - self._last_request < HANDED_INTERVAL_S:
+            return
         heights = self.network.peer_heights
         peer = max(sorted(heights), key=lambda name: heights[name])
+        most = HANDED_PER_REQUEST if handing else MAX_BLOCKS_PER_REQUEST
         count = min(most, heights[peer] - height)
         if self.network.request_blocks(peer, height + 1, count):
-            self._asked_at = now
+            self._asked_at = self._last_request = now
 
     def on_blocks(self, peer: str, pairs: list[tuple[bytes, bytes]]) -> None:
         """Check and apply the blocks ``peer`` sent, in order; stop at the first bad one.
