@@ -20,10 +20,19 @@ from itertools import islice
 
 from govchain.sim.byzantine import BEHAVIOURS, TWINS
 from govchain.sim.cluster import Cluster, Roles
-from govchain.sim.faults import BASELINE, FaultWindow, make_plan
-from govchain.sim.invariants import AGREEMENT, DOUBLE_SIGN, TIME, VALIDITY, Violation
+from govchain.sim.faults import BASELINE, CRASH, FaultWindow, make_plan
+from govchain.sim.invariants import (
+    AGREEMENT,
+    COMMIT_QUORUM,
+    DOUBLE_SIGN,
+    NOT_A_MEMBER,
+    TIME,
+    VALIDITY,
+    Violation,
+)
+from govchain.sim.set_schedule import SetChangeOptions
 
-SAFETY_KINDS = (AGREEMENT, VALIDITY, DOUBLE_SIGN, TIME)
+SAFETY_KINDS = (AGREEMENT, VALIDITY, DOUBLE_SIGN, TIME, COMMIT_QUORUM, NOT_A_MEMBER)
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,10 @@ class SimConfig:
     build_delay_ms: tuple[int, int] = (100, 600)
     """How long a proposer waits for txs: sets the pace of blocks in virtual time."""
     max_steps: int = 2_000_000
+    set_changes: bool = False
+    """Change the validator set during the fault phase (sim.set_changes)."""
+    spares: int = 2
+    """With ``set_changes``: validator instances outside the genesis set, to add."""
 
     @property
     def faulty(self) -> int:
@@ -47,6 +60,13 @@ class SimConfig:
         if self.byzantine is None:
             return (self.validators - 1) // 3
         return self.byzantine
+
+    @property
+    def set_change_options(self) -> SetChangeOptions | None:
+        """What the cluster needs to change sets (None: the genesis set throughout)."""
+        if not self.set_changes:
+            return None
+        return SetChangeOptions(self.spares, self.fault_phase_ms * 3 // 4)
 
 
 @dataclass
@@ -64,6 +84,8 @@ class SeedResult:
     trace: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     """Node instance names by index (twins too), for describing faults."""
+    set_change_lines: list[str] = field(default_factory=list)
+    """The seed's schedule of validator-set changes, one line each."""
 
     def fault_lines(self) -> list[str]:
         """The plan, one line per fault window."""
@@ -98,8 +120,23 @@ def roles_for(seed: int, config: SimConfig) -> Roles:
 
 
 def instances(config: SimConfig, roles: Roles) -> int:
-    """Node instances: the validators and one twin per Byzantine validator with ``twins``."""
-    return config.validators + sum(1 for b in roles.byzantine.values() if TWINS in b)
+    """Node instances: the validators, one twin per Byzantine validator with ``twins``, and
+    the spares of a run with set changes."""
+    twins = sum(1 for b in roles.byzantine.values() if TWINS in b)
+    return config.validators + twins + (config.spares if config.set_changes else 0)
+
+
+def late_spares(rng: random.Random, config: SimConfig, roles: Roles) -> tuple[FaultWindow, ...]:
+    """With set changes, each spare is down from the start until a seeded time with even
+    odds (a crash window), so it syncs from genesis when it comes up, added or not."""
+    if not config.set_changes:
+        return ()
+    first = instances(config, roles) - config.spares
+    return tuple(
+        FaultWindow(CRASH, 0, rng.randint(1000, config.fault_phase_ms // 2), node=first + j)
+        for j in range(config.spares)
+        if rng.randrange(2)
+    )
 
 
 def run_seed(
@@ -115,6 +152,8 @@ def run_seed(
     if plan is None:
         rng = random.Random(f"{seed}/plan")
         plan = make_plan(rng, instances(config, roles), config.fault_phase_ms)
+        late = late_spares(rng, config, roles)
+        plan = tuple(sorted((*late, *plan), key=lambda w: (w.start_ms, w.end_ms, w.kind, w.node)))
     cluster = Cluster(
         seed,
         config.validators,
@@ -124,8 +163,11 @@ def run_seed(
         mutant=config.mutant,
         build_delay_ms=config.build_delay_ms,
         trace=trace,
+        set_changes=config.set_change_options,
     )
     result = SeedResult(seed, plan, roles, names=cluster.names)
+    if cluster.set_changes is not None:
+        result.set_change_lines = [c.describe() for c in cluster.set_changes.schedule]
     cluster.start()
     steps = _run_while(cluster, config.max_steps, lambda: _before(cluster, config.fault_phase_ms))
     if not cluster.checker.violations:
@@ -147,6 +189,8 @@ def run_seed(
     result.violations = list(cluster.checker.violations)
     result.heights = min(n.chain.height for n in cluster.honest_nodes)
     result.counts = cluster.counts + cluster.network.counts + Counter(cluster.adversary.counts)
+    if cluster.set_changes is not None:
+        result.counts += cluster.set_changes.counts
     result.steps = steps
     if trace:
         height = result.violations[0].height if result.violations else result.heights + 1
@@ -243,6 +287,7 @@ class Summary:
             "safety_violations": self.safety_violations,
             "liveness_failures": self.liveness_failures,
             "faults_injected": {k: self.faults[k] for k in sorted(self.faults)},
+            "set_changes": self.config.set_changes,
             "mutant": self.config.mutant,
             "mutant_caught": self.mutant_caught,
         }
