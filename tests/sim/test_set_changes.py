@@ -250,3 +250,17 @@ def test_the_same_seed_with_set_changes_replays_the_same_run() -> None:
     assert (first.heights, first.steps, first.counts) == (again.heights, again.steps, again.counts)
     assert first.set_change_lines == again.set_change_lines
     assert first.set_change_lines
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(4 * 3600)  # thousands of seeds on two cores take far longer than 300 s
+@pytest.mark.parametrize(
+    ("validators", "seeds"),
+    [(4, range(40_000, 42_000)), (7, range(50_000, 50_300))],
+    ids=["n4", "n7"],
+)
+def test_soak_thousands_of_seeds_with_set_changes(validators: int, seeds: range) -> None:
+    """`make test-long`: the same claims with set changes over many more seeds and sizes."""
+    summary = run_seeds(seeds, SimConfig(validators=validators, set_changes=True), jobs=JOBS)
+    failures = [(r.seed, r.failure_kind(), r.liveness_failure) for r in summary.failures]
+    assert failures == []
