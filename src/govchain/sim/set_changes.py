@@ -6,8 +6,8 @@ docs/spec/consensus.md, "The simulator". The schedule and its tx are in
 - every proposer adds the change that is due to the block it builds;
 - spare instances start outside the set, as followers: a core outside its
   height's set sends nothing, so no peer learns that it is behind, and the
-  real node syncs blocks instead. A follower that hears a peer two heights
-  ahead asks it for decided blocks (:class:`SyncRequest`) and its core
+  real node syncs blocks instead. A follower that hears a peer at a later
+  height asks it for decided blocks (:class:`SyncRequest`) and its core
   checks each against the set of its height as it reaches it;
 - a removed Byzantine validator (and its twin) keeps signing: its core
   believes it is still a member (:func:`keeps_signing`), and every honest
@@ -155,14 +155,15 @@ class SetChanges:
 
     def on_heard(self, node: SimNode, message: object, peer: SimNode | None) -> None:
         """Honest ``node`` received ``message`` from ``peer``: if it is a follower and the
-        message shows the peer two heights ahead, ask it for the decided blocks."""
+        message shows the peer ahead, ask it for the decided blocks. (One height is enough:
+        a spare added at ``h`` may be the vote the others wait for at ``h``.)"""
         core = node.core
         if peer is None or core is None or not isinstance(message, (Vote, ProposalMessage)):
             return
         if core.validators.get(node.address) is not None:
             return  # a member's own votes make peers send it what it missed
         slot = signed_slot(message)
-        if slot is None or slot[0] <= core.height + 1:
+        if slot is None or slot[0] <= core.height:
             return
         now = self.clock()
         last = self._asked.get((node.name, peer.name))
