@@ -84,3 +84,14 @@ def test_sim_refuses_more_byzantine_validators_than_tolerated_and_unknown_mutant
     assert "at most f = 1" in one_line_error(over)
     unknown = govchain("sim", "--seeds", "1", "--mutant", "no-such-rule", check=False)
     assert "expected one of" in one_line_error(unknown)
+
+
+def test_sim_with_set_changes_reports_them_and_refuses_the_fourth_mutant_without() -> None:
+    """Issue 15: `govchain sim --set-changes`; the fourth mutant needs the set to change."""
+    clean = json.loads(govchain("sim", "--seeds", "2", "--set-changes", "--json").stdout)
+    assert clean["set_changes"] is True
+    assert clean["safety_violations"] == 0
+    assert clean["liveness_failures"] == 0
+    assert clean["faults_injected"]["set_changes_made"] > 0
+    refused = govchain("sim", "--seeds", "1", "--mutant", "wrong-height-set", check=False)
+    assert "--set-changes" in one_line_error(refused)

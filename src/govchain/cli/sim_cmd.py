@@ -9,6 +9,9 @@ from rich.table import Table
 from govchain.cli.console import console, fail, print_json, reports_errors
 from govchain.consensus.events import MUTANTS
 from govchain.sim.runner import SeedResult, SimConfig, Summary, run_seeds, shrink
+from govchain.sim.set_schedule import MAX_SPARES
+
+WRONG_HEIGHT_SET = "wrong-height-set"
 
 MAX_VALIDATORS = 31
 
@@ -26,6 +29,19 @@ def sim(
         None,
         "--mutant",
         help=f"Break one rule of the core to test the checker: {', '.join(MUTANTS)}.",
+    ),
+    set_changes: bool = typer.Option(
+        False,
+        "--set-changes",
+        help="Change the validator set during the fault phase: add spares, remove members "
+        "(the Byzantine one keeps signing), change power.",
+    ),
+    spares: int = typer.Option(
+        2,
+        "--spares",
+        min=0,
+        max=MAX_SPARES,
+        help="With --set-changes: validator instances outside the genesis set, to add.",
     ),
     first_seed: int = typer.Option(0, "--first-seed", min=0, help="Run seeds from this one."),
     jobs: int = typer.Option(1, "--jobs", min=1, max=64, help="Processes to run seeds on."),
@@ -48,7 +64,15 @@ def sim(
         fail(f"--byzantine {byzantine}: {validators} validators tolerate at most f = {f}")
     if mutant is not None and mutant not in MUTANTS:
         fail(f"--mutant {mutant!r}: expected one of {', '.join(MUTANTS)}")
-    config = SimConfig(validators=validators, byzantine=byzantine, mutant=mutant)
+    if mutant == WRONG_HEIGHT_SET and not set_changes:
+        fail(f"--mutant {mutant}: only a run whose set changes can catch it; add --set-changes")
+    config = SimConfig(
+        validators=validators,
+        byzantine=byzantine,
+        mutant=mutant,
+        set_changes=set_changes,
+        spares=spares,
+    )
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -89,6 +113,7 @@ def _failure_json(result: SeedResult) -> dict[str, object]:
         "liveness_failure": result.liveness_failure,
         "byzantine": {str(i): list(b) for i, b in sorted(result.roles.byzantine.items())},
         "faults": result.fault_lines(),
+        "set_changes": result.set_change_lines,
         "trace": result.trace,
     }
 
@@ -100,6 +125,7 @@ def _print_summary(summary: Summary, shrunk: SeedResult | None) -> None:
     table.add_column("value", justify="right")
     for key in ("seeds_run", "validators", "byzantine", "heights_committed"):
         table.add_row(key, f"{report[key]:,}")
+    table.add_row("set_changes", "yes" if summary.config.set_changes else "no")
     table.add_row("safety_violations", str(report["safety_violations"]))
     table.add_row("liveness_failures", str(report["liveness_failures"]))
     if summary.config.mutant is not None:
@@ -128,6 +154,8 @@ def _print_summary(summary: Summary, shrunk: SeedResult | None) -> None:
         console.print(f"  Byzantine v{node}: {', '.join(behaviours) or 'none'}", highlight=False)
     for line in shrunk.fault_lines():
         console.print(f"  fault: {line}", highlight=False)
+    for line in shrunk.set_change_lines:
+        console.print(f"  {line}", highlight=False)
     console.print("trace (last lines about the failing height):")
     for line in shrunk.trace:
         console.print(f"  {line}", highlight=False, soft_wrap=True)

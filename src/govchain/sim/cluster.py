@@ -40,6 +40,7 @@ from govchain.consensus.events import (
 )
 from govchain.consensus.evidence import DuplicateVote
 from govchain.consensus.messages import Decision, Message, ProposalMessage
+from govchain.consensus.resend import MAX_DECISIONS_AHEAD
 from govchain.consensus.wire import decode_message
 from govchain.contracts.evidence import EVIDENCE_EVENT
 from govchain.crypto import SigningKey, suite_for
@@ -59,6 +60,13 @@ from govchain.sim.governed import governed_genesis, governed_registry, governed_
 from govchain.sim.invariants import Checker
 from govchain.sim.network import Delivery, LinkFaults, Local, SimNetwork
 from govchain.sim.node import SimNode, seeded_key, sim_registry
+from govchain.sim.set_changes import VALIDATORS_CHANGED_EVENT, SetChanges, SyncRequest
+from govchain.sim.set_schedule import (
+    SetChangeOptions,
+    initial_state,
+    register_set_changes,
+    schedule_for_run,
+)
 from govchain.sim.targeted import Groups, SplitLock
 from govchain.sim.trace import Trace
 from govchain.storage import MemoryStore
@@ -95,6 +103,7 @@ class Cluster:
         build_delay_ms: tuple[int, int] = (0, 0),
         trace: bool = False,
         governed: bool = False,
+        set_changes: SetChangeOptions | None = None,
     ) -> None:
         streams = {
             name: random.Random(f"{seed}/{name}")
@@ -123,10 +132,32 @@ class Cluster:
         if governed:
             self.genesis = governed_genesis(self.genesis, streams["keys"])
             self.stranger = seeded_key(streams["keys"])
+        spares = [
+            seeded_key(streams["keys"]) for _ in range(set_changes.spares if set_changes else 0)
+        ]
         honest = frozenset(
             m.address for i, m in enumerate(members) if i not in self.roles.byzantine
-        )
+        ) | frozenset(records.address_of(self.suite, k.public_key) for k in spares)
         self.checker = Checker(honest)
+        self.set_changes: SetChanges | None = None
+        """With ``set_changes``: the schedule of validator-set changes at work."""
+        if set_changes is not None:
+            schedule = schedule_for_run(
+                seed,
+                set_changes,
+                self.genesis.validators,
+                sorted(self.roles.byzantine),
+                [k.public_key for k in spares],
+                self.suite,
+            )
+            self.set_changes = SetChanges(
+                schedule,
+                self.genesis.validators,
+                CHAIN_ID,
+                lambda: self.now,
+                self.checker,
+                self.network,
+            )
         self.adversary = Adversary(
             streams["adv"],
             self.suite,
@@ -147,6 +178,10 @@ class Cluster:
         for i, behaviours in sorted(self.roles.byzantine.items()):
             if TWINS in behaviours:
                 self._add_node(f"v{i}'", by_address[members[i].address], (), None, timeouts)
+        for j, key in enumerate(spares):
+            self._add_node(f"s{j}", key, None, mutant, timeouts)
+        if self.set_changes is not None:
+            self.set_changes.follow(self.nodes, members)
         self.counts: Counter[str] = Counter()
         self._by_name = {node.name: node for node in self.nodes}
         self._active: list[FaultWindow] = []
@@ -157,7 +192,7 @@ class Cluster:
             self.nodes,
             self.network,
             self.suite,
-            lambda _height: self.genesis.validators,
+            self._validators_at,
             self._targeted_cut,
             self.counts,
             self.trace.world,
@@ -173,12 +208,16 @@ class Cluster:
         timeouts: Timeouts,
     ) -> None:
         initial = governed_state(self.genesis, self.suite) if self.governed else {}
+        if self.set_changes is not None:
+            initial = {**initial_state(self.genesis.validators), **initial}
         chain = ChainStore.create(MemoryStore(TABLES), self.genesis, initial)
         contracts = (
             governed_registry(self.suite, self.genesis, chain.validators)
             if self.governed
             else sim_registry(self.suite, chain.validators)
         )
+        if self.set_changes is not None:
+            register_set_changes(contracts, self.suite)
         config = CoreConfig(CHAIN_ID, self.suite, self.genesis.validators, key, timeouts, mutant)
         node = SimNode(
             index=len(self.nodes),
@@ -280,9 +319,20 @@ class Cluster:
             except GovChainError:
                 self.counts["garbage_refused"] += 1
                 return None
+        if isinstance(payload, SyncRequest):
+            self._answer_sync(node, payload)
+            return None
+        if self.set_changes is not None and node.honest:
+            self.set_changes.on_heard(node, payload, self._by_name.get(item.peer))
         if not node.honest and not self.adversary.hears(node, payload):
             return None
         return _event_of(payload, item.peer)
+
+    def _answer_sync(self, node: SimNode, request: SyncRequest) -> None:
+        """Block sync, in short: send a follower the decided blocks it asked for."""
+        count = min(MAX_DECISIONS_AHEAD, node.chain.height - request.height + 1)
+        if count > 0:
+            self._send_decisions(node, SendDecision(request.peer, request.height, count))
 
     # --- faults ----------------------------------------------------------------------
 
@@ -344,6 +394,13 @@ class Cluster:
                 self._start(cut)
                 self.network.schedule(window.hold_ms, WORLD, ("end", cut))
                 return
+
+    def _validators_at(self, height: int) -> ValidatorSet:
+        """The set of ``height`` as the honest chains know it (the genesis set without set
+        changes, or before any honest chain knows it)."""
+        if self.set_changes is None:
+            return self.genesis.validators
+        return self.set_changes.validators(height) or self.genesis.validators
 
     def _targeted_cut(self, groups: Groups, until_ms: int) -> None:
         """The split-lock's cut: ``groups`` apart until ``until_ms`` (none: end the cut)."""
@@ -414,6 +471,8 @@ class Cluster:
     def _broadcast(self, node: SimNode, message: Message) -> None:
         receivers = [n.index for n in self.nodes if n is not node]
         self.checker.on_sent(self.now, node.name, message)
+        if self.set_changes is not None:
+            self.set_changes.on_sent(node, message)
         if not node.honest:
             self.adversary.broadcast(node, message, receivers)
             return
@@ -430,7 +489,11 @@ class Cluster:
         )
 
     def _build(self, node: SimNode, action: BuildProposal) -> None:
-        block = node.build_block(action.height)
+        try:
+            block = node.build_block(action.height)
+        except GovChainError as exc:  # an honest node's own chain refuses what it built on
+            self.checker.on_exception(self.now, node.name, action.height, exc)
+            return
         if block is None:
             return
         ready = ProposalBlockReady(action.height, action.round, block)
@@ -441,9 +504,13 @@ class Cluster:
         assert node.executor is not None
         block = action.block
         block_hash = records.header_hash(self.suite, block.header)
+        validators = node.chain.validators(block.header.height)
         if node.honest:
             first = block.header.height not in self.checker.decided
             self.checker.on_commit(self.now, node.name, block, block_hash)
+            self.checker.on_certificate(
+                self.now, node.name, self.suite, action.commit, validators, block, block_hash
+            )
             if first and self._others_did_not_prevote(node, action):
                 self._isolate_first_committer(node)
             self.split_lock.committed(node, block.header.height, action.commit.round, block_hash)
@@ -459,6 +526,9 @@ class Cluster:
             self.checker.on_exception(self.now, node.name, block.header.height, exc)
             return
         height = block.header.height
+        if node.honest and self.set_changes is not None:
+            changed = sum(1 for e in result.events if e.type == VALIDATORS_CHANGED_EVENT)
+            self.set_changes.on_commit(block, action.commit, validators, changed)
         if node.honest and height not in self._evidence_heights:
             self._evidence_heights.add(height)
             self.counts["evidence_committed"] += sum(

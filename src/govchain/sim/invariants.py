@@ -1,9 +1,11 @@
 """The safety invariants the simulator checks as the run goes (spec: consensus.md, "Claims").
 
-Agreement, validity and monotonic time are checked at every commit of an
-honest node, no double signing at every message an honest node sends: the
-only moments those facts can change. Liveness is judged by the runner at
-the end of a run.
+Agreement, validity, monotonic time and the commit certificate (signed by
+more than two thirds of the power of its height's set) are checked at every
+commit of an honest node; no double signing, and no signing outside the set
+of the height, at every message an honest node sends: the only moments
+those facts can change. Liveness is judged by the runner at the end of a
+run.
 """
 
 from __future__ import annotations
@@ -12,13 +14,18 @@ from dataclasses import dataclass, field
 
 from govchain.consensus.events import Step
 from govchain.consensus.messages import Message, ProposalMessage
+from govchain.crypto import CryptoSuite
 from govchain.ledger import records
-from govchain.types import Block, Vote, VoteType
+from govchain.ledger.commits import verify_commit
+from govchain.types import Block, Commit, ValidatorSet, Vote, VoteType
+from govchain.types.errors import InvalidCommitError
 
 AGREEMENT = "agreement"
 VALIDITY = "validity"
 DOUBLE_SIGN = "double-sign"
 TIME = "bft-time"
+COMMIT_QUORUM = "commit-quorum"
+NOT_A_MEMBER = "signed-outside-set"
 EXCEPTION = "exception"
 
 
@@ -131,6 +138,36 @@ class Checker:
                 f"block time {block.header.time} does not advance past {previous}",
             )
         self.last_time[node] = block.header.time
+
+    def on_certificate(
+        self,
+        now: int,
+        node: str,
+        suite: CryptoSuite,
+        commit: Commit,
+        validators: ValidatorSet,
+        block: Block,
+        block_hash: bytes,
+    ) -> None:
+        """An honest node committed ``block`` with ``commit``: every signer is in
+        ``validators``, the set of the block's height from the node's chain store, and
+        they hold more than two thirds of its power (``verify_commit``)."""
+        header = block.header
+        try:
+            verify_commit(
+                suite,
+                commit,
+                validators,
+                chain_id=header.chain_id,
+                height=header.height,
+                block_hash=block_hash,
+            )
+        except InvalidCommitError as exc:
+            self._fail(COMMIT_QUORUM, now, node, header.height, str(exc))
+
+    def on_signed_outside(self, now: int, node: str, height: int) -> None:
+        """Honest ``node`` signed a proposal or vote of ``height``, whose set it is not in."""
+        self._fail(NOT_A_MEMBER, now, node, height, "signed while not in the height's set")
 
     def on_exception(self, now: int, node: str, height: int, exc: BaseException) -> None:
         """A core or the node's glue raised: a bug, whatever the input was."""

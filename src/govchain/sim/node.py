@@ -26,6 +26,7 @@ from govchain.ledger import records
 from govchain.ledger.chainstore import ChainStore
 from govchain.ledger.statetree import get_value
 from govchain.types import Block, Tx
+from govchain.types.errors import GovChainError
 
 MAX_EVIDENCE_PER_BLOCK = 2
 MAX_EVIDENCE_POOL = 64
@@ -55,6 +56,9 @@ def sim_registry(suite: CryptoSuite, validators_at: ValidatorsAt) -> Registry:
 TxSource = Callable[[SigningKey, int], Tx]
 """``make_tx(key, height)``: a fresh signed tx for a block at ``height``."""
 
+ChangeSource = Callable[[ChainStore, SigningKey, int], Tx | None]
+"""``set_change_tx(chain, key, height)``: the validator-set change due, if any (sim.set_changes)."""
+
 
 @dataclass
 class SimNode:
@@ -82,6 +86,9 @@ class SimNode:
     crash_windows: int = 0
     evidence: dict[bytes, DuplicateVote] = field(default_factory=dict)
     clock_skew_ms: int = 0
+    validators_at: ValidatorsAt | None = None
+    """The sets the core counts with (None: its chain store's, as an honest node's)."""
+    set_change_tx: ChangeSource | None = None
 
     @property
     def up(self) -> bool:
@@ -96,7 +103,7 @@ class SimNode:
             self.chain.height + 1,
             self.executor.last_block_time,
             list(self.wal),
-            self.chain.validators,
+            self.validators_at or self.chain.validators,
         )
         return self.core.start(now)
 
@@ -112,7 +119,18 @@ class SimNode:
         if self.executor is None or self.chain.height + 1 != height:
             return None
         txs = [self.make_tx(self.tx_key or self.key, height), *self._evidence_txs(height)]
-        block = self.executor.build(txs)
+        change = (
+            None if self.set_change_tx is None else self.set_change_tx(self.chain, self.key, height)
+        )
+        if change is not None:
+            txs.append(change)
+        if self.honest:
+            block = self.executor.build(txs)
+        else:
+            try:  # a removed validator that keeps signing may hold a commit with its own vote
+                block = self.executor.build(txs)
+            except GovChainError:
+                return None
         self.on_built(records.header_hash(self.chain.suite, block.header))
         return block
 

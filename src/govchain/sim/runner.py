@@ -20,10 +20,19 @@ from itertools import islice
 
 from govchain.sim.byzantine import BEHAVIOURS, TWINS
 from govchain.sim.cluster import Cluster, Roles
-from govchain.sim.faults import BASELINE, FaultWindow, make_plan, targeted_windows
-from govchain.sim.invariants import AGREEMENT, DOUBLE_SIGN, TIME, VALIDITY, Violation
+from govchain.sim.faults import BASELINE, CRASH, FaultWindow, make_plan, targeted_windows
+from govchain.sim.invariants import (
+    AGREEMENT,
+    COMMIT_QUORUM,
+    DOUBLE_SIGN,
+    NOT_A_MEMBER,
+    TIME,
+    VALIDITY,
+    Violation,
+)
+from govchain.sim.set_schedule import SetChangeOptions
 
-SAFETY_KINDS = (AGREEMENT, VALIDITY, DOUBLE_SIGN, TIME)
+SAFETY_KINDS = (AGREEMENT, VALIDITY, DOUBLE_SIGN, TIME, COMMIT_QUORUM, NOT_A_MEMBER)
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,10 @@ class SimConfig:
     max_steps: int = 2_000_000
     targeted: bool = True
     """Whether plans may hold a targeted ``split-lock`` window (``sim.targeted``)."""
+    set_changes: bool = False
+    """Change the validator set during the fault phase (sim.set_changes)."""
+    spares: int = 2
+    """With ``set_changes``: validator instances outside the genesis set, to add."""
 
     @property
     def faulty(self) -> int:
@@ -49,6 +62,13 @@ class SimConfig:
         if self.byzantine is None:
             return (self.validators - 1) // 3
         return self.byzantine
+
+    @property
+    def set_change_options(self) -> SetChangeOptions | None:
+        """What the cluster needs to change sets (None: the genesis set throughout)."""
+        if not self.set_changes:
+            return None
+        return SetChangeOptions(self.spares, self.fault_phase_ms * 3 // 4)
 
 
 @dataclass
@@ -66,6 +86,8 @@ class SeedResult:
     trace: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     """Node instance names by index (twins too), for describing faults."""
+    set_change_lines: list[str] = field(default_factory=list)
+    """The seed's schedule of validator-set changes, one line each."""
 
     def fault_lines(self) -> list[str]:
         """The plan, one line per fault window."""
@@ -100,18 +122,35 @@ def roles_for(seed: int, config: SimConfig) -> Roles:
 
 
 def instances(config: SimConfig, roles: Roles) -> int:
-    """Node instances: the validators and one twin per Byzantine validator with ``twins``."""
-    return config.validators + sum(1 for b in roles.byzantine.values() if TWINS in b)
+    """Node instances: the validators, one twin per Byzantine validator with ``twins``, and
+    the spares of a run with set changes."""
+    twins = sum(1 for b in roles.byzantine.values() if TWINS in b)
+    return config.validators + twins + (config.spares if config.set_changes else 0)
+
+
+def late_spares(rng: random.Random, config: SimConfig, roles: Roles) -> tuple[FaultWindow, ...]:
+    """With set changes, each spare is down from the start until a seeded time with even
+    odds (a crash window), so it syncs from genesis when it comes up, added or not."""
+    if not config.set_changes:
+        return ()
+    first = instances(config, roles) - config.spares
+    return tuple(
+        FaultWindow(CRASH, 0, rng.randint(1000, config.fault_phase_ms // 2), node=first + j)
+        for j in range(config.spares)
+        if rng.randrange(2)
+    )
 
 
 def plan_for(seed: int, config: SimConfig, roles: Roles) -> tuple[FaultWindow, ...]:
-    """The seed's fault plan: its random windows, and (from a stream of its own, so the
-    random ones stay as they were) a targeted window with ``config.targeted``."""
-    plan = make_plan(random.Random(f"{seed}/plan"), instances(config, roles), config.fault_phase_ms)
-    if not config.targeted:
-        return plan
-    targeted = targeted_windows(random.Random(f"{seed}/targeted"), config.fault_phase_ms)
-    return tuple(sorted((*plan, *targeted), key=lambda w: (w.start_ms, w.end_ms, w.kind, w.node)))
+    """The seed's fault plan: its random windows, the late starts of spares with set changes,
+    and (from a stream of its own, so the random ones stay as they were) a targeted window
+    with ``config.targeted``."""
+    rng = random.Random(f"{seed}/plan")
+    plan = (*make_plan(rng, instances(config, roles), config.fault_phase_ms),)
+    plan += late_spares(rng, config, roles)
+    if config.targeted:
+        plan += targeted_windows(random.Random(f"{seed}/targeted"), config.fault_phase_ms)
+    return tuple(sorted(plan, key=lambda w: (w.start_ms, w.end_ms, w.kind, w.node)))
 
 
 def run_seed(
@@ -135,8 +174,11 @@ def run_seed(
         mutant=config.mutant,
         build_delay_ms=config.build_delay_ms,
         trace=trace,
+        set_changes=config.set_change_options,
     )
     result = SeedResult(seed, plan, roles, names=cluster.names)
+    if cluster.set_changes is not None:
+        result.set_change_lines = [c.describe() for c in cluster.set_changes.schedule]
     cluster.start()
     steps = _run_while(cluster, config.max_steps, lambda: _before(cluster, config.fault_phase_ms))
     if not cluster.checker.violations:
@@ -158,6 +200,8 @@ def run_seed(
     result.violations = list(cluster.checker.violations)
     result.heights = min(n.chain.height for n in cluster.honest_nodes)
     result.counts = cluster.counts + cluster.network.counts + Counter(cluster.adversary.counts)
+    if cluster.set_changes is not None:
+        result.counts += cluster.set_changes.counts
     result.steps = steps
     if trace:
         height = result.violations[0].height if result.violations else result.heights + 1
@@ -268,6 +312,7 @@ class Summary:
             "safety_violations": self.safety_violations,
             "liveness_failures": self.liveness_failures,
             "faults_injected": {k: self.faults[k] for k in sorted(self.faults)},
+            "set_changes": self.config.set_changes,
             "mutant": self.config.mutant,
             "mutant_caught": self.mutant_caught,
             "mutant_catches": self.catches,
