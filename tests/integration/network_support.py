@@ -6,6 +6,7 @@ with a deadline; the deadline only bounds a failure, it never paces a passing ru
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -18,6 +19,7 @@ from govchain.client.sdk import NodeClient, NodeUnreachableError
 from govchain.node import launcher
 from govchain.node.netinit import NetworkLayout, NodeLayout, init_network
 from govchain.node.ports import free_base_port
+from tests.govchain_cli import govchain
 
 WAIT_S = 60.0
 
@@ -112,6 +114,28 @@ def settled_height(nodes: list[NodeLayout], gone: set[str], timeout_s: float = W
 
     wait_for(settled, timeout_s, f"{[n.name for n in nodes]} to drop {sorted(gone)} and agree")
     return heights.pop()
+
+
+def decide_by_vote(urls: list[str], layout: NetworkLayout, action: str, args: Any) -> int:
+    """Propose ``action`` as the first member through the nodes at ``urls``; the first three
+    members vote yes and the third vote executes it. Returns the height that executed it."""
+    nodes = ["--node", ",".join(urls)]
+    admins = [admin for _, _, admin in layout.members]
+    sets = [f"--set={key}={value}" for key, value in args.items()]
+    proposed = govchain(
+        "gov", "propose", action, *nodes, "--key", admins[0], *sets,
+        "--reason", f"test {action}", "--json",
+    )  # fmt: skip
+    proposal = str(json.loads(proposed.stdout)["proposal"])
+    outcomes = []
+    for admin in admins[:3]:
+        voted = govchain("gov", "vote", proposal, *nodes, "--key", admin, "--yes", "--json")
+        outcomes.append(json.loads(voted.stdout)["decided"])
+    assert outcomes == [None, None, "executed"], outcomes
+    with NodeClient(urls, timeout_s=10) as client:
+        height = client.get_json(f"/v1/gov/proposals/{proposal}")["proposal"]["decided_height"]
+    assert isinstance(height, int)
+    return height
 
 
 def kill_node(home: Path) -> None:

@@ -22,6 +22,7 @@ from govchain.node import launcher
 from govchain.node.netinit import NetworkLayout, read_layout
 from tests.govchain_cli import govchain
 from tests.integration.network_support import (
+    decide_by_vote,
     height_of,
     holds_throughout,
     running_network,
@@ -41,21 +42,7 @@ def _nodes(layout: NetworkLayout) -> list[str]:
 
 
 def _decide(layout: NetworkLayout, action: str, args: dict[str, str]) -> None:
-    """Propose ``action`` as the first member; three of four vote yes, the third executes it."""
-    admins = [admin for _, _, admin in layout.members]
-    sets = [f"--set={key}={value}" for key, value in args.items()]
-    proposed = govchain(
-        "gov", "propose", action, *_nodes(layout), "--key", admins[0], *sets,
-        "--reason", f"test {action}", "--json",
-    )  # fmt: skip
-    proposal = str(json.loads(proposed.stdout)["proposal"])
-    outcomes = []
-    for admin in admins[:3]:
-        voted = govchain(
-            "gov", "vote", proposal, *_nodes(layout), "--key", admin, "--yes", "--json"
-        )
-        outcomes.append(json.loads(voted.stdout)["decided"])
-    assert outcomes == [None, None, "executed"], outcomes
+    decide_by_vote([n.api_url for n in layout.nodes], layout, action, args)
 
 
 def _peers_of(url: str) -> set[str] | None:

@@ -24,6 +24,7 @@ from govchain.node import launcher
 from govchain.node.netinit import NetworkLayout, NodeLayout, read_layout
 from tests.govchain_cli import govchain
 from tests.integration.network_support import (
+    decide_by_vote,
     height_of,
     kill_node,
     running_network,
@@ -45,26 +46,9 @@ def _nodes(layout: NetworkLayout) -> list[str]:
 
 
 def _decide(layout: NetworkLayout, action: str, args: dict[str, Any]) -> int:
-    """Propose ``action`` as the first member, three of four vote yes; return its height."""
-    admins = [admin for _, _, admin in layout.members]
-    sets = [f"--set={key}={value}" for key, value in args.items()]
-    proposed = govchain(
-        "gov", "propose", action, *_nodes(layout), "--key", admins[0], *sets,
-        "--reason", f"test {action}", "--json",
-    )  # fmt: skip
-    proposal = str(json.loads(proposed.stdout)["proposal"])
-    outcomes = []
-    for admin in admins[:3]:
-        voted = govchain(
-            "gov", "vote", proposal, *_nodes(layout), "--key", admin, "--yes", "--json"
-        )
-        outcomes.append(json.loads(voted.stdout)["decided"])
-    assert outcomes == [None, None, "executed"], outcomes
-    with NodeClient(layout.nodes[0].api_url, timeout_s=10) as client:
-        found = client.get_json(f"/v1/gov/proposals/{proposal}")
-    height = found["proposal"]["decided_height"]
-    assert isinstance(height, int)
-    return height
+    """Three of four members vote ``action`` (through every node but the one removed)."""
+    urls = [n.api_url for n in layout.nodes if n.name != REMOVED]
+    return decide_by_vote(urls, layout, action, args)
 
 
 def _block(url: str, height: int) -> dict[str, Any]:

@@ -144,3 +144,15 @@ class GovernedChain:
         return self.run_one(
             self.tx(self.admins[voter], "gov.vote", {"id": proposal_id, "yes": yes})
         )
+
+
+def ok(receipt: Receipt) -> Receipt:
+    """``receipt``, asserted successful."""
+    assert receipt.status == 0, receipt.error
+    return receipt
+
+
+def decided(receipt: Receipt) -> str | None:
+    """The state a ``gov.decided`` event of ``receipt`` names (None: not decided)."""
+    states = [e.attributes["state"] for e in receipt.events if e.type == "gov.decided"]
+    return states[0] if states else None

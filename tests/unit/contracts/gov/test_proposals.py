@@ -14,7 +14,7 @@ from govchain.contracts.registry.state import read_account, read_member, read_no
 from govchain.execution.registry import STATUS_PERMISSION_DENIED
 from govchain.ledger.statetree import get_value
 from govchain.types import Receipt
-from tests.unit.contracts.governed_chain import GovernedChain
+from tests.unit.contracts.governed_chain import GovernedChain, decided, ok
 
 
 @pytest.fixture
@@ -39,16 +39,6 @@ def _read(gc: GovernedChain) -> Callable[[bytes], bytes | None]:
     return read
 
 
-def _ok(receipt: Receipt) -> Receipt:
-    assert receipt.status == 0, receipt.error
-    return receipt
-
-
-def _decided(receipt: Receipt) -> str | None:
-    states = [e.attributes["state"] for e in receipt.events if e.type == "gov.decided"]
-    return states[0] if states else None
-
-
 def test_f_b1_a_member_is_admitted_by_majority_and_its_admin_then_votes(gc: GovernedChain) -> None:
     new_admin = gc.maker.suite.generate_key()
     code = demo_uscc(77)
@@ -59,9 +49,9 @@ def test_f_b1_a_member_is_admitted_by_majority_and_its_admin_then_votes(gc: Gove
         "ca_certs": [],
     }
     pid = gc.propose(0, "member.admit", args)
-    assert _decided(_ok(gc.vote(0, pid))) is None
-    assert _decided(_ok(gc.vote(1, pid))) is None  # 2 of 4: MAJORITY needs more than half
-    assert _decided(_ok(gc.vote(2, pid))) == "executed"
+    assert decided(ok(gc.vote(0, pid))) is None
+    assert decided(ok(gc.vote(1, pid))) is None  # 2 of 4: MAJORITY needs more than half
+    assert decided(ok(gc.vote(2, pid))) == "executed"
     member = read_member(_read(gc), code)
     assert member is not None
     assert member.status == "active"
@@ -70,7 +60,7 @@ def test_f_b1_a_member_is_admitted_by_majority_and_its_admin_then_votes(gc: Gove
     gc.admins.append(new_admin)
     pid2 = gc.propose(4, "account.freeze", {"address": gc.address(gc.client), "reason": "audit"})
     assert _proposal(gc, pid2).total_weight == 5
-    _ok(gc.vote(4, pid2))
+    ok(gc.vote(4, pid2))
     assert _proposal(gc, pid2).voters == 1
 
 
@@ -83,7 +73,7 @@ def test_f_e6_a_frozen_account_is_refused_from_the_next_height_then_unfrozen(
     gc.vote(1, pid)
     anchor = gc.tx(gc.client, "notary.anchor", {"digest": os.urandom(32)})
     deciding, same_block = gc.run(gc.tx(gc.admins[2], "gov.vote", {"id": pid, "yes": True}), anchor)
-    assert _decided(_ok(deciding)) == "executed"
+    assert decided(ok(deciding)) == "executed"
     assert same_block.status == 0  # the freeze counts from the next height
     refused = gc.run_one(gc.tx(gc.client, "notary.anchor", {"digest": os.urandom(32)}))
     assert refused.status == STATUS_PERMISSION_DENIED
@@ -96,7 +86,7 @@ def test_f_e6_a_frozen_account_is_refused_from_the_next_height_then_unfrozen(
 
 def test_refused_votes_give_their_reasons(gc: GovernedChain) -> None:
     pid = gc.propose(0, "param.set", {"name": "proposal_period_max", "value": 500})
-    _ok(gc.vote(0, pid))
+    ok(gc.vote(0, pid))
     again = gc.vote(0, pid)
     assert again.status == 1
     assert f"already voted on proposal {pid}" in again.error
@@ -104,7 +94,7 @@ def test_refused_votes_give_their_reasons(gc: GovernedChain) -> None:
     assert by_client.status == STATUS_PERMISSION_DENIED
     assert "holds no role that may send 'gov.vote'" in by_client.error
     gc.vote(1, pid)
-    assert _decided(_ok(gc.vote(2, pid))) == "executed"
+    assert decided(ok(gc.vote(2, pid))) == "executed"
     closed = gc.vote(3, pid)
     assert closed.status == 1
     assert f"proposal {pid} is executed" in closed.error
@@ -126,7 +116,7 @@ def test_a_proposal_expires_and_a_late_vote_is_refused(gc: GovernedChain) -> Non
 def test_a_proposal_that_cannot_pass_is_rejected(gc: GovernedChain) -> None:
     pid = gc.propose(0, "param.set", {"name": "win_rate", "value": "2/3"})
     gc.vote(0, pid, yes=False)
-    assert _decided(_ok(gc.vote(1, pid, yes=False))) == "rejected"
+    assert decided(ok(gc.vote(1, pid, yes=False))) == "rejected"
     proposal = _proposal(gc, pid)
     assert proposal.state == "rejected"
     assert "can no longer reach" in proposal.result
@@ -137,7 +127,7 @@ def test_the_proposer_may_withdraw_and_no_one_else(gc: GovernedChain) -> None:
     other = gc.run_one(gc.tx(gc.admins[1], "gov.withdraw", {"id": pid}))
     assert other.status == 1
     assert "only the proposer" in other.error
-    _ok(gc.run_one(gc.tx(gc.admins[0], "gov.withdraw", {"id": pid})))
+    ok(gc.run_one(gc.tx(gc.admins[0], "gov.withdraw", {"id": pid})))
     assert _proposal(gc, pid).state == "withdrawn"
     assert "is withdrawn" in gc.vote(1, pid).error
 
@@ -194,8 +184,8 @@ def test_an_action_that_fails_when_decided_rejects_the_proposal(gc: GovernedChai
         gc.vote(voter, first)
     gc.vote(0, second)
     gc.vote(1, second)
-    decided = _ok(gc.vote(2, second))
-    assert _decided(decided) == "rejected"
+    deciding = ok(gc.vote(2, second))
+    assert decided(deciding) == "rejected"
     assert "the action failed" in _proposal(gc, second).result
     assert _proposal(gc, second).voters == 3
 

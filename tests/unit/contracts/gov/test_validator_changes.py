@@ -27,9 +27,9 @@ from govchain.ledger.validator_sets import (
 )
 from govchain.ledger.verify import verify_chain
 from govchain.node.services import genesis_state
-from govchain.types import Receipt, ValidatorSet
+from govchain.types import ValidatorSet
 from govchain.types.errors import InvalidBlock, LedgerError
-from tests.unit.contracts.governed_chain import GovernedChain
+from tests.unit.contracts.governed_chain import GovernedChain, decided, ok
 
 
 @pytest.fixture
@@ -37,22 +37,12 @@ def gc() -> GovernedChain:
     return GovernedChain.make()
 
 
-def _ok(receipt: Receipt) -> Receipt:
-    assert receipt.status == 0, receipt.error
-    return receipt
-
-
-def _decided(receipt: Receipt) -> str | None:
-    states = [e.attributes["state"] for e in receipt.events if e.type == "gov.decided"]
-    return states[0] if states else None
-
-
 def _pass(gc: GovernedChain, action: str, args: dict[str, object]) -> int:
     """Propose as member 0 and vote with members 0-2; return the height that executed it."""
     pid = gc.propose(0, action, args)
-    _ok(gc.vote(0, pid))
-    _ok(gc.vote(1, pid))
-    assert _decided(_ok(gc.vote(2, pid))) == "executed"
+    ok(gc.vote(0, pid))
+    ok(gc.vote(1, pid))
+    assert decided(ok(gc.vote(2, pid))) == "executed"
     return gc.height
 
 
@@ -162,13 +152,13 @@ def test_f_a2_power_changes_and_at_most_a_third_per_height(gc: GovernedChain) ->
     first = gc.propose(0, "node.set_power", {"name": "node1", "power": 20})
     second = gc.propose(0, "node.set_power", {"name": "node2", "power": 20})
     for voter in (0, 1):
-        _ok(gc.vote(voter, first))
-        _ok(gc.vote(voter, second))
+        ok(gc.vote(voter, first))
+        ok(gc.vote(voter, second))
     receipts = gc.run(
         gc.tx(gc.admins[2], "gov.vote", {"id": first, "yes": True}),
         gc.tx(gc.admins[2], "gov.vote", {"id": second, "yes": True}),
     )
-    assert [_decided(r) for r in receipts] == ["executed", "rejected"]
+    assert [decided(r) for r in receipts] == ["executed", "rejected"]
     raw = gc.read(proposal_key(second))
     assert raw is not None
     assert "at most a third" in Proposal.from_stored(raw).result
