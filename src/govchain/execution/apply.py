@@ -26,7 +26,7 @@ from govchain.execution.view import BlockResult, LedgerView
 from govchain.ledger import records
 from govchain.ledger.commits import bft_time, verify_commit
 from govchain.ledger.statetree import apply_batch, get_value
-from govchain.ledger.validator_sets import new_set_of_block
+from govchain.ledger.validator_sets import header_sets_problem, new_set_of_block
 from govchain.types import Block, Receipt, Tx
 from govchain.types.errors import (
     InvalidBlock,
@@ -80,18 +80,8 @@ def check_header(
             raise InvalidBlock(f"block {h}: last_commit: {exc}") from exc
         _expect(header.time == bft_time(block.last_commit, previous), h, "time is not BFT time")
         _expect(header.time > view.last_time, h, "time does not advance")
-    validators = view.validators(h)
-    _expect(
-        header.validators_hash == records.validators_hash(suite, validators),
-        h,
-        "validators_hash mismatch",
-    )
-    _expect(
-        header.next_validators_hash == records.validators_hash(suite, view.validators(h + 1)),
-        h,
-        "next_validators_hash mismatch",
-    )
-    _expect(validators.get(header.proposer) is not None, h, "proposer is not a validator")
+    problem = header_sets_problem(suite, header, view.validators(h), view.validators(h + 1))
+    _expect(problem is None, h, problem or "")
     if encoded_txs is None:
         encoded_txs = [records.encode_tx(tx) for tx in block.txs]
     tx_root = records.root_of_encoded(suite, encoded_txs)

@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from govchain.codec import encode
+from govchain.crypto import CryptoSuite
 from govchain.ledger import records
-from govchain.types import ValidatorSet
+from govchain.types import Header, ValidatorSet
 from govchain.types.errors import InvalidBlock, ValidationError
 
 VALIDATOR_SET_KEY = b"registry/validator_set"
@@ -79,3 +80,17 @@ def new_set_of_block(
     except ValidationError as exc:
         raise InvalidBlock(f"block {height}: the validator set written is invalid: {exc}") from exc
     return None if validators == in_force else raw
+
+
+def header_sets_problem(
+    suite: CryptoSuite, header: Header, validators: ValidatorSet, following: ValidatorSet
+) -> str | None:
+    """Why ``header`` does not name ``validators`` (its height's set) and ``following`` (the
+    next height's) or has a proposer outside its set; None when it does."""
+    if header.validators_hash != records.validators_hash(suite, validators):
+        return "validators_hash differs from the validator set of its height"
+    if header.next_validators_hash != records.validators_hash(suite, following):
+        return "next_validators_hash differs from the validator set of the next height"
+    if validators.get(header.proposer) is None:
+        return "proposer is not a validator"
+    return None

@@ -20,7 +20,12 @@ from govchain.ledger.statetree.memory import MemoryNodeStore
 from govchain.ledger.statetree.nodes import ChildRef, InternalNode, NodeKey
 from govchain.ledger.statetree.proof import verify_state_proof
 from govchain.ledger.statetree.tree import load
-from govchain.ledger.validator_sets import EFFECT_DELAY, VALIDATOR_SET_KEY, encode_set
+from govchain.ledger.validator_sets import (
+    EFFECT_DELAY,
+    VALIDATOR_SET_KEY,
+    encode_set,
+    header_sets_problem,
+)
 from govchain.types import Block
 from govchain.types.errors import GovChainError
 
@@ -154,20 +159,12 @@ class _Walker:
 
     def _check_validators(self, block: Block) -> None:
         """The header names the sets the store keeps for its height and the next."""
-        view, suite, header = self.view, self.suite, block.header
+        view, header = self.view, block.header
         h = header.height
-        validators = view.validators(h)
-        _must(
-            header.validators_hash == records.validators_hash(suite, validators),
-            h,
-            "validators_hash differs from the stored validator set of this height",
+        problem = header_sets_problem(
+            self.suite, header, view.validators(h), view.validators(h + 1)
         )
-        _must(
-            header.next_validators_hash == records.validators_hash(suite, view.validators(h + 1)),
-            h,
-            "next_validators_hash differs from the stored validator set of the next height",
-        )
-        _must(validators.get(header.proposer) is not None, h, "proposer is not a validator")
+        _must(problem is None, h, problem or "")
 
     def _check_commits(self, block: Block, block_hash: bytes) -> None:
         view, suite, h = self.view, self.suite, block.header.height
