@@ -7,6 +7,7 @@ CBOR of :meth:`to_cbor`, and read back with ``from_stored`` that checks it.
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -61,14 +62,14 @@ CODE_PATTERN = re.compile(r"^[0-9A-Z]{18}$")
 _R = TypeVar("_R")
 
 
-class StoredRecord:
+class StoredRecord(ABC):
     """What every stored record shares: its bytes and its JSON form, both from ``to_cbor``."""
 
     __slots__ = ()
 
+    @abstractmethod
     def to_cbor(self) -> dict[str, object]:
         """The stored map (each record defines it)."""
-        raise NotImplementedError
 
     def encode(self) -> bytes:
         """The stored value: canonical CBOR of :meth:`to_cbor`."""
