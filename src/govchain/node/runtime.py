@@ -30,7 +30,7 @@ import contextlib
 import logging
 import socket
 import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import uvicorn
@@ -61,15 +61,13 @@ from govchain.node.permissions import LatestPermissions
 from govchain.node.service import ChainNodeService, ServiceLimits
 from govchain.node.services import build_registry, genesis_state, service_routes
 from govchain.node.supervision import NodeFailedError, TaskSupervisor, one_line
+from govchain.node.tx_batcher import TxBatcher
 from govchain.types import Block, Commit, ValidatorSet
 from govchain.types.errors import CertificateError, GovChainError, ValidationError
 
 logger = logging.getLogger("govchain.node")
 
 WAL_FILE = "consensus.wal"
-GOSSIP_BATCH_S = 0.005
-GOSSIP_BATCH_MAX = 256
-"""Txs wait at most this long, or until this many, to be checked (received) or sent together."""
 MIN_NODES_FOR_INBOUND = 4
 """The inbound cap is twice the registry's node count, counted as at least this many."""
 STARTUP_SYNC_S = 5.0
@@ -88,31 +86,6 @@ class _QuietServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
-
-
-class _TxBatcher:
-    """Collects raw txs and hands them on together, after ``GOSSIP_BATCH_S`` or at the cap."""
-
-    def __init__(
-        self,
-        flush: Callable[[list[bytes]], None],
-        guarded: Callable[[Callable[[], None]], Callable[[], None]],
-    ) -> None:
-        self._flush = flush
-        self._pending: list[bytes] = []
-        self._on_timer = guarded(self.flush)  # a timer's exception fails the node
-
-    def add(self, raw: bytes) -> None:
-        self._pending.append(raw)
-        if len(self._pending) == 1:
-            asyncio.get_running_loop().call_later(GOSSIP_BATCH_S, self._on_timer)
-        elif len(self._pending) >= GOSSIP_BATCH_MAX:
-            self.flush()
-
-    def flush(self) -> None:
-        batch, self._pending = self._pending, []
-        if batch:
-            self._flush(batch)
 
 
 def _event(*, is_set: bool) -> asyncio.Event:
@@ -193,10 +166,10 @@ class Node:
         """Set once the registry lists this validator node (with its key)."""
         self._failure: NodeFailedError | None = None
         self._failure_cause: BaseException | None = None
-        self._received = _TxBatcher(
+        self._received = TxBatcher(
             self._admit_gossiped, lambda flush: self._tasks.guarded("gossip-in", flush)
         )
-        self._outgoing = _TxBatcher(
+        self._outgoing = TxBatcher(
             self.network.gossip_txs, lambda flush: self._tasks.guarded("gossip-out", flush)
         )
 

@@ -20,11 +20,9 @@ from govchain.consensus.events import (
     BuildProposal,
     CommitBlock,
     CoreConfig,
-    DecisionReceived,
     Event,
     PersistWal,
     ProposalBlockReady,
-    ProposalReceived,
     Refused,
     ReportEvidence,
     ResendDue,
@@ -32,29 +30,25 @@ from govchain.consensus.events import (
     ScheduleTimeout,
     SendDecision,
     SendTo,
-    Step,
     TimeoutFired,
     Timeouts,
     ValidateBlock,
-    VoteReceived,
 )
 from govchain.consensus.evidence import DuplicateVote
 from govchain.consensus.messages import Decision, Message, ProposalMessage
 from govchain.consensus.resend import MAX_DECISIONS_AHEAD
+from govchain.consensus.transport import event_of
 from govchain.consensus.wire import decode_message
 from govchain.contracts.evidence import EVIDENCE_EVENT
 from govchain.crypto import SigningKey, suite_for
 from govchain.ledger import records
 from govchain.ledger.chainstore import TABLES, ChainStore
 from govchain.sim.byzantine import AMNESIA, TWINS, Adversary
+from govchain.sim.fault_windows import WORLD, FaultWindows
 from govchain.sim.faults import (
     CRASH,
     HEALED,
-    ISOLATE,
-    PARTITION,
-    SPLIT_LOCK,
     FaultWindow,
-    links_at,
 )
 from govchain.sim.governed import governed_genesis, governed_registry, governed_state
 from govchain.sim.invariants import Checker
@@ -67,7 +61,7 @@ from govchain.sim.set_schedule import (
     register_set_changes,
     schedule_for_run,
 )
-from govchain.sim.targeted import Groups, SplitLock
+from govchain.sim.targeted import SplitLock
 from govchain.sim.trace import Trace
 from govchain.storage import MemoryStore
 from govchain.types import Genesis, Tx, Validator, ValidatorSet, Vote
@@ -77,7 +71,6 @@ CHAIN_ID = "sim-chain"
 GENESIS_TIME = 1_800_000_000_000
 POWER = 10
 SIM_TIMEOUTS = Timeouts(1000, 500, 500, 250, 500, 250, resend=1000)
-WORLD = -1
 
 
 @dataclass(frozen=True)
@@ -87,7 +80,7 @@ class Roles:
     byzantine: dict[int, tuple[str, ...]]
 
 
-class Cluster:
+class Cluster(FaultWindows):
     """``validators`` validators with equal power, driven by one seeded queue."""
 
     def __init__(
@@ -326,7 +319,9 @@ class Cluster:
             self.set_changes.on_heard(node, payload, self._by_name.get(item.peer))
         if not node.honest and not self.adversary.hears(node, payload):
             return None
-        return _event_of(payload, item.peer)
+        if not isinstance(payload, (Vote, ProposalMessage, Decision)):
+            return None
+        return event_of(payload, item.peer)
 
     def _answer_sync(self, node: SimNode, request: SyncRequest) -> None:
         """Block sync, in short: send a follower the decided blocks it asked for."""
@@ -336,89 +331,12 @@ class Cluster:
 
     # --- faults ----------------------------------------------------------------------
 
-    def _start(self, window: FaultWindow) -> None:
-        self._active.append(window)
-        self.trace.world(self.now, "fault starts: " + window.describe(self.names))
-        if window.kind == CRASH:
-            node = self.nodes[window.node]
-            node.crash_windows += 1
-            self.counts["crashes"] += 1
-            if node.up and node.crash_after is None:
-                node.crash_after = self.network.rng.randint(0, 4)
-        else:
-            self.counts[window.kind + "s"] += 1
-            if window.kind == SPLIT_LOCK:
-                self.split_lock.window_started(window)
-        self._apply_links()
-
-    def _end(self, window: FaultWindow) -> None:
-        if window not in self._active:
-            return
-        self._active.remove(window)
-        self.trace.world(self.now, "fault ends: " + window.describe(self.names))
-        if window.kind == CRASH:
-            node = self.nodes[window.node]
-            node.crash_windows -= 1
-            if node.crash_windows == 0:
-                if node.up:
-                    self._crash(node)
-                self.counts["restarts"] += 1
-                self.trace.world(self.now, f"{node.name} restarts from its WAL")
-                self._perform(node, node.boot(self._clock(node)))
-        elif window.kind == SPLIT_LOCK:
-            self.split_lock.window_ended(window)
-        self._apply_links()
-
-    def _others_did_not_prevote(self, node: SimNode, action: CommitBlock) -> bool:
-        """Whether some other honest node has not prevoted the block in its round: then
-        the others may not gather the precommits to follow without the committer's help."""
-        commit = action.commit
-        for other in self.honest_nodes:
-            core = other.core
-            if other is node or core is None or core.height != commit.height:
-                continue
-            prevote = core.state.signed.get((commit.round, Step.PREVOTE))
-            if not isinstance(prevote, Vote) or prevote.block_hash != commit.block_hash:
-                return True
-        return False
-
-    def _isolate_first_committer(self, node: SimNode) -> None:
-        if any(w.kind == PARTITION for w in self._active):
-            return  # one cut at a time, or the honest majority is gone too
-        for window in self._active:
-            if window.kind == ISOLATE and self.now < window.end_ms:
-                others = tuple(n.index for n in self.nodes if n is not node)
-                cut = FaultWindow(
-                    PARTITION, self.now, self.now + window.hold_ms, groups=((node.index,), others)
-                )
-                self._start(cut)
-                self.network.schedule(window.hold_ms, WORLD, ("end", cut))
-                return
-
     def _validators_at(self, height: int) -> ValidatorSet:
         """The set of ``height`` as the honest chains know it (the genesis set without set
         changes, or before any honest chain knows it)."""
         if self.set_changes is None:
             return self.genesis.validators
         return self.set_changes.validators(height) or self.genesis.validators
-
-    def _targeted_cut(self, groups: Groups, until_ms: int) -> None:
-        """The split-lock's cut: ``groups`` apart until ``until_ms`` (none: end the cut)."""
-        if self._cut is not None:
-            self._end(self._cut)
-            self._cut = None
-        if groups and until_ms > self.now:
-            self._cut = FaultWindow(PARTITION, self.now, until_ms, groups=groups)
-            self._start(self._cut)
-            self.network.schedule(until_ms - self.now, WORLD, ("end", self._cut))
-
-    def _apply_links(self) -> None:
-        self.network.set_partitions([w.groups for w in self._active if w.kind == PARTITION])
-        self.network.faults = links_at(self._active)
-
-    def _crash(self, node: SimNode) -> None:
-        self.trace.world(self.now, f"{node.name} killed")
-        node.crash()
 
     @property
     def names(self) -> list[str]:
@@ -571,13 +489,3 @@ class Cluster:
             height + 100,
         )
         return records.sign_tx(key, unsigned)
-
-
-def _event_of(message: object, peer: str) -> Event | None:
-    if isinstance(message, Vote):
-        return VoteReceived(message, peer)
-    if isinstance(message, ProposalMessage):
-        return ProposalReceived(message, peer)
-    if isinstance(message, Decision):
-        return DecisionReceived(message, peer)
-    return None
