@@ -1,0 +1,1 @@
+"""Service ``assets``: asset types, e-licences and lockers (docs/spec/assets.md)."""
