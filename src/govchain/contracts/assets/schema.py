@@ -120,9 +120,12 @@ class FieldSchema:
                 raise ValidationError(f"fields.{name}: missing (required)")
 
     def public_part(self, fields: Mapping[str, object]) -> dict[str, object]:
-        """The public fields of ``fields`` (the asset's ``metadata``), in name order."""
-        public = {rule.name for rule in self.fields if rule.public}
-        return {name: fields[name] for name in sorted(fields) if name in public}
+        """The public fields of ``fields`` (the asset's ``metadata``), in name order.
+
+        Call it on fields that passed :meth:`check_fields`; other keys are left out.
+        """
+        public = [rule.name for rule in self.fields if rule.public]  # fields are in name order
+        return {name: fields[name] for name in public if name in fields}
 
     def _declared(self, what: str, name: str) -> FieldRule:
         """The field ``name``; an unknown key is never shown (it may be personal data)."""
