@@ -175,7 +175,7 @@ def _blob_routes(service: BlobService) -> APIRouter:
         summary="Store a blob for a holder: a signed request",
         responses=_responses(
             "blob_too_large", "hash_mismatch", "empty_blob", "invalid_hex", "invalid_request",
-            "upload_not_allowed", "chain_unavailable", "storage_error",
+            "upload_not_allowed", "chain_unavailable", "storage_error", "storage_full",
         ),
     )  # fmt: skip
     async def put_blob(request: Request) -> StoredBlob:
@@ -212,7 +212,7 @@ def _blob_routes(service: BlobService) -> APIRouter:
             200: {"content": {"application/octet-stream": {"schema": {"type": "string"}}}},
             **_responses(
                 "invalid_hex", "invalid_request", "read_not_allowed", "not_found",
-                "blob_corrupt", "chain_unavailable",
+                "blob_corrupt", "chain_unavailable", "storage_error",
             ),
         },
     )  # fmt: skip
@@ -269,7 +269,7 @@ async def _store(service: BlobService, body: bytes, digest: bytes, holder: bytes
     except BlobError as exc:
         if exc.code == "blob_too_large":
             raise BlobApiError("blob_too_large", str(exc)) from exc
-        raise
+        raise _store_failed("put", exc) from exc
     if stored != digest:  # the store hashes with another function than the chain's suite
         raise RuntimeError(f"the store named blob {digest.hex()} {stored.hex()}")
     if service.holders is not None:
@@ -285,6 +285,8 @@ async def _load(service: BlobService, digest: bytes) -> bytes:
         raise BlobApiError("not_found", f"this storage node holds no blob {digest.hex()}") from exc
     except BlobCorruptError:
         data = b""
+    except BlobError as exc:
+        raise _store_failed("get", exc) from exc
     if data and service.suite.hash(data) == digest:
         return data
     service.metrics.corrupt_reads.inc()
@@ -292,6 +294,14 @@ async def _load(service: BlobService, digest: bytes) -> bytes:
     raise BlobApiError(
         "blob_corrupt", "this storage node's copy of the blob fails its hash check; try another"
     )
+
+
+def _store_failed(operation: str, error: BlobError) -> BlobApiError:
+    """The store failed (a full disk, an S3 endpoint down): 503, the detail to the log only."""
+    log.error("the blob store failed a %s (%s): %s", operation, error.code, error)
+    if error.code == "blob_store_full":
+        return BlobApiError("storage_full", "this storage node is full; try another")
+    return BlobApiError("storage_error", "this storage node's store failed; try another")
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

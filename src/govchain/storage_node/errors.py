@@ -26,6 +26,7 @@ BLOB_STATUS_BY_CODE: dict[str, int] = {
     "blob_corrupt": 500,
     "chain_unavailable": 503,
     "storage_error": 503,
+    "storage_full": 503,
     "internal": 500,
 }
 """HTTP status of each code the storage node answers with (besides the signature codes)."""

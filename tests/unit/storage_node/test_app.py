@@ -18,6 +18,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 from govchain.client.request_signing import RequestSigner
 from govchain.crypto import SigningKey, suite_for
 from govchain.ledger.records import address_of
+from govchain.storage.blobs import BlobError
 from govchain.storage_node.access import BlobGrant
 from govchain.storage_node.app import BlobService, create_storage_app
 from govchain.storage_node.holders import HolderIndex
@@ -273,3 +274,23 @@ def test_health_answers_head_and_get_unsigned(node: Node) -> None:
     assert node.client.head("/v1/health").status_code == 200
     assert node.client.get("/v1/health").status_code == 200
     _error(node.client.get("/v1/nothing"), 404, "not_found")
+
+
+class _FailingBlobs(MemoryBlobs):
+    def put(self, data: bytes) -> bytes:
+        raise BlobError(f"/srv/blobs/{self.suite.hash(data).hex()}: Input/output error")
+
+
+def test_a_failing_store_is_a_503_that_names_no_path(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    chain = FakeChain(SUITE)
+    key = SUITE.generate_key()
+    chain.add_account(key, "subject")
+    metrics = StorageMetrics(CollectorRegistry())
+    service = BlobService("s", SUITE, _FailingBlobs(SUITE), chain, metrics, MAX_BLOB)
+    with TestClient(create_storage_app(service), raise_server_exceptions=False) as client:
+        body = b"blob"
+        headers = RequestSigner(key, suite=SUITE).headers("PUT", f"{BASE}/v1/blobs", body)
+        headers["Govchain-Holder"] = address(key).hex()
+        answer = client.put("/v1/blobs", content=body, headers=headers)
+    _error(answer, 503, "storage_error")
+    assert "/srv" not in answer.text
