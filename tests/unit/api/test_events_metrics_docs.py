@@ -182,6 +182,7 @@ def test_docs_and_the_openapi_schema_are_served(client: TestClient) -> None:
         "/v1/notary/{digest}": ["get"],
         "/v1/evidence": ["get"],
         "/v1/status": ["get"],
+        "/v1/storage-nodes": ["get"],
         "/v1/events": ["get"],
         "/metrics": ["get"],
     }
