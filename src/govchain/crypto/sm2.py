@@ -15,10 +15,13 @@ writes; :mod:`govchain.crypto.sm2_cipher` converts it to and from raw C1C3C2.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import threading
 from collections import OrderedDict
 from typing import Any
+
+from asn1crypto import keys
 
 from govchain.crypto.libcrypto import Libcrypto, load, openssl_error
 from govchain.types.errors import (
@@ -231,6 +234,14 @@ class Sm2PrivateKey:
         if not crypto.lib.EVP_PKEY_is_a(pkey, b"SM2"):
             raise InvalidKeyError("the private key is not an SM2 key")
         return cls(crypto, pkey)
+
+    def to_scalar(self) -> bytes:
+        """The 32-byte secret ``d``, big-endian: the inverse of :meth:`from_scalar`."""
+        pem = self.to_pem()
+        body = b"".join(line for line in pem.splitlines() if line and not line.startswith(b"-"))
+        info: Any = keys.PrivateKeyInfo.load(base64.b64decode(body))
+        d: int = info["private_key"].parsed["private_key"].native
+        return d.to_bytes(32, "big")
 
     def to_pem(self, password: bytes | None = None) -> bytes:
         """PKCS#8 PEM; with a password, PBES2 (PBKDF2, AES-256-CBC) as OpenSSL writes it."""

@@ -12,12 +12,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from govchain.api.routes import ServiceRoutes
+from govchain.api.routes.assets import asset_routes
 from govchain.api.routes.certificates import certificate_routes
 from govchain.api.routes.evidence import evidence_routes
 from govchain.api.routes.gov import gov_routes
 from govchain.api.routes.notary import notary_routes
 from govchain.api.routes.registry import registry_routes
-from govchain.contracts import Register, ServiceContext, evidence, gov, notary, registry
+from govchain.contracts import Register, ServiceContext, assets, evidence, gov, notary, registry
 from govchain.crypto import CryptoSuite, suite_for
 from govchain.execution import Registry
 from govchain.types import Genesis
@@ -44,6 +45,7 @@ SERVICES: tuple[Service, ...] = (
     Service("gov", gov.register, gov_routes, lambda g, _suite: gov.gov_genesis_state(g)),
     Service("notary", notary.register, notary_routes),
     Service("evidence", evidence.register, evidence_routes),
+    Service("assets", assets.register, asset_routes),
 )
 """Every service, in the order the API documents them."""
 

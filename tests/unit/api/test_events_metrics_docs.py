@@ -181,6 +181,10 @@ def test_docs_and_the_openapi_schema_are_served(client: TestClient) -> None:
         "/v1/policies": ["get"],
         "/v1/notary/{digest}": ["get"],
         "/v1/evidence": ["get"],
+        "/v1/asset-types/{code}": ["get"],
+        "/v1/assets/{ref}": ["get"],
+        "/v1/lockers/{address}": ["get"],
+        "/v1/lockers/{address}/key": ["get"],
         "/v1/status": ["get"],
         "/v1/storage-nodes": ["get"],
         "/v1/events": ["get"],
@@ -198,6 +202,8 @@ def test_the_openapi_schema_names_each_answer_model(client: TestClient) -> None:
         ("/v1/blocks/{height}", "get", "200"): "BlockResponse",
         ("/v1/notary/{digest}", "get", "200"): "NotaryLookupResponse",
         ("/v1/evidence", "get", "200"): "EvidenceListResponse",
+        ("/v1/assets/{ref}", "get", "200"): "AssetResponse",
+        ("/v1/lockers/{address}", "get", "200"): "LockerResponse",
         ("/v1/status", "get", "200"): "NodeStatus",
     }
     for (path, method, status), model in models.items():

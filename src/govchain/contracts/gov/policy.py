@@ -41,6 +41,21 @@ _ADMIN_TX_TYPES = (
     "registry.access_decide",
 )
 
+_EVERY_ACCOUNT_TX_TYPES = (
+    "assets.locker_init",
+    "assets.consent",
+    "assets.submit",
+    "assets.transfer",
+)
+"""Sent by any active account; the handler checks who it may act for (a transfer: its rule)."""
+_ISSUER_TX_TYPES = (
+    "assets.issue",
+    "assets.review",
+    "assets.revoke",
+    "assets.abolish",
+)
+"""Sent by a department's accounts (a member role may list them for staff or systems)."""
+
 
 def default_policies(actions: tuple[str, ...]) -> tuple[PolicyEntry, ...]:
     """The policy table ``net init`` writes into a genesis, sorted by resource."""
@@ -48,6 +63,9 @@ def default_policies(actions: tuple[str, ...]) -> tuple[PolicyEntry, ...]:
         PolicyEntry("notary.anchor", "ANY", ("admin", "client", "transact")),
         PolicyEntry("consensus.evidence", "ANY"),
         PolicyEntry("registry.subject_apply", "SELF"),
+        *(PolicyEntry(tx_type, "ANY") for tx_type in _EVERY_ACCOUNT_TX_TYPES),
+        *(PolicyEntry(tx_type, "ANY", ("admin", "client")) for tx_type in _ISSUER_TX_TYPES),
+        PolicyEntry("assets.type_define", "ANY", ("admin",)),
         PolicyEntry("registry.access_apply", "SELF"),
         *(PolicyEntry(tx_type, "ANY", ("admin",)) for tx_type in _ADMIN_TX_TYPES),
         *(PolicyEntry(ACTION_PREFIX + action, "MAJORITY") for action in actions),
