@@ -20,6 +20,7 @@ from govchain.cli import (
     notary_cmd,
     registry_cmd,
     sim_cmd,
+    storage_cmd,
     subject_cmd,
     verify_cmd,
 )
@@ -42,6 +43,7 @@ app.add_typer(registry_cmd.account_app, name="account")
 app.add_typer(gov_cmd.app, name="gov")
 app.add_typer(id_cmd.app, name="id")
 app.add_typer(subject_cmd.app, name="subject")
+app.add_typer(storage_cmd.app, name="storage")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
 app.command(name="notarize")(notary_cmd.notarize)
