@@ -6,6 +6,7 @@ import typer
 
 import govchain
 from govchain.cli import (
+    asset_cmd,
     bench_cmd,
     ca_cmd,
     chaos_cmd,
@@ -43,6 +44,9 @@ app.add_typer(registry_cmd.account_app, name="account")
 app.add_typer(gov_cmd.app, name="gov")
 app.add_typer(id_cmd.app, name="id")
 app.add_typer(subject_cmd.app, name="subject")
+app.add_typer(asset_cmd.type_app, name="asset-type")
+app.add_typer(asset_cmd.locker_app, name="locker")
+app.add_typer(asset_cmd.asset_app, name="asset")
 app.add_typer(storage_cmd.app, name="storage")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
