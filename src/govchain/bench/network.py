@@ -32,6 +32,7 @@ from govchain.node import launcher
 from govchain.node.config import read_config, write_config
 from govchain.node.netinit import NetworkLayout, NodeLayout, init_network
 from govchain.node.ports import free_base_port
+from govchain.node.storage_layout import StorageNodeLayout
 from govchain.types.errors import GovChainError
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "rate_limits_off",
     "register_client",
     "start_nodes",
+    "start_storage_nodes",
     "without_rate_limits",
 ]
 
@@ -66,6 +68,7 @@ def local_network(
     *,
     validators: int,
     full_nodes: int = 0,
+    storage_nodes: int = 0,
     suite: str = "gm",
     start_full_nodes: bool = True,
     before_start: Callable[[NetworkLayout], None] | None = None,
@@ -76,13 +79,15 @@ def local_network(
     afterwards unless ``keep`` or the run failed (its logs explain why); a
     given ``directory`` (empty or new) is always kept. ``before_start`` may
     change the laid-out homes (a node's ``config.toml``) before any node starts.
+    ``storage_nodes`` storage nodes are laid out too and started after the
+    chain nodes; the processes returned are the chain nodes'.
     """
     owned = directory is None
     root = Path(tempfile.mkdtemp(prefix="govchain-bench-")) if directory is None else directory
     layout: NetworkLayout | None = None
     failed = False
     try:
-        base = free_base_port(2 * (validators + full_nodes))
+        base = free_base_port(2 * (validators + full_nodes) + storage_nodes)
         layout = init_network(
             root,
             validators=validators,
@@ -90,11 +95,14 @@ def local_network(
             suite_name=suite,
             base_port=base,
             chain_id=CHAIN_ID,
+            storage_nodes=storage_nodes,
         )
         if before_start is not None:
             before_start(layout)
         first = [n for n in layout.nodes if start_full_nodes or n.role == "validator"]
-        yield layout, start_nodes(first)
+        processes = start_nodes(first)
+        start_storage_nodes(layout.storage_nodes)
+        yield layout, processes
     except Exception:
         failed = True
         raise
@@ -148,6 +156,28 @@ def start_nodes(nodes: Sequence[NodeLayout], timeout_s: float = READY_TIMEOUT_S)
                 f"see {node.home / launcher.OUT_FILE}"
             )
         if waiting:
+            time.sleep(0.2)
+    return processes
+
+
+def start_storage_nodes(
+    nodes: Sequence[StorageNodeLayout], timeout_s: float = READY_TIMEOUT_S
+) -> NodeProcesses:
+    """Start storage node processes and wait until each answers ``GET /v1/health``.
+
+    BenchError names the first one that exits or stays silent, and its ``node.out``.
+    """
+    processes = {node.name: launcher.start_node(node) for node in nodes}
+    deadline = time.monotonic() + timeout_s
+    for node in nodes:
+        while not launcher.storage_ready(node.url, 1.0):
+            status = processes[node.name].poll()
+            if status is not None or time.monotonic() > deadline:
+                happened = "did not answer" if status is None else f"exited with status {status}"
+                raise BenchError(
+                    f"storage node {node.name} {happened} while starting; "
+                    f"see {node.home / launcher.OUT_FILE}"
+                )
             time.sleep(0.2)
     return processes
 

@@ -11,6 +11,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from govchain.bench.assets import AssetsSettings, run_assets_bench
 from govchain.bench.cluster import ClusterSettings, run_cluster_bench
 from govchain.bench.crypto import run_crypto_bench
 from govchain.bench.flood import (
@@ -339,6 +340,73 @@ def _print_flood(result: dict[str, Any]) -> None:
         f"{_met(result['target_met'])}); {result['cores']} cores"
     )
     console.print(f"wrote {result['results_files']['markdown']}")
+
+
+@app.command("assets")
+@reports_errors
+def assets(
+    validators: int = _VALIDATORS,
+    storage_nodes: int = typer.Option(
+        2, "--storage-nodes", min=1, max=16, help="Storage node processes."
+    ),
+    copies: int = typer.Option(2, "--copies", min=1, max=8, help="Storage nodes each blob is on."),
+    suite: str = _SUITE,
+    clients: int = typer.Option(
+        4, "--clients", min=1, max=16, help="Concurrent SDK clients (threads); holders fetching."
+    ),
+    count: int = typer.Option(120, "--assets", min=1, max=100_000, help="Assets to issue."),
+    document_kib: int = typer.Option(
+        16, "--document-kib", min=1, max=16_384, help="Size of each asset's document (KiB)."
+    ),
+    json_out: bool = _JSON_LAST,
+    directory: Path | None = _NETWORK_DIR,
+    keep: bool = _KEEP,
+) -> None:
+    """Assets issued per second (encrypt, store on k storage nodes, commit) and fetched per
+    second (read, hash check, decrypt), against the signature bound."""
+    _check_suite(suite)
+    settings = AssetsSettings(
+        validators, storage_nodes, copies, suite, clients, count, document_kib, directory, keep
+    )
+    with _progress(json_out) as report:
+        result = run_assets_bench(settings, report)
+    if json_out:
+        print_json(result)
+        return
+    _print_assets(result)
+
+
+def _print_assets(result: dict[str, Any]) -> None:
+    title = (
+        f"bench assets: {_validators(result['validators'])}, {result['storage_nodes']} storage "
+        f"nodes, {result['copies']} copies, {result['suite']}, {result['clients']} clients, "
+        f"{result['document_kib']} KiB documents"
+    )
+    table = Table(title=title)
+    columns = ("phase", "done", "seconds", "per s", "p50 ms", "p99 ms", "storage p50 ms",
+               "errors", "ratio to bound")  # fmt: skip
+    for column in columns:
+        table.add_column(column, justify="right")
+    for phase, label in (("issue", "issue (encrypt, upload, commit)"),
+                         ("fetch", "fetch (read, get, decrypt)")):  # fmt: skip
+        figures = result[phase]
+        table.add_row(
+            label,
+            f"{figures['count']:,}",
+            f"{figures['seconds']:,}",
+            f"{figures['per_s']:,}",
+            _ms(figures["latency_ms_p50"]),
+            _ms(figures["latency_ms_p99"]),
+            _ms(figures["storage_ms_p50"]),
+            str(sum(figures["errors"].values())),
+            f"{result[f'{phase}_bound_ratio']}",
+        )
+    console.print(table)
+    console.print(
+        f"verify bound {result['verify_bound_tps']:,} tx/s = {result['verify_per_s_per_core']:,}"
+        f"/s per core x {result['cores']} cores / {result['validators']} validators; "
+        f"locker unlock (once per holder) p50 {_ms(result['unlock_ms_p50'])} ms"
+    )
 
 
 @contextlib.contextmanager
