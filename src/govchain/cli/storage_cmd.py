@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 from pathlib import Path
@@ -50,6 +51,7 @@ def serve(
         if log_format not in (None, "json", "text"):
             fail(f"--log-format {log_format!r}: expected json or text")
         log_file = configure_logging(home, log_format or config.log_format, config.log_level)
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per chain read
         pid_file = home / PID_FILE
         pid_file.write_text(f"{os.getpid()}\n")  # ours to write: we hold the home's lock
         try:

@@ -178,7 +178,8 @@ def _check_new_node(layout: NetworkLayout, name: str, role: str) -> None:
         )
     if role not in ADDABLE_ROLES:
         raise ValidationError(f"--role {role!r}: expected validator, full or storage")
-    if any(node.name == name for node in (*layout.nodes, *layout.storage_nodes)):
+    taken = [node.name for node in layout.nodes] + [s.name for s in layout.storage_nodes]
+    if name in taken:
         raise ValidationError(f"--name {name}: the network already has a node of that name")
     if (layout.directory / name).exists():
         raise ValidationError(f"{layout.directory / name} exists already; choose another name")

@@ -39,6 +39,7 @@ from typing import Any
 import tomli_w
 
 from govchain.api.ratelimit import RateLimits
+from govchain.api.routes.storage_nodes import STORAGE_NODES_MAX
 from govchain.client.endpoints import node_urls
 from govchain.ledger.records import TX_LIMITS
 from govchain.node.api_tls import tls_file_problems
@@ -361,6 +362,8 @@ def _storage_problems(storage_nodes: object) -> list[str]:
     """``[storage]``: each key a node name, each value the storage node's http(s) URL."""
     if not isinstance(storage_nodes, dict):
         return ['[storage]: expected a table of name = "http://host:port"']
+    if len(storage_nodes) > STORAGE_NODES_MAX:
+        return [f"[storage]: at most {STORAGE_NODES_MAX} storage nodes"]
     found = []
     for name, url in storage_nodes.items():
         if not NODE_NAME_PATTERN.match(name):

@@ -18,7 +18,10 @@ from pydantic import Field
 from govchain.api.errors import error_responses
 from govchain.api.schemas import ApiModel
 
-__all__ = ["StorageNodeModel", "storage_node_routes"]
+__all__ = ["STORAGE_NODES_MAX", "StorageNodeModel", "StorageNodesResponse", "storage_node_routes"]
+
+STORAGE_NODES_MAX = 64
+"""The most storage nodes a chain node lists (its ``[storage]`` table holds at most these)."""
 
 
 class StorageNodeModel(ApiModel):
@@ -28,18 +31,26 @@ class StorageNodeModel(ApiModel):
     url: str = Field(description="the base URL of its blob API (PUT/GET /v1/blobs)")
 
 
+class StorageNodesResponse(ApiModel):
+    """The storage nodes this node is configured with, by name."""
+
+    nodes: list[StorageNodeModel] = Field(max_length=STORAGE_NODES_MAX)
+
+
 def storage_node_routes(storage_nodes: Mapping[str, str]) -> APIRouter:
-    """``GET /v1/storage-nodes``: ``[{name, url}]`` by name."""
+    """``GET /v1/storage-nodes``: ``{"nodes": [{name, url}]}`` by name."""
     router = APIRouter(tags=["status"])
-    listed = [StorageNodeModel(name=name, url=url) for name, url in sorted(storage_nodes.items())]
+    listed = StorageNodesResponse(
+        nodes=[StorageNodeModel(name=name, url=url) for name, url in sorted(storage_nodes.items())]
+    )
 
     @router.get(
         "/v1/storage-nodes",
-        response_model=list[StorageNodeModel],
+        response_model=StorageNodesResponse,
         summary="The network's storage nodes, as this node is configured",
         responses=error_responses(store=False),
     )
-    async def storage_nodes_list() -> list[StorageNodeModel]:
+    async def storage_nodes_list() -> StorageNodesResponse:
         return listed
 
     return router

@@ -14,11 +14,13 @@ def test_the_configured_storage_nodes_are_listed_by_name(
     client = make_client(create_app(node, metrics=node.metrics, storage_nodes=storage))
     answer = client.get("/v1/storage-nodes")
     assert answer.status_code == 200
-    assert answer.json() == [
-        {"name": "storage1", "url": "http://127.0.0.1:26610"},
-        {"name": "storage2", "url": "http://127.0.0.1:26611"},
-    ]
+    assert answer.json() == {
+        "nodes": [
+            {"name": "storage1", "url": "http://127.0.0.1:26610"},
+            {"name": "storage2", "url": "http://127.0.0.1:26611"},
+        ]
+    }
 
 
 def test_a_node_without_storage_nodes_lists_none(make_client: MakeClient) -> None:
-    assert make_client().get("/v1/storage-nodes").json() == []
+    assert make_client().get("/v1/storage-nodes").json() == {"nodes": []}
