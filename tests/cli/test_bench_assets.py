@@ -24,6 +24,7 @@ PHASE_KEYS = {
     "latency_ms_p99": float,
     "storage_ms_p50": float,
     "errors": dict,
+    "cpu_percent": dict,
 }
 REPORT_KEYS = {
     "validators": int,
@@ -64,6 +65,8 @@ def test_bench_assets_json_issues_fetches_and_stops_everything(tmp_path: Path) -
         assert figures["errors"] == {}
         assert figures["per_s"] > 0
         assert figures["storage_ms_p50"] > 0
+        assert set(figures["cpu_percent"]) == {"validators", "storage_nodes", "clients", "machine"}
+        assert figures["cpu_percent"]["clients"] > 0
     bound = report["verify_per_s_per_core"] * report["cores"] / report["validators"]
     assert report["verify_bound_tps"] == pytest.approx(bound, abs=0.2)
     assert report["issue_bound_ratio"] == pytest.approx(report["issue"]["per_s"] / bound, abs=1e-3)

@@ -38,12 +38,14 @@ from typing import Any
 from govchain.bench.asset_scene import AssetScene, Holder, sample_fields, set_up_scene
 from govchain.bench.cluster import measure_verify_per_s, percentile, verify_bound_tps
 from govchain.bench.network import BenchError, local_network, without_rate_limits
-from govchain.bench.procstats import machine
+from govchain.bench.procstats import MACHINE, ProcessStats, machine
 from govchain.client.asset_crypto import decrypt_content, open_envelope
 from govchain.client.locker_keys import unwrap
 from govchain.client.storage import StorageClient
 from govchain.crypto import suite_for
 from govchain.crypto.envelopes import LockerKey
+from govchain.node import launcher
+from govchain.node.netinit import NetworkLayout
 from govchain.types.errors import GovChainError
 
 __all__ = [
@@ -55,6 +57,8 @@ __all__ = [
 ]
 
 Progress = Callable[[str], None]
+CLIENTS = "clients"
+"""The bench's own process (its client threads), as the CPU figures name it."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,9 @@ class PhaseFigures:
     storage_ms_p50: float | None
     """The storage part of one operation: the PUT to every copy, or the GET."""
     errors: dict[str, int]
+    cpu_percent: dict[str, float] = field(default_factory=dict)
+    """Percent of one core used while the phase ran, by ``validators``, ``storage_nodes``,
+    ``clients`` (this process) and the whole ``machine`` (others' processes too)."""
 
 
 def phase_figures(
@@ -289,10 +296,36 @@ def _timed_threads(
                 barrier.wait(timeout=120)
             except threading.BrokenBarrierError as exc:
                 raise BenchError("a fetch client did not get ready") from exc
-        start = time.perf_counter()
+        start = time.monotonic()
         for future in futures:
             future.result()
-        return time.perf_counter() - start
+        return time.monotonic() - start
+
+
+def _watched(layout: NetworkLayout, processes: dict[str, Any]) -> dict[str, int]:
+    """The processes whose CPU the report shows: chain nodes, storage nodes, this one."""
+    pids = {name: process.pid for name, process in processes.items()}
+    for node in layout.storage_nodes:
+        pid = launcher.pid_of(node)
+        if pid is not None:
+            pids[node.name] = pid
+    pids[CLIENTS] = os.getpid()
+    return pids
+
+
+def _with_cpu(figures: PhaseFigures, stats: ProcessStats, began: float) -> PhaseFigures:
+    """The phase's figures with the CPU used while it ran (its last ``seconds``)."""
+    end = time.monotonic()
+    cpu = stats.cpu_percent_between(max(began, end - figures.seconds), end)
+    storage = {n for n in cpu if n.startswith("storage")}
+    chain = {n for n in cpu if n not in storage and n not in (CLIENTS, MACHINE)}
+    shares = {
+        "validators": sum(cpu[n] for n in chain),
+        "storage_nodes": sum(cpu[n] for n in storage),
+        "clients": cpu.get(CLIENTS, 0.0),
+        "machine": cpu.get(MACHINE, 0.0),
+    }
+    return dataclasses.replace(figures, cpu_percent={k: round(v, 1) for k, v in shares.items()})
 
 
 def run_assets_bench(settings: AssetsSettings, progress: Progress | None = None) -> dict[str, Any]:
@@ -311,12 +344,17 @@ def run_assets_bench(settings: AssetsSettings, progress: Progress | None = None)
         storage_nodes=settings.storage_nodes,
         suite=settings.suite,
         before_start=without_rate_limits,
-    ) as (layout, _processes):
+    ) as (layout, processes):
         scene = set_up_scene(layout, settings.clients, settings.copies, report)
-        report(f"issuing {settings.assets} assets with {settings.clients} clients")
-        issue, issued = _issue_phase(scene, settings)
-        report(f"fetching {len(issued)} assets with {settings.clients} holders")
-        fetch, unlock_s = _fetch_phase(scene, issued, settings.clients)
+        with ProcessStats(_watched(layout, processes), machine=True) as stats:
+            report(f"issuing {settings.assets} assets with {settings.clients} clients")
+            began = time.monotonic()
+            issue, issued = _issue_phase(scene, settings)
+            issue = _with_cpu(issue, stats, began)
+            report(f"fetching {len(issued)} assets with {settings.clients} holders")
+            began = time.monotonic()
+            fetch, unlock_s = _fetch_phase(scene, issued, settings.clients)
+            fetch = _with_cpu(fetch, stats, began)
         network_dir = str(layout.directory) if settings.keep or settings.directory else None
     bound = verify_bound_tps(verify_rate, host["cores"], settings.validators)
     unlock = percentile([1000 * s for s in unlock_s], 50)

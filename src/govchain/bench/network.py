@@ -79,7 +79,7 @@ def local_network(
     afterwards unless ``keep`` or the run failed (its logs explain why); a
     given ``directory`` (empty or new) is always kept. ``before_start`` may
     change the laid-out homes (a node's ``config.toml``) before any node starts.
-    ``storage_nodes`` storage nodes are laid out too and started after the
+    ``storage_nodes`` storage nodes are laid out too and started before the
     chain nodes; the processes returned are the chain nodes'.
     """
     owned = directory is None
@@ -99,10 +99,11 @@ def local_network(
         )
         if before_start is not None:
             before_start(layout)
-        first = [n for n in layout.nodes if start_full_nodes or n.role == "validator"]
-        processes = start_nodes(first)
+        # storage nodes bind first: a chain node's outgoing connections take ephemeral
+        # ports, which may be the ones laid out for the storage nodes after its own
         start_storage_nodes(layout.storage_nodes)
-        yield layout, processes
+        first = [n for n in layout.nodes if start_full_nodes or n.role == "validator"]
+        yield layout, start_nodes(first)
     except Exception:
         failed = True
         raise

@@ -384,7 +384,7 @@ def _print_assets(result: dict[str, Any]) -> None:
     )
     table = Table(title=title)
     columns = ("phase", "done", "seconds", "per s", "p50 ms", "p99 ms", "storage p50 ms",
-               "errors", "ratio to bound")  # fmt: skip
+               "errors", "ratio to bound", "CPU % val / stor / clients / machine")  # fmt: skip
     for column in columns:
         table.add_column(column, justify="right")
     for phase, label in (("issue", "issue (encrypt, upload, commit)"),
@@ -400,6 +400,7 @@ def _print_assets(result: dict[str, Any]) -> None:
             _ms(figures["storage_ms_p50"]),
             str(sum(figures["errors"].values())),
             f"{result[f'{phase}_bound_ratio']}",
+            " / ".join(f"{v:,.0f}" for v in figures["cpu_percent"].values()),
         )
     console.print(table)
     console.print(
