@@ -379,19 +379,20 @@ def assets(
 def _print_assets(result: dict[str, Any]) -> None:
     title = (
         f"bench assets: {_validators(result['validators'])}, {result['storage_nodes']} storage "
-        f"nodes, {result['copies']} copies, {result['suite']}, {result['clients']} clients, "
-        f"{result['document_kib']} KiB documents"
+        f"nodes x{result['copies']}, {result['suite']}, {result['clients']} clients"
     )
     table = Table(title=title)
-    columns = ("phase", "done", "seconds", "per s", "p50 ms", "p99 ms", "storage p50 ms",
-               "errors", "ratio to bound", "CPU % val / stor / clients / machine")  # fmt: skip
+    columns = ("phase", "done", "s", "per s", "p50 ms", "p99 ms", "storage p50", "errors",
+               "/ bound")  # fmt: skip
     for column in columns:
         table.add_column(column, justify="right")
-    for phase, label in (("issue", "issue (encrypt, upload, commit)"),
-                         ("fetch", "fetch (read, get, decrypt)")):  # fmt: skip
+    cpu = Table(title="CPU % of one core while each phase ran")
+    for column in ("phase", "validators", "storage nodes", "clients", "machine"):
+        cpu.add_column(column, justify="right")
+    for phase in ("issue", "fetch"):
         figures = result[phase]
         table.add_row(
-            label,
+            phase,
             f"{figures['count']:,}",
             f"{figures['seconds']:,}",
             f"{figures['per_s']:,}",
@@ -400,13 +401,19 @@ def _print_assets(result: dict[str, Any]) -> None:
             _ms(figures["storage_ms_p50"]),
             str(sum(figures["errors"].values())),
             f"{result[f'{phase}_bound_ratio']}",
-            " / ".join(f"{v:,.0f}" for v in figures["cpu_percent"].values()),
         )
+        cpu.add_row(phase, *(f"{v:,}" for v in figures["cpu_percent"].values()))
     console.print(table)
+    console.print(cpu)
+    console.print(
+        f"issue: encrypt, PUT to {result['copies']} storage nodes, submit, committed "
+        f"({result['document_kib']} KiB documents); fetch: proven read, envelope, GET with "
+        f"hash check, decrypt; locker unlock once per holder, p50 "
+        f"{_ms(result['unlock_ms_p50'])} ms"
+    )
     console.print(
         f"verify bound {result['verify_bound_tps']:,} tx/s = {result['verify_per_s_per_core']:,}"
-        f"/s per core x {result['cores']} cores / {result['validators']} validators; "
-        f"locker unlock (once per holder) p50 {_ms(result['unlock_ms_p50'])} ms"
+        f"/s per core x {result['cores']} cores / {result['validators']} validators"
     )
 
 
