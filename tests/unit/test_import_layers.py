@@ -75,6 +75,19 @@ ALLOWED: dict[str, set[str]] = {
     },
     # a service router runs the service's reads (contracts/<service>/reads.py)
     "api": {"types", "codec", "codes", "crypto", "ledger", "contracts"},
+    # the storage node (docs/spec/assets.md): blob stores, records proven with the SDK's
+    # checks, and the API's signed-request checks and error shape
+    "storage_node": {
+        "types",
+        "codec",
+        "codes",
+        "crypto",
+        "storage",
+        "ledger",
+        "contracts",
+        "client",
+        "api",
+    },
     "node": {
         "types",
         "codec",
@@ -89,6 +102,7 @@ ALLOWED: dict[str, set[str]] = {
         "network",
         "api",
         "client",
+        "storage_node",  # net init writes the storage nodes' storage.toml
     },
     "cli": {
         "types",
@@ -105,6 +119,7 @@ ALLOWED: dict[str, set[str]] = {
         "node",
         "sim",
         "chaos",
+        "storage_node",
     },
 }
 """Package -> the other govchain packages it may import."""

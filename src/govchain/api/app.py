@@ -9,7 +9,7 @@ by the node (``govchain.node.services.SERVICES``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
@@ -91,6 +91,7 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     metrics: NodeMetrics | None = None,
     rate_limit: RateLimits | None = None,
+    storage_nodes: Mapping[str, str] | None = None,
 ) -> FastAPI:
     """The HTTP API of a node.
 
@@ -102,6 +103,8 @@ def create_app(
             given. Pass the node's own when it has one: a registry refuses a
             second set of the same metrics.
         rate_limit: per-client limits (429 ``rate_limited`` above); None: no limits.
+        storage_nodes: the network's storage nodes (name -> URL), listed at
+            ``/v1/storage-nodes``.
 
     Returns the FastAPI application, to be served by uvicorn.
     """
@@ -118,7 +121,7 @@ def create_app(
     install_docs(app, "/openapi.json")
     install_error_handlers(app)
     routers = [
-        *chain_routers(service, max_body_bytes),
+        *chain_routers(service, max_body_bytes, storage_nodes),
         *(routes(service) for routes in service_routes),
     ]
     _guard_shadowed_paths(routers)

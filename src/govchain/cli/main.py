@@ -21,6 +21,7 @@ from govchain.cli import (
     notary_cmd,
     registry_cmd,
     sim_cmd,
+    storage_cmd,
     subject_cmd,
     verify_cmd,
 )
@@ -46,6 +47,7 @@ app.add_typer(subject_cmd.app, name="subject")
 app.add_typer(asset_cmd.type_app, name="asset-type")
 app.add_typer(asset_cmd.locker_app, name="locker")
 app.add_typer(asset_cmd.asset_app, name="asset")
+app.add_typer(storage_cmd.app, name="storage")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
 app.command(name="notarize")(notary_cmd.notarize)

@@ -29,6 +29,7 @@ from govchain.node.netinit import (
     init_network,
     read_layout,
 )
+from govchain.node.storage_layout import MAX_STORAGE_NODES
 from govchain.node.validator_status import ValidatorSets, set_changes
 
 KEEPER_OUT = "net.out"
@@ -62,6 +63,15 @@ def init(
         "per node for --host, and DIR/ca-bundle.pem for clients (--ca-bundle). "
         "Without it the APIs are plain HTTP.",
     ),
+    storage_nodes: int = typer.Option(
+        0,
+        "--storage-nodes",
+        min=0,
+        max=MAX_STORAGE_NODES,
+        help="Storage nodes DIR/storage1..K (blob API over a disk store, plain HTTP), on the "
+        "ports after the nodes'; registered with role storage, listed to clients by every "
+        "node at /v1/storage-nodes.",
+    ),
 ) -> None:
     """Write genesis.json, every node's home (keys, certificates, config) and a client key."""
     if suite not in ("gm", "intl"):
@@ -75,12 +85,15 @@ def init(
         base_port=base_port,
         chain_id=chain_id,
         api_tls=api_tls,
+        storage_nodes=storage_nodes,
     )
     table = Table(title=f"network {layout.chain_id} ({layout.suite}) in {directory}")
     for column in ("node", "role", "home", "API"):
         table.add_column(column)
     for node in layout.nodes:
         table.add_row(node.name, node.role, str(node.home), node.api_url)
+    for store in layout.storage_nodes:
+        table.add_row(store.name, "storage", str(store.home), store.url)
     console.print(table)
     console.print(f"genesis: {directory / 'genesis.json'}")
     console.print(f"client key (may notarize): {layout.client_key}")
@@ -168,7 +181,8 @@ def up(
         False, "--detach", help="Keep the network up from a background process and return."
     ),
 ) -> None:
-    """Start every node that is not running, and keep them running until stopped.
+    """Start every node (and storage node) that is not running, and keep them running until
+    stopped.
 
     A node that exits non-zero (it stops itself when a part fails) is started
     again after 1, 2, 4 ... 30 s, at most 8 times in a row. In the foreground,
@@ -255,7 +269,7 @@ _background: list[subprocess.Popen[bytes]] = []
 def _up_in_background(layout: NetworkLayout) -> None:
     """Start ``net up`` in its own session, wait until every API answers, and return."""
     log = layout.directory / KEEPER_OUT
-    missing = sum(1 for n in layout.nodes if launcher.running_pid(n.home) is None)
+    missing = sum(1 for n in launcher.every_process(layout) if launcher.pid_of(n) is None)
     with log.open("ab") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "govchain", "net", "up", "--dir", str(layout.directory)],
@@ -266,13 +280,11 @@ def _up_in_background(layout: NetworkLayout) -> None:
         )
     _background.append(process)
     deadline = time.monotonic() + launcher.READY_TIMEOUT_S
-    waiting = list(layout.nodes)
+    waiting = list(launcher.every_process(layout))
     while waiting and time.monotonic() < deadline:
         if process.poll() is not None:
             fail(f"net up in the background exited with status {process.returncode}; see {log}")
-        waiting = [
-            n for n in waiting if launcher.api_status(n.api_url, 1.0, layout.ca_bundle) is None
-        ]
+        waiting = [n for n in waiting if not launcher.answers(n, layout.ca_bundle)]
         if waiting:
             time.sleep(0.3)
     if waiting:
@@ -299,11 +311,21 @@ def status(
     next block, each validator with the height it votes from, and a line
     naming what changes when the set after it differs (--json: validators,
     {node, height, validators, next_validators}, or null when no node answers).
+    Storage nodes: their process, URL and whether /v1/health answers
+    (--json: storage_nodes, [{name, pid, url, ready}]).
     """
-    states = launcher.status(read_layout(directory))
+    layout = read_layout(directory)
+    states = launcher.status(layout)
+    stores = launcher.storage_status(layout)
     seen = _latest_validator_sets(states)
     if json_out:
-        print_json({"nodes": [s.to_json() for s in states], "validators": _sets_json(seen)})
+        print_json(
+            {
+                "nodes": [s.to_json() for s in states],
+                "validators": _sets_json(seen),
+                "storage_nodes": [s.to_json() for s in stores],
+            }
+        )
         return
     table = Table(title=f"network in {directory}")
     for column in ("node", "role", "pid", "API", "height", "block time", "state root", "peers"):
@@ -320,8 +342,20 @@ def status(
             "-" if s.peers is None else str(s.peers),
         )
     console.print(table)
+    if stores:
+        _print_storage_nodes(stores)
     if seen is not None:
         _print_validator_sets(seen)
+
+
+def _print_storage_nodes(stores: list[launcher.StorageNodeState]) -> None:
+    table = Table(title="storage nodes")
+    for column in ("name", "pid", "API", "ready"):
+        table.add_column(column)
+    for s in stores:
+        pid = "-" if s.pid is None else str(s.pid)
+        table.add_row(s.name, pid, s.url, "yes" if s.ready else "no")
+    console.print(table)
 
 
 _SeenSets = tuple[launcher.NodeState, ValidatorSets]
@@ -366,16 +400,24 @@ def _print_validator_sets(seen: _SeenSets) -> None:
 @app.command("down")
 @reports_errors
 def down(directory: Path = typer.Option(..., "--dir", help="The network's directory.")) -> None:
-    """Stop the network's net up, if one keeps it up, and every node (SIGTERM, then SIGKILL)."""
+    """Stop the network's net up, if one keeps it up, and every node and storage node
+    (SIGTERM, then SIGKILL)."""
     _print_down(console, launcher.down(read_layout(directory)))
 
 
 def _print_ready(console: Console, layout: NetworkLayout, started: int) -> None:
     govchain = command_name()
-    console.print(f"{started} node(s) started; {len(layout.nodes)} in the network")
+    total = len(layout.nodes) + len(layout.storage_nodes)
+    console.print(f"{started} node(s) started; {total} in the network")
     for node in layout.nodes:
         console.print(
             f"  {node.name:<8} {node.role:<10} API {node.api_url}  docs {node.api_url}/docs"
+        )
+    for store in layout.storage_nodes:
+        console.print(
+            f"  {store.name:<8} {'storage':<10} API {store.url}  docs {store.url}/docs",
+            highlight=False,
+            soft_wrap=True,
         )
     nodes = ",".join(node.api_url for node in layout.nodes[:3])  # spread, and fail over
     trust = "" if layout.ca_bundle is None else f" --ca-bundle {layout.ca_bundle}"

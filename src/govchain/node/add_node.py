@@ -178,7 +178,8 @@ def _check_new_node(layout: NetworkLayout, name: str, role: str) -> None:
         )
     if role not in ADDABLE_ROLES:
         raise ValidationError(f"--role {role!r}: expected validator, full or storage")
-    if any(node.name == name for node in layout.nodes):
+    taken = [node.name for node in layout.nodes] + [s.name for s in layout.storage_nodes]
+    if name in taken:
         raise ValidationError(f"--name {name}: the network already has a node of that name")
     if (layout.directory / name).exists():
         raise ValidationError(f"{layout.directory / name} exists already; choose another name")
@@ -221,13 +222,15 @@ def _transport_ca_dir(cas: Path, transport_ca: bytes, org: str) -> Path:
 
 
 def _next_ports(layout: NetworkLayout) -> tuple[str, int, int]:
-    """The host of the first node, and the first two ports after the highest any node uses
-    that can be bound now (another program, or an outgoing connection, may hold the next)."""
+    """The host of the first node, and the first two ports after the highest any node (or
+    storage node) uses that can be bound now (another program, or an outgoing connection, may
+    hold the next)."""
     if not layout.nodes:
         raise ValidationError(f"{layout.directory / NETWORK_FILE} lists no node")
     host, _ = split_address(layout.nodes[0].p2p, "p2p")
     used = [split_address(node.p2p, node.name)[1] for node in layout.nodes]
     used += [split_address(node.api_url.split("://", 1)[-1], node.name)[1] for node in layout.nodes]
+    used += [split_address(s.url.split("://", 1)[-1], s.name)[1] for s in layout.storage_nodes]
     port = max(used) + 1
     while port + 1 <= 65535:
         if all(is_free(p, host) for p in (port, port + 1)):

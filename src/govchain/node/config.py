@@ -39,9 +39,12 @@ from typing import Any
 import tomli_w
 
 from govchain.api.ratelimit import RateLimits
+from govchain.api.routes.storage_nodes import STORAGE_NODES_MAX
+from govchain.client.endpoints import node_urls
 from govchain.ledger.records import TX_LIMITS
 from govchain.node.api_tls import tls_file_problems
 from govchain.types.errors import ValidationError
+from govchain.types.network_registry import NODE_NAME_PATTERN
 
 CONFIG_FILE = "config.toml"
 ROLES = ("validator", "full", "storage")
@@ -152,6 +155,8 @@ class NodeConfig:
     """Inbound peer connections open at once; 0: twice the registry's nodes (at least 8)."""
     log_format: str = "json"
     log_level: str = "info"
+    storage_nodes: dict[str, str] = field(default_factory=dict)
+    """``[storage]``: storage node name -> its URL, served to clients at ``/v1/storage-nodes``."""
     consensus: ConsensusSettings = field(default_factory=ConsensusSettings)
     mempool: MempoolSettings = field(default_factory=MempoolSettings)
 
@@ -183,6 +188,7 @@ class NodeConfig:
         found += self.rate_limit.problems()
         found += _choice("log.format", self.log_format, LOG_FORMATS)
         found += _choice("log.level", self.log_level, LOG_LEVELS)
+        found += _storage_problems(self.storage_nodes)
         found += self.consensus.problems()
         found += self.mempool.problems()
         return found
@@ -240,6 +246,8 @@ def write_config(home: Path, config: NodeConfig) -> Path:
         "consensus": asdict(config.consensus),
         "mempool": asdict(config.mempool),
     }
+    if config.storage_nodes:
+        document[STORAGE_TABLE] = dict(sorted(config.storage_nodes.items()))
     path = home / CONFIG_FILE
     path.write_text(tomli_w.dumps(document), encoding="utf-8")
     return path
@@ -261,6 +269,8 @@ _SECTIONS: dict[str, set[str]] = {
     "consensus": {f.name for f in fields(ConsensusSettings)},
     "mempool": {f.name for f in fields(MempoolSettings)},
 }
+STORAGE_TABLE = "storage"
+"""``[storage]``: its keys are the storage nodes' names, each set to the node's URL."""
 _REQUIRED = (("node", "name"), ("node", "role"), ("p2p", "listen"), ("api", "listen"))
 
 
@@ -271,8 +281,9 @@ def read_config(home: Path) -> NodeConfig:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path}: not TOML: {exc}"]) from exc
-    found = _unknown(document, set(_SECTIONS), "")
+    found = _unknown(document, {*_SECTIONS, STORAGE_TABLE}, "")
     tables = {name: _table(document, name, found) for name in _SECTIONS}
+    storage_nodes = _table(document, STORAGE_TABLE, found)
     for name, allowed in _SECTIONS.items():
         found += _unknown(tables[name], allowed, f"{name}.")
     rate_limit = _table(tables["api"], "rate_limit", found, "api.")
@@ -294,6 +305,7 @@ def read_config(home: Path) -> NodeConfig:
         p2p_max_inbound=p2p.get("max_inbound", 0),
         log_format=log.get("format", "json"),
         log_level=log.get("level", "info"),
+        storage_nodes=storage_nodes,
         consensus=_build(ConsensusSettings, tables["consensus"]),
         mempool=_build(MempoolSettings, tables["mempool"]),
     )
@@ -344,6 +356,24 @@ def _choice(what: str, value: object, choices: tuple[str, ...]) -> list[str]:
     if value in choices:
         return []
     return [f"{what}: expected one of {', '.join(choices)}; got {value!r}"]
+
+
+def _storage_problems(storage_nodes: object) -> list[str]:
+    """``[storage]``: each key a node name, each value the storage node's http(s) URL."""
+    if not isinstance(storage_nodes, dict):
+        return ['[storage]: expected a table of name = "http://host:port"']
+    if len(storage_nodes) > STORAGE_NODES_MAX:
+        return [f"[storage]: at most {STORAGE_NODES_MAX} storage nodes"]
+    found = []
+    for name, url in storage_nodes.items():
+        if not NODE_NAME_PATTERN.match(name):
+            found.append(f"storage.{name}: a storage node name is a-z, 0-9 and '-'")
+        try:
+            if not isinstance(url, str) or node_urls(url) != (url,):
+                raise ValidationError("expected one URL, without a trailing /")
+        except ValidationError as exc:
+            found.append(f"storage.{name}: {exc}")
+    return found
 
 
 def _address(what: str, address: object) -> list[str]:

@@ -1,5 +1,7 @@
 """``govchain net up`` keeps a network's nodes running: a node that fails is started again.
 
+Storage nodes are kept the same way as chain nodes.
+
 Issue 13 item 1. A node stops itself, exiting non-zero, when one of its
 parts fails (``node.supervision``); started again, it recovers from disk.
 The keeper notices the exit, logs one line with the node's own reason
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from govchain.node import launcher
-from govchain.node.netinit import NetworkLayout, NodeLayout
+from govchain.node.netinit import NetworkLayout
 
 __all__ = [
     "CHECK_INTERVAL_S",
@@ -70,7 +72,7 @@ class RestartBudget:
 class _Watched:
     """One node as the keeper follows it."""
 
-    node: NodeLayout
+    node: launcher.AnyNode
     process: subprocess.Popen[bytes] | None
     """The process when the keeper started it (its exit status is known)."""
     pid: int | None
@@ -103,10 +105,10 @@ class NetworkKeeper:
         Stops starting nodes as soon as ``stop_requested()`` is true.
         """
         started = 0
-        for node in self.layout.nodes:
+        for node in launcher.every_process(self.layout):
             if stop_requested():
                 break
-            pid = launcher.running_pid(node.home)
+            pid = launcher.pid_of(node)
             watched = _Watched(node, None, pid, self._clock())
             if pid is None:
                 self._start(watched)
@@ -144,7 +146,7 @@ class NetworkKeeper:
             if code < 0:
                 return f"was killed by {signal.Signals(-code).name}"
             return f"exited with status {code}"
-        if launcher.running_pid(watched.node.home) is not None:
+        if launcher.pid_of(watched.node) is not None:
             return None
         return "ended (status unknown: not started by this net up)"
 
@@ -171,7 +173,7 @@ class NetworkKeeper:
         watched.restart_at = self._clock() + delay_s
 
 
-def last_words(node: NodeLayout, offset: int = 0) -> str:
+def last_words(node: launcher.AnyNode, offset: int = 0) -> str:
     """The last ``error:`` line the node's process printed after ``offset`` of ``node.out``."""
     path = node.home / launcher.OUT_FILE
     try:

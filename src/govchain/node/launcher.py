@@ -2,9 +2,11 @@
 
 Each node runs as ``python -m govchain node start --home H`` in its own
 session, with its output in ``H/node.out`` and its pid in ``H/node.pid``
-(written by the node). A process is taken for the node of ``H`` only if its
-command line is ``... node start --home H`` with exactly that home (resolved
-against the process's working directory): ``node1`` is never ``node10``.
+(written by the node); each storage node likewise as ``python -m govchain
+storage serve --home H``. A process is taken for the node of ``H`` only if
+its command line is ``... node start --home H`` (``... storage serve --home
+H``) with exactly that home (resolved against the process's working
+directory): ``node1`` is never ``node10``.
 
 ``up`` starts the nodes that are not running, so running it again after a
 crash restarts the missing ones; ``down`` asks every node to stop (SIGTERM)
@@ -31,6 +33,7 @@ import httpx
 from govchain.client.endpoints import client_tls_context
 from govchain.node.home_lock import locked_pid
 from govchain.node.netinit import NetworkLayout, NodeLayout
+from govchain.node.storage_layout import StorageNodeLayout
 from govchain.node.validator_status import ValidatorSets, shown_sets
 
 PID_FILE = "node.pid"
@@ -44,6 +47,42 @@ READY_TIMEOUT_S = 60.0
 
 _children: dict[int, subprocess.Popen[bytes]] = {}
 """Processes this process started: kept so that they are reaped, never left as zombies."""
+
+NODE_COMMAND = ("node", "start")
+STORAGE_COMMAND = ("storage", "serve")
+AnyNode = NodeLayout | StorageNodeLayout
+"""A process ``net up`` runs: a chain node or a storage node."""
+
+
+def command_of(node: AnyNode) -> tuple[str, str]:
+    """The ``govchain`` command that runs ``node``."""
+    return STORAGE_COMMAND if isinstance(node, StorageNodeLayout) else NODE_COMMAND
+
+
+def pid_of(node: AnyNode) -> int | None:
+    """The pid of ``node``'s running process (:func:`running_pid` with its command)."""
+    if isinstance(node, StorageNodeLayout):
+        return running_pid(node.home, STORAGE_COMMAND)
+    return running_pid(node.home)
+
+
+def every_process(layout: NetworkLayout) -> tuple[AnyNode, ...]:
+    """The chain nodes, then the storage nodes: what ``net up`` starts and ``net down`` stops."""
+    return (*layout.nodes, *layout.storage_nodes)
+
+
+@dataclass(frozen=True)
+class StorageNodeState:
+    """One storage node as ``net status`` reports it."""
+
+    name: str
+    pid: int | None
+    url: str
+    ready: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form ``net status --json`` prints."""
+        return {"name": self.name, "pid": self.pid, "url": self.url, "ready": self.ready}
 
 
 @dataclass(frozen=True)
@@ -83,14 +122,14 @@ def _reap() -> None:
             del _children[pid]
 
 
-def running_pid(home: Path) -> int | None:
-    """The pid of the node process of ``home``, if it is alive (and really that node)."""
+def running_pid(home: Path, command: tuple[str, str] = NODE_COMMAND) -> int | None:
+    """The pid of the process of ``home`` (running ``command``), if it is alive and really that."""
     _reap()
     try:
         pid = int((home / PID_FILE).read_text().strip())
     except (OSError, ValueError):
         return None
-    return pid if is_process_of(pid, ("node", "start"), "--home", home) else None
+    return pid if is_process_of(pid, command, "--home", home) else None
 
 
 def keeper_pid(directory: Path) -> int | None:
@@ -126,12 +165,13 @@ def is_process_of(pid: int, command: tuple[str, ...], option: str, path: Path) -
     return os.path.realpath(cwd / given) == os.path.realpath(path)
 
 
-def start_node(node: NodeLayout) -> subprocess.Popen[bytes]:
-    """Start one node process in its own session (Ctrl-C in a terminal reaches only ``up``)."""
+def start_node(node: AnyNode) -> subprocess.Popen[bytes]:
+    """Start one node (or storage node) process in its own session (Ctrl-C in a terminal
+    reaches only ``up``)."""
     out = (node.home / OUT_FILE).open("ab")
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "govchain", "node", "start", "--home", str(node.home)],
+            [sys.executable, "-m", "govchain", *command_of(node), "--home", str(node.home)],
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -144,10 +184,10 @@ def start_node(node: NodeLayout) -> subprocess.Popen[bytes]:
 
 
 def up(layout: NetworkLayout, on_started: Callable[[str, int], None] | None = None) -> list[int]:
-    """Start every node that is not running; return the pids started."""
+    """Start every node and storage node that is not running; return the pids started."""
     started = []
-    for node in layout.nodes:
-        if running_pid(node.home) is not None:
+    for node in every_process(layout):
+        if pid_of(node) is not None:
             continue
         process = start_node(node)
         started.append(process.pid)
@@ -163,9 +203,9 @@ def wait_ready(
 ) -> list[str]:
     """Wait until every node's API answers (or a stop is requested); return the late names."""
     deadline = time.monotonic() + timeout_s
-    waiting = list(layout.nodes)
+    waiting = list(every_process(layout))
     while waiting and time.monotonic() < deadline and not stop_requested():
-        waiting = [n for n in waiting if api_status(n.api_url, 1.0, layout.ca_bundle) is None]
+        waiting = [n for n in waiting if not answers(n, layout.ca_bundle)]
         if waiting:
             time.sleep(0.3)
     return [n.name for n in waiting]
@@ -193,8 +233,36 @@ def status(layout: NetworkLayout) -> list[NodeState]:
     return states
 
 
+def answers(node: AnyNode, ca_bundle: Path | None) -> bool:
+    """Whether the node's API (``/v1/status``) or the storage node's (``/v1/health``) answers."""
+    if isinstance(node, StorageNodeLayout):
+        return storage_ready(node.url, 1.0)
+    return api_status(node.api_url, 1.0, ca_bundle) is not None
+
+
+def storage_status(layout: NetworkLayout) -> list[StorageNodeState]:
+    """Each storage node's pid and whether its API answers."""
+    states = []
+    for node in layout.storage_nodes:
+        pid = running_pid(node.home, STORAGE_COMMAND)
+        ready = pid is not None and storage_ready(node.url, 2.0)
+        states.append(StorageNodeState(node.name, pid, node.url, ready))
+    return states
+
+
+def storage_ready(url: str, timeout_s: float) -> bool:
+    """Whether the storage node at ``url`` answers ``GET /v1/health`` with status ok."""
+    try:
+        answer = httpx.get(f"{url}/v1/health", timeout=timeout_s)
+        body = answer.json() if answer.status_code == 200 else None
+    except (httpx.HTTPError, ValueError):
+        return False
+    return isinstance(body, dict) and body.get("status") == "ok"
+
+
 def down(layout: NetworkLayout, grace_s: float = STOP_GRACE_S) -> dict[str, str]:
-    """Stop the network's keeper, then every node: SIGTERM, SIGKILL after ``grace_s``.
+    """Stop the network's keeper, then every node and storage node: SIGTERM, SIGKILL after
+    ``grace_s``.
 
     Returns node name -> what happened. The keeper (``net up``) is told first,
     so that it restarts nothing; it stops the nodes too, which is harmless.
@@ -202,7 +270,7 @@ def down(layout: NetworkLayout, grace_s: float = STOP_GRACE_S) -> dict[str, str]
     keeper = keeper_pid(layout.directory)
     if keeper == os.getpid():
         keeper = None  # the keeper itself is stopping its nodes
-    pids = {n.name: running_pid(n.home) or _child_of(n.home) for n in layout.nodes}
+    pids = {n.name: pid_of(n) or _child_of(n.home) for n in every_process(layout)}
     if keeper is not None:
         _signal(keeper, signal.SIGTERM)
     outcome = {name: "not running" for name, pid in pids.items() if pid is None}

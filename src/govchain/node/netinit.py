@@ -17,6 +17,8 @@ Layout::
     D/members/<code>/admin.pem   each member's admin key: proposes and votes in governance
     D/members/<code>/identity.key  each member's identity key (off chain): blind indexes
                                  and sealed records of the persons it registers (F-C7)
+    D/storage1 ... D/storageK    with --storage-nodes K: storage node homes
+                                 (see govchain.node.storage_layout)
     D/network.json               names, roles, homes, URLs, CA bundle: for ``net up|status|down``
 
 Without ``api_tls`` every API is plain HTTP (the loopback default of ``make
@@ -47,6 +49,12 @@ from govchain.ledger import records
 from govchain.ledger.genesis_file import genesis_json_text
 from govchain.network.certs import init_transport_ca, issue_transport_certificate
 from govchain.node.config import NodeConfig, join_address, write_config
+from govchain.node.storage_layout import (
+    MAX_STORAGE_NODES,
+    StorageNodeLayout,
+    storage_entries,
+    write_storage_homes,
+)
 from govchain.types import Genesis, Member, NetworkRegistry, NodeEntry, Validator, ValidatorSet
 from govchain.types.errors import ValidationError
 from govchain.types.governance import GenesisAccount, GenesisGovernance
@@ -86,6 +94,8 @@ class NetworkLayout:
     """The members' API CA certificates, when the APIs are HTTPS (clients trust these only)."""
     members: tuple[tuple[str, str, Path], ...] = ()
     """Each member's (credit code, name, admin key file), in genesis order."""
+    storage_nodes: tuple[StorageNodeLayout, ...] = ()
+    """The storage nodes (``net init --storage-nodes K``), started by ``net up`` too."""
 
     def to_json(self) -> dict[str, object]:
         """The ``network.json`` object."""
@@ -108,6 +118,7 @@ class NetworkLayout:
                 }
                 for n in self.nodes
             ],
+            "storage_nodes": [s.to_json() for s in self.storage_nodes],
         }
 
 
@@ -122,31 +133,30 @@ def init_network(
     chain_id: str = "govchain-local",
     now: dt.datetime | None = None,
     api_tls: bool = False,
+    storage_nodes: int = 0,
 ) -> NetworkLayout:
     """Write genesis, CAs, keys, certificates and configs for a network; refuse to overwrite.
 
     With ``api_tls`` every node's API is HTTPS: each member gets an API CA,
     each node an API certificate for ``host``, and ``D/ca-bundle.pem`` holds
-    the members' API CA certificates.
+    the members' API CA certificates. ``storage_nodes`` storage nodes are
+    laid out after the chain nodes (``govchain.node.storage_layout``) and
+    registered in the genesis with role ``storage``.
     """
-    if not validators >= 1 or validators + full_nodes > MAX_NODES or full_nodes < 0:
-        raise ValidationError(f"a network has 1 to {MAX_NODES} nodes, at least one validator")
-    if directory.exists() and any(directory.iterdir()):
-        raise ValidationError(f"{directory} is not empty; choose a new directory")
-    if base_port + 2 * (validators + full_nodes) > 65535:
-        raise ValidationError(f"--base-port {base_port} leaves no room for every node's ports")
+    _check_request(directory, validators, full_nodes, storage_nodes, base_port)
     if api_tls:
         api_host_names(host)  # a host no certificate can name is refused before anything is written
     suite = suite_for(suite_name)
     now = now or dt.datetime.now(dt.UTC)
     directory.mkdir(parents=True, exist_ok=True)
     names = [f"node{i}" for i in range(validators + full_nodes)]
-    members, entries, chain_validators, admins = [], [], [], []
+    members, entries, chain_validators, admins, cas = [], [], [], [], []
     for i, name in enumerate(names):
         home = directory / name
         (home / TLS_DIR).mkdir(parents=True)
         org, display = demo_uscc(i + 1), f"Department {i} (demo)"
         ca = init_transport_ca(directory / "cas" / f"department-{i}", display, now)
+        cas.append((org, ca))
         identity = issue_transport_certificate(ca, name, home / TLS_DIR, now)
         admin_key, admin_file = _member_admin(directory, org, suite)
         admins.append((org, display, admin_file))
@@ -161,6 +171,7 @@ def init_network(
             chain_validators.append(Validator(address, key.public_key, VALIDATOR_POWER, name))
         role = "validator" if i < validators else "full"
         entries.append(NodeEntry(name, org, role, identity.fingerprint, address))
+    stores = storage_entries(directory, storage_nodes, cas, now)
     client = suite.generate_key()
     governance = GenesisGovernance(
         (GenesisAccount(client.public_key, members[0].org, "client", ("client",)),),
@@ -172,7 +183,7 @@ def init_network(
         suite_name,
         int(now.timestamp() * 1000),
         ValidatorSet(tuple(sorted(chain_validators, key=lambda v: v.address))),
-        NetworkRegistry(tuple(members), tuple(entries)),
+        NetworkRegistry(tuple(members), (*entries, *stores)),
         governance,
     )
     genesis.validate()
@@ -183,20 +194,41 @@ def init_network(
         names_of = {member.org: member.name for member in members}
         owners = {entry.name: (i, names_of[entry.org]) for i, entry in enumerate(entries)}
         ca_bundle = _issue_api_certificates(directory, owners, host, now)
-    for entry in entries:
+    for entry in (*entries, *stores):
         (directory / entry.name / GENESIS_FILE).write_text(text, encoding="utf-8")
-    layouts = _write_configs(directory, entries, host, base_port, api_tls)
+    storage_port = base_port + 2 * len(entries)
+    storage_urls = {
+        s.name: f"http://{join_address(host, storage_port + k)}" for k, s in enumerate(stores)
+    }
+    layouts = _write_configs(directory, entries, host, base_port, api_tls, storage_urls)
+    storage = write_storage_homes(
+        directory, stores, host, storage_port, tuple(n.api_url for n in layouts), ca_bundle
+    )
     client_key = directory / "client" / "key.pem"
     client_key.parent.mkdir()
     write_file_atomic(client_key, client.to_pem())
     layout = NetworkLayout(
-        directory, chain_id, suite_name, layouts, client_key, ca_bundle, tuple(admins)
+        directory, chain_id, suite_name, layouts, client_key, ca_bundle, tuple(admins), storage
     )
     (directory / NETWORK_FILE).write_text(json.dumps(layout.to_json(), indent=2) + "\n")
     return layout
 
 
 IDENTITY_KEY_FILE = "identity.key"
+
+
+def _check_request(
+    directory: Path, validators: int, full_nodes: int, storage_nodes: int, base_port: int
+) -> None:
+    """ValidationError naming what ``net init`` cannot lay out, before anything is written."""
+    if not validators >= 1 or validators + full_nodes > MAX_NODES or full_nodes < 0:
+        raise ValidationError(f"a network has 1 to {MAX_NODES} nodes, at least one validator")
+    if not 0 <= storage_nodes <= MAX_STORAGE_NODES:
+        raise ValidationError(f"a network has 0 to {MAX_STORAGE_NODES} storage nodes")
+    if directory.exists() and any(directory.iterdir()):
+        raise ValidationError(f"{directory} is not empty; choose a new directory")
+    if base_port + 2 * (validators + full_nodes) + storage_nodes > 65535:
+        raise ValidationError(f"--base-port {base_port} leaves no room for every node's ports")
 
 
 def _member_admin(directory: Path, org: str, suite: CryptoSuite) -> tuple[bytes, Path]:
@@ -210,9 +242,15 @@ def _member_admin(directory: Path, org: str, suite: CryptoSuite) -> tuple[bytes,
 
 
 def _write_configs(
-    directory: Path, entries: list[NodeEntry], host: str, base_port: int, api_tls: bool
+    directory: Path,
+    entries: list[NodeEntry],
+    host: str,
+    base_port: int,
+    api_tls: bool,
+    storage_urls: dict[str, str],
 ) -> tuple[NodeLayout, ...]:
-    """Each node's ``config.toml``: its ports, its peers, and HTTPS when ``api_tls``."""
+    """Each node's ``config.toml``: its ports, its peers, HTTPS when ``api_tls``, and the
+    storage nodes clients are told of."""
     p2p = {e.name: join_address(host, base_port + 2 * i) for i, e in enumerate(entries)}
     layouts = []
     for i, entry in enumerate(entries):
@@ -225,6 +263,7 @@ def _write_configs(
             api_tls=api_tls,
             api_tls_cert=f"{TLS_DIR}/{API_CERT_FILE}",
             api_tls_key=f"{TLS_DIR}/{API_KEY_FILE}",
+            storage_nodes=storage_urls,
         )
         home = directory / entry.name
         write_config(home, config)
@@ -266,6 +305,9 @@ def read_layout(directory: Path) -> NetworkLayout:
         members = tuple(
             (m["code"], m["name"], Path(m["admin_key"])) for m in obj.get("members", [])
         )
+        storage = tuple(  # absent from files written before storage nodes
+            StorageNodeLayout.from_json(s) for s in obj.get("storage_nodes", [])
+        )
         return NetworkLayout(
             directory,
             obj["chain_id"],
@@ -274,6 +316,7 @@ def read_layout(directory: Path) -> NetworkLayout:
             Path(obj["client_key"]),
             None if bundle is None else Path(bundle),
             members,
+            storage,
         )
     except FileNotFoundError as exc:
         raise ValidationError(f"{directory} holds no network (run govchain net init)") from exc

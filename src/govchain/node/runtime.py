@@ -363,6 +363,7 @@ class Node:
             max_body_bytes=self.config.api_max_body_bytes,
             metrics=self.service.metrics,
             rate_limit=self.config.rate_limit,
+            storage_nodes=self.config.storage_nodes,
         )
         tls = self.api_tls
         config = uvicorn.Config(

@@ -186,6 +186,7 @@ def test_docs_and_the_openapi_schema_are_served(client: TestClient) -> None:
         "/v1/lockers/{address}": ["get"],
         "/v1/lockers/{address}/key": ["get"],
         "/v1/status": ["get"],
+        "/v1/storage-nodes": ["get"],
         "/v1/events": ["get"],
         "/metrics": ["get"],
     }

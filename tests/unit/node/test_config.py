@@ -62,6 +62,10 @@ def test_config_round_trips_through_toml(tmp_path: Path) -> None:
         ({"api_tls": "yes"}, "api.tls: expected true or false, got 'yes'"),
         ({"api_tls_cert": ""}, "api.tls_cert: expected a file path, got ''"),
         ({"api_tls_key": 3}, "api.tls_key: expected a file path, got 3"),
+        ({"storage_nodes": {"Storage 1": "http://127.0.0.1:1"}}, "storage.Storage 1: a storage"),
+        ({"storage_nodes": {"storage1": "ftp://x"}}, "storage.storage1: 'ftp://x' is not"),
+        ({"storage_nodes": {"storage1": "http://h:1/"}}, "storage.storage1: expected one URL"),
+        ({"storage_nodes": ["http://h:1"]}, r"\[storage\]: expected a table"),
     ],
 )
 def test_bad_settings_are_refused_by_name(change: dict[str, object], message: str) -> None:
@@ -205,3 +209,15 @@ def test_api_tls_files_are_not_read_when_tls_is_off(tmp_path: Path) -> None:
     text = path.read_text().replace("tls = true", "tls = false")
     path.write_text(text.replace('tls_cert = "tls/api.pem"', 'tls_cert = "tls/gone.pem"'))
     assert read_config(home).api_tls is False
+
+
+def test_the_storage_table_round_trips_and_is_left_out_when_empty(tmp_path: Path) -> None:
+    """``[storage]`` (F-A1): the storage nodes a chain node lists at /v1/storage-nodes."""
+    storage = {"storage1": "http://127.0.0.1:26610", "storage2": "https://10.0.0.9:443"}
+    config = dataclasses.replace(_config(), storage_nodes=storage)
+    write_config(tmp_path, config)
+    assert "[storage]" in (tmp_path / "config.toml").read_text()
+    assert read_config(tmp_path) == config
+    write_config(tmp_path, _config())
+    assert "[storage]" not in (tmp_path / "config.toml").read_text()
+    assert read_config(tmp_path).storage_nodes == {}

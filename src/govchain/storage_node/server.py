@@ -1,0 +1,136 @@
+"""One storage node process, built from its home (``govchain storage serve --home H``).
+
+:class:`StorageNode` reads ``storage.toml`` and the genesis, opens the
+blob store and the proven chain reads, and serves the blob API with
+uvicorn until asked to stop. Everything that can be wrong with the home (a
+bad setting, an unreadable genesis, a store that cannot be opened, a port in
+use) is refused here, before the API answers, with one line naming it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import uvicorn
+from prometheus_client import CollectorRegistry
+
+from govchain.client.verify import check_genesis
+from govchain.crypto import CryptoSuite
+from govchain.ledger.genesis_file import load_genesis
+from govchain.storage.blobs import BlobStore
+from govchain.storage_node.app import BlobService, create_storage_app
+from govchain.storage_node.backends import open_store
+from govchain.storage_node.chain_source import HttpChainSource
+from govchain.storage_node.config import StorageConfig, read_storage_config, split_listen
+from govchain.storage_node.grants import GRANT_READS
+from govchain.storage_node.holders import HOLDERS_DIR, HolderIndex
+from govchain.storage_node.metrics import StorageMetrics
+from govchain.types import Genesis
+from govchain.types.errors import GovChainError, ProofError
+
+__all__ = ["StorageNode", "StorageNodeError", "open_home_store"]
+
+log = logging.getLogger("govchain.storage_node")
+
+
+class StorageNodeError(GovChainError):
+    """The storage node cannot start or stopped: the message says why, in one line."""
+
+    code = "storage_node"
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handlers: the process owns SIGTERM and SIGINT."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def open_home_store(home: Path) -> tuple[StorageConfig, Genesis, CryptoSuite, BlobStore]:
+    """The home's config, genesis, suite and blob store (what ``storage scrub`` needs too)."""
+    config = read_storage_config(home)
+    path = config.resolve(home, config.genesis)
+    try:
+        genesis = load_genesis(path)
+    except OSError as exc:
+        raise StorageNodeError(f"genesis {path}: {exc.strerror or exc}") from exc
+    try:
+        suite = check_genesis(genesis)
+    except ProofError as exc:
+        raise StorageNodeError(f"genesis {path}: {exc}") from exc
+    return config, genesis, suite, open_store(config, home, suite)
+
+
+class StorageNode:
+    """A storage node: its config, store, chain reads and HTTP app."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.config, genesis, suite, self.store = open_home_store(home)
+        config = self.config
+        ca_bundle = config.resolve(home, config.ca_bundle) if config.ca_bundle else None
+        self.chain = HttpChainSource(
+            config.chain_nodes,
+            genesis,
+            GRANT_READS,
+            ca_bundle=ca_bundle,
+            timeout_s=config.timeout_s,
+            cache_s=config.cache_s,
+        )
+        self.metrics = StorageMetrics(CollectorRegistry())
+        service = BlobService(
+            config.name,
+            suite,
+            self.store,
+            self.chain,
+            self.metrics,
+            config.max_blob,
+            HolderIndex(home / HOLDERS_DIR),
+        )
+        self.app = create_storage_app(service)
+
+    def _bind(self) -> socket.socket:
+        host, port = split_listen(self.config.listen)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            sock.close()
+            raise StorageNodeError(
+                f"storage.listen {self.config.listen}: {exc.strerror or exc}"
+            ) from exc
+        return sock
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Serve until ``stop`` is set; StorageNodeError if the server ends by itself."""
+        sock = self._bind()
+        server = _QuietServer(
+            uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="off")
+        )
+        serving = asyncio.create_task(server.serve([sock]))
+        stopping = asyncio.create_task(stop.wait())
+        log.info(
+            "storage node %s up: %s, backend %s",
+            self.config.name,
+            self.config.url,
+            self.config.backend,
+        )
+        try:
+            await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            server.should_exit = True
+            await serving
+            if not stop.is_set():
+                raise StorageNodeError(f"storage node {self.config.name}: its API server stopped")
+        finally:
+            stopping.cancel()
+            sock.close()
+            self.chain.close()
+            log.info("storage node %s stopped", self.config.name)
