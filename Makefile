@@ -28,9 +28,9 @@ $(STAMP): pyproject.toml $(SYSTEM_STAMP)
 
 LOCAL_NET := .govchain/local
 
-run: install ## install, then start a local 4-validator network (Ctrl-C stops it)
+run: install ## install, then start a local network: 4 validators, 2 storage nodes (Ctrl-C stops it)
 	@$(BIN)/govchain crypto selftest >/dev/null
-	@test -f $(LOCAL_NET)/network.json || $(BIN)/govchain net init --dir $(LOCAL_NET) --validators 4
+	@test -f $(LOCAL_NET)/network.json || $(BIN)/govchain net init --dir $(LOCAL_NET) --validators 4 --storage-nodes 2
 	@test -d $(LOCAL_NET)/members || { echo "error: $(LOCAL_NET) was laid out by a version without the on-chain registry; remove it (rm -r $(LOCAL_NET)) to lay out a new network"; exit 1; }
 	@$(BIN)/govchain net up --dir $(LOCAL_NET)
 

@@ -16,11 +16,13 @@ its log, instead of skipping them.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -121,6 +123,9 @@ def running_seaweedfs(workdir: Path) -> Iterator[S3Server]:
     data.mkdir()
     ports = dict(zip(_PORT_NAMES, free_ports(len(_PORT_NAMES)), strict=True))
     server = replace(server, endpoint_url=f"http://127.0.0.1:{ports['s3.port']}")
+    # weed puts its unix sockets in /tmp or $TMPDIR: a short directory of its own, removed after
+    sockets = Path(tempfile.mkdtemp(prefix="weed-"))
+    environment = {**os.environ, "TMPDIR": str(sockets)}
     command = [
         str(weed_binary()),
         "mini",
@@ -133,20 +138,30 @@ def running_seaweedfs(workdir: Path) -> Iterator[S3Server]:
         "-webdav=false",
         "-admin.ui=false",
         "-master.telemetry=false",
+        f"-s3.localSocket={sockets / 's3.sock'}",
+        f"-filer.localSocket={sockets / 'filer.sock'}",
         "-master.volumeSizeLimitMB=128",
         "-volume.max=400",  # sparse files; each bucket is a collection that takes a few
         *(f"-{name}={port}" for name, port in ports.items()),
     ]
     log_path = workdir / "weed.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-        )
     try:
-        _wait_until_serving(server, process, log_path)
-        yield server
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                command,
+                cwd=workdir,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        try:
+            _wait_until_serving(server, process, log_path)
+            yield server
+        finally:
+            _stop(process)
     finally:
-        _stop(process)
+        shutil.rmtree(sockets, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

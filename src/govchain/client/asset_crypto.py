@@ -82,7 +82,10 @@ class Plaintext:
         value: dict[str, object] = {"fields": self.fields}
         if self.file is not None:
             value["file"] = {"name": self.file[0], "bytes": self.file[1]}
-        return encode(value)
+        try:
+            return encode(value)
+        except CodecError as exc:  # an integer beyond 64 bits, a lone surrogate
+            raise ValidationError(f"the content cannot be encoded: {exc}") from exc
 
     @classmethod
     def from_cbor(cls, data: bytes) -> Plaintext:

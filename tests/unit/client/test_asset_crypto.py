@@ -130,6 +130,8 @@ def test_f_c1_content_is_bound_to_its_content_id_and_version(suite: CryptoSuite)
         ({"ratio": 0.5}, None, "text or an integer"),
         ({"list": ["a"]}, None, "text or an integer"),
         ({"long": "x" * 4097}, None, "over 4096"),
+        ({"huge": 2**64}, None, "cannot be encoded"),
+        ({"text": "\ud800"}, None, "cannot be encoded"),
         ({f"f{i}": i for i in range(65)}, None, "at most 64"),
         ({}, ("", b"x"), "file name"),
         ({}, ("../etc/passwd", b"x"), "plain name"),

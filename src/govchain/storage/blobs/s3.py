@@ -111,7 +111,11 @@ class S3BlobStore:
             aws_access_key_id=access_key, aws_secret_access_key=secret_key, region_name=region
         )
         self._client: S3Client = session.client("s3", endpoint_url=endpoint_url, config=config)
-        self._open_bucket(create_bucket, region)
+        try:
+            self._open_bucket(create_bucket, region)
+        except BaseException:
+            self._client.close()  # a store that failed to open holds no connections
+            raise
 
     def put(self, data: bytes) -> bytes:
         """Store ``data`` as the object named by its hash; the hash (idempotent)."""
