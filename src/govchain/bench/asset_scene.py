@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from govchain.bench.network import BenchError
-from govchain.client.assets import AssetClient
+from govchain.client.assets import AssetClient, storage_nodes
 from govchain.client.registry import RegistryClient
 from govchain.client.sdk import NodeClient
 from govchain.client.storage import StorageClient, StorageNode
@@ -94,7 +94,7 @@ def set_up_scene(
 ) -> AssetScene:
     """Register ``holders`` holder accounts, open their lockers, define the type.
 
-    The storage nodes are the layout's (``network.json``), as ``net init`` wrote them.
+    The storage nodes are the ones a chain node lists (``GET /v1/storage-nodes``).
     """
     suite = suite_for(layout.suite)
     if not layout.members:
@@ -107,12 +107,12 @@ def set_up_scene(
         Holder(k, records.address_of(suite, k.public_key), os.urandom(16).hex().encode())
         for k in keys
     )
-    nodes = tuple(StorageNode(s.name, s.url) for s in layout.storage_nodes)
-    if len(nodes) < copies:
-        raise BenchError(
-            f"the network has {len(nodes)} storage nodes; {copies} copies need as many"
-        )
     with NodeClient(list(apis), ca_bundle=layout.ca_bundle) as node:
+        nodes = tuple(storage_nodes(node))
+        if len(nodes) < copies:
+            raise BenchError(
+                f"the network lists {len(nodes)} storage nodes; {copies} copies need as many"
+            )
         progress(f"registering {holders} holder accounts")
         _register(node, admin, keys)
         type_code = code + BENCH_TYPE_SUFFIX
