@@ -31,13 +31,16 @@ def running_network(
     full_nodes: int = 0,
     suite: str = "gm",
     api_tls: bool = False,
+    storage_nodes: int = 0,
+    before_up: Callable[[NetworkLayout], None] | None = None,
 ) -> Iterator[NetworkLayout]:
     """A laid-out, started network; every node is stopped afterwards, whatever happens.
 
     With ``api_tls`` the APIs are HTTPS (``net init --api-tls``); readiness is
-    checked against the network's CA bundle.
+    checked against the network's CA bundle. ``storage_nodes`` storage nodes are
+    laid out and started too. ``before_up`` may change the laid-out homes first.
     """
-    base = free_base_port(2 * (validators + full_nodes))
+    base = free_base_port(2 * (validators + full_nodes) + storage_nodes)
     layout = init_network(
         directory,
         validators=validators,
@@ -45,7 +48,10 @@ def running_network(
         suite_name=suite,
         base_port=base,
         api_tls=api_tls,
+        storage_nodes=storage_nodes,
     )
+    if before_up is not None:
+        before_up(layout)
     try:
         launcher.up(layout)
         assert launcher.wait_ready(layout) == []

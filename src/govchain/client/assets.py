@@ -76,7 +76,7 @@ class AssetRefusedError(GovChainError):
     code = "refused"
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(message if message.startswith(f"{code}: ") else f"{code}: {message}")
         self.code = code
 
 
@@ -214,7 +214,14 @@ class AssetClient:
     def asset_type(self, code: str, version: int | None = None) -> AssetType:
         """A type version (latest by default), verified when the client has a genesis."""
         params = {} if version is None else {"version": version}
-        answer = self.node.get_json(f"/v1/asset-types/{code}", params)
+        try:
+            answer = self.node.get_json(f"/v1/asset-types/{code}", params)
+        except GovChainError as exc:
+            if getattr(exc, "code", "") == "not_found":
+                raise AssetRefusedError(
+                    "unknown_type", f"unknown_type: no asset type {code}"
+                ) from exc
+            raise
         shown = answer["type"]
         key = type_version_key(code, int(shown["version"]))
         return _record(self.genesis, key, answer, shown, AssetType.from_stored, AssetType.to_json)

@@ -1,0 +1,409 @@
+"""E-licences on a network of real processes (issue 16 acceptance; F-C1, F-C2, F-C7, F-A1).
+
+Four validators and three storage nodes on loopback. A member defines the
+business-licence type from examples/; enterprises open lockers; one asset is
+issued in each of the four modes (self both approved and refused), every
+identifier passes its GB/T 36904 check, the refusals name their reason. A
+marker inside a document appears in no node home, no storage node home, no
+log and no command output, while the holder fetches and decrypts it. A
+flipped byte in a stored blob is detected and the read falls over; a killed
+storage node stops neither uploads nor reads, and serves again once
+restarted. A wrong password writes nothing; revoke and abolish show in the
+status and the history, whose proofs verify offline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tomli_w
+
+from govchain.client import verify_tx_receipt
+from govchain.client.assets import AssetClient
+from govchain.client.registry import RegistryClient
+from govchain.client.sdk import NodeClient
+from govchain.client.submission import committed_receipt
+from govchain.codes import check_licence_id
+from govchain.codes.demo import demo_uscc
+from govchain.contracts.registry.txs import AccountAddArgs, RoleSetArgs
+from govchain.crypto import suite_for
+from govchain.crypto.keyfiles import read_signing_key, write_file_atomic
+from govchain.ledger import records
+from govchain.ledger.genesis_file import load_genesis
+from govchain.ledger.proofs import TxReceiptBundle
+from govchain.node import launcher
+from govchain.node.netinit import NetworkLayout
+from govchain.node.storage_layout import StorageNodeLayout
+from tests.govchain_cli import govchain
+from tests.integration.network_support import running_network, wait_for
+from tests.s3_server import S3Server
+
+pytestmark = pytest.mark.timeout(900)
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "asset-types"
+TYPE = "11100000MB0143028R001"
+MARKER = "MARKER-e5c1b0-演示秘密"
+
+
+def _fields(marker: str = MARKER) -> dict[str, Any]:
+    fields = json.loads((EXAMPLES / "business_licence.fields.json").read_text(encoding="utf-8"))
+    fields["住所"] = f"山东省济南市历下区演示路1号 {marker}"
+    return fields
+
+
+class Run:
+    """The test's commands: every output kept, for the byte search at the end."""
+
+    def __init__(self, layout: NetworkLayout, tmp: Path) -> None:
+        self.layout, self.tmp, self.outputs = layout, tmp, []
+        self.node = ["--node", ",".join(n.api_url for n in layout.nodes)]
+
+    def __call__(self, *args: str | Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = govchain(*args, check=check)
+        self.outputs.append(result.stdout + result.stderr)
+        return result
+
+    def json(self, *args: str | Path) -> Any:
+        return json.loads(self(*args, "--json").stdout)
+
+    def refused(self, *args: str | Path) -> str:
+        result = self(*args, check=False)
+        assert result.returncode == 1, result.stdout + result.stderr
+        return result.stdout + result.stderr
+
+
+def _enterprise(run: Run, serial: int, member_code: str, admin: Path) -> tuple[Path, str]:
+    key = run.tmp / f"enterprise{serial}.pem"
+    suite = suite_for(run.layout.suite)
+    write_file_atomic(key, suite.generate_key().to_pem())
+    run(
+        "subject", "apply", *run.node, "--key", key, "--kind", "enterprise",
+        "--code", demo_uscc(8000 + serial), "--name", f"济南演示{serial}号科技有限公司",
+        "--member", member_code,
+    )  # fmt: skip
+    address = records.address_of(suite, read_signing_key(key).public_key).hex()
+    run("subject", "approve", address, *run.node, "--key", admin, "--permissions", "transact")
+    return key, address
+
+
+def _staff(layout: NetworkLayout, admin: Path, tmp: Path) -> tuple[Path, str]:
+    """A staff account of member 0 with a role that issues and reviews assets."""
+    suite = suite_for(layout.suite)
+    key = suite.generate_key()
+    path = tmp / "staff.pem"
+    write_file_atomic(path, key.to_pem())
+    signer = read_signing_key(admin)
+    with NodeClient(layout.nodes[0].api_url) as node:
+        registry = RegistryClient(node)
+        for _, tx_hash in (
+            registry.set_role(
+                signer, RoleSetArgs("licence_officer", ("assets.issue", "assets.review"))
+            ),
+        ):
+            assert committed_receipt(node, tx_hash, 60).status == 0
+        _, tx_hash = registry.add_account(
+            signer, AccountAddArgs(key.public_key, "staff", ("licence_officer",), "窗口审核")
+        )
+        assert committed_receipt(node, tx_hash, 60).status == 0
+    return path, records.address_of(suite, key.public_key).hex()
+
+
+def _kill(store: StorageNodeLayout) -> None:
+    pid = launcher.pid_of(store)
+    assert pid is not None, f"{store.name} is not running"
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: not launcher.storage_ready(store.url, 1.0), 30, f"{store.name} to stop")
+
+
+def _s3_backend(server: S3Server, bucket: str) -> Callable[[NetworkLayout], None]:
+    """Lay out the last storage node on the S3 server instead of its own disk."""
+
+    def change(layout: NetworkLayout) -> None:
+        home = layout.storage_nodes[-1].home
+        keys = home / "s3.keys"
+        keys.write_text(f"{server.access_key}\n{server.secret_key}\n", encoding="utf-8")
+        config = tomllib.loads((home / "storage.toml").read_text(encoding="utf-8"))
+        config["backend"] = {
+            "kind": "s3",
+            "endpoint": server.endpoint_url,
+            "bucket": bucket,
+            "region": server.region,
+            "keys_file": str(keys),
+        }
+        (home / "storage.toml").write_text(tomli_w.dumps(config), encoding="utf-8")
+
+    return change
+
+
+def test_assets_in_four_modes_encrypted_off_chain_with_failover(
+    tmp_path: Path, s3_server: S3Server
+) -> None:
+    bucket = "assets-" + os.urandom(4).hex()
+    with running_network(
+        tmp_path / "net", validators=4, storage_nodes=3, before_up=_s3_backend(s3_server, bucket)
+    ) as layout:
+        run = Run(layout, tmp_path)
+        genesis = load_genesis(layout.directory / "genesis.json")
+        code0, _, admin0 = layout.members[0]
+        _code2, _, admin2 = layout.members[2]
+        defined = run.json(
+            "asset-type", "define", *run.node, "--key", admin0,
+            "--file", EXAMPLES / "business_licence.toml",
+        )  # fmt: skip
+        assert defined == {"code": TYPE, "version": 1}
+
+        password = tmp_path / "password"
+        password.write_text("演示-correct horse battery staple\n", encoding="utf-8")
+        holder_key, holder = _enterprise(run, 1, code0, admin0)
+        run("locker", "init", *run.node, "--key", holder_key, "--password-file", password)
+        _lockerless_key, lockerless = _enterprise(run, 2, code0, admin0)
+
+        document = tmp_path / "licence.pdf"
+        document.write_bytes(b"%PDF-1.7 demo " + MARKER.encode() + b" end")
+        data = tmp_path / "fields.json"
+        data.write_text(json.dumps(_fields(), ensure_ascii=False), encoding="utf-8")
+        issue = ("asset", "issue", *run.node, "--type", TYPE, "--data", data)
+
+        # authority
+        first = run.json(
+            *issue, "--key", admin0, "--holder", holder, "--mode", "authority", "--file", document
+        )
+        check_licence_id(first["id"])
+        out = tmp_path / "fetched"
+        run(
+            "asset",
+            "fetch",
+            first["id"],
+            *run.node,
+            "--key",
+            holder_key,
+            "--password-file",
+            password,
+            "--out",
+            out,
+        )
+        assert (out / "licence.pdf").read_bytes() == document.read_bytes()
+        assert json.loads((out / f"{first['id']}.fields.json").read_text("utf-8")) == _fields()
+
+        # window: consent first
+        assert "no_consent" in run.refused(
+            *issue, "--key", admin0, "--holder", holder, "--mode", "window"
+        )
+        run(
+            "asset",
+            "consent",
+            *run.node,
+            "--key",
+            holder_key,
+            "--type",
+            TYPE,
+            "--mode",
+            "window",
+            "--party",
+            code0,
+        )
+        window = run.json(*issue, "--key", admin0, "--holder", holder, "--mode", "window")
+        check_licence_id(window["id"])
+
+        # department: consent and a verifying staff account
+        staff_key, staff = _staff(layout, admin0, tmp_path)
+        run(
+            "asset",
+            "consent",
+            *run.node,
+            "--key",
+            holder_key,
+            "--type",
+            TYPE,
+            "--mode",
+            "department",
+            "--party",
+            code0,
+        )
+        department = run.json(
+            *issue,
+            "--key",
+            staff_key,
+            "--holder",
+            holder,
+            "--mode",
+            "department",
+            "--verified-by",
+            staff,
+        )
+        check_licence_id(department["id"])
+
+        # self: submitted, then approved; another refused
+        submit = ("asset", "submit", *run.node, "--key", holder_key, "--type", TYPE, "--data", data)
+        pending = run.json(*submit, "--file", document)
+        approved = run.json(
+            "asset", "review", pending["content_id"], *run.node, "--key", staff_key, "--approve"
+        )
+        assert approved["status"] == "valid"
+        check_licence_id(approved["id"])
+        other = run.json(*submit)
+        refused = run.json(
+            "asset",
+            "review",
+            other["content_id"],
+            *run.node,
+            "--key",
+            staff_key,
+            "--refuse",
+            "--reason",
+            "材料不清晰",
+        )
+        assert (refused["status"], refused["id"]) == ("refused", other["content_id"])
+
+        # refusals name the reason
+        assert "unknown_type" in run.refused(
+            *issue[:4],
+            "--type",
+            TYPE[:18] + "999",
+            "--data",
+            data,
+            "--key",
+            admin0,
+            "--holder",
+            holder,
+            "--mode",
+            "authority",
+        )
+        bad = tmp_path / "bad.json"
+        bad.write_text(
+            json.dumps({**_fields(), "注册资本": "很多"}, ensure_ascii=False), encoding="utf-8"
+        )
+        message = run.refused(
+            *issue[:6], "--data", bad, "--key", admin0, "--holder", holder, "--mode", "authority"
+        )
+        assert "注册资本" in message
+        assert "很多" not in message
+        assert "issuer_not_allowed" in run.refused(
+            *issue, "--key", admin2, "--holder", holder, "--mode", "authority"
+        )
+        assert "no_locker" in run.refused(
+            *issue, "--key", admin0, "--holder", lockerless, "--mode", "authority"
+        )
+
+        # wrong password: a clear error, nothing written
+        wrong = tmp_path / "wrong"
+        wrong.write_text("not the password\n")
+        nothing = tmp_path / "nothing"
+        assert "wrong password" in run.refused(
+            "asset",
+            "fetch",
+            first["id"],
+            *run.node,
+            "--key",
+            holder_key,
+            "--password-file",
+            wrong,
+            "--out",
+            nothing,
+        )
+        assert not nothing.exists()
+
+        # revoke and abolish: status and history, proofs verified offline
+        run("asset", "revoke", window["id"], *run.node, "--key", admin0, "--reason", "登记信息有误")
+        run(
+            "asset",
+            "abolish",
+            department["id"],
+            *run.node,
+            "--key",
+            staff_key,
+            "--reason",
+            "企业注销",
+            check=False,
+        )
+        run(
+            "asset",
+            "abolish",
+            department["id"],
+            *run.node,
+            "--key",
+            admin0,
+            "--reason",
+            "企业注销",
+            check=False,
+        )
+        for ref, status, actions in (
+            (window["id"], "revoked", ["issue", "revoke"]),
+            (department["id"], "abolished", ["issue", "abolish"]),
+        ):
+            shown = run.json(
+                "asset", "show", ref, *run.node, "--genesis", layout.directory / "genesis.json"
+            )
+            assert shown["verified"]
+            assert shown["status"] == status
+            assert [h["action"] for h in shown["history"]] == actions
+            for entry in shown["history"]:
+                verified = verify_tx_receipt(genesis, TxReceiptBundle.from_json(entry["receipt"]))
+                assert verified.status == 0
+                assert verified.tx_hash.hex() == entry["tx_hash"]
+
+        # a flipped byte on one storage node: detected, the read falls over
+        with NodeClient([n.api_url for n in layout.nodes]) as client_node:
+            sdk = AssetClient(client_node, read_signing_key(holder_key), genesis=genesis)
+            asset = sdk.asset(first["id"])
+            first_store = next(
+                s for s in layout.storage_nodes if s.name == asset.content.blob.locators[0]
+            )
+            [blob_file] = list((first_store.home / "blobs").rglob(asset.content.blob.hash.hex()))
+            raw = bytearray(blob_file.read_bytes())
+            raw[len(raw) // 2] ^= 0x01
+            blob_file.write_bytes(bytes(raw))
+            fetched = sdk.fetch(first["id"], password.read_bytes().splitlines()[0])
+            assert fetched.plaintext.file == ("licence.pdf", document.read_bytes())
+            assert any(
+                p.node == first_store.name and p.code == "blob_corrupt"
+                for p in sdk.storage.problems
+            )
+            scrub = run("storage", "scrub", "--home", first_store.home, check=False)
+            assert scrub.returncode == 1
+
+            # a killed storage node: uploads and reads go on; restarted, it serves again
+            victim = layout.storage_nodes[1]
+            _kill(victim)
+            issuer = AssetClient(client_node, read_signing_key(admin0), genesis=genesis)
+            after_kill = issuer.issue(
+                TYPE, bytes.fromhex(holder), "authority", _fields(MARKER + " after-kill")
+            )
+            assert victim.name not in sdk.asset(after_kill.identifier).content.blob.locators
+            unlock = password.read_bytes().splitlines()[0]
+            fields = sdk.fetch(after_kill.identifier, unlock).plaintext.fields
+            assert str(fields["住所"]).endswith("after-kill")
+            launcher.start_node(victim)
+            wait_for(
+                lambda: launcher.storage_ready(victim.url, 1.0), 60, "the restarted storage node"
+            )
+            assert sdk.fetch(first["id"], unlock).asset.content_id == asset.content_id
+
+            locker = run.json("locker", "list", *run.node, "--key", holder_key)
+            [group] = locker["types"]
+            statuses = sorted(a["status"] for a in group["assets"])
+            assert statuses.count("valid") >= 3
+            assert "revoked" in statuses
+            assert "refused" in statuses
+
+    # the marker is nowhere but where the holder decrypted it: not on disk, not in S3
+    needle = MARKER.encode()
+    s3 = s3_server.client()
+    objects = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+    assert objects, "the S3-backed storage node holds blobs"
+    for item in objects:
+        body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+        assert needle not in body, f"S3 object {item['Key']} holds the marker in clear"
+    for path in (tmp_path / "net").rglob("*"):
+        if path.is_file():
+            assert needle not in path.read_bytes(), f"{path} holds the marker in clear"
+    for output in run.outputs:
+        assert MARKER not in output
