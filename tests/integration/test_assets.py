@@ -23,12 +23,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import tomli_w
 
 from govchain.client import verify_tx_receipt
 from govchain.client.assets import AssetClient
 from govchain.client.registry import RegistryClient
+from govchain.client.request_signing import RequestSigner
 from govchain.client.sdk import NodeClient
 from govchain.client.submission import committed_receipt
 from govchain.codes import check_licence_id
@@ -51,6 +53,8 @@ pytestmark = pytest.mark.timeout(900)
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "asset-types"
 TYPE = "11100000MB0143028R001"
 MARKER = "MARKER-e5c1b0-演示秘密"
+SMALL_MAX_BLOB = 1 << 20
+"""The storage nodes here take blobs up to 1 MiB, so an oversize one is cheap to send."""
 
 
 def _fields(marker: str = MARKER) -> dict[str, Any]:
@@ -116,6 +120,39 @@ def _staff(layout: NetworkLayout, admin: Path, tmp: Path) -> tuple[Path, str]:
     return path, records.address_of(suite, key.public_key).hex()
 
 
+def _put(
+    store: StorageNodeLayout, key: Path | None, body: bytes, holder: str, digest: str = ""
+) -> httpx.Response:
+    request = httpx.Request("PUT", f"{store.url}/v1/blobs", content=body)
+    request.headers["Govchain-Holder"] = holder
+    if digest:
+        request.headers["Govchain-Content-Hash"] = digest
+    if key is not None:
+        request.headers.update(RequestSigner(read_signing_key(key)).headers_for(request))
+    with httpx.Client(timeout=30) as client:
+        return client.send(request)
+
+
+def _bad_uploads_are_refused(
+    store: StorageNodeLayout, holder_key: Path, holder: str, other: str
+) -> None:
+    """Oversize, wrong hash, unsigned, for another holder: 4xx with a code, nothing stored."""
+    before = sorted(p.name for p in (store.home / "blobs").rglob("*") if p.is_file())
+    body = b"\x01" * 100
+    cases = [
+        (_put(store, holder_key, b"\x02" * (SMALL_MAX_BLOB + 1), holder), 413, "blob_too_large"),
+        (_put(store, holder_key, body, holder, "00" * 32), 400, "hash_mismatch"),
+        (_put(store, None, body, holder), 401, "signature_required"),
+        (_put(store, holder_key, body, other), 403, "upload_not_allowed"),
+    ]
+    for answer, status, code in cases:
+        assert answer.status_code == status, answer.text
+        assert answer.json()["error"]["code"] == code
+    after = sorted(p.name for p in (store.home / "blobs").rglob("*") if p.is_file())
+    assert after == before
+    assert launcher.storage_ready(store.url, 5.0)
+
+
 def _kill(store: StorageNodeLayout) -> None:
     pid = launcher.pid_of(store)
     assert pid is not None, f"{store.name} is not running"
@@ -127,6 +164,10 @@ def _s3_backend(server: S3Server, bucket: str) -> Callable[[NetworkLayout], None
     """Lay out the last storage node on the S3 server instead of its own disk."""
 
     def change(layout: NetworkLayout) -> None:
+        for store in layout.storage_nodes:
+            config = tomllib.loads((store.home / "storage.toml").read_text(encoding="utf-8"))
+            config["storage"]["max_blob"] = SMALL_MAX_BLOB
+            (store.home / "storage.toml").write_text(tomli_w.dumps(config), encoding="utf-8")
         home = layout.storage_nodes[-1].home
         keys = home / "s3.keys"
         keys.write_text(f"{server.access_key}\n{server.secret_key}\n", encoding="utf-8")
@@ -292,6 +333,8 @@ def test_assets_in_four_modes_encrypted_off_chain_with_failover(
         assert "no_locker" in run.refused(
             *issue, "--key", admin0, "--holder", lockerless, "--mode", "authority"
         )
+
+        _bad_uploads_are_refused(layout.storage_nodes[0], holder_key, holder, lockerless)
 
         # wrong password: a clear error, nothing written
         wrong = tmp_path / "wrong"
