@@ -436,6 +436,8 @@ def test_assets_in_four_modes_encrypted_off_chain_with_failover(
             assert statuses.count("valid") >= 3
             assert "revoked" in statuses
             assert "refused" in statuses
+            sdk.close()
+            issuer.close()
 
     # the marker is nowhere but where the holder decrypted it: not on disk, not in S3
     needle = MARKER.encode()

@@ -113,8 +113,8 @@ def define_type(
     except ContractError as exc:
         fail(f"{file}: {exc}")
     signer = _signer(key, key_password)
-    with node_client(nodes, ca_bundle) as node:
-        receipt = AssetClient(node, signer).send(args)
+    with node_client(nodes, ca_bundle) as node, AssetClient(node, signer) as client:
+        receipt = client.send(args)
     [event] = [e.attributes for e in receipt.events if e.type == "assets.type_defined"]
     if json_out:
         print_json({"code": event["code"], "version": event["version"]})
@@ -137,8 +137,7 @@ def locker_init(
     """Open the account's locker: a new key pair, its private key wrapped under the password."""
     password = read_password_file(password_file)
     signer = _signer(key, key_password)
-    with node_client(nodes, ca_bundle) as node:
-        client = AssetClient(node, signer)
+    with node_client(nodes, ca_bundle) as node, AssetClient(node, signer) as client:
         client.init_locker(password, kdf)
     console.print(
         f"locker of {client.address.hex()} is open; keep the password: it cannot be reset"
@@ -156,8 +155,8 @@ def locker_list(
 ) -> None:
     """The assets in the account's locker, by type, with their status (a signed read)."""
     signer = _signer(key, key_password)
-    with node_client(nodes, ca_bundle, signer) as node:
-        view = AssetClient(node, signer).locker_view()
+    with node_client(nodes, ca_bundle, signer) as node, AssetClient(node, signer) as client:
+        view = client.locker_view()
     if json_out:
         print_json(view)
         return
@@ -205,8 +204,7 @@ def issue(
     if verified_by:
         options["verified_by"] = _address(verified_by, "--verified-by")
     signer = _signer(key, key_password)
-    with node_client(nodes, ca_bundle) as node:
-        client = _client(node, signer, genesis)
+    with node_client(nodes, ca_bundle) as node, _client(node, signer, genesis) as client:
         issued = client.issue(
             type_code,
             _address(holder, "--holder"),
@@ -233,10 +231,8 @@ def submit(
 ) -> None:
     """Upload your own document for an authority's review (mode self): it is pending until then."""
     signer = _signer(key, key_password)
-    with node_client(nodes, ca_bundle) as node:
-        issued = _client(node, signer, genesis).submit(
-            type_code, load_fields_file(data), _document(file)
-        )
+    with node_client(nodes, ca_bundle) as node, _client(node, signer, genesis) as client:
+        issued = client.submit(type_code, load_fields_file(data), _document(file))
     _report(issued, json_out, "submitted, pending review")
 
 
@@ -263,8 +259,8 @@ def review(
         fail("--refuse needs --reason")
     args = ReviewArgs(_content_id(content_id), approve, reason, valid_until)
     signer = _signer(key, key_password)
-    with node_client(nodes, ca_bundle) as node:
-        receipt = AssetClient(node, signer).send(args)
+    with node_client(nodes, ca_bundle) as node, AssetClient(node, signer) as client:
+        receipt = client.send(args)
     [event] = [e.attributes for e in receipt.events if e.type == "assets.reviewed"]
     result = {
         "id": event["identifier"] or content_id,
@@ -437,8 +433,8 @@ def fetch(
     """Fetch an asset's content from the storage nodes, check its hash and decrypt it here."""
     password = read_password_file(password_file)
     signer = _signer(key, key_password)
-    with node_client(nodes, ca_bundle) as node:
-        fetched = _client(node, signer, genesis).fetch(ref, password)
+    with node_client(nodes, ca_bundle) as node, _client(node, signer, genesis) as client:
+        fetched = client.fetch(ref, password)
     out.mkdir(parents=True, exist_ok=True)
     name = fetched.asset.identifier or fetched.asset.content_id.hex()
     fields_path = out / f"{name}.fields.json"

@@ -122,6 +122,19 @@ class AssetClient:
         self.genesis = genesis
         self.copies = copies
         self._storage = storage
+        self._owns_storage = storage is None
+
+    def close(self) -> None:
+        """Close the storage client this client made (one passed in is the caller's)."""
+        if self._storage is not None and self._owns_storage:
+            self._storage.close()
+            self._storage = None
+
+    def __enter__(self) -> AssetClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @property
     def storage(self) -> StorageClient:
@@ -264,7 +277,7 @@ class AssetClient:
         wrapped = self.storage.get(
             locker.key_blob.hash, locker.key_blob.locators, locker=self.address
         )
-        private = unwrap(self.suite, wrapped, password, self.address)
+        private = unwrap(self.suite, wrapped, password, self.address, locker.public_key)
         return open_envelope(self.suite, private, envelope.sealed)
 
     def fetch(self, ref: str, password: bytes) -> FetchedAsset:

@@ -69,6 +69,17 @@ class StorageClient:
     def __post_init__(self) -> None:
         self._signer = RequestSigner(self.key)
         self._by_name: Mapping[str, StorageNode] = {node.name: node for node in self.nodes}
+        self._http = httpx.Client(timeout=self.timeout_s)
+
+    def close(self) -> None:
+        """Close the connections kept to the storage nodes."""
+        self._http.close()
+
+    def __enter__(self) -> StorageClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def put(self, data: bytes, holder: bytes, copies: int) -> tuple[bytes, tuple[str, ...]]:
         """Store ``data`` for ``holder`` on ``copies`` nodes; its hash and the nodes' names.
@@ -132,8 +143,7 @@ class StorageClient:
         request = httpx.Request(method, node.url.rstrip("/") + path, **kwargs)  # type: ignore[arg-type]
         request.headers.update(self._signer.headers_for(request))
         try:
-            with httpx.Client(timeout=self.timeout_s) as http:
-                return http.send(request)
+            return self._http.send(request)
         except httpx.HTTPError as exc:
             self._note(node.name, "unreachable", f"{type(exc).__name__}: {exc}")
             return None
