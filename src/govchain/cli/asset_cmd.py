@@ -328,40 +328,34 @@ def _end(
     console.print(f"{result['id']}: {result['status']} (tx {result['tx']})")
 
 
-@asset_app.command("revoke")
-@reports_errors
-def revoke(
-    ref: str = typer.Argument(..., help="The asset: licence identifier or content id."),
-    nodes: list[str] = nodes_option(),
-    ca_bundle: Path | None = ca_bundle_option(),
-    key: Path = _key_option(),
-    key_password: Path | None = _key_password_option(),
-    reason: str = typer.Option(..., "--reason", help="Why (recorded on chain)."),
-    json_out: bool = _json_option(),
-) -> None:
-    """Revoke (撤销) a valid asset your member issued."""
-    signer = _signer(key, key_password)
-    with node_client(nodes, ca_bundle) as node:
-        content_id = AssetClient(node, signer).asset(ref).content_id
-    _end(StatusArgs(content_id, reason), nodes, ca_bundle, signer, json_out)
+def _ending(abolish: bool) -> Any:
+    """``asset revoke`` or ``asset abolish``: the same command, a different end."""
+
+    @reports_errors
+    def end(
+        ref: str = typer.Argument(..., help="The asset: licence identifier or content id."),
+        nodes: list[str] = nodes_option(),
+        ca_bundle: Path | None = ca_bundle_option(),
+        key: Path = _key_option(),
+        key_password: Path | None = _key_password_option(),
+        reason: str = typer.Option(..., "--reason", help="Why (recorded on chain)."),
+        json_out: bool = _json_option(),
+    ) -> None:
+        signer = _signer(key, key_password)
+        with node_client(nodes, ca_bundle) as node:
+            content_id = AssetClient(node, signer).asset(ref).content_id
+        _end(StatusArgs(content_id, reason, abolish), nodes, ca_bundle, signer, json_out)
+
+    end.__doc__ = (
+        "Abolish (废止) a valid asset your member issued."
+        if abolish
+        else "Revoke (撤销) a valid asset your member issued."
+    )
+    return end
 
 
-@asset_app.command("abolish")
-@reports_errors
-def abolish(
-    ref: str = typer.Argument(..., help="The asset: licence identifier or content id."),
-    nodes: list[str] = nodes_option(),
-    ca_bundle: Path | None = ca_bundle_option(),
-    key: Path = _key_option(),
-    key_password: Path | None = _key_password_option(),
-    reason: str = typer.Option(..., "--reason", help="Why (recorded on chain)."),
-    json_out: bool = _json_option(),
-) -> None:
-    """Abolish (废止) a valid asset your member issued."""
-    signer = _signer(key, key_password)
-    with node_client(nodes, ca_bundle) as node:
-        content_id = AssetClient(node, signer).asset(ref).content_id
-    _end(StatusArgs(content_id, reason, abolish=True), nodes, ca_bundle, signer, json_out)
+asset_app.command("revoke")(_ending(abolish=False))
+asset_app.command("abolish")(_ending(abolish=True))
 
 
 @asset_app.command("show")

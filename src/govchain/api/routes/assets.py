@@ -13,8 +13,15 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import Field
 
 from govchain.api.errors import ApiError, error_responses
-from govchain.api.request_signatures import SIGNED_READ_RESPONSES, SignedReads
-from govchain.api.routes.params import cursor_query, limit_query, parse_cursor, parse_hex
+from govchain.api.request_signatures import SIGNED_READ_RESPONSES
+from govchain.api.routes.params import (
+    address_path,
+    cursor_query,
+    limit_query,
+    parse_cursor,
+    parse_hex,
+)
+from govchain.api.routes.registry import account_signed_reads
 from govchain.api.schemas import (
     AddressHex,
     ApiModel,
@@ -35,8 +42,6 @@ from govchain.contracts.assets.reads import (
     type_with_fact,
 )
 from govchain.contracts.assets.records import TYPE_CODE_PATTERN, Asset
-from govchain.contracts.registry.records import Account
-from govchain.contracts.registry.state import account_key
 from govchain.types.errors import ValidationError
 from govchain.types.validators import ADDRESS_SIZE
 
@@ -219,20 +224,6 @@ def _asset_response(proven: ProvenAsset) -> AssetResponse:
     )
 
 
-def _address_path() -> Any:
-    return Path(
-        description="the account address: 20 bytes as 40 hex digits",
-        json_schema_extra={"pattern": r"^[0-9a-fA-F]{40}$"},
-    )
-
-
-def _active_key(raw: bytes | None) -> bytes | None:
-    if raw is None:
-        return None
-    account = Account.from_stored(raw)
-    return account.public_key if account.status == "active" else None
-
-
 def asset_routes(service: NodeService) -> APIRouter:
     """``/v1/asset-types/{code}``, ``/v1/assets/{id}``, ``/v1/lockers/{address}[/key]``."""
     router = APIRouter(tags=["assets"])
@@ -292,7 +283,7 @@ def asset_routes(service: NodeService) -> APIRouter:
         summary="A locker's public key and wrapped-key blob, with its proof",
         responses=error_responses("invalid_hex", "invalid_request", "not_found", *_FACT_CODES),
     )
-    async def show_locker_key(address: Annotated[str, _address_path()]) -> LockerKeyResponse:
+    async def show_locker_key(address: Annotated[str, address_path()]) -> LockerKeyResponse:
         value = parse_hex(address, "address", ADDRESS_SIZE)
         proven = await service.read(locker_with_fact, value)
         if proven.locker is None:
@@ -301,9 +292,7 @@ def asset_routes(service: NodeService) -> APIRouter:
             {"locker": proven.locker.to_json(), "fact": proven.proven.fact.to_json()}
         )
 
-    signed = SignedReads(
-        service.suite, lambda address: _active_key(service.latest_state(account_key(address)))
-    )
+    signed = account_signed_reads(service)
 
     @router.get(
         "/v1/lockers/{address}",
@@ -317,7 +306,7 @@ def asset_routes(service: NodeService) -> APIRouter:
         },
     )
     async def show_locker(
-        address: Annotated[str, _address_path()],
+        address: Annotated[str, address_path()],
         limit: Annotated[
             int, limit_query(LOCKER_PAGE_MAX, LOCKER_PAGE_MAX, "assets")
         ] = LOCKER_PAGE_MAX,

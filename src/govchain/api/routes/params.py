@@ -20,6 +20,7 @@ from govchain.types.fields import HASH_SIZE
 __all__ = [
     "HASH_PATTERN",
     "INDEX_CURSOR_PATTERN",
+    "address_path",
     "cursor_query",
     "hash_path",
     "limit_query",
@@ -31,6 +32,14 @@ __all__ = [
 HASH_PATTERN = rf"^[0-9a-fA-F]{{{2 * HASH_SIZE}}}$"
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _T = TypeVar("_T")
+
+
+def address_path() -> Any:
+    """A path parameter that is an account address (40 hex digits)."""
+    return Path(
+        description="the account address: 20 bytes as 40 hex digits",
+        json_schema_extra={"pattern": r"^[0-9a-fA-F]{40}$"},
+    )
 
 
 def hash_path(what: str) -> Any:

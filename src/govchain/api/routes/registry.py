@@ -8,7 +8,7 @@ fact; pages list records without proofs (fetch one record for its proof).
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path
 from pydantic import Field
@@ -17,6 +17,7 @@ from govchain.api.errors import ApiError, error_responses
 from govchain.api.request_signatures import SIGNED_READ_RESPONSES, SignedReads
 from govchain.api.routes.params import (
     INDEX_CURSOR_PATTERN,
+    address_path,
     cursor_query,
     limit_query,
     parse_cursor,
@@ -41,7 +42,7 @@ from govchain.contracts.registry.records import Account
 from govchain.contracts.registry.state import account_key
 from govchain.types.validators import ADDRESS_SIZE
 
-__all__ = ["registry_routes"]
+__all__ = ["account_signed_reads", "registry_routes"]
 
 _FACT_CODES = ("no_blocks", "busy")
 
@@ -237,7 +238,7 @@ def registry_routes(service: NodeService) -> APIRouter:
         ),
     )
     async def show_account(
-        address: Annotated[str, _address_path()],
+        address: Annotated[str, address_path()],
     ) -> AccountResponse:
         value = parse_hex(address, "address", ADDRESS_SIZE)
         proven = await service.read(account_with_fact, value)
@@ -247,9 +248,7 @@ def registry_routes(service: NodeService) -> APIRouter:
             {"account": proven.account.to_json(), "fact": proven.proven.fact.to_json()}
         )
 
-    signed = SignedReads(
-        service.suite, lambda address: _active_key(service.latest_state(account_key(address)))
-    )
+    signed = account_signed_reads(service)
 
     @router.get(
         "/v1/registry/subjects/{address}",
@@ -263,7 +262,7 @@ def registry_routes(service: NodeService) -> APIRouter:
         },
     )
     async def show_subject(
-        address: Annotated[str, _address_path()],
+        address: Annotated[str, address_path()],
         reader: bytes = Depends(signed),
     ) -> SubjectResponse:
         value = parse_hex(address, "address", ADDRESS_SIZE)
@@ -283,16 +282,16 @@ def registry_routes(service: NodeService) -> APIRouter:
     return router
 
 
+def account_signed_reads(service: NodeService) -> SignedReads:
+    """The signed-read dependency of a route: the signer is a registered, active account."""
+    return SignedReads(
+        service.suite, lambda address: _active_key(service.latest_state(account_key(address)))
+    )
+
+
 def _active_key(raw: bytes | None) -> bytes | None:
     """The public key of a stored account that may sign reads (active), else None."""
     if raw is None:
         return None
     account = Account.from_stored(raw)
     return account.public_key if account.status == "active" else None
-
-
-def _address_path() -> Any:
-    return Path(
-        description="the account address: 20 bytes as 40 hex digits",
-        json_schema_extra={"pattern": r"^[0-9a-fA-F]{40}$"},
-    )

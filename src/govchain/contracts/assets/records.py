@@ -9,14 +9,13 @@ references) are records of their own with ``from_cbor``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from govchain.codes import CodeError, check_uscc
 from govchain.contracts.assets.schema import parse_schema
-from govchain.contracts.registry.records import StoredRecord
-from govchain.ledger import records
+from govchain.contracts.registry.records import StoredRecord, decode_stored
 from govchain.storage.blobs.base import MAX_BLOB
 from govchain.types.errors import ValidationError
 from govchain.types.fields import (
@@ -74,8 +73,6 @@ MAX_LOCKER_PUBLIC_KEY = 65
 TYPE_CODE_PATTERN = re.compile(r"^[0-9A-Z]{18}[0-9]{3}$")
 _VALIDITY_DAYS = re.compile(r"^days:([1-9][0-9]{0,4})$")
 
-_R = TypeVar("_R")
-
 
 def check_type_code(what: str, code: object) -> str:
     """A type code: a credit code (GB 32100, checked) and 3 digits."""
@@ -110,17 +107,6 @@ def _address(what: str, value: object, *, allow_empty: bool = False) -> bytes:
 
 def _reason(what: str, value: object) -> str:
     return check_text(what, value, max_size=MAX_REASON)
-
-
-def _stored(
-    raw: bytes, what: str, build: Callable[[dict[str, Any]], _R], names: tuple[str, ...]
-) -> _R:
-    def decode(obj: object) -> _R:
-        record = build(fields_of(what, obj, names))
-        record.validate()  # type: ignore[attr-defined]
-        return record
-
-    return records.decode_record(raw, decode, records.RECORD_LIMITS, what)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +309,7 @@ class AssetType(StoredRecord):
             found["schema"] = dict(found["schema"])
             return cls(**found)
 
-        return _stored(raw, "asset type", build, cls._FIELDS)
+        return decode_stored(raw, "asset type", build, cls._FIELDS)
 
 
 def _credit_code(what: str, code: object) -> str:
@@ -371,7 +357,7 @@ class Locker(StoredRecord):
             found["key_blob"] = BlobRef.from_cbor(found["key_blob"], "locker.key_blob")
             return cls(**found)
 
-        return _stored(raw, "locker", build, cls._FIELDS)
+        return decode_stored(raw, "locker", build, cls._FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,7 +381,7 @@ class Consent(StoredRecord):
     @classmethod
     def from_stored(cls, raw: bytes) -> Consent:
         """The record stored under a consent key; ValidationError if malformed."""
-        return _stored(raw, "consent", lambda found: cls(**found), cls._FIELDS)
+        return decode_stored(raw, "consent", lambda found: cls(**found), cls._FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -505,7 +491,7 @@ class Asset(StoredRecord):
             found["metadata"] = dict(found["metadata"])
             return cls(**found)
 
-        return _stored(raw, "asset", build, cls._FIELDS)
+        return decode_stored(raw, "asset", build, cls._FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -540,4 +526,4 @@ class HistoryEntry(StoredRecord):
     @classmethod
     def from_stored(cls, raw: bytes) -> HistoryEntry:
         """The entry stored in an asset's history list; ValidationError if malformed."""
-        return _stored(raw, "history entry", lambda found: cls(**found), cls._FIELDS)
+        return decode_stored(raw, "history entry", lambda found: cls(**found), cls._FIELDS)

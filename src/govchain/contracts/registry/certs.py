@@ -21,7 +21,7 @@ from govchain.contracts.registry.records import (
     CODE_PATTERN,
     MAX_REASON,
     StoredRecord,
-    _stored,
+    decode_stored,
 )
 from govchain.contracts.registry.state import (
     REGISTRY_KEY_PREFIX,
@@ -172,7 +172,7 @@ class CertRecord(StoredRecord):
     @classmethod
     def from_stored(cls, raw: bytes) -> CertRecord:
         """Decode and check a stored certificate; ValidationError if malformed."""
-        return _stored(raw, "certificate record", lambda data: cls(**data), cls._FIELDS)
+        return decode_stored(raw, "certificate record", lambda data: cls(**data), cls._FIELDS)
 
 
 def read_cert(read: ReadState, cert_id_: bytes) -> CertRecord | None:

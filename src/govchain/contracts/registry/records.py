@@ -46,6 +46,7 @@ __all__ = [
     "NodeRecord",
     "RoleRecord",
     "StoredRecord",
+    "decode_stored",
     "json_form",
 ]
 
@@ -91,9 +92,11 @@ def json_form(value: object) -> Any:
     return value
 
 
-def _stored(
+def decode_stored(
     raw: bytes, what: str, build: Callable[[dict[str, Any]], _R], names: tuple[str, ...]
 ) -> _R:
+    """A stored record: canonical CBOR of a map with exactly ``names``, built and validated."""
+
     def decode(obj: object) -> _R:
         record = build(fields_of(what, obj, names))
         record.validate()  # type: ignore[attr-defined]
@@ -172,7 +175,7 @@ class MemberRecord(StoredRecord):
                 data[name] = tuple(check_list(f"member.{name}", data[name], max_items=16))
             return cls(**data)
 
-        return _stored(raw, "member record", build, cls._FIELDS)
+        return decode_stored(raw, "member record", build, cls._FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +216,7 @@ class NodeRecord(StoredRecord):
     @classmethod
     def from_stored(cls, raw: bytes) -> NodeRecord:
         """Decode and check a stored node; ValidationError if malformed."""
-        return _stored(raw, "node record", lambda data: cls(**data), cls._FIELDS)
+        return decode_stored(raw, "node record", lambda data: cls(**data), cls._FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +264,7 @@ class Account(StoredRecord):
             data["roles"] = tuple(check_list("account.roles", data["roles"], max_items=MAX_ROLES))
             return cls(**data)
 
-        return _stored(raw, "account record", build, cls._FIELDS)
+        return decode_stored(raw, "account record", build, cls._FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,4 +313,4 @@ class RoleRecord(StoredRecord):
             )
             return cls(**data)
 
-        return _stored(raw, "role record", build, cls._FIELDS)
+        return decode_stored(raw, "role record", build, cls._FIELDS)
