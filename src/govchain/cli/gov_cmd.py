@@ -15,6 +15,7 @@ from rich.table import Table
 
 from govchain.cli.console import console, fail, print_json, read_password, reports_errors
 from govchain.cli.node_access import ca_bundle_option, node_client, nodes_option
+from govchain.client.asset_types import load_type_file
 from govchain.client.gov import GovClient, verify_proposal
 from govchain.client.sdk import NodeClient
 from govchain.client.submission import committed_receipt
@@ -77,6 +78,8 @@ def _typed(name: str, kind: str, text: str) -> object:
             return _public_key(text.strip())
         if kind == "certs":
             return [_certificate_der(Path(item)) for item in items]
+        if kind == "type_file":
+            return load_type_file(Path(text))
     except ValueError:
         fail(f"--set {name}: {text!r} is not a valid {kind} value")
     return text

@@ -34,6 +34,7 @@ from govchain.types.errors import ValidationError
 __all__ = [
     "LOCKER_KEY_SIZES",
     "consent_handler",
+    "define_type",
     "locker_init_handler",
     "type_define_handler",
 ]
@@ -42,51 +43,59 @@ LOCKER_KEY_SIZES = {"gm": 65, "intl": 32}
 """The locker public key of each suite: an SM2 point, or an X25519 key."""
 
 
+def define_type(ctx: TxContext, args: TypeDefineArgs, owner: str) -> AssetType:
+    """Write a new type, or a new version of one ``owner`` owns; refused naming the reason.
+
+    ``owner`` is the defining member: the sender's (``assets.type_define``) or
+    the one a governance decision names (action ``asset_type.define``).
+    """
+    member = read_member(ctx.get, owner)
+    if member is None or member.status != "active":
+        raise refuse("unknown_member", f"the defining member {owner} is not an active member")
+    latest = read_type(ctx.get, args.code)
+    if latest is not None and latest.owner != owner:
+        raise refuse(
+            "type_owned", f"type {args.code} is defined by member {latest.owner}, not {owner}"
+        )
+    for code in args.issuers:
+        issuer = read_member(ctx.get, code)
+        if issuer is None or issuer.status != "active":
+            raise refuse("unknown_member", f"issuer {code} is not an active member")
+    if args.regulator and read_locker(ctx.get, args.regulator) is None:
+        raise refuse("no_locker", f"regulator {args.regulator.hex()} has no locker")
+    version = latest_type_version(ctx.get, args.code) + 1
+    try:
+        record = AssetType(
+            args.code,
+            version,
+            args.name,
+            parse_schema(args.schema).to_cbor(),
+            args.issuers,
+            args.modes,
+            args.validity,
+            args.regulator,
+            args.transfer,
+            owner,
+            ctx.height,
+        )
+        record.validate()
+    except ValidationError as exc:
+        raise refuse("invalid_args", str(exc)) from exc
+    ctx.put(type_version_key(args.code, version), record.encode())
+    ctx.put(type_key(args.code), version.to_bytes(4, "big"))
+    ctx.emit("assets.type_defined", code=args.code, version=version, owner=owner)
+    return record
+
+
 def type_define_handler(suite: CryptoSuite) -> Handler:
-    """The handler of ``assets.type_define``."""
+    """The handler of ``assets.type_define``: the sender's member defines (and owns) the type."""
 
     def handle(ctx: TxContext, tx: Tx) -> None:
         args = TypeDefineArgs.from_args(tx.args)
         account = sender_of(suite, ctx, tx)
-        member = read_member(ctx.get, account.org) if account.org else None
-        if member is None or member.status != "active":
-            raise refuse(
-                "permission_denied", "asset types are defined by accounts of active members"
-            )
-        latest = read_type(ctx.get, args.code)
-        if latest is not None and latest.owner != member.code:
-            raise refuse(
-                "type_owned",
-                f"type {args.code} is defined by member {latest.owner}, not {member.code}",
-            )
-        for code in args.issuers:
-            issuer = read_member(ctx.get, code)
-            if issuer is None or issuer.status != "active":
-                raise refuse("unknown_member", f"issuer {code} is not an active member")
-        if args.regulator and read_locker(ctx.get, args.regulator) is None:
-            raise refuse("no_locker", f"regulator {args.regulator.hex()} has no locker")
-        version = latest_type_version(ctx.get, args.code) + 1
-        try:
-            schema = parse_schema(args.schema).to_cbor()
-            record = AssetType(
-                args.code,
-                version,
-                args.name,
-                schema,
-                args.issuers,
-                args.modes,
-                args.validity,
-                args.regulator,
-                args.transfer,
-                member.code,
-                ctx.height,
-            )
-            record.validate()
-        except ValidationError as exc:
-            raise refuse("invalid_args", str(exc)) from exc
-        ctx.put(type_version_key(args.code, version), record.encode())
-        ctx.put(type_key(args.code), version.to_bytes(4, "big"))
-        ctx.emit("assets.type_defined", code=args.code, version=version, owner=member.code)
+        if not account.org or account.kind == "subject":
+            raise refuse("permission_denied", "asset types are defined by accounts of members")
+        define_type(ctx, args, account.org)
 
     return handle
 

@@ -59,6 +59,7 @@ ACTION_NAMES = (
     "account.close",
     "account.freeze",
     "account.unfreeze",
+    "asset_type.define",
     "cert.revoke",
     "member.admit",
     "member.exit",
@@ -367,12 +368,36 @@ def _cert_revoke(ctx: TxContext, raw: Mapping[str, object]) -> None:
     ctx.emit("registry.cert_revoked", id=id_, org=cert.org)
 
 
+def _asset_type_define() -> Action:
+    """``asset_type.define``: an asset type (or a new version) by vote, owned by the named member.
+
+    The assets service sits above the registry, which reads gov's policies, so
+    its modules are imported when the actions are built, not when gov is.
+    """
+    from govchain.contracts.assets.txs import TypeDefineArgs  # noqa: PLC0415  # see above
+    from govchain.contracts.assets.type_handlers import define_type  # noqa: PLC0415
+
+    def run(ctx: TxContext, raw: Mapping[str, object]) -> None:
+        args = ActionArgs("asset_type.define", raw, ("definition", "owner"))
+        owner = args.text("owner", max_size=18)
+        definition = raw.get("definition")
+        if not isinstance(definition, Mapping):
+            args.fail(
+                "argument 'definition': expected the args of assets.type_define (a type file)"
+            )
+        assert isinstance(definition, Mapping)
+        define_type(ctx, TypeDefineArgs.from_args(definition), owner)
+
+    return run
+
+
 def build_actions(suite: CryptoSuite) -> dict[str, Action]:
     """Every action by name, for a chain of ``suite``."""
     actions: dict[str, Action] = {
         "account.close": _account_status("account.close", "closed", ("active", "frozen")),
         "account.freeze": _account_status("account.freeze", "frozen", ("active",)),
         "account.unfreeze": _account_status("account.unfreeze", "active", ("frozen",)),
+        "asset_type.define": _asset_type_define(),
         "cert.revoke": _cert_revoke,
         "member.admit": _admit(suite),
         "member.exit": _set_member_status("member.exit", "exited", ("active", "suspended")),
@@ -393,6 +418,7 @@ ARG_KINDS: dict[str, dict[str, str]] = {
     "account.close": {"address": "address", "reason": "text"},
     "account.freeze": {"address": "address", "reason": "text"},
     "account.unfreeze": {"address": "address", "reason": "text"},
+    "asset_type.define": {"definition": "type_file", "owner": "text"},
     "cert.revoke": {"id": "hash", "reason": "text"},
     "member.admit": {
         "admins": "keys",
@@ -423,4 +449,4 @@ ARG_KINDS: dict[str, dict[str, str]] = {
 ``text``; ``int``; ``int_or_text`` (digits are an integer); ``names`` (a comma-separated,
 sorted list); ``address`` (20 bytes as hex); ``hash`` (32 bytes as hex); ``keys`` (public
 keys: hex, or a PEM key file); ``key`` (one such public key); ``certs`` (certificate files,
-PEM or DER)."""
+PEM or DER); ``type_file`` (an asset type file, TOML: docs/spec/assets.md)."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
+from govchain.cli.gov_cmd import parse_action_args
 from govchain.client import verify_tx_receipt
 from govchain.client.verify import verify_state_fact
 from govchain.codes import check_licence_id
@@ -22,6 +24,7 @@ from govchain.contracts.assets import (
 from govchain.contracts.assets.reads import asset_with_fact, effective_status, locker_view
 from govchain.contracts.assets.state import read_asset, read_type
 from govchain.types import Receipt
+from tests.unit.contracts.governed_chain import decided
 
 from .asset_chain import TYPE_CODE, AssetChain, ok, refused
 
@@ -260,3 +263,23 @@ def test_expiry_is_read_from_bft_time(ac: AssetChain) -> None:
     assert effective_status(asset, asset.valid_until - 1) == "valid"
     assert effective_status(asset, asset.valid_until) == "expired"
     refused(_issue(ac, holder, valid_until=asset.valid_until)[1], "invalid_args")
+
+
+def test_governance_defines_a_type_for_a_member_f_b1_f_c1() -> None:
+    """``gov propose asset_type.define --set owner=CODE --set definition=TYPE.toml``, as the CLI
+    parses it, passes by vote and defines the type for the member it names."""
+    chain = AssetChain.make("intl")
+    gc = chain.gc
+    example = Path(__file__).resolve().parents[4] / "examples/asset-types/business_licence.toml"
+    args = parse_action_args("asset_type.define", [f"owner={gc.codes[3]}", f"definition={example}"])
+    proposal = gc.propose(0, "asset_type.define", args)
+    receipts = [gc.vote(voter, proposal) for voter in range(4)]
+    assert "executed" in [decided(r) for r in receipts]
+    atype = read_type(gc.read, "11100000MB0143028R001")
+    assert atype is not None
+    assert (atype.owner, atype.version, atype.issuers) == (gc.codes[3], 1, (gc.codes[0],))
+    again = {"owner": gc.codes[0], "definition": args["definition"]}
+    with pytest.raises(AssertionError, match="type_owned"):
+        gc.propose(0, "asset_type.define", again)
+    with pytest.raises(AssertionError, match="invalid_args"):
+        gc.propose(0, "asset_type.define", {"owner": gc.codes[3], "definition": {"code": "x"}})
