@@ -25,16 +25,8 @@ from govchain.client.asset_crypto import Plaintext, content_aad, content_method
 from govchain.codec import encode
 from govchain.codes import build_licence_id
 from govchain.codes.demo import demo_uscc
-from govchain.contracts.assets.records import (
-    Asset,
-    AssetType,
-    BlobRef,
-    Consent,
-    Content,
-    Envelope,
-    HistoryEntry,
-    Locker,
-)
+from govchain.contracts.assets.content import BlobRef, Content, Envelope
+from govchain.contracts.assets.records import Asset, AssetType, Consent, HistoryEntry, Locker
 from govchain.contracts.assets.schema import parse_schema
 from govchain.contracts.assets.txs import (
     ConsentArgs,

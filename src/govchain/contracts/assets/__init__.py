@@ -18,6 +18,7 @@ envelopes, never the content. The modules follow the one shape:
 from __future__ import annotations
 
 from govchain.contracts.assets.checks import CONTENT_METHODS
+from govchain.contracts.assets.content import BlobRef, Content, Envelope
 from govchain.contracts.assets.handlers import (
     issue_handler,
     review_handler,
@@ -31,9 +32,6 @@ from govchain.contracts.assets.records import (
     MODES,
     Asset,
     AssetType,
-    BlobRef,
-    Content,
-    Envelope,
     HistoryEntry,
     Locker,
 )

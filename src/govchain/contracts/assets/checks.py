@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from govchain.codes import build_licence_id
-from govchain.contracts.assets.records import Asset, AssetType, Content, HistoryEntry
+from govchain.contracts.assets.content import Content
+from govchain.contracts.assets.records import Asset, AssetType, HistoryEntry
 from govchain.contracts.assets.schema import parse_schema
 from govchain.contracts.assets.state import (
     asset_key,

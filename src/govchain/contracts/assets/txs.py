@@ -12,12 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, TypeVar
 
+from govchain.contracts.assets.content import BlobRef, Content
 from govchain.contracts.assets.records import (
     CONTENT_ID_SIZE,
     ISSUE_MODES,
     MAX_REASON,
-    BlobRef,
-    Content,
     check_type_code,
     check_validity,
 )

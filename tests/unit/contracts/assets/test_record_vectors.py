@@ -25,16 +25,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from govchain.client.asset_crypto import content_aad, open_envelope
 from govchain.codec import decode, encode
 from govchain.codes import build_licence_id, check_licence_id
-from govchain.contracts.assets.records import (
-    Asset,
-    AssetType,
-    BlobRef,
-    Consent,
-    Content,
-    Envelope,
-    HistoryEntry,
-    Locker,
-)
+from govchain.contracts.assets.content import BlobRef, Content, Envelope
+from govchain.contracts.assets.records import Asset, AssetType, Consent, HistoryEntry, Locker
 from govchain.contracts.assets.schema import parse_schema
 from govchain.contracts.assets.txs import (
     ConsentArgs,
