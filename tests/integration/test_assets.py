@@ -28,6 +28,7 @@ import pytest
 import tomli_w
 
 from govchain.client import verify_tx_receipt
+from govchain.client.asset_crypto import decrypt_content
 from govchain.client.assets import AssetClient
 from govchain.client.registry import RegistryClient
 from govchain.client.request_signing import RequestSigner
@@ -151,6 +152,76 @@ def _bad_uploads_are_refused(
     after = sorted(p.name for p in (store.home / "blobs").rglob("*") if p.is_file())
     assert after == before
     assert launcher.storage_ready(store.url, 5.0)
+
+
+def _is_content_of(path: Path, issued: dict[str, str], run: Run) -> bool:
+    """Whether the blob file ``path`` is the content the asset ``issued`` names."""
+    shown = run.json("asset", "show", issued["id"], *run.node)
+    return path.name == shown["asset"]["content"]["hash"]
+
+
+def _regulated_type_moves_between_holders(
+    run: Run, tmp: Path, password: Path, holder_key: Path, holder: str
+) -> None:
+    """A type with a regulator and transfer = holders: the regulator's envelope opens the data
+    key; a transfer with the new holder's consent gives a version only the new holder opens."""
+    layout = run.layout
+    code0, _, admin0 = layout.members[0]
+    code1, _, admin1 = layout.members[1]
+    regulated = code1 + "001"  # a demo deposit certificate of member 1's
+    regulator_key = layout.members[2][2]
+    regulator = records.address_of(
+        suite_for(layout.suite), read_signing_key(regulator_key).public_key
+    ).hex()
+    run("locker", "init", *run.node, "--key", regulator_key, "--password-file", password)
+    definition = tmp / "deposit.toml"
+    definition.write_text(
+        f'code = "{regulated}"\nname = "存款证明(演示)"\nissuers = ["{code1}"]\n'
+        f'modes = ["authority"]\nvalidity = "days:365"\nregulator = "{regulator}"\n'
+        'transfer = "holders"\n\n[fields."金额"]\nkind = "integer"\nminimum = 0\n'
+        "public = true\nrequired = true\n",
+        encoding="utf-8",
+    )
+    assert run.json("asset-type", "define", *run.node, "--key", admin1, "--file", definition) == {
+        "code": regulated,
+        "version": 1,
+    }
+    amount = tmp / "amount.json"
+    amount.write_text('{"金额": 500}', encoding="utf-8")
+    issued = run.json(
+        "asset", "issue", *run.node, "--key", admin1, "--type", regulated, "--holder", holder,
+        "--mode", "authority", "--data", amount,
+    )  # fmt: skip
+    unlock = ("--password-file", password)
+    by_holder = run.json("asset", "key", issued["id"], *run.node, "--key", holder_key, *unlock)
+    by_regulator = run.json(
+        "asset", "key", issued["id"], *run.node, "--key", regulator_key, *unlock
+    )
+    assert by_holder["data_key"] == by_regulator["data_key"]
+
+    new_key, new_holder = _enterprise(run, 3, code0, admin0)
+    run("locker", "init", *run.node, "--key", new_key, "--password-file", password)
+    run(
+        "asset", "consent", *run.node, "--key", new_key, "--type", regulated,
+        "--mode", "transfer", "--party", holder,
+    )  # fmt: skip
+    moved = run.json(
+        "asset", "transfer", issued["id"], *run.node, "--key", holder_key, "--to", new_holder,
+        "--data", amount,
+    )  # fmt: skip
+    assert moved["id"].split(".")[-2] == "002"
+    old = run.json("asset", "show", issued["id"], *run.node)
+    assert old["status"] == "transferred"
+    out = tmp / "moved"
+    run("asset", "fetch", moved["id"], *run.node, "--key", new_key, *unlock, "--out", out)
+    assert json.loads((out / f"{moved['id']}.fields.json").read_text("utf-8")) == {"金额": 500}
+    assert "no_envelope" in run.refused(
+        "asset", "key", moved["id"], *run.node, "--key", holder_key, *unlock
+    )
+    new_key_shown = run.json(
+        "asset", "key", moved["id"], *run.node, "--key", regulator_key, *unlock
+    )
+    assert new_key_shown["data_key"] != by_holder["data_key"]
 
 
 def _kill(store: StorageNodeLayout) -> None:
@@ -336,6 +407,25 @@ def test_assets_in_four_modes_encrypted_off_chain_with_failover(
 
         _bad_uploads_are_refused(layout.storage_nodes[0], holder_key, holder, lockerless)
 
+        # the data key, unlocked by the password on this machine, opens the stored blob
+        shown_key = run.json(
+            "asset", "key", first["id"], *run.node, "--key", holder_key, "--password-file", password
+        )  # fmt: skip
+        assert shown_key["method"] == "SM4-GCM"
+        stored = next(s for s in layout.storage_nodes if s.name == "storage1").home / "blobs"
+        [blob_path] = [
+            p for p in stored.rglob("*") if p.is_file() and _is_content_of(p, first, run)
+        ]
+        opened = decrypt_content(
+            suite_for(layout.suite), bytes.fromhex(shown_key["data_key"]),
+            bytes.fromhex(first["content_id"]), 1, blob_path.read_bytes(),
+        )  # fmt: skip
+        assert opened.file == ("licence.pdf", document.read_bytes())
+        assert "transfer_not_allowed" in run.refused(
+            "asset", "transfer", first["id"], *run.node, "--key", admin0, "--to", lockerless,
+            "--data", data,
+        )  # fmt: skip
+
         # wrong password: a clear error, nothing written
         wrong = tmp_path / "wrong"
         wrong.write_text("not the password\n")
@@ -438,6 +528,8 @@ def test_assets_in_four_modes_encrypted_off_chain_with_failover(
             assert "refused" in statuses
             sdk.close()
             issuer.close()
+
+        _regulated_type_moves_between_holders(run, tmp_path, password, holder_key, holder)
 
     # the marker is nowhere but where the holder decrypted it: not on disk, not in S3
     needle = MARKER.encode()

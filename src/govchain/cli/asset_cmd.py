@@ -1,4 +1,4 @@
-"""CLI of service ``assets``: ``govchain asset-type``, ``govchain locker``, ``govchain asset``.
+"""CLI of service ``assets``: ``govchain asset`` (``govchain.cli.locker_cmd``: types, lockers).
 
 The commands run over the assets SDK (``govchain.client.assets``): content
 is checked, encrypted and stored on the storage nodes on this machine
@@ -16,77 +16,38 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from govchain.cli.asset_options import (
+    address_of_text,
+    asset_client,
+    content_id_of_text,
+    copies_option,
+    document_of,
+    genesis_option,
+    json_option,
+    key_option,
+    key_password_option,
+    signer_of,
+)
 from govchain.cli.console import (
     console,
     fail,
     human_time_ms,
     print_json,
-    read_password,
     reports_errors,
 )
 from govchain.cli.node_access import ca_bundle_option, node_client, nodes_option
-from govchain.client.asset_types import load_fields_file, load_type_file
+from govchain.client.asset_types import load_fields_file
 from govchain.client.assets import AssetClient, Issued, show_asset
 from govchain.client.locker_keys import read_password_file
-from govchain.contracts.assets import ConsentArgs, ReviewArgs, StatusArgs, TypeDefineArgs
-from govchain.crypto.keyfiles import read_signing_key
+from govchain.contracts.assets import ConsentArgs, ReviewArgs, StatusArgs
 from govchain.crypto.suite import SigningKey
-from govchain.execution.registry import ContractError
 from govchain.ledger.genesis_file import load_genesis
 
-__all__ = ["asset_app", "locker_app", "type_app"]
+__all__ = ["asset_app"]
 
-type_app = typer.Typer(help="Asset types (证照类型): define a type or a new version of one.")
-locker_app = typer.Typer(help="Digital lockers (数字保险箱): open one, list what it holds.")
 asset_app = typer.Typer(
     help="Assets (电子证照): issue, submit, review, show, fetch, revoke, abolish."
 )
-
-MAX_DOCUMENT_BYTES = 48 * 1024 * 1024
-
-
-def _key_option() -> Any:
-    return typer.Option(..., "--key", help="The account's private key (PEM).")
-
-
-def _key_password_option() -> Any:
-    return typer.Option(None, "--key-password-file", help="Password of an encrypted --key.")
-
-
-def _genesis_option() -> Any:
-    return typer.Option(
-        None, "--genesis", help="Verify every record read against this genesis.json."
-    )
-
-
-def _json_option() -> Any:
-    return typer.Option(False, "--json", help="Print one JSON object.")
-
-
-def _signer(key: Path, key_password: Path | None) -> SigningKey:
-    return read_signing_key(key, read_password(key_password))
-
-
-def _client(node: Any, signer: SigningKey, genesis: Path | None) -> AssetClient:
-    return AssetClient(node, signer, genesis=None if genesis is None else load_genesis(genesis))
-
-
-def _document(path: Path | None) -> tuple[str, bytes] | None:
-    if path is None:
-        return None
-    if path.stat().st_size > MAX_DOCUMENT_BYTES:
-        fail(f"{path}: larger than {MAX_DOCUMENT_BYTES} bytes, the most one asset carries")
-    return path.name, path.read_bytes()
-
-
-def _address(text: str, what: str) -> bytes:
-    try:
-        value = bytes.fromhex(text)
-    except ValueError:
-        value = b""
-    if len(value) != 20:
-        fail(f"{what}: expected an account address of 40 hex digits")
-    return value
 
 
 def _report(issued: Issued, json_out: bool, what: str) -> None:
@@ -97,92 +58,13 @@ def _report(issued: Issued, json_out: bool, what: str) -> None:
     console.print(f"{what}: [bold]{shown}[/bold]  (tx {issued.tx_hash.hex()})")
 
 
-@type_app.command("define")
-@reports_errors
-def define_type(
-    nodes: list[str] = nodes_option(),
-    ca_bundle: Path | None = ca_bundle_option(),
-    key: Path = _key_option(),
-    key_password: Path | None = _key_password_option(),
-    file: Path = typer.Option(..., "--file", help="The type file (TOML, docs/spec/assets.md)."),
-    json_out: bool = _json_option(),
-) -> None:
-    """Define an asset type from a TOML file, or a new version of a type your member owns."""
-    try:
-        args = TypeDefineArgs.from_args(load_type_file(file))
-    except ContractError as exc:
-        fail(f"{file}: {exc}")
-    signer = _signer(key, key_password)
-    with node_client(nodes, ca_bundle) as node, AssetClient(node, signer) as client:
-        receipt = client.send(args)
-    [event] = [e.attributes for e in receipt.events if e.type == "assets.type_defined"]
-    if json_out:
-        print_json({"code": event["code"], "version": event["version"]})
-        return
-    console.print(f"type [bold]{event['code']}[/bold] version {event['version']} is defined")
-
-
-@locker_app.command("init")
-@reports_errors
-def locker_init(
-    nodes: list[str] = nodes_option(),
-    ca_bundle: Path | None = ca_bundle_option(),
-    key: Path = _key_option(),
-    key_password: Path | None = _key_password_option(),
-    password_file: Path = typer.Option(
-        ..., "--password-file", help="The locker's unlock password."
-    ),
-    kdf: str = typer.Option("scrypt", "--kdf", help="scrypt or pbkdf2-sm3."),
-) -> None:
-    """Open the account's locker: a new key pair, its private key wrapped under the password."""
-    password = read_password_file(password_file)
-    signer = _signer(key, key_password)
-    with node_client(nodes, ca_bundle) as node, AssetClient(node, signer) as client:
-        client.init_locker(password, kdf)
-    console.print(
-        f"locker of {client.address.hex()} is open; keep the password: it cannot be reset"
-    )
-
-
-@locker_app.command("list")
-@reports_errors
-def locker_list(
-    nodes: list[str] = nodes_option(),
-    ca_bundle: Path | None = ca_bundle_option(),
-    key: Path = _key_option(),
-    key_password: Path | None = _key_password_option(),
-    json_out: bool = _json_option(),
-) -> None:
-    """The assets in the account's locker, by type, with their status (a signed read)."""
-    signer = _signer(key, key_password)
-    with node_client(nodes, ca_bundle, signer) as node, AssetClient(node, signer) as client:
-        view = client.locker_view()
-    if json_out:
-        print_json(view)
-        return
-    table = Table(title=f"locker {view['holder']} at height {view['height']}")
-    for column in ("type", "identifier / content id", "status", "issuer", "valid until"):
-        table.add_column(column, overflow="fold")
-    for group in view["types"]:
-        for item in group["assets"]:
-            until = item["valid_until"]
-            table.add_row(
-                group["type"],
-                item["identifier"] or item["content_id"],
-                item["status"],
-                item["issuer"] or "-",
-                "long-term" if until == 0 else human_time_ms(until),
-            )
-    console.print(table)
-
-
 @asset_app.command("issue")
 @reports_errors
 def issue(
     nodes: list[str] = nodes_option(),
     ca_bundle: Path | None = ca_bundle_option(),
-    key: Path = _key_option(),
-    key_password: Path | None = _key_password_option(),
+    key: Path = key_option(),
+    key_password: Path | None = key_password_option(),
     type_code: str = typer.Option(..., "--type", help="The type code."),
     holder: str = typer.Option(..., "--holder", help="The holder's address (40 hex)."),
     mode: str = typer.Option(..., "--mode", help="authority, window or department."),
@@ -194,23 +76,27 @@ def issue(
     valid_until: int = typer.Option(
         0, "--valid-until", help="End (ms) for a type with stated validity."
     ),
-    genesis: Path | None = _genesis_option(),
-    json_out: bool = _json_option(),
+    copies: int = copies_option(),
+    genesis: Path | None = genesis_option(),
+    json_out: bool = json_option(),
 ) -> None:
     """Issue an asset into a holder's locker; prints its licence identifier and tx."""
     if mode not in ("authority", "window", "department"):
         fail("--mode: expected authority, window or department (a holder uses asset submit)")
     options: dict[str, Any] = {"valid_until": valid_until}
     if verified_by:
-        options["verified_by"] = _address(verified_by, "--verified-by")
-    signer = _signer(key, key_password)
-    with node_client(nodes, ca_bundle) as node, _client(node, signer, genesis) as client:
+        options["verified_by"] = address_of_text(verified_by, "--verified-by")
+    signer = signer_of(key, key_password)
+    with (
+        node_client(nodes, ca_bundle) as node,
+        asset_client(node, signer, genesis, copies) as client,
+    ):
         issued = client.issue(
             type_code,
-            _address(holder, "--holder"),
+            address_of_text(holder, "--holder"),
             mode,
             load_fields_file(data),
-            _document(file),
+            document_of(file),
             **options,
         )
     _report(issued, json_out, "issued")
@@ -221,18 +107,22 @@ def issue(
 def submit(
     nodes: list[str] = nodes_option(),
     ca_bundle: Path | None = ca_bundle_option(),
-    key: Path = _key_option(),
-    key_password: Path | None = _key_password_option(),
+    key: Path = key_option(),
+    key_password: Path | None = key_password_option(),
     type_code: str = typer.Option(..., "--type", help="The type code."),
     data: Path = typer.Option(..., "--data", help="The fields (JSON object)."),
     file: Path | None = typer.Option(None, "--file", help="The document (encrypted with it)."),
-    genesis: Path | None = _genesis_option(),
-    json_out: bool = _json_option(),
+    copies: int = copies_option(),
+    genesis: Path | None = genesis_option(),
+    json_out: bool = json_option(),
 ) -> None:
     """Upload your own document for an authority's review (mode self): it is pending until then."""
-    signer = _signer(key, key_password)
-    with node_client(nodes, ca_bundle) as node, _client(node, signer, genesis) as client:
-        issued = client.submit(type_code, load_fields_file(data), _document(file))
+    signer = signer_of(key, key_password)
+    with (
+        node_client(nodes, ca_bundle) as node,
+        asset_client(node, signer, genesis, copies) as client,
+    ):
+        issued = client.submit(type_code, load_fields_file(data), document_of(file))
     _report(issued, json_out, "submitted, pending review")
 
 
@@ -242,23 +132,23 @@ def review(
     content_id: str = typer.Argument(..., help="The pending asset's content id (32 hex)."),
     nodes: list[str] = nodes_option(),
     ca_bundle: Path | None = ca_bundle_option(),
-    key: Path = _key_option(),
-    key_password: Path | None = _key_password_option(),
+    key: Path = key_option(),
+    key_password: Path | None = key_password_option(),
     approve: bool = typer.Option(False, "--approve", help="Approve: the asset becomes valid."),
     refuse: bool = typer.Option(False, "--refuse", help="Refuse, with --reason."),
     reason: str = typer.Option("", "--reason", help="Why it is refused."),
     valid_until: int = typer.Option(
         0, "--valid-until", help="End (ms) for a type with stated validity."
     ),
-    json_out: bool = _json_option(),
+    json_out: bool = json_option(),
 ) -> None:
     """Approve or refuse a holder's self-uploaded asset."""
     if approve == refuse:
         fail("give exactly one of --approve and --refuse")
     if refuse and not reason.strip():
         fail("--refuse needs --reason")
-    args = ReviewArgs(_content_id(content_id), approve, reason, valid_until)
-    signer = _signer(key, key_password)
+    args = ReviewArgs(content_id_of_text(content_id), approve, reason, valid_until)
+    signer = signer_of(key, key_password)
     with node_client(nodes, ca_bundle) as node, AssetClient(node, signer) as client:
         receipt = client.send(args)
     [event] = [e.attributes for e in receipt.events if e.type == "assets.reviewed"]
@@ -273,23 +163,13 @@ def review(
     console.print(f"{result['id']}: {result['status']} (tx {result['tx']})")
 
 
-def _content_id(text: str) -> bytes:
-    try:
-        value = bytes.fromhex(text)
-    except ValueError:
-        value = b""
-    if len(value) != 16:
-        fail("expected a content id of 32 hex digits")
-    return value
-
-
 @asset_app.command("consent")
 @reports_errors
 def consent(
     nodes: list[str] = nodes_option(),
     ca_bundle: Path | None = ca_bundle_option(),
-    key: Path = _key_option(),
-    key_password: Path | None = _key_password_option(),
+    key: Path = key_option(),
+    key_password: Path | None = key_password_option(),
     type_code: str = typer.Option(..., "--type", help="The type code."),
     mode: str = typer.Option(..., "--mode", help="window, department or transfer."),
     party: str = typer.Option(
@@ -300,7 +180,7 @@ def consent(
     ),
 ) -> None:
     """Give a one-time consent: a window or department may issue to you, or a holder transfer."""
-    signer = _signer(key, key_password)
+    signer = signer_of(key, key_password)
     with node_client(nodes, ca_bundle) as node:
         height = int(node.status().get("height", 0))
         receipt = AssetClient(node, signer).send(
@@ -336,12 +216,12 @@ def _ending(abolish: bool) -> Any:
         ref: str = typer.Argument(..., help="The asset: licence identifier or content id."),
         nodes: list[str] = nodes_option(),
         ca_bundle: Path | None = ca_bundle_option(),
-        key: Path = _key_option(),
-        key_password: Path | None = _key_password_option(),
+        key: Path = key_option(),
+        key_password: Path | None = key_password_option(),
         reason: str = typer.Option(..., "--reason", help="Why (recorded on chain)."),
-        json_out: bool = _json_option(),
+        json_out: bool = json_option(),
     ) -> None:
-        signer = _signer(key, key_password)
+        signer = signer_of(key, key_password)
         with node_client(nodes, ca_bundle) as node:
             content_id = AssetClient(node, signer).asset(ref).content_id
         _end(StatusArgs(content_id, reason, abolish), nodes, ca_bundle, signer, json_out)
@@ -364,8 +244,8 @@ def show(
     ref: str = typer.Argument(..., help="The asset: licence identifier or content id."),
     nodes: list[str] = nodes_option(),
     ca_bundle: Path | None = ca_bundle_option(),
-    genesis: Path | None = _genesis_option(),
-    json_out: bool = _json_option(),
+    genesis: Path | None = genesis_option(),
+    json_out: bool = json_option(),
 ) -> None:
     """An asset's status, public metadata and history, with the proofs (verified with --genesis)."""
     with node_client(nodes, ca_bundle) as node:
@@ -416,18 +296,18 @@ def fetch(
     ref: str = typer.Argument(..., help="The asset: licence identifier or content id."),
     nodes: list[str] = nodes_option(),
     ca_bundle: Path | None = ca_bundle_option(),
-    key: Path = _key_option(),
-    key_password: Path | None = _key_password_option(),
+    key: Path = key_option(),
+    key_password: Path | None = key_password_option(),
     password_file: Path = typer.Option(
         ..., "--password-file", help="The locker's unlock password."
     ),
     out: Path = typer.Option(..., "--out", help="Directory for the fields and the document."),
-    genesis: Path | None = _genesis_option(),
+    genesis: Path | None = genesis_option(),
 ) -> None:
     """Fetch an asset's content from the storage nodes, check its hash and decrypt it here."""
     password = read_password_file(password_file)
-    signer = _signer(key, key_password)
-    with node_client(nodes, ca_bundle) as node, _client(node, signer, genesis) as client:
+    signer = signer_of(key, key_password)
+    with node_client(nodes, ca_bundle) as node, asset_client(node, signer, genesis) as client:
         fetched = client.fetch(ref, password)
     out.mkdir(parents=True, exist_ok=True)
     name = fetched.asset.identifier or fetched.asset.content_id.hex()
@@ -441,3 +321,64 @@ def fetch(
         document.write_bytes(fetched.plaintext.file[1])
         written.append(str(document))
     console.print(f"decrypted {name}: " + ", ".join(written))
+
+
+@asset_app.command("transfer")
+@reports_errors
+def transfer(
+    ref: str = typer.Argument(..., help="The asset: licence identifier or content id."),
+    nodes: list[str] = nodes_option(),
+    ca_bundle: Path | None = ca_bundle_option(),
+    key: Path = key_option(),
+    key_password: Path | None = key_password_option(),
+    to: str = typer.Option(..., "--to", help="The new holder's address (40 hex)."),
+    data: Path = typer.Option(..., "--data", help="The fields of the new version (JSON)."),
+    file: Path | None = typer.Option(None, "--file", help="Its document."),
+    copies: int = copies_option(),
+    genesis: Path | None = genesis_option(),
+    json_out: bool = json_option(),
+) -> None:
+    """Transfer (转移) an asset: a new version for the new holder, under a fresh data key.
+
+    By the issuer (a type with transfer = issuer) or by the holder with the new
+    holder's consent (transfer = holders: `asset consent --mode transfer`).
+    """
+    signer = signer_of(key, key_password)
+    with (
+        node_client(nodes, ca_bundle) as node,
+        asset_client(node, signer, genesis, copies) as client,
+    ):
+        moved = client.transfer(
+            ref, address_of_text(to, "--to"), load_fields_file(data), document_of(file)
+        )
+    _report(moved, json_out, "transferred; the new version")
+
+
+@asset_app.command("key")
+@reports_errors
+def data_key(
+    ref: str = typer.Argument(..., help="The asset: licence identifier or content id."),
+    nodes: list[str] = nodes_option(),
+    ca_bundle: Path | None = ca_bundle_option(),
+    key: Path = key_option(),
+    key_password: Path | None = key_password_option(),
+    password_file: Path = typer.Option(
+        ..., "--password-file", help="The locker's unlock password."
+    ),
+    genesis: Path | None = genesis_option(),
+    json_out: bool = json_option(),
+) -> None:
+    """Print the asset's data key (hex) and encryption method, unlocked here by your password.
+
+    Seed 003's 获取数字资产对称密钥. Whoever sees the key can read the content:
+    print it only where no one else can.
+    """
+    password = read_password_file(password_file)
+    signer = signer_of(key, key_password)
+    with node_client(nodes, ca_bundle) as node, asset_client(node, signer, genesis) as client:
+        method = client.asset(ref).content.method
+        value = client.data_key(ref, password)
+    if json_out:
+        print_json({"id": ref, "method": method, "data_key": value.hex()})
+        return
+    console.print(f"{method} data key of {ref}: {value.hex()}")

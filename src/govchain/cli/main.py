@@ -16,6 +16,7 @@ from govchain.cli import (
     id_cmd,
     keys_cmd,
     ledger_cmd,
+    locker_cmd,
     net_cmd,
     node_cmd,
     notary_cmd,
@@ -44,8 +45,8 @@ app.add_typer(registry_cmd.account_app, name="account")
 app.add_typer(gov_cmd.app, name="gov")
 app.add_typer(id_cmd.app, name="id")
 app.add_typer(subject_cmd.app, name="subject")
-app.add_typer(asset_cmd.type_app, name="asset-type")
-app.add_typer(asset_cmd.locker_app, name="locker")
+app.add_typer(locker_cmd.type_app, name="asset-type")
+app.add_typer(locker_cmd.locker_app, name="locker")
 app.add_typer(asset_cmd.asset_app, name="asset")
 app.add_typer(storage_cmd.app, name="storage")
 app.command(name="verify")(verify_cmd.verify)

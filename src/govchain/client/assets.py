@@ -44,6 +44,7 @@ from govchain.contracts.assets import (
     LockerInitArgs,
     NewVersion,
     SubmitArgs,
+    TransferArgs,
     asset_key,
     assets_tx,
     locker_key,
@@ -179,6 +180,26 @@ class AssetClient:
         receipt = self.send(IssueArgs(new, type_code, holder, mode, **options))
         return self._issued(receipt, new.content_id, "assets.issued")
 
+    def transfer(
+        self,
+        ref: str,
+        new_holder: bytes,
+        fields: dict[str, Any],
+        file: tuple[str, bytes] | None = None,
+    ) -> Issued:
+        """Move a valid asset to ``new_holder``: a new version under a fresh data key."""
+        old = self.asset(ref)
+        if self.asset_type(old.type).transfer == "none":
+            raise AssetRefusedError("transfer_not_allowed", f"type {old.type} is never transferred")
+        # stored as the sender's upload: a holder may store blobs for itself only, and the
+        # chain, not the storage node, decides who may move the asset to whom
+        new = self._new_version(
+            old.type, new_holder, fields, file, old.version + 1, upload_for=self.address
+        )
+        receipt = self.send(TransferArgs(old.content_id, new, new_holder))
+        identifier = self.asset(new.content_id.hex()).identifier
+        return Issued(receipt.tx_hash, new.content_id, identifier)
+
     def submit(
         self, type_code: str, fields: dict[str, Any], file: tuple[str, bytes] | None = None
     ) -> Issued:
@@ -199,6 +220,7 @@ class AssetClient:
         fields: dict[str, Any],
         file: tuple[str, bytes] | None,
         version: int,
+        upload_for: bytes | None = None,
     ) -> NewVersion:
         atype = self.asset_type(type_code)
         schema = parse_schema(atype.schema)
@@ -210,7 +232,7 @@ class AssetClient:
             envelopes.append(
                 Envelope(atype.regulator, "regulator", self._seal_to(atype.regulator, data_key))
             )
-        digest, names = self.storage.put(blob, holder, self.copies)
+        digest, names = self.storage.put(blob, upload_for or holder, self.copies)
         content = Content(
             BlobRef(digest, len(blob), names), content_method(self.suite), tuple(envelopes)
         )
