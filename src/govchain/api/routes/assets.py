@@ -15,11 +15,13 @@ from pydantic import Field
 from govchain.api.errors import ApiError, error_responses
 from govchain.api.request_signatures import SIGNED_READ_RESPONSES
 from govchain.api.routes.params import (
+    INDEX_CURSOR_PATTERN,
     address_path,
     cursor_query,
     limit_query,
     parse_cursor,
     parse_hex,
+    parse_index_cursor,
 )
 from govchain.api.routes.registry import account_signed_reads
 from govchain.api.schemas import (
@@ -54,7 +56,6 @@ __all__ = [
 ]
 
 _FACT_CODES = ("no_blocks", "busy")
-_INDEX_CURSOR = "^[0-9]{1,10}$"
 
 Status = Literal[
     "pending", "valid", "refused", "revoked", "abolished", "transferred", "replaced", "expired"
@@ -266,9 +267,9 @@ def asset_routes(service: NodeService) -> APIRouter:
             str,
             Path(description="a licence identifier (1.2.156.3005.2....) or a content id (32 hex)"),
         ],
-        cursor: Annotated[str | None, cursor_query(_INDEX_CURSOR, "25")] = None,
+        cursor: Annotated[str | None, cursor_query(INDEX_CURSOR_PATTERN, "25")] = None,
     ) -> AssetResponse:
-        start = 0 if cursor is None else parse_cursor(int, cursor)
+        start = 0 if cursor is None else parse_cursor(parse_index_cursor, cursor)
         try:
             proven = await service.read(asset_with_fact, ref, start)
         except ValidationError as exc:
@@ -310,13 +311,13 @@ def asset_routes(service: NodeService) -> APIRouter:
         limit: Annotated[
             int, limit_query(LOCKER_PAGE_MAX, LOCKER_PAGE_MAX, "assets")
         ] = LOCKER_PAGE_MAX,
-        cursor: Annotated[str | None, cursor_query(_INDEX_CURSOR, "100")] = None,
+        cursor: Annotated[str | None, cursor_query(INDEX_CURSOR_PATTERN, "100")] = None,
         reader: bytes = Depends(signed),
     ) -> LockerResponse:
         value = parse_hex(address, "address", ADDRESS_SIZE)
         if reader != value:
             raise ApiError("permission_denied", "a locker is shown to its owner only")
-        start = 0 if cursor is None else parse_cursor(int, cursor)
+        start = 0 if cursor is None else parse_cursor(parse_index_cursor, cursor)
         view = await service.read(locker_view, value, start, limit)
         by_type: dict[str, list[dict[str, Any]]] = {}
         for asset, status in view.assets:
