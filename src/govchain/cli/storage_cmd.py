@@ -102,7 +102,7 @@ def scrub_command(
     """
     home = home.resolve()
     _config_or_exit(home)
-    config, _genesis, _suite, store = open_home_store(home)
+    config, _genesis, _suite, store = open_home_store(home, owner=False)
     if json_out:
         report = scrub(store)
         print_json(report.to_json())

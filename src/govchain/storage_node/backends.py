@@ -21,10 +21,17 @@ __all__ = ["KEYS_FILE_BYTES_MAX", "open_store", "s3_keys"]
 KEYS_FILE_BYTES_MAX = 4096
 
 
-def open_store(config: StorageConfig, home: Path, suite: CryptoSuite) -> BlobStore:
-    """Open the configured store (a BlobError or StorageConfigError names what is wrong)."""
+def open_store(
+    config: StorageConfig, home: Path, suite: CryptoSuite, *, owner: bool = True
+) -> BlobStore:
+    """Open the configured store (a BlobError or StorageConfigError names what is wrong).
+
+    ``owner`` False: a reader beside the running node (scrub) that leaves the
+    disk store's temp files alone, since one may be a put in flight.
+    """
     if config.backend == "disk":
-        return DiskBlobStore(config.resolve(home, config.disk_dir), suite.hash, config.max_blob)
+        path = config.resolve(home, config.disk_dir)
+        return DiskBlobStore(path, suite.hash, config.max_blob, owner=owner)
     from govchain.storage.blobs.s3 import S3BlobStore  # noqa: PLC0415 - boto3 only when used
 
     access_key, secret_key = s3_keys(config, home)

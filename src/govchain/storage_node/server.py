@@ -52,8 +52,11 @@ class _QuietServer(uvicorn.Server):
         yield
 
 
-def open_home_store(home: Path) -> tuple[StorageConfig, Genesis, CryptoSuite, BlobStore]:
-    """The home's config, genesis, suite and blob store (what ``storage scrub`` needs too)."""
+def open_home_store(
+    home: Path, *, owner: bool = True
+) -> tuple[StorageConfig, Genesis, CryptoSuite, BlobStore]:
+    """The home's config, genesis, suite and blob store (what ``storage scrub`` needs too,
+    with ``owner`` False: it reads beside the running node)."""
     config = read_storage_config(home)
     path = config.resolve(home, config.genesis)
     try:
@@ -64,7 +67,7 @@ def open_home_store(home: Path) -> tuple[StorageConfig, Genesis, CryptoSuite, Bl
         suite = check_genesis(genesis)
     except ProofError as exc:
         raise StorageNodeError(f"genesis {path}: {exc}") from exc
-    return config, genesis, suite, open_store(config, home, suite)
+    return config, genesis, suite, open_store(config, home, suite, owner=owner)
 
 
 class StorageNode:

@@ -50,12 +50,16 @@ _DIR_MODE = 0o700
 class DiskBlobStore:
     """A :class:`~govchain.storage.blobs.BlobStore` in a directory of the local disk."""
 
-    def __init__(self, root: Path, hash_fn: HashFn, max_blob: int = MAX_BLOB) -> None:
-        """Open (creating it if needed) the store at ``root`` and remove leftover temp files.
+    def __init__(
+        self, root: Path, hash_fn: HashFn, max_blob: int = MAX_BLOB, *, owner: bool = True
+    ) -> None:
+        """Open (creating it if needed) the store at ``root``; an owner removes old temp files.
 
         Parameters: ``hash_fn``, the chain suite's hash; ``max_blob``, the
-        largest blob ``put`` takes (1..MAX_BLOB). A directory that cannot
-        be created or read is a :class:`BlobError` naming it.
+        largest blob ``put`` takes (1..MAX_BLOB); ``owner`` False for a reader
+        beside the running node (``storage scrub``), which must not remove the
+        temp file of a put in flight. A directory that cannot be created or
+        read is a :class:`BlobError` naming it.
         """
         self.root = Path(root)
         self.max_blob = check_blob_limit(max_blob)
@@ -63,7 +67,8 @@ class DiskBlobStore:
         self._digest_size = len(hash_fn(b""))
         try:
             self.root.mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)
-            self.remove_temp_files()
+            if owner:
+                self.remove_temp_files()
         except OSError as exc:
             raise self._translate(exc, "open the store") from None
 

@@ -50,6 +50,9 @@ def test_f_a1_temp_files_of_a_killed_writer_are_never_listed_and_removed_at_open
     (root / "ff" / f"{TEMP_PREFIX}fedcba9876543210").write_bytes(b"")
     assert list(store.digests()) == [digest]
 
+    reader = DiskBlobStore(root, SM3, owner=False)  # scrub beside a running node
+    assert leftover.exists()
+    assert list(reader.digests()) == [digest]
     reopened = DiskBlobStore(root, SM3)
     assert not leftover.exists()
     assert _files(root) == [f"{digest.hex()[:2]}/{digest.hex()}"]
