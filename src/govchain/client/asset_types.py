@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from govchain.codes import CodeError, check_uscc
+from govchain.contracts.assets.records import check_type_code
 from govchain.contracts.assets.schema import MAX_FIELDS, parse_schema
 from govchain.types.errors import ValidationError
 
@@ -42,7 +43,6 @@ __all__ = [
     "MODES",
     "TRANSFERS",
     "TYPE_KEYS",
-    "check_type_code",
     "load_fields_file",
     "load_type_file",
 ]
@@ -63,7 +63,6 @@ MAX_VALIDITY_DAYS = 36_500
 MAX_TYPE_FILE_BYTES = 1024 * 1024
 MAX_FIELDS_FILE_BYTES = 2 * 1024 * 1024
 ADDRESS_HEX_DIGITS = 40
-TYPE_CODE_DIGITS = 3
 _SCHEMA_TO_TOML = (
     ("schema.properties.", "fields."),
     ("schema.properties", "fields"),
@@ -86,19 +85,6 @@ def _read_text(path: Path, limit: int) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ValidationError(f"{path}: not UTF-8 text") from None
-
-
-def check_type_code(code: object) -> str:
-    """A type code: a credit code (GB 32100, checked) followed by 3 digits; raise ValueError."""
-    if not isinstance(code, str) or len(code) != 18 + TYPE_CODE_DIGITS:
-        raise ValueError("expected a credit code followed by 3 digits (21 characters)")
-    if any(c not in "0123456789" for c in code[18:]):
-        raise ValueError("the last 3 characters must be digits")
-    try:
-        check_uscc(code[:18])
-    except CodeError as exc:
-        raise ValueError(f"its first 18 characters are no credit code: {exc}") from None
-    return code
 
 
 def load_type_file(path: Path) -> dict[str, object]:
@@ -126,10 +112,7 @@ def _type_args(document: dict[str, Any]) -> dict[str, object]:
     for key in _REQUIRED_KEYS:
         if key not in document:
             raise ValidationError(f"{key}: missing (required)")
-    try:
-        code = check_type_code(document["code"])
-    except ValueError as exc:
-        raise ValidationError(f"code: {exc}") from None
+    code = check_type_code("code", document["code"])
     return {
         "code": code,
         "name": _name(document["name"]),

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from govchain.client.asset_types import check_type_code, load_fields_file, load_type_file
+from govchain.client.asset_types import load_fields_file, load_type_file
 from govchain.codes.demo import demo_citizen_id, demo_uscc
+from govchain.contracts.assets.records import check_type_code
 from govchain.contracts.assets.schema import FieldSchema, parse_schema
 from govchain.types.errors import ValidationError
 
@@ -280,10 +281,10 @@ def test_f_c1_unreadable_or_malformed_type_files(tmp_path: Path) -> None:
 )
 def test_f_c1_type_codes(code: object, ok: bool) -> None:
     if ok:
-        assert check_type_code(code) == code
+        assert check_type_code("code", code) == code
     else:
-        with pytest.raises(ValueError, match=r"credit code|3 characters"):
-            check_type_code(code)
+        with pytest.raises(ValidationError, match=r"credit code|3 characters"):
+            check_type_code("code", code)
 
 
 # --- field files --------------------------------------------------------------------

@@ -69,15 +69,20 @@ _VALIDITY_DAYS = re.compile(r"^days:([1-9][0-9]{0,4})$")
 
 
 def check_type_code(what: str, code: object) -> str:
-    """A type code: a credit code (GB 32100, checked) and 3 digits."""
-    text = check_text(what, code, max_size=21, pattern=TYPE_CODE_PATTERN)
+    """A type code: a credit code (GB 32100, checked) and 3 digits; else ValidationError."""
+    if not isinstance(code, str) or len(code) != 21:
+        raise ValidationError(
+            f"{what}: expected a credit code followed by 3 digits (21 characters)"
+        )
+    if any(c not in "0123456789" for c in code[18:]):
+        raise ValidationError(f"{what}: the last 3 characters must be digits")
     try:
-        check_uscc(text[:18])
+        check_uscc(code[:18])
     except CodeError as exc:
         raise ValidationError(
             f"{what}: its first 18 characters are not a credit code: {exc}"
-        ) from exc
-    return text
+        ) from None
+    return code
 
 
 def check_validity(what: str, rule: object) -> str:
