@@ -14,7 +14,7 @@ import pytest
 
 from govchain.contracts import ChainReader
 from govchain.contracts.assets import IssueArgs
-from govchain.contracts.assets.reads import asset_with_fact, locker_with_fact
+from govchain.contracts.assets.reads import asset_with_fact, locker_with_fact, parse_asset_ref
 from govchain.contracts.registry.reads import account_with_fact
 from govchain.storage_node.access import AccessRefusedError, check_read
 from govchain.storage_node.chain_source import HttpChainSource
@@ -37,7 +37,7 @@ def _chain_api(ac: AssetChain) -> httpx.MockTransport:
         with ac.gc.chain.view() as view:
             reader = ChainReader(view)
             if path.startswith("/v1/assets/"):
-                asset = asset_with_fact(reader, path.rsplit("/", 1)[1])
+                asset = asset_with_fact(reader, parse_asset_ref(path.rsplit("/", 1)[1]))
                 record, name, proven = asset.asset, "asset", asset.proven
             elif path.startswith("/v1/accounts/"):
                 account = account_with_fact(reader, bytes.fromhex(path.rsplit("/", 1)[1]))

@@ -35,12 +35,14 @@ from govchain.api.schemas import (
 )
 from govchain.api.service import NodeService
 from govchain.contracts.assets.reads import (
+    ASSET_REF_PATTERN,
     HISTORY_PAGE_MAX,
     LOCKER_PAGE_MAX,
     ProvenAsset,
     asset_with_fact,
     locker_view,
     locker_with_fact,
+    parse_asset_ref,
     type_with_fact,
 )
 from govchain.contracts.assets.records import TYPE_CODE_PATTERN, Asset
@@ -265,15 +267,19 @@ def asset_routes(service: NodeService) -> APIRouter:
     async def show_asset(
         ref: Annotated[
             str,
-            Path(description="a licence identifier (1.2.156.3005.2....) or a content id (32 hex)"),
+            Path(
+                description="a licence identifier (1.2.156.3005.2....) or a content id (32 hex)",
+                json_schema_extra={"pattern": ASSET_REF_PATTERN},
+            ),
         ],
         cursor: Annotated[str | None, cursor_query(INDEX_CURSOR_PATTERN, "25")] = None,
     ) -> AssetResponse:
         start = 0 if cursor is None else parse_cursor(parse_index_cursor, cursor)
         try:
-            proven = await service.read(asset_with_fact, ref, start)
+            parsed = parse_asset_ref(ref)
         except ValidationError as exc:
             raise ApiError("invalid_request", str(exc)) from exc
+        proven = await service.read(asset_with_fact, parsed, start)
         if proven.asset is None:
             raise ApiError("not_found", f"no asset {ref}")
         return _asset_response(proven)

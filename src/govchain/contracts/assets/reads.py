@@ -30,6 +30,7 @@ from govchain.ledger.proofs import TxReceiptBundle
 from govchain.types.errors import LedgerCorruptError, ValidationError
 
 __all__ = [
+    "ASSET_REF_PATTERN",
     "HISTORY_PAGE_MAX",
     "LOCKER_PAGE_MAX",
     "LockerView",
@@ -49,7 +50,9 @@ HISTORY_PAGE_MAX = 25
 """History entries one read carries (each with a receipt bundle, built per block)."""
 LOCKER_PAGE_MAX = 100
 """Assets one locker page lists."""
-_CONTENT_ID = re.compile(r"^[0-9a-f]{32}$")
+ASSET_REF_PATTERN = r"^([0-9a-fA-F]{32}|1\.2\.156\.3005\.2\.[0-9A-Z.]{1,113})$"
+"""What names an asset: a content id (32 hex digits) or a licence identifier (GB/T 36904)."""
+_ASSET_REF = re.compile(ASSET_REF_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,11 +112,10 @@ def effective_status(asset: Asset, time: int) -> str:
 
 def parse_asset_ref(text: str) -> tuple[str, bytes | str]:
     """``("content_id", bytes)`` for 32 hex digits, ``("identifier", text)`` for a licence id."""
-    lowered = text.lower()
-    if _CONTENT_ID.fullmatch(lowered):
-        return "content_id", bytes.fromhex(lowered)
-    if text.startswith("1.2.156.3005.2.") and len(text) <= 128 and text.isascii():
-        return "identifier", text
+    if _ASSET_REF.fullmatch(text):
+        if text.startswith("1.2.156.3005.2."):
+            return "identifier", text
+        return "content_id", bytes.fromhex(text)
     raise ValidationError(
         "asset: expected a content id (32 hex digits) or a licence identifier (1.2.156.3005.2....)"
     )
@@ -150,9 +152,15 @@ def _history(reader: ProvingReader, content_id: bytes, start: int) -> tuple[list
     return found, total
 
 
-def asset_with_fact(reader: ProvingReader, ref: str, history_start: int = 0) -> ProvenAsset:
-    """An asset named by content id or identifier, proven, with history from ``history_start``."""
-    kind, value = parse_asset_ref(ref)
+def asset_with_fact(
+    reader: ProvingReader, ref: tuple[str, bytes | str], history_start: int = 0
+) -> ProvenAsset:
+    """An asset named by ``parse_asset_ref``'s answer, proven, with history from ``history_start``.
+
+    The caller parses the reference first: inside a read a ValidationError
+    means a damaged store, never a bad request.
+    """
+    kind, value = ref
     if kind == "identifier":
         assert isinstance(value, str)
         content_id = reader.get(identifier_key(value))

@@ -21,7 +21,12 @@ from govchain.contracts.assets import (
     TransferArgs,
     asset_key,
 )
-from govchain.contracts.assets.reads import asset_with_fact, effective_status, locker_view
+from govchain.contracts.assets.reads import (
+    asset_with_fact,
+    effective_status,
+    locker_view,
+    parse_asset_ref,
+)
 from govchain.contracts.assets.state import read_asset, read_type
 from govchain.types import Receipt
 from tests.unit.contracts.governed_chain import decided
@@ -200,8 +205,8 @@ def test_revoke_abolish_and_history_with_proofs_f_c1(ac: AssetChain) -> None:
     ok(receipt)
     ok(ac.send(ac.gc.admins[0], StatusArgs(other.new.content_id, "企业注销", abolish=True)))
     with ac.gc.chain.view() as view:
-        proven = asset_with_fact(ChainReader(view), args.new.content_id.hex())
-        by_id = asset_with_fact(ChainReader(view), proven.asset.identifier)  # type: ignore[union-attr]
+        proven = asset_with_fact(ChainReader(view), parse_asset_ref(args.new.content_id.hex()))
+        by_id = asset_with_fact(ChainReader(view), parse_asset_ref(proven.asset.identifier))  # type: ignore[union-attr]
     assert proven.asset is not None
     assert proven.status == "revoked"
     assert by_id.asset == proven.asset
