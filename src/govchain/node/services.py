@@ -16,9 +16,19 @@ from govchain.api.routes.assets import asset_routes
 from govchain.api.routes.certificates import certificate_routes
 from govchain.api.routes.evidence import evidence_routes
 from govchain.api.routes.gov import gov_routes
+from govchain.api.routes.grants import grant_routes
 from govchain.api.routes.notary import notary_routes
 from govchain.api.routes.registry import registry_routes
-from govchain.contracts import Register, ServiceContext, assets, evidence, gov, notary, registry
+from govchain.contracts import (
+    Register,
+    ServiceContext,
+    assets,
+    evidence,
+    gov,
+    grants,
+    notary,
+    registry,
+)
 from govchain.crypto import CryptoSuite, suite_for
 from govchain.execution import Registry
 from govchain.types import Genesis
@@ -46,6 +56,7 @@ SERVICES: tuple[Service, ...] = (
     Service("notary", notary.register, notary_routes),
     Service("evidence", evidence.register, evidence_routes),
     Service("assets", assets.register, asset_routes),
+    Service("grants", grants.register, grant_routes),
 )
 """Every service, in the order the API documents them."""
 

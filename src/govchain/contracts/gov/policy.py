@@ -46,8 +46,18 @@ _EVERY_ACCOUNT_TX_TYPES = (
     "assets.consent",
     "assets.submit",
     "assets.transfer",
+    "grants.answer",
+    "grants.code",
+    "grants.delegate",
+    "grants.grant",
+    "grants.remind",
+    "grants.request",
+    "grants.revoke",
+    "grants.undelegate",
+    "grants.use",
 )
-"""Sent by any active account; the handler checks who it may act for (a transfer: its rule)."""
+"""Sent by any active account; the handler checks whom it may act for (a transfer: its rule;
+a grant, code or answer: the holder or its agent; a usage record: the grantee or code user)."""
 _ISSUER_TX_TYPES = (
     "assets.issue",
     "assets.review",
