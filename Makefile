@@ -8,6 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
+TEST_TOOLS_STAMP := $(VENV)/.test-tools
 
 .PHONY: help install run test check test-long bench clean
 
@@ -19,6 +20,12 @@ install: $(STAMP) ## create .venv and install GovChain with its dev tools (idemp
 $(SYSTEM_STAMP):
 	@scripts/install-system-packages.sh
 	@mkdir -p $(VENV) && touch $@
+
+# Tools only the tests use (zbarimg); the stamp is written only once they are
+# all there, so a run without root tries again next time.
+$(TEST_TOOLS_STAMP): scripts/install-test-tools.sh
+	@scripts/install-test-tools.sh
+	@if command -v zbarimg >/dev/null 2>&1; then mkdir -p $(VENV) && touch $@; fi
 
 $(STAMP): pyproject.toml $(SYSTEM_STAMP)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +41,7 @@ run: install ## install, then start a local network: 4 validators, 2 storage nod
 	@test -d $(LOCAL_NET)/members || { echo "error: $(LOCAL_NET) was laid out by a version without the on-chain registry; remove it (rm -r $(LOCAL_NET)) to lay out a new network"; exit 1; }
 	@$(BIN)/govchain net up --dir $(LOCAL_NET)
 
-test: install ## install, then run the whole suite (what CI runs)
+test: install $(TEST_TOOLS_STAMP) ## install, then run the whole suite (what CI runs)
 	@$(BIN)/python -m pytest -q -m "not slow"
 
 check: install ## ruff, mypy (strict on the pure layers) and the import-layer test
@@ -43,7 +50,7 @@ check: install ## ruff, mypy (strict on the pure layers) and the import-layer te
 	@$(BIN)/mypy
 	@$(BIN)/python -m pytest -q tests/unit/test_import_layers.py
 
-test-long: install ## slow soak and simulation runs on top of the suite
+test-long: install $(TEST_TOOLS_STAMP) ## slow soak and simulation runs on top of the suite
 	@$(BIN)/python -m pytest -q
 
 bench: install ## crypto figures as JSON

@@ -38,6 +38,7 @@ __all__ = [
     "Sm2PrivateKey",
     "Sm2PublicKey",
     "public_key",
+    "scalar_from_uniform",
 ]
 
 DEFAULT_ID = b"1234567812345678"
@@ -48,6 +49,7 @@ _ID_SIZE_MAX = 8191  # ENTL is the ID's length in bits, in two bytes
 _PLAINTEXT_SIZE_MAX = 1 << 20
 _CIPHERTEXT_SIZE_MAX = _PLAINTEXT_SIZE_MAX + 256
 _PUBLIC_KEY_CACHE_SIZE = 8192
+_UNIFORM_SIZE_MIN = 40  # 64 bits above the order's 256: a bias of at most 2^-64
 
 # Curve sm2p256v1 (GM/T 0003.5): the parameters that enter Z.
 _CURVE_A = bytes.fromhex("FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC")
@@ -289,6 +291,20 @@ class Sm2PrivateKey:
         if not 0 < len(ciphertext) <= _CIPHERTEXT_SIZE_MAX:
             raise DecryptionError(f"SM2 ciphertext must be 1 to {_CIPHERTEXT_SIZE_MAX} bytes")
         return _pkey_crypt(self._crypto, self._pkey, ciphertext, decrypt=True)
+
+
+def scalar_from_uniform(data: bytes) -> bytes:
+    """A private scalar for :meth:`Sm2PrivateKey.from_scalar` from uniform random bytes.
+
+    Parameters: ``data``, at least 40 bytes from a CSPRNG or a KDF.
+    Returns: ``d = (data as a big-endian integer) mod (n - 2) + 1`` as 32
+    bytes, so ``1 <= d <= n - 2`` (GM/T 0003.1 excludes ``n - 1``). The
+    extra 64 bits keep the reduction's bias below 2^-64.
+    """
+    if len(data) < _UNIFORM_SIZE_MIN:
+        raise CryptoError(f"an SM2 scalar needs at least {_UNIFORM_SIZE_MIN} uniform bytes")
+    d = int.from_bytes(data, "big") % (_CURVE_ORDER - 2) + 1
+    return d.to_bytes(32, "big")
 
 
 def _encoded_point(crypto: Libcrypto, pkey: Any) -> bytes:

@@ -6,7 +6,7 @@ import pytest
 
 from govchain.crypto import sm2
 from govchain.crypto.sm2_cipher import c1c3c2_to_der, der_to_c1c3c2
-from govchain.types.errors import DecryptionError, InvalidKeyError, KeyFileError
+from govchain.types.errors import CryptoError, DecryptionError, InvalidKeyError, KeyFileError
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +129,26 @@ def test_openssl_error_queue_is_drained_after_failures(key: sm2.Sm2PrivateKey) -
     with pytest.raises(DecryptionError):
         key.decrypt(b"\x30\x03\x02\x01\x01")
     assert load().lib.ERR_get_error() == 0
+
+
+_N = int("FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123", 16)
+
+
+@pytest.mark.parametrize(
+    ("wide", "d"),
+    [
+        (0, 1),  # zero maps to the smallest valid scalar
+        (_N - 3, _N - 2),  # the largest residue maps to the largest valid scalar
+        (_N - 2, 1),  # and wraps
+        (2**320 - 1, (2**320 - 1) % (_N - 2) + 1),
+    ],
+)
+def test_scalar_from_uniform_lands_in_1_to_n_minus_2(wide: int, d: int) -> None:
+    scalar = sm2.scalar_from_uniform(wide.to_bytes(40, "big"))
+    assert int.from_bytes(scalar, "big") == d
+    assert sm2.Sm2PrivateKey.from_scalar(scalar).to_scalar() == scalar
+
+
+def test_scalar_from_uniform_needs_40_bytes() -> None:
+    with pytest.raises(CryptoError, match="40 uniform bytes"):
+        sm2.scalar_from_uniform(bytes(39))
