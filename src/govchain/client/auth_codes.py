@@ -152,7 +152,7 @@ def parse_code(text: str) -> str:
     """
     if len(text) > _TYPED_LENGTH_MAX:
         raise CodeTypoError(f"a code has {CODE_LENGTH} characters; this text is far longer")
-    compact = "".join(c.upper() if c.isascii() else c for c in text if c not in _SEPARATORS)
+    compact = "".join(c.upper() if c.isascii() else c for c in text.strip() if c not in _SEPARATORS)
     if len(compact) != CODE_LENGTH:
         raise CodeTypoError(
             f"a code has {CODE_LENGTH} characters (four groups of four and a check "
