@@ -15,6 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,7 +119,7 @@ def test_an_annotated_copy_verifies_and_round_trips_f_c2(served: Served) -> None
         ("signature", bytes(64), "annotation_signature"),
     ],
 )
-def test_a_tampered_field_is_refused(served: Served, field: str, value: object, check: str) -> None:
+def test_a_tampered_field_is_refused(served: Served, field: str, value: Any, check: str) -> None:
     tampered = replace(served.copy.annotation, **{field: value})
     assert _check_of(served.genesis, replace(served.copy, annotation=tampered)) == check
 
@@ -151,13 +152,14 @@ def test_a_receipt_of_another_tx_or_a_failed_use_is_refused(served: Served) -> N
 
 def test_a_malformed_copy_is_a_format_error(served: Served) -> None:
     good = served.copy.to_json()
-    for bad in (
+    bads: tuple[object, ...] = (
         {**good, "format": "govchain-annotated-copy/v9"},
         {**good, "annotation": "zz"},
         {**good, "annotation": good["annotation"][:-2]},
         {"format": COPY_FORMAT},
         [],
-    ):
+    )
+    for bad in bads:
         with pytest.raises(ProofError) as failed:
             AnnotatedCopy.from_json(bad)
         assert failed.value.check == "format"
