@@ -5,7 +5,11 @@ Every request is signed by the caller's account (RFC 9421, decision 0007).
 and returns the names that hold it (the record's locators). ``get`` tries
 the locators in order: a node that is down, refuses, or answers bytes whose
 hash is not the one on chain is skipped, and the next one is asked; every
-skipped node is reported in :attr:`StorageClient.problems`.
+skipped node is reported in :attr:`StorageClient.problems`. ``get_for_use``
+reads against a committed usage record (``?use=<tx hash>``) with the same
+failover, and returns the annotated copy record the node signed with the
+bytes (``govchain.client.annotations``; a node whose annotation is missing,
+malformed or about another read is skipped too).
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from govchain.client.annotations import ANNOTATION_HEADER, Annotation
 from govchain.client.request_signing import RequestSigner
 from govchain.crypto import CryptoSuite, SigningKey
-from govchain.types.errors import GovChainError
+from govchain.types.errors import GovChainError, ValidationError
 
 __all__ = [
     "BlobUnavailableError",
@@ -117,6 +122,34 @@ class StorageClient:
     ) -> bytes:
         """The blob with hash ``digest`` from the first locator that serves it intact."""
         query = f"asset={asset.hex()}" if asset else f"locker={locker.hex()}"
+        data, _ = self._first_served(digest, locators, query, annotated=False)
+        return data
+
+    def get_for_use(
+        self, digest: bytes, locators: Sequence[str], use_tx: bytes
+    ) -> tuple[bytes, Annotation]:
+        """The blob ``digest`` read against usage tx ``use_tx``, and its signed annotation.
+
+        The annotation is checked here to be about this read (its tx hash and
+        content hash); its signature and the usage tx are checked offline by
+        ``govchain.client.annotations.verify_annotated_copy``.
+        """
+        data, annotation = self._first_served(
+            digest, locators, f"use={use_tx.hex()}", annotated=True, use_tx=use_tx
+        )
+        assert annotation is not None
+        return data, annotation
+
+    def _first_served(
+        self,
+        digest: bytes,
+        locators: Sequence[str],
+        query: str,
+        *,
+        annotated: bool,
+        use_tx: bytes = b"",
+    ) -> tuple[bytes, Annotation | None]:
+        """The bytes (and, when ``annotated``, the annotation) of the first node serving them."""
         for name in locators:
             node = self._by_name.get(name)
             if node is None:
@@ -131,11 +164,33 @@ class StorageClient:
             if self.suite.hash(response.content) != digest:
                 self._note(name, "blob_corrupt", "the bytes served do not match the hash on chain")
                 continue
-            return response.content
+            if not annotated:
+                return response.content, None
+            annotation = self._annotation_of(name, response, digest, use_tx)
+            if annotation is not None:
+                return response.content, annotation
         raise BlobUnavailableError(
             f"no storage node served blob {digest.hex()}: "
             + "; ".join(f"{p.node}: {p.code}" for p in self.problems[-len(locators) :])
         )
+
+    def _annotation_of(
+        self, name: str, response: httpx.Response, digest: bytes, use_tx: bytes
+    ) -> Annotation | None:
+        """The response's annotation when it is about this read; None (noted) otherwise."""
+        value = response.headers.get(ANNOTATION_HEADER)
+        if value is None:
+            self._note(name, "bad_annotation", "the node sent no annotated copy record")
+            return None
+        try:
+            annotation = Annotation.from_header(value)
+        except ValidationError as exc:
+            self._note(name, "bad_annotation", f"the annotation does not parse: {exc}")
+            return None
+        if annotation.tx_hash != use_tx or annotation.content_hash != digest:
+            self._note(name, "bad_annotation", "the annotation is about another read")
+            return None
+        return annotation
 
     def _send(
         self, node: StorageNode, method: str, path: str, **kwargs: object

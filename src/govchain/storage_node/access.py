@@ -12,14 +12,19 @@ raise :class:`AccessRefusedError` with the code the API answers.
 - **GET** of blob ``B`` against a record (an asset, or a locker's wrapped
   key): the record must name ``B``, and the reader must be the record's
   holder (a locker's owner) or an active account of the asset's issuing
-  member; no one else until the next issue's view records
-  (``read_not_allowed``).
+  member (``read_not_allowed``).
+- **GET** of blob ``B`` against a usage record (docs/spec/grants.md,
+  "Storage nodes and annotated copies"): the signer is the record's reader
+  or the agent that sent it for the reader (``by``), the record names ``B``
+  (``read_not_allowed``), and it was committed at most :data:`USE_WINDOW`
+  blocks below the height the storage node reads at (``use_stale``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from govchain.contracts.grants import Usage
 from govchain.contracts.registry.records import Account, MemberRecord
 from govchain.types.errors import GovChainError, ValidationError
 from govchain.types.validators import ADDRESS_SIZE
@@ -27,23 +32,28 @@ from govchain.types.validators import ADDRESS_SIZE
 __all__ = [
     "BLOB_HASH_SIZE",
     "UPLOADING_KINDS",
+    "USE_WINDOW",
     "AccessRefusedError",
     "BlobGrant",
     "check_read",
     "check_upload",
+    "check_use",
 ]
 
 UPLOADING_KINDS = ("admin", "client", "staff", "system")
 """Account kinds of a member that may upload for any holder (a department's accounts)."""
 BLOB_HASH_SIZE = 32
 """A blob's hash: the chain suite's hash of its bytes."""
+USE_WINDOW = 100
+"""A usage record serves reads while the chain is at most this many blocks above it."""
+REFUSAL_CODES = ("upload_not_allowed", "read_not_allowed", "use_stale")
 
 
 class AccessRefusedError(GovChainError):
-    """The signer may not do this: ``code`` is ``upload_not_allowed`` or ``read_not_allowed``."""
+    """The signer may not do this: ``code`` is one of :data:`REFUSAL_CODES`."""
 
     def __init__(self, code: str, message: str) -> None:
-        assert code in ("upload_not_allowed", "read_not_allowed"), code
+        assert code in REFUSAL_CODES, code
         super().__init__(message)
         self.code = code
 
@@ -118,3 +128,27 @@ def check_read(reader: Account, blob_hash: bytes, grant: BlobGrant) -> None:
         "read_not_allowed",
         f"{grant.what} is read by its holder and its issuing member's accounts only",
     )
+
+
+def check_use(signer: bytes, blob_hash: bytes, usage: Usage, height: int) -> None:
+    """Allow ``signer`` to fetch ``blob_hash`` against ``usage``, read at chain ``height``.
+
+    Raises ``read_not_allowed`` when the signer is neither the record's
+    reader nor the agent that sent it, or the record names another blob;
+    ``use_stale`` when the record is more than :data:`USE_WINDOW` blocks old.
+    """
+    what = f"usage record {usage.tx_hash.hex()}"
+    if signer not in (usage.reader, usage.by):
+        raise AccessRefusedError(
+            "read_not_allowed", f"{what} is for another reader than {signer.hex()}"
+        )
+    if usage.content_hash != blob_hash:
+        raise AccessRefusedError(
+            "read_not_allowed", f"{what} names another blob than {blob_hash.hex()}"
+        )
+    if height > usage.height + USE_WINDOW:
+        raise AccessRefusedError(
+            "use_stale",
+            f"{what} was committed at height {usage.height}, more than {USE_WINDOW} blocks "
+            f"below the chain's {height}: send a new grants.use",
+        )

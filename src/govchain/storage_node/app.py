@@ -7,6 +7,10 @@
   ``hash_mismatch`` when the body hashes otherwise). Answer ``{hash, size}``.
 - ``GET /v1/blobs/{hash}?asset=<content id>`` or ``?locker=<address>``: the
   blob, to the record's holder or an account of the issuing member.
+- ``GET /v1/blobs/{hash}?use=<usage tx hash>``: the blob, to the reader of a
+  committed usage record (or the agent that sent it) within ``USE_WINDOW``
+  blocks, with the signed annotated copy record in header
+  ``Govchain-Annotation`` (docs/spec/grants.md; ``storage_node.annotations``).
 - ``GET|HEAD /v1/health``: readiness, unsigned. ``GET /metrics``: Prometheus.
 
 Both blob routes need a request signed by an account (RFC 9421, decision
@@ -29,12 +33,10 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import govchain
 from govchain.api.docs import install_docs
-from govchain.api.errors import error_response, install_error_handlers
+from govchain.api.errors import install_error_handlers
 from govchain.api.request_signatures import (
     SIGNED_READ_RESPONSES,
     SignedReadLimits,
@@ -42,6 +44,7 @@ from govchain.api.request_signatures import (
     request_view,
 )
 from govchain.api.schemas import ApiModel, ErrorResponse
+from govchain.client.annotations import ANNOTATION_HEADER
 from govchain.crypto import CryptoSuite
 from govchain.ledger.records import address_of
 from govchain.storage.blobs import BlobCorruptError, BlobError, BlobNotFoundError, BlobStore
@@ -51,10 +54,12 @@ from govchain.storage_node.access import (
     check_read,
     check_upload,
 )
+from govchain.storage_node.annotations import AnnotationSigner, annotate_use
 from govchain.storage_node.chain_source import ChainSource, ChainUnavailableError
 from govchain.storage_node.errors import BLOB_STATUS_BY_CODE, BlobApiError
+from govchain.storage_node.guard import Guard
 from govchain.storage_node.holders import HolderIndex
-from govchain.storage_node.metrics import UNMATCHED_ROUTE, StorageMetrics
+from govchain.storage_node.metrics import StorageMetrics
 from govchain.types.validators import ADDRESS_SIZE
 
 __all__ = [
@@ -75,6 +80,7 @@ CONTENT_HASH_HEADER = "Govchain-Content-Hash"
 GET_BODY_MAX = 64 * 1024
 """A read carries no body; a signed one covers what it carries, at most this much."""
 CONTENT_ID_SIZE = 16
+TX_HASH_SIZE = 32
 
 _T = TypeVar("_T")
 
@@ -90,6 +96,8 @@ class BlobService:
     metrics: StorageMetrics
     max_blob: int
     holders: HolderIndex | None = None
+    annotations: AnnotationSigner | None = None
+    """Signs the annotated copies of ``?use=`` reads; without it those reads are refused."""
     clock: Callable[[], float] = field(default=time.time)
     """The wall clock of the signature window (this is the API, not consensus)."""
 
@@ -133,7 +141,7 @@ def create_storage_app(service: BlobService) -> FastAPI:
     install_docs(app, "/openapi.json")
     install_error_handlers(app)
     app.include_router(_blob_routes(service))
-    app.add_middleware(_Guard, metrics=service.metrics)
+    app.add_middleware(Guard, metrics=service.metrics)
     return app
 
 
@@ -207,11 +215,11 @@ def _blob_routes(service: BlobService) -> APIRouter:
     @router.get(
         "/v1/blobs/{blob_hash}",
         response_class=Response,
-        summary="Fetch a blob named by an asset or a locker: a signed read",
+        summary="Fetch a blob named by an asset, a locker or a usage record: a signed read",
         responses={
             200: {"content": {"application/octet-stream": {"schema": {"type": "string"}}}},
             **_responses(
-                "invalid_hex", "invalid_request", "read_not_allowed", "not_found",
+                "invalid_hex", "invalid_request", "read_not_allowed", "use_stale", "not_found",
                 "blob_corrupt", "chain_unavailable", "storage_error",
             ),
         },
@@ -221,26 +229,41 @@ def _blob_routes(service: BlobService) -> APIRouter:
         request: Request,
         asset: Annotated[str | None, Query(description="the content id (hex) of the asset")] = None,
         locker: Annotated[str | None, Query(description="the locker's address (hex)")] = None,
+        use: Annotated[
+            str | None, Query(description="the hash (hex) of the grants.use tx read against")
+        ] = None,
     ) -> Response:
         digest = _hex(blob_hash, "blob hash", BLOB_HASH_SIZE)
-        kind, key = _named_record(asset, locker)
+        kind, key = _named_record(asset, locker, use)
         reader = await signer_of(request, await _read_body(request, GET_BODY_MAX))
-        grant = await _off_loop(chain.grant, kind, key)
-        if grant is None:
-            raise BlobApiError("not_found", f"the chain holds no {kind} {key.hex()}")
-        account = await _off_loop(chain.account, reader)
-        if account is None:  # its key signed a moment ago: the cache forgot it meanwhile
-            raise BlobApiError("chain_unavailable", "the reader's account is not known now")
-        await _off_loop(check_read, account, digest, grant)
+        headers = {CONTENT_HASH_HEADER: digest.hex()}
+        if kind == "use":
+            if service.annotations is None:
+                raise BlobApiError("storage_error", "this storage node signs no annotated copies")
+            annotation = await _off_loop(
+                annotate_use, chain, service.annotations, reader, digest, key
+            )
+            headers[ANNOTATION_HEADER] = annotation.to_header()
+        else:
+            await _check_record_read(chain, kind, key, reader, digest)
         data = await _load(service, digest)
         service.metrics.blobs_served.inc()
-        return Response(
-            data,
-            media_type="application/octet-stream",
-            headers={CONTENT_HASH_HEADER: digest.hex()},
-        )
+        return Response(data, media_type="application/octet-stream", headers=headers)
 
     return router
+
+
+async def _check_record_read(
+    chain: ChainSource, kind: str, key: bytes, reader: bytes, digest: bytes
+) -> None:
+    """Refuse unless ``reader`` may read ``digest`` under the asset or locker ``key``."""
+    grant = await _off_loop(chain.grant, kind, key)
+    if grant is None:
+        raise BlobApiError("not_found", f"the chain holds no {kind} {key.hex()}")
+    account = await _off_loop(chain.account, reader)
+    if account is None:  # its key signed a moment ago: the cache forgot it meanwhile
+        raise BlobApiError("chain_unavailable", "the reader's account is not known now")
+    await _off_loop(check_read, account, digest, grant)
 
 
 def _signing_key(suite: CryptoSuite, chain: ChainSource, address: bytes) -> bytes | None:
@@ -320,16 +343,24 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-def _named_record(asset: str | None, locker: str | None) -> tuple[str, bytes]:
-    """Which record names the blob: ``("asset", content id)`` or ``("locker", address)``."""
-    if (asset is None) == (locker is None):
+def _named_record(asset: str | None, locker: str | None, use: str | None) -> tuple[str, bytes]:
+    """Which record names the blob: ``("asset", content id)``, ``("locker", address)`` or
+    ``("use", usage tx hash)``."""
+    named = [
+        (k, v) for k, v in (("asset", asset), ("locker", locker), ("use", use)) if v is not None
+    ]
+    if len(named) != 1:
         raise BlobApiError(
-            "invalid_request", "name the record: ?asset=<content id> or ?locker=<address>"
+            "invalid_request",
+            "name one record: ?asset=<content id>, ?locker=<address> or ?use=<usage tx hash>",
         )
-    if asset is not None:
-        return "asset", _hex(asset, "asset content id", CONTENT_ID_SIZE)
-    assert locker is not None
-    return "locker", _hex(locker, "locker address", ADDRESS_SIZE)
+    kind, text = named[0]
+    size, what = {
+        "asset": (CONTENT_ID_SIZE, "asset content id"),
+        "locker": (ADDRESS_SIZE, "locker address"),
+        "use": (TX_HASH_SIZE, "usage tx hash"),
+    }[kind]
+    return kind, _hex(text, what, size)
 
 
 def _hex(text: str, what: str, size: int) -> bytes:
@@ -351,40 +382,3 @@ def _field(request: Request, name: str) -> str | None:
     """A field's value, its field lines joined as RFC 9110 section 5.3 says; None if absent."""
     lines = request.headers.getlist(name)
     return ", ".join(lines) if lines else None
-
-
-class _Guard:
-    """Counts every answer by route template and status; a crash becomes a JSON 500 ``internal``.
-
-    The traceback goes to the log, never to the client.
-    """
-
-    def __init__(self, app: ASGIApp, metrics: StorageMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def send_counted(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                route = getattr(scope.get("route"), "path", None)
-                self.metrics.request(
-                    route if isinstance(route, str) else UNMATCHED_ROUTE, message["status"]
-                )
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_counted)
-        except ClientDisconnect:
-            log.info("%s %s: the client went away", scope["method"], scope["path"])
-        except Exception:
-            log.exception("%s %s failed", scope["method"], scope["path"])
-            if started:
-                raise
-            await error_response(500, "internal", "internal error")(scope, receive, send_counted)

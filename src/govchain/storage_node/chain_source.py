@@ -11,7 +11,10 @@ answers with a fact that does not verify, is skipped and rests for a while.
 
 Answers are cached for ``cache_s`` seconds (absent records too), so a burst
 of requests by one account costs one round trip; a change on chain (an
-account frozen) reaches the storage node within that time.
+account frozen) reaches the storage node within that time. Usage records
+(``usage``) are never cached: each read asks a chain node, so the node
+serves only against a record a chain node proves now, at a height it
+proves now (docs/spec/grants.md "Storage nodes and annotated copies").
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import httpx
 
 from govchain.client.endpoints import NodeEndpoints, client_tls_context, node_urls
 from govchain.client.verify import check_genesis, verify_state_fact
+from govchain.contracts.grants import Usage, usage_key
 from govchain.contracts.registry.records import Account, MemberRecord
 from govchain.contracts.registry.state import account_key, member_key
 from govchain.ledger.proofs import StateFact
@@ -41,6 +45,7 @@ __all__ = [
     "ChainUnavailableError",
     "GrantRead",
     "HttpChainSource",
+    "ProvenUsage",
     "TimedCache",
 ]
 
@@ -73,6 +78,19 @@ class GrantRead:
     """The grant of the proven stored bytes; ValidationError if they do not decode."""
 
 
+@dataclass(frozen=True, slots=True)
+class ProvenUsage:
+    """A usage record as a chain node proved it, and the height the storage node reads at.
+
+    ``height`` is the highest height of a verified fact the storage node has
+    seen, at least that of the fact that proved this record: a chain node
+    that lags cannot make an old record look recent.
+    """
+
+    usage: Usage
+    height: int
+
+
 class ChainSource(Protocol):
     """Proven chain records, as the storage node needs them (each None when absent)."""
 
@@ -86,6 +104,10 @@ class ChainSource(Protocol):
 
     def grant(self, kind: str, key: bytes) -> BlobGrant | None:
         """What record ``kind`` (``asset``: a content id, ``locker``: an address) grants."""
+        ...
+
+    def usage(self, tx_hash: bytes) -> ProvenUsage | None:
+        """The usage record tx ``tx_hash`` made, read now (never from a cache)."""
         ...
 
 
@@ -161,6 +183,8 @@ class HttpChainSource:
         verify: Any = True if ca_bundle is None else client_tls_context(ca_bundle)
         self._client = httpx.Client(timeout=timeout_s, verify=verify, transport=transport)
         self._cache = TimedCache(cache_s)
+        self._height_lock = threading.Lock()
+        self._highest = 0
 
     def close(self) -> None:
         """Close the connections to the chain nodes."""
@@ -183,6 +207,14 @@ class HttpChainSource:
         read = self._grants[kind]
         return self._proven(read.path(key), read.state_key(key), read.grant)
 
+    def usage(self, tx_hash: bytes) -> ProvenUsage | None:
+        """The proven usage record of tx ``tx_hash`` (None: absent), asked for now, uncached."""
+        found = self._fetch(f"/v1/usage/{tx_hash.hex()}", usage_key(tx_hash), Usage.from_stored)
+        if found is None:
+            return None
+        with self._height_lock:
+            return ProvenUsage(found, self._highest)
+
     def _proven(self, path: str, key: bytes, decode: Callable[[bytes], _T]) -> _T | None:
         cached = self._cache.get(path)
         if cached is not _MISSING:
@@ -192,7 +224,10 @@ class HttpChainSource:
         return value
 
     def _fetch(self, path: str, key: bytes, decode: Callable[[bytes], _T]) -> _T | None:
-        """The first proven answer of a chain node; None if every answering node says absent."""
+        """The first proven answer of a chain node; None if every answering node says absent.
+
+        Every verified fact raises the highest height seen (``_highest``).
+        """
         absent = False
         for url in self._endpoints.order():
             try:
@@ -230,9 +265,12 @@ class HttpChainSource:
         try:
             body = answer.json()
             fact = StateFact.from_json(body.get("fact") if isinstance(body, dict) else None)
-            return verify_state_fact(self.genesis, fact, key)
+            value = verify_state_fact(self.genesis, fact, key)
         except (ValueError, ProofError, ValidationError) as exc:
             log.warning(
                 "chain node %s answered %s with a fact that does not verify: %s", url, path, exc
             )
             return _MISSING
+        with self._height_lock:
+            self._highest = max(self._highest, fact.height)
+        return value

@@ -22,6 +22,7 @@ BLOB_STATUS_BY_CODE: dict[str, int] = {
     "invalid_request": 422,
     "upload_not_allowed": 403,
     "read_not_allowed": 403,
+    "use_stale": 403,
     "not_found": 404,
     "blob_corrupt": 500,
     "chain_unavailable": 503,

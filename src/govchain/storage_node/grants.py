@@ -8,7 +8,8 @@
   ``assets/locker/<address>``) names the blob of its wrapped private key,
   ``key_blob.hash``; only its owner reads it.
 
-No one else reads either until the next issue's view and use records.
+Anyone else reads an asset's blob only against a committed usage record
+(``?use=``; ``storage_node.annotations.annotate_use``, docs/spec/grants.md).
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 :class:`StorageNode` reads ``storage.toml`` and the genesis, opens the
 blob store and the proven chain reads, and serves the blob API with
 uvicorn until asked to stop. Everything that can be wrong with the home (a
-bad setting, an unreadable genesis, a store that cannot be opened, a port in
-use) is refused here, before the API answers, with one line naming it.
+bad setting, an unreadable genesis, a store that cannot be opened, a
+transport key that is not the one the genesis registers for the node's name,
+a port in use) is refused here, before the API answers, with one line naming it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from govchain.client.verify import check_genesis
 from govchain.crypto import CryptoSuite
 from govchain.ledger.genesis_file import load_genesis
 from govchain.storage.blobs import BlobStore
+from govchain.storage_node.annotations import AnnotationSigner, TransportKeyError
 from govchain.storage_node.app import BlobService, create_storage_app
 from govchain.storage_node.backends import open_store
 from govchain.storage_node.chain_source import HttpChainSource
@@ -77,6 +79,10 @@ class StorageNode:
         self.home = home
         self.config, genesis, suite, self.store = open_home_store(home)
         config = self.config
+        try:
+            annotations = AnnotationSigner.from_home(home, config.name, genesis)
+        except TransportKeyError as exc:
+            raise StorageNodeError(f"storage node {config.name}: {exc}") from exc
         ca_bundle = config.resolve(home, config.ca_bundle) if config.ca_bundle else None
         self.chain = HttpChainSource(
             config.chain_nodes,
@@ -95,6 +101,7 @@ class StorageNode:
             self.metrics,
             config.max_blob,
             HolderIndex(home / HOLDERS_DIR),
+            annotations=annotations,
         )
         self.app = create_storage_app(service)
 

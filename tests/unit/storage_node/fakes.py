@@ -16,7 +16,7 @@ from govchain.crypto import CryptoSuite, SigningKey
 from govchain.ledger.records import address_of
 from govchain.storage.blobs import BlobCorruptError, BlobNotFoundError
 from govchain.storage_node.access import BlobGrant
-from govchain.storage_node.chain_source import ChainUnavailableError
+from govchain.storage_node.chain_source import ChainUnavailableError, ProvenUsage
 
 ISSUER = demo_uscc(1)
 OTHER_MEMBER = demo_uscc(2)
@@ -60,8 +60,10 @@ class FakeChain:
     accounts: dict[bytes, Account] = field(default_factory=dict)
     members: dict[str, MemberRecord] = field(default_factory=dict)
     grants: dict[tuple[str, bytes], BlobGrant] = field(default_factory=dict)
+    usages: dict[bytes, ProvenUsage] = field(default_factory=dict)
     down: bool = False
     reads: int = 0
+    usage_reads: int = 0
 
     def account(self, address: bytes) -> Account | None:
         self._read()
@@ -74,6 +76,11 @@ class FakeChain:
     def grant(self, kind: str, key: bytes) -> BlobGrant | None:
         self._read()
         return self.grants.get((kind, key))
+
+    def usage(self, tx_hash: bytes) -> ProvenUsage | None:
+        self._read()
+        self.usage_reads += 1
+        return self.usages.get(tx_hash)
 
     def _read(self) -> None:
         self.reads += 1
