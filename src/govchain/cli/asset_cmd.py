@@ -36,12 +36,16 @@ from govchain.cli.console import (
     reports_errors,
 )
 from govchain.cli.node_access import ca_bundle_option, node_client, nodes_option
+from govchain.client import verify_tx_receipt
+from govchain.client.asset_crypto import Plaintext
 from govchain.client.asset_types import load_fields_file
 from govchain.client.assets import AssetClient, Issued, show_asset
+from govchain.client.grants import GrantClient
 from govchain.client.locker_keys import read_password_file
-from govchain.contracts.assets import ConsentArgs, ReviewArgs, StatusArgs
+from govchain.contracts.assets import Asset, ConsentArgs, ReviewArgs, StatusArgs
 from govchain.crypto.suite import SigningKey
 from govchain.ledger.genesis_file import load_genesis
+from govchain.ledger.proofs import TxReceiptBundle
 
 __all__ = ["asset_app"]
 
@@ -298,29 +302,104 @@ def fetch(
     ca_bundle: Path | None = ca_bundle_option(),
     key: Path = key_option(),
     key_password: Path | None = key_password_option(),
-    password_file: Path = typer.Option(
-        ..., "--password-file", help="The locker's unlock password."
+    password_file: Path | None = typer.Option(
+        None, "--password-file", help="Your locker's unlock password (holder, or a grantee)."
+    ),
+    code: str = typer.Option("", "--code", help="An authorization code, instead of a grant."),
+    purpose: str = typer.Option(
+        "", "--purpose", help="事由 of the read (recorded on chain; needed unless you hold it)."
     ),
     out: Path = typer.Option(..., "--out", help="Directory for the fields and the document."),
     genesis: Path | None = genesis_option(),
 ) -> None:
-    """Fetch an asset's content from the storage nodes, check its hash and decrypt it here."""
-    password = read_password_file(password_file)
+    """Fetch an asset's content, check its hash and decrypt it here.
+
+    The holder reads its own asset with --password-file. Anyone else records
+    the read on chain first (a usage record with --purpose), through a grant to
+    it (--password-file) or an authorization code (--code), and gets an
+    annotated copy (NAME.copy.json) that `govchain verify` checks offline.
+    """
+    if bool(code) == (password_file is not None):
+        fail("give exactly one of --password-file and --code")
     signer = signer_of(key, key_password)
-    with node_client(nodes, ca_bundle) as node, asset_client(node, signer, genesis) as client:
-        fetched = client.fetch(ref, password)
+    with (
+        node_client(nodes, ca_bundle, signer) as node,
+        asset_client(node, signer, genesis) as client,
+    ):
+        asset = client.asset(ref)
+        holder = asset.content.envelope_of(client.address) is not None and not code
+        if not holder and not purpose.strip():
+            fail("--purpose: a read through a grant or a code records why (事由)")
+        copy: dict[str, Any] | None = None
+        if holder:
+            assert password_file is not None
+            fetched = client.fetch(ref, read_password_file(password_file))
+            plaintext = fetched.plaintext
+        else:
+            grants = GrantClient(client)
+            if code:
+                used = grants.fetch_with_code(ref, code, purpose)
+            else:
+                assert password_file is not None
+                used = grants.fetch_with_grant(ref, purpose, read_password_file(password_file))
+            plaintext, copy = used.plaintext, used.annotated_copy(node).to_json()
+    _write_content(out, asset, plaintext, copy)
+
+
+def _write_content(
+    out: Path, asset: Asset, plaintext: Plaintext, copy: dict[str, Any] | None
+) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    name = fetched.asset.identifier or fetched.asset.content_id.hex()
+    name = asset.identifier or asset.content_id.hex()
     fields_path = out / f"{name}.fields.json"
     fields_path.write_text(
-        json.dumps(fetched.plaintext.fields, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        json.dumps(plaintext.fields, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     written = [str(fields_path)]
-    if fetched.plaintext.file is not None:
-        document = out / Path(fetched.plaintext.file[0]).name
-        document.write_bytes(fetched.plaintext.file[1])
+    if plaintext.file is not None:
+        document = out / Path(plaintext.file[0]).name
+        document.write_bytes(plaintext.file[1])
         written.append(str(document))
+    if copy is not None:
+        copy_path = out / f"{name}.copy.json"
+        copy_path.write_text(json.dumps(copy, indent=2) + "\n", encoding="utf-8")
+        written.append(str(copy_path))
     console.print(f"decrypted {name}: " + ", ".join(written))
+
+
+@asset_app.command("history")
+@reports_errors
+def history(
+    ref: str = typer.Argument(..., help="The asset: licence identifier or content id."),
+    nodes: list[str] = nodes_option(),
+    ca_bundle: Path | None = ca_bundle_option(),
+    key: Path = key_option(),
+    key_password: Path | None = key_password_option(),
+    genesis: Path | None = genesis_option(),
+    json_out: bool = json_option(),
+) -> None:
+    """Every view and use of an asset, in order, each with its proof (verified with --genesis)."""
+    signer = signer_of(key, key_password)
+    with node_client(nodes, ca_bundle, signer) as node, asset_client(node, signer) as client:
+        records = GrantClient(client).history(ref)
+    if genesis is not None:
+        trusted = load_genesis(genesis)
+        for entry in records:
+            verified = verify_tx_receipt(trusted, TxReceiptBundle.from_json(entry["receipt"]))
+            if verified.tx_hash.hex() != entry["tx_hash"] or verified.block_time != entry["time"]:
+                fail(f"usage record {entry['tx_hash']} does not match its receipt")
+    if json_out:
+        print_json({"usage": records, "verified": genesis is not None})
+        return
+    table = Table(title=f"usage of {ref}" + (" (verified)" if genesis is not None else ""))
+    for column in ("time", "height", "reader", "action", "purpose", "via", "tx"):
+        table.add_column(column, overflow="fold")
+    for entry in records:
+        table.add_row(
+            human_time_ms(entry["time"]), str(entry["height"]), entry["reader"],
+            entry["action"], entry["purpose"], entry["via"], entry["tx_hash"],
+        )  # fmt: skip
+    console.print(table)
 
 
 @asset_app.command("transfer")

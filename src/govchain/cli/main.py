@@ -13,6 +13,7 @@ from govchain.cli import (
     crypto_cmd,
     evidence_cmd,
     gov_cmd,
+    grant_cmd,
     id_cmd,
     keys_cmd,
     ledger_cmd,
@@ -48,6 +49,10 @@ app.add_typer(subject_cmd.app, name="subject")
 app.add_typer(locker_cmd.type_app, name="asset-type")
 app.add_typer(locker_cmd.locker_app, name="locker")
 app.add_typer(asset_cmd.asset_app, name="asset")
+app.add_typer(grant_cmd.grant_app, name="grant")
+app.add_typer(grant_cmd.code_app, name="code")
+app.add_typer(grant_cmd.delegate_app, name="delegate")
+app.add_typer(grant_cmd.request_app, name="request")
 app.add_typer(storage_cmd.app, name="storage")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)

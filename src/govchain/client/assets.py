@@ -53,6 +53,7 @@ from govchain.contracts.assets.schema import parse_schema
 from govchain.contracts.assets.state import type_version_key
 from govchain.contracts.assets.txs import ArgsRecord
 from govchain.crypto import CryptoSuite, SigningKey, suite_for
+from govchain.crypto.envelopes import LockerKey
 from govchain.ledger import records
 from govchain.ledger.proofs import StateFact
 from govchain.types import Genesis, Receipt, Tx
@@ -287,20 +288,23 @@ class AssetClient:
 
     # --- keys and content ------------------------------------------------------------------
 
-    def data_key(self, ref: str, password: bytes) -> bytes:
-        """The asset's data key, opened with the account's unlock password (seed 003)."""
-        asset = self.asset(ref)
-        envelope = asset.content.envelope_of(self.address)
-        if envelope is None:
-            raise AssetRefusedError("no_envelope", f"asset {ref} has no envelope for this account")
+    def unlock(self, password: bytes) -> LockerKey:
+        """This account's locker key, fetched from the storage nodes and unwrapped here."""
         locker = self.locker(self.address)
         if locker is None:
             raise AssetRefusedError("no_locker", "this account has no locker")
         wrapped = self.storage.get(
             locker.key_blob.hash, locker.key_blob.locators, locker=self.address
         )
-        private = unwrap(self.suite, wrapped, password, self.address, locker.public_key)
-        return open_envelope(self.suite, private, envelope.sealed)
+        return unwrap(self.suite, wrapped, password, self.address, locker.public_key)
+
+    def data_key(self, ref: str, password: bytes) -> bytes:
+        """The asset's data key, opened with the account's unlock password (seed 003)."""
+        asset = self.asset(ref)
+        envelope = asset.content.envelope_of(self.address)
+        if envelope is None:
+            raise AssetRefusedError("no_envelope", f"asset {ref} has no envelope for this account")
+        return open_envelope(self.suite, self.unlock(password), envelope.sealed)
 
     def fetch(self, ref: str, password: bytes) -> FetchedAsset:
         """The asset's content: fetched, hash checked, decrypted with this account's envelope."""
