@@ -162,7 +162,8 @@ def test_codes_grants_delegation_and_history(tmp_path: Path) -> None:
         until = _chain_ms(layout) + 8_000
         run(
             "delegate", "create", *run.node, "--key", company, "--agent", agent_addr,
-            "--scope", "grant", "--scope", "view", "--expires", _iso(until), "--purpose", "代办开户",
+            "--scope", "grant", "--scope", "view", "--expires", _iso(until),
+            "--purpose", "代办开户",
         )  # fmt: skip
         by_agent = run.json(
             "grant", "create", licence, *run.node, "--key", agent, "--to", bank_addr,
