@@ -38,6 +38,7 @@ from govchain.contracts.grants.txs import (
     UndelegateArgs,
     UseArgs,
 )
+from govchain.contracts.registry.state import read_account
 from govchain.contracts.state_lists import append_to_list, list_count
 from govchain.crypto import CryptoSuite
 from govchain.execution.registry import Handler, TxContext
@@ -205,9 +206,11 @@ def use_handler(suite: CryptoSuite) -> Handler:
             via, via_id = "grant", _take_grant(ctx, args.via["grant"], reader, asset, args.action)
         else:
             via, via_id = "code", _take_code(suite, ctx, tx, args.via, reader, asset)
+        account = read_account(ctx.get, reader)
         usage = Usage(
             ctx.tx_hash, asset.content_id, asset.version, asset.content.blob.hash, reader,
             sender, asset.holder, args.action, args.purpose, via, via_id, ctx.height, ctx.time,
+            "" if account is None else account.org, asset.issuer,
         )  # fmt: skip
         usage.validate()
         ctx.put(usage_key(ctx.tx_hash), usage.encode())

@@ -280,6 +280,10 @@ class Usage(_Record):
     via_id: bytes
     height: int
     time: int
+    reader_org: str = ""
+    """The reader's member (a department), empty for a subject: with ``issuer``, the two
+    departments a cross-department read involves (F-C4)."""
+    issuer: str = ""
 
     def validate(self) -> None:
         """Raise ValidationError naming the first field that breaks its rule."""
@@ -298,3 +302,5 @@ class Usage(_Record):
         _id("usage.via_id", self.via_id)
         check_uint("usage.height", self.height)
         check_uint("usage.time", self.time)
+        check_text("usage.reader_org", self.reader_org, max_size=18)
+        check_text("usage.issuer", self.issuer, max_size=18)

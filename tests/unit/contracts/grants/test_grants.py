@@ -201,3 +201,15 @@ def test_the_usage_history_lists_every_use_with_its_proof_f_c2(scene: Scene) -> 
         verified = verify_tx_receipt(scene.ac.gc.genesis, proven.receipt)
         assert verified.tx_hash == proven.usage.tx_hash
         assert verified.block_time == proven.usage.time
+
+
+def test_a_cross_department_read_names_both_departments_f_c4(scene: Scene) -> None:
+    gc = scene.ac.gc
+    department = gc.admins[1]  # another member's account reads what member 0 issued
+    reader = scene.ac.open_locker(department)
+    grant_id, receipt = scene.grant(scene.holder_key, grantee=reader, matter="370100-企业开办")
+    ok(receipt)
+    use = ok(scene.send(department, UseArgs(scene.asset, "view", "并联审批", {"grant": grant_id})))
+    usage = read_usage(gc.read, use.tx_hash)
+    assert usage is not None
+    assert (usage.reader_org, usage.issuer) == (gc.codes[1], gc.codes[0])
