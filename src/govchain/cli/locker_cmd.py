@@ -23,6 +23,7 @@ from govchain.cli.asset_options import (
 from govchain.cli.console import console, fail, human_time_ms, print_json, reports_errors
 from govchain.cli.node_access import ca_bundle_option, node_client, nodes_option
 from govchain.client.asset_types import load_type_file
+from govchain.client.grants import GrantClient
 from govchain.client.locker_keys import read_password_file
 from govchain.contracts.assets import TypeDefineArgs
 from govchain.execution.registry import ContractError
@@ -90,12 +91,14 @@ def locker_list(
     key_password: Path | None = key_password_option(),
     json_out: bool = json_option(),
 ) -> None:
-    """The assets in the account's locker, by type, with their status (a signed read)."""
+    """The assets in the account's locker, by type, with their status, and what others shared
+    with it (grants to it: seed 003's push to the grantee's locker). A signed read."""
     signer = signer_of(key, key_password)
     with node_client(nodes, ca_bundle, signer) as node, asset_client(node, signer) as client:
         view = client.locker_view()
+        shared = GrantClient(client).shared_with_me()
     if json_out:
-        print_json(view)
+        print_json({**view, "shared": shared})
         return
     table = Table(title=f"locker {view['holder']} at height {view['height']}")
     for column in ("type", "identifier / content id", "status", "issuer", "valid until"):
@@ -111,3 +114,13 @@ def locker_list(
                 "long-term" if until == 0 else human_time_ms(until),
             )
     console.print(table)
+    if shared:
+        granted = Table(title="shared with me")
+        for column in ("asset", "holder", "scope", "purpose", "used", "expires", "status"):
+            granted.add_column(column, overflow="fold")
+        for g in shared:
+            granted.add_row(
+                g["asset"], g["holder"], g["scope"], g["purpose"], f"{g['used']}/{g['uses']}",
+                human_time_ms(g["expires"]), g["status"],
+            )  # fmt: skip
+        console.print(granted)
