@@ -17,6 +17,7 @@ from govchain.cli import (
     keys_cmd,
     ledger_cmd,
     locker_cmd,
+    msg_cmd,
     net_cmd,
     node_cmd,
     notary_cmd,
@@ -49,6 +50,7 @@ app.add_typer(locker_cmd.type_app, name="asset-type")
 app.add_typer(locker_cmd.locker_app, name="locker")
 app.add_typer(asset_cmd.asset_app, name="asset")
 app.add_typer(storage_cmd.app, name="storage")
+app.add_typer(msg_cmd.msg_app, name="msg")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
 app.command(name="notarize")(notary_cmd.notarize)
