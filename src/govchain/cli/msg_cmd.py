@@ -204,7 +204,11 @@ def _json_of(message: InboxMessage, opened: OpenedMessage | str) -> dict[str, ob
     if isinstance(opened, str):
         return {**value, "error": opened}
     plaintext = opened.plaintext
-    body: dict[str, object] = {"kind": plaintext.kind, "name": plaintext.name, "time": plaintext.time}
+    body: dict[str, object] = {
+        "kind": plaintext.kind,
+        "name": plaintext.name,
+        "time": plaintext.time,
+    }
     if plaintext.kind == "file":
         body["size"] = len(plaintext.body)
     else:

@@ -44,8 +44,12 @@ _NAME_MAX = 255
 _OVERHEAD = 1024
 """Room in a sealed message for the envelope, the CBOR framing and the plaintext's fields."""
 BODY_MAX = MESSAGE_MAX - _OVERHEAD - AEAD_NONCE_SIZE - AEAD_TAG_SIZE
-_SEALED_LIMITS = Limits(max_bytes=MESSAGE_MAX, max_depth=2, max_items=4, max_string_bytes=MESSAGE_MAX)
-_PLAIN_LIMITS = Limits(max_bytes=MESSAGE_MAX, max_depth=2, max_items=8, max_string_bytes=MESSAGE_MAX)
+_SEALED_LIMITS = Limits(
+    max_bytes=MESSAGE_MAX, max_depth=2, max_items=4, max_string_bytes=MESSAGE_MAX
+)
+_PLAIN_LIMITS = Limits(
+    max_bytes=MESSAGE_MAX, max_depth=2, max_items=8, max_string_bytes=MESSAGE_MAX
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +126,9 @@ def aad_of(recipient: bytes) -> bytes:
     return MESSAGE_DOMAIN + recipient
 
 
-def seal_message(suite: CryptoSuite, locker_public_key: bytes, plaintext: MessagePlaintext) -> bytes:
+def seal_message(
+    suite: CryptoSuite, locker_public_key: bytes, plaintext: MessagePlaintext
+) -> bytes:
     """Seal ``plaintext`` to the recipient's locker key: the sealed bytes that are posted."""
     plaintext.validate()
     data_key = suite.new_aead_key()
@@ -134,7 +140,7 @@ def seal_message(suite: CryptoSuite, locker_public_key: bytes, plaintext: Messag
 
 
 def parse_sealed(data: bytes) -> SealedMessage:
-    """The sealed form of ``data``; ValidationError unless it is one (what a storage node checks)."""
+    """The sealed form of ``data``; ValidationError unless it is one (a storage node checks it)."""
     if not 0 < len(data) <= MESSAGE_MAX:
         raise ValidationError(f"a sealed message is 1 to {MESSAGE_MAX} bytes")
     try:
@@ -165,7 +171,9 @@ def open_message(
     try:
         opened = suite.open(data_key, sealed.box, aad_of(recipient))
     except DecryptionError as exc:
-        raise DecryptionError("the message does not decrypt: altered, or not to this account") from exc
+        raise DecryptionError(
+            "the message does not decrypt: altered, or not to this account"
+        ) from exc
     plaintext = MessagePlaintext.from_cbor(opened)
     if plaintext.recipient != recipient:
         raise DecryptionError("the message names another recipient")

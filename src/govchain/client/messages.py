@@ -175,15 +175,15 @@ class MessageClient:
         locker = self._assets.locker(to)
         if locker is None:
             raise MessageRefusedError("no_locker", f"account {to.hex()} has no locker")
-        plaintext = MessagePlaintext(
-            self.address, to, kind, name, body, int(self.clock() * 1000)
-        )
+        plaintext = MessagePlaintext(self.address, to, kind, name, body, int(self.clock() * 1000))
         sealed = seal_message(self.suite, locker.public_key, plaintext)
         found, nodes = self.post_sealed(to, sealed, key)
         tx = self.notice(to, found) if notice else None
         return Sent(found, nodes, tx)
 
-    def post_sealed(self, to: bytes, sealed: bytes, key: str | None = None) -> tuple[bytes, tuple[str, ...]]:
+    def post_sealed(
+        self, to: bytes, sealed: bytes, key: str | None = None
+    ) -> tuple[bytes, tuple[str, ...]]:
         """Post sealed bytes to every storage node reached: the id and the nodes that hold it.
 
         A refusal (4xx) is raised at once; MessageRefusedError ``unavailable`` when no node
@@ -248,7 +248,9 @@ class MessageClient:
 
     def open(self, message: InboxMessage, password: bytes) -> OpenedMessage:
         """What ``message`` says; DecryptionError if it does not open or names another sender."""
-        plaintext = open_message(self.suite, self.locker_key(password), self.address, message.sealed)
+        plaintext = open_message(
+            self.suite, self.locker_key(password), self.address, message.sealed
+        )
         if plaintext.sender != message.sender:
             raise DecryptionError(
                 f"message {message.id.hex()} says it is from {plaintext.sender.hex()}, "

@@ -183,6 +183,11 @@ class HttpChainSource:
         read = self._grants[kind]
         return self._proven(read.path(key), read.state_key(key), read.grant)
 
+    def record(self, path: str, key: bytes, decode: Callable[[bytes], _T]) -> _T | None:
+        """Any record: ``GET path`` answers it with the state fact of ``key``; proven, decoded
+        (None when absent). ChainUnavailableError when no chain node gives a proven answer."""
+        return self._proven(path, key, decode)
+
     def _proven(self, path: str, key: bytes, decode: Callable[[bytes], _T]) -> _T | None:
         cached = self._cache.get(path)
         if cached is not _MISSING:

@@ -4,8 +4,9 @@ Every error is the API's shape, ``{"error": {"code": "...", "message": "..."}}``
 (``govchain.api.errors``). The codes of a refused signature (``signature_*``,
 ``unknown_signer``: 401) and ``busy`` (503, a full nonce cache) come from
 ``govchain.api.request_signatures``; the codes below are the storage node's
-own (the message codes: docs/spec/messages.md). A message never names a path or a stack: ``blob_corrupt`` says only
-that the stored copy fails its hash, and the detail goes to the log.
+own (the message codes: docs/spec/messages.md). A message never names a
+path or a stack: ``blob_corrupt`` says only that the stored copy fails its
+hash, and the detail goes to the log.
 """
 
 from __future__ import annotations

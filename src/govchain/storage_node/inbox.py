@@ -1,4 +1,4 @@
-"""The inbox store of a storage node: sealed messages by recipient, in SQLite (docs/spec/messages.md).
+"""A storage node's inbox store: sealed messages by recipient, in SQLite (docs/spec/messages.md).
 
 One database, ``messages.db`` in the storage home, in WAL mode with
 ``synchronous = FULL``: a message is acknowledged only once its transaction
@@ -124,7 +124,8 @@ class InboxStore:
         Raises InboxFullError when the recipient has :data:`INBOX_MAX` messages.
         """
         assert len(message_id) == MESSAGE_ID_SIZE, "message id"
-        assert len(sender) == ADDRESS_SIZE and len(recipient) == ADDRESS_SIZE, "addresses"
+        assert len(sender) == ADDRESS_SIZE, "sender address"
+        assert len(recipient) == ADDRESS_SIZE, "recipient address"
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -225,7 +226,8 @@ class InboxStore:
                         self._db.execute("DELETE FROM open_requests WHERE id = ?", (request,))
                     else:
                         self._db.execute(
-                            "INSERT OR REPLACE INTO open_requests (id, next_reminder) VALUES (?, ?)",
+                            "INSERT OR REPLACE INTO open_requests (id, next_reminder) "
+                            "VALUES (?, ?)",
                             (request, due),
                         )
                 self._db.execute(

@@ -33,8 +33,8 @@ from govchain.client.message_crypto import (
     message_id,
     parse_sealed,
 )
-from govchain.crypto import CryptoSuite
 from govchain.contracts.registry.records import Account
+from govchain.crypto import CryptoSuite
 from govchain.storage_node.chain_source import ChainSource, ChainUnavailableError
 from govchain.storage_node.errors import BlobApiError
 from govchain.storage_node.inbox import (
@@ -168,29 +168,7 @@ def message_routes(
         except ValidationError as exc:
             raise BlobApiError("invalid_message", str(exc)) from exc
         await _check_recipient(service, recipient)
-        suite = service.suite
-        found = (
-            message_id(suite, body)
-            if key is None
-            else keyed_message_id(suite, sender, recipient, key)
-        )
-        async with posting:
-            if await run_in_threadpool(service.inbox.has, found):
-                return PostedMessage(id=found.hex(), stored=False)
-            refusal = await _rate_refusal(service, sender)
-            if refusal is not None:
-                return refusal
-            now = int(service.clock() * 1000)
-            try:
-                stored = await run_in_threadpool(
-                    service.inbox.add, found, sender, recipient, body, now
-                )
-            except InboxFullError as exc:
-                raise BlobApiError("inbox_full", str(exc)) from exc
-        if stored is not None:
-            service.signals.arrived(recipient)
-            log.info("stored message %s (%d bytes) for %s", found.hex(), len(body), recipient.hex())
-        return PostedMessage(id=found.hex(), stored=stored is not None)
+        return await _store(service, posting, (sender, recipient, key), body)
 
     @router.get("/v1/messages", response_model=InboxPage, summary="The signer's inbox here")
     async def inbox(
@@ -251,6 +229,35 @@ def message_routes(
         return MessageStatus.model_validate(stored.status_json())
 
     return router
+
+
+async def _store(
+    service: MessageService,
+    posting: asyncio.Lock,
+    names: tuple[bytes, bytes, str | None],
+    body: bytes,
+) -> PostedMessage | JSONResponse:
+    """Store a checked message once (sender, recipient, key in ``names``), rate permitting."""
+    sender, recipient, key = names
+    suite = service.suite
+    found = (
+        message_id(suite, body) if key is None else keyed_message_id(suite, sender, recipient, key)
+    )
+    async with posting:
+        if await run_in_threadpool(service.inbox.has, found):
+            return PostedMessage(id=found.hex(), stored=False)
+        refusal = await _rate_refusal(service, sender)
+        if refusal is not None:
+            return refusal
+        now = int(service.clock() * 1000)
+        try:
+            stored = await run_in_threadpool(service.inbox.add, found, sender, recipient, body, now)
+        except InboxFullError as exc:
+            raise BlobApiError("inbox_full", str(exc)) from exc
+    if stored is not None:
+        service.signals.arrived(recipient)
+        log.info("stored message %s (%d bytes) for %s", found.hex(), len(body), recipient.hex())
+    return PostedMessage(id=found.hex(), stored=stored is not None)
 
 
 async def _events(service: MessageService, reader: bytes, after: int) -> AsyncIterator[bytes]:
@@ -314,7 +321,9 @@ async def _message_body(request: Request, read_body: ReadBody) -> bytes:
         body = await read_body(request, MESSAGE_MAX)
     except BlobApiError as exc:
         if exc.code == "blob_too_large":
-            raise BlobApiError("message_too_large", f"a message is at most {MESSAGE_MAX} bytes")
+            raise BlobApiError(
+                "message_too_large", f"a message is at most {MESSAGE_MAX} bytes"
+            ) from exc
         raise
     if not body:
         raise BlobApiError("invalid_message", "the body is the sealed message; it is empty")

@@ -37,7 +37,9 @@ def message_routes(service: NodeService) -> APIRouter:
         "/v1/messages/notices/{message_hash}",
         response_model=NoticeResponse,
         summary="A sender's notice of a message (proof of delivery), with its proof",
-        responses=error_responses("invalid_hex", "invalid_request", "not_found", "no_blocks", "busy"),
+        responses=error_responses(
+            "invalid_hex", "invalid_request", "not_found", "no_blocks", "busy"
+        ),
     )
     async def show_notice(
         message_hash: Annotated[str, hash_path("message id")],
