@@ -38,7 +38,7 @@ __all__ = [
     "run_notifier",
 ]
 
-log = logging.getLogger("govchain.storage_node.notifier")
+log = logging.getLogger("govchain.storage_node")
 
 BLOCKS_PER_STEP = 200
 """Blocks read in one poll at most (a node far behind catches up over several polls)."""
