@@ -265,7 +265,7 @@ async def _events(service: MessageService, reader: bytes, after: int) -> AsyncIt
     signals, cursor = service.signals, after
     with signals.listen(reader) as arrived:
         yield b": inbox\n\n"
-        while not signals.closing.is_set():
+        while True:
             arrived.clear()
             page, _ = await run_in_threadpool(service.inbox.inbox, reader, cursor)
             for message in page:
@@ -273,6 +273,8 @@ async def _events(service: MessageService, reader: bytes, after: int) -> AsyncIt
                 cursor = message.seq
             if page:
                 continue
+            if signals.closing.is_set():
+                return
             try:
                 await asyncio.wait_for(arrived.wait(), KEEPALIVE_S)
             except TimeoutError:
