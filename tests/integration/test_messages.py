@@ -145,7 +145,8 @@ def test_messages_between_subjects_and_reminders_of_an_unanswered_request(tmp_pa
         shown = run("msg", "read", sent[1], *run.node, "--key", b_key, "--password-file", password)
         assert "第1封 message 1" in shown.stdout
         status = run.json("msg", "status", sent[1], *run.node, "--key", a_key)
-        assert status["read"] is not None and status["recipient"] == b
+        assert status["read"] is not None
+        assert status["recipient"] == b
         assert run.json("msg", "status", sent[0], *run.node, "--key", a_key)["read"] is None
         noticed = _send(run, a_key, b, "with proof", "--notice")
         notice = httpx.get(

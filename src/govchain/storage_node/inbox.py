@@ -16,6 +16,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from govchain.types.validators import ADDRESS_SIZE
 
@@ -240,6 +241,6 @@ class InboxStore:
                     self._db.execute("ROLLBACK")
                 raise
 
-    def _one(self, query: str, params: tuple[object, ...]) -> tuple[object, ...] | None:
+    def _one(self, query: str, params: tuple[object, ...]) -> tuple[Any, ...] | None:
         row = self._db.execute(query, params).fetchone()
         return None if row is None else tuple(row)

@@ -28,7 +28,8 @@ def _id(n: int) -> bytes:
 def test_a_message_is_stored_once_per_id(tmp_path: Path) -> None:
     store = InboxStore(tmp_path / INBOX_DB)
     first = store.add(_id(1), SENDER, RECIPIENT, b"sealed one", 1000)
-    assert first is not None and first.read is None
+    assert first is not None
+    assert first.read is None
     assert store.add(_id(1), SENDER, RECIPIENT, b"sealed again", 2000) is None
     page, following = store.inbox(RECIPIENT, 0)
     assert [(m.id, m.sealed, m.received) for m in page] == [(_id(1), b"sealed one", 1000)]
@@ -81,9 +82,11 @@ def test_the_first_read_time_is_kept_and_the_sender_count_follows_time(tmp_path:
     store.add(_id(2), SENDER, RECIPIENT, b"b", 5_000)
     assert store.mark_read(_id(9), 6_000) is None
     read = store.mark_read(_id(1), 6_000)
-    assert read is not None and read.read == 6_000
+    assert read is not None
+    assert read.read == 6_000
     again = store.mark_read(_id(1), 7_000)
-    assert again is not None and again.read == 6_000
+    assert again is not None
+    assert again.read == 6_000
     assert store.sent_since(SENDER, 0) == (2, 1_000)
     assert store.sent_since(SENDER, 1_000) == (1, 5_000)
     assert store.sent_since(OTHER, 0) == (0, 0)

@@ -195,5 +195,7 @@ def test_an_answered_request_is_dropped(tmp_path: Path) -> None:
 def test_the_reminder_names_the_request_and_its_key_is_stable() -> None:
     request = _request(1)
     text = reminder_text(request, 1)
-    assert REQUEST.hex() in text and "贷款审查" in text and "reminder 1 of 2" in text
+    assert REQUEST.hex() in text
+    assert "贷款审查" in text
+    assert "reminder 1 of 2" in text
     assert reminder_key(REQUEST, 2) == f"grants.remind/{REQUEST.hex()}/2"

@@ -54,7 +54,8 @@ def test_f_c6_a_notice_records_sender_recipient_hash_height_and_time_once(
         sender = records.address_of(maker.suite, maker.keys[1].public_key)
         raw = get_value(view.state, view.suite.hash_name, 1, notice_key(message, sender))
     assert (done.status, other.status) == (0, 0)
-    assert again.status == 1 and again.error.startswith("already_noticed: ")
+    assert again.status == 1
+    assert again.error.startswith("already_noticed: ")
     assert [e.type for e in done.events] == [NOTICED_EVENT]
     assert raw is not None
     notice = Notice.from_stored(message, sender, raw)
@@ -64,5 +65,5 @@ def test_f_c6_a_notice_records_sender_recipient_hash_height_and_time_once(
 
 def test_malformed_notice_args_are_refused_with_invalid_args() -> None:
     for args in ({"recipient": RECIPIENT}, {"recipient": b"x", "hash": b"\x00" * 32}):
-        with pytest.raises(ContractError, match="^invalid_args: "):
+        with pytest.raises(ContractError, match=r"^invalid_args: "):
             NoticeArgs.from_args(args)
