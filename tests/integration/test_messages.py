@@ -4,7 +4,7 @@ Two validators (so empty blocks keep the heights moving), two storage
 nodes, two enterprises A and B with lockers. A sends B three
 messages while B is not listening: B's inbox has each once (both storage
 nodes hold each). B opens the stream, A sends one more: B gets it live, and
-a stream reopened from the start gives all four, once each. B reads one
+the inbox then has all four, once each. B reads one
 (the read receipt): A sees it. A message with ``--notice`` has its notice
 on chain. B requests a grant of A's licence with ``remind_every`` 2 blocks
 and 2 reminders, and nobody answers: A's inbox gets the two reminders from

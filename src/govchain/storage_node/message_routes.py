@@ -25,7 +25,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from govchain.api.errors import error_body
-from govchain.api.schemas import ApiModel
+from govchain.api.request_signatures import SIGNED_READ_RESPONSES
+from govchain.api.schemas import ApiModel, ErrorResponse
 from govchain.client.message_crypto import (
     MESSAGE_KEY_PATTERN,
     MESSAGE_MAX,
@@ -36,7 +37,7 @@ from govchain.client.message_crypto import (
 from govchain.contracts.registry.records import Account
 from govchain.crypto import CryptoSuite
 from govchain.storage_node.chain_source import ChainSource, ChainUnavailableError
-from govchain.storage_node.errors import BlobApiError
+from govchain.storage_node.errors import BLOB_STATUS_BY_CODE, BlobApiError
 from govchain.storage_node.inbox import (
     MESSAGE_ID_SIZE,
     PAGE_MAX,
@@ -155,7 +156,15 @@ def message_routes(
     async def signed_read(request: Request) -> bytes:
         return await signer_of(request, await read_body(request, get_body_max))
 
-    @router.post("/v1/messages", response_model=PostedMessage, summary="Post a sealed message")
+    @router.post(
+        "/v1/messages",
+        response_model=PostedMessage,
+        summary="Post a sealed message",
+        responses=_responses(
+            "message_too_large", "invalid_message", "invalid_hex", "invalid_request",
+            "unknown_recipient", "rate_limited", "inbox_full", "chain_unavailable",
+        ),
+    )  # fmt: skip
     async def post_message(request: Request) -> Any:
         recipient = _address_header(request, RECIPIENT_HEADER)
         key = request.headers.get(MESSAGE_KEY_HEADER)
@@ -170,7 +179,12 @@ def message_routes(
         await _check_recipient(service, recipient)
         return await _store(service, posting, (sender, recipient, key), body)
 
-    @router.get("/v1/messages", response_model=InboxPage, summary="The signer's inbox here")
+    @router.get(
+        "/v1/messages",
+        response_model=InboxPage,
+        summary="The signer's inbox here",
+        responses=_responses("invalid_request", "chain_unavailable"),
+    )
     async def inbox(
         request: Request,
         after: Annotated[int, Query(ge=0, le=_SEQ_MAX, description="the last seq seen")] = 0,
@@ -184,6 +198,10 @@ def message_routes(
         "/v1/messages/stream",
         response_class=StreamingResponse,
         summary="The signer's new messages as server-sent events",
+        responses={
+            200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+            **_responses("invalid_request", "too_many_streams", "chain_unavailable"),
+        },
     )
     async def stream(
         request: Request,
@@ -203,6 +221,7 @@ def message_routes(
         "/v1/messages/{message}/read",
         response_model=MessageStatus,
         summary="A read receipt, by the recipient",
+        responses=_responses("invalid_hex", "not_found", "chain_unavailable"),
     )
     async def mark_read(request: Request, message: Annotated[str, _id_path()]) -> MessageStatus:
         found = _message_id(message)
@@ -219,6 +238,7 @@ def message_routes(
         "/v1/messages/{message}/status",
         response_model=MessageStatus,
         summary="A message's delivery and read receipt, to its sender or recipient",
+        responses=_responses("invalid_hex", "not_found", "chain_unavailable"),
     )
     async def status(request: Request, message: Annotated[str, _id_path()]) -> MessageStatus:
         found = _message_id(message)
@@ -258,6 +278,18 @@ async def _store(
         service.signals.arrived(recipient)
         log.info("stored message %s (%d bytes) for %s", found.hex(), len(body), recipient.hex())
     return PostedMessage(id=found.hex(), stored=stored is not None)
+
+
+def _responses(*codes: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries of a route's error answers, with the signed-request 401."""
+    by_status: dict[int, list[str]] = {}
+    for code in sorted({*codes, "internal"}):
+        by_status.setdefault(BLOB_STATUS_BY_CODE[code], []).append(code)
+    entries: dict[int | str, dict[str, Any]] = {
+        status: {"model": ErrorResponse, "description": "codes: " + ", ".join(names)}
+        for status, names in sorted(by_status.items())
+    }
+    return {**entries, **SIGNED_READ_RESPONSES}
 
 
 async def _events(service: MessageService, reader: bytes, after: int) -> AsyncIterator[bytes]:
