@@ -18,6 +18,7 @@ from govchain.cli import (
     keys_cmd,
     ledger_cmd,
     locker_cmd,
+    msg_cmd,
     net_cmd,
     node_cmd,
     notary_cmd,
@@ -54,6 +55,7 @@ app.add_typer(grant_cmd.code_app, name="code")
 app.add_typer(grant_cmd.delegate_app, name="delegate")
 app.add_typer(grant_cmd.request_app, name="request")
 app.add_typer(storage_cmd.app, name="storage")
+app.add_typer(msg_cmd.msg_app, name="msg")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
 app.command(name="notarize")(notary_cmd.notarize)

@@ -14,6 +14,9 @@ Layout::
     D/node0 ... D/nodeN          node homes (see govchain.node.config)
     D/client/key.pem             a client key to sign txs with (e.g. notarize), registered
                                  as a ``client`` account of the first member
+    D/platform/key.pem           the platform account's key, registered as a ``system``
+                                 account of the first member: the storage nodes' reminder
+                                 notifier signs with it (a copy in each storage home)
     D/members/<code>/admin.pem   each member's admin key: proposes and votes in governance
     D/members/<code>/identity.key  each member's identity key (off chain): blind indexes
                                  and sealed records of the persons it registers (F-C7)
@@ -172,9 +175,12 @@ def init_network(
         role = "validator" if i < validators else "full"
         entries.append(NodeEntry(name, org, role, identity.fingerprint, address))
     stores = storage_entries(directory, storage_nodes, cas, now)
-    client = suite.generate_key()
+    client, platform = suite.generate_key(), suite.generate_key()
     governance = GenesisGovernance(
-        (GenesisAccount(client.public_key, members[0].org, "client", ("client",)),),
+        (
+            GenesisAccount(client.public_key, members[0].org, "client", ("client",)),
+            GenesisAccount(platform.public_key, members[0].org, "system"),
+        ),
         default_policies(ACTION_NAMES),
         tuple(sorted(DEFAULT_PARAMS.items())),
     )
@@ -202,8 +208,15 @@ def init_network(
     }
     layouts = _write_configs(directory, entries, host, base_port, api_tls, storage_urls)
     storage = write_storage_homes(
-        directory, stores, host, storage_port, tuple(n.api_url for n in layouts), ca_bundle
+        directory,
+        stores,
+        host,
+        storage_port,
+        tuple(n.api_url for n in layouts),
+        ca_bundle,
+        platform.to_pem(),
     )
+    write_file_atomic(_made_dir(directory / "platform") / "key.pem", platform.to_pem())
     client_key = directory / "client" / "key.pem"
     client_key.parent.mkdir()
     write_file_atomic(client_key, client.to_pem())
@@ -215,6 +228,11 @@ def init_network(
 
 
 IDENTITY_KEY_FILE = "identity.key"
+
+
+def _made_dir(path: Path) -> Path:
+    path.mkdir()
+    return path
 
 
 def _check_request(

@@ -17,6 +17,7 @@ from govchain.api.routes.certificates import certificate_routes
 from govchain.api.routes.evidence import evidence_routes
 from govchain.api.routes.gov import gov_routes
 from govchain.api.routes.grants import grant_routes
+from govchain.api.routes.messages import message_routes
 from govchain.api.routes.notary import notary_routes
 from govchain.api.routes.registry import registry_routes
 from govchain.contracts import (
@@ -26,6 +27,7 @@ from govchain.contracts import (
     evidence,
     gov,
     grants,
+    messages,
     notary,
     registry,
 )
@@ -57,6 +59,7 @@ SERVICES: tuple[Service, ...] = (
     Service("evidence", evidence.register, evidence_routes),
     Service("assets", assets.register, asset_routes),
     Service("grants", grants.register, grant_routes),
+    Service("messages", messages.register, message_routes),
 )
 """Every service, in the order the API documents them."""
 

@@ -9,6 +9,7 @@ node of role ``storage``), and a home::
     D/storageJ/genesis.json      the trust for the records it reads
     D/storageJ/tls/transport.pem its registered identity (and transport.key)
     D/storageJ/ca-bundle.pem     with --api-tls: the members' API CAs, to reach the chain nodes
+    D/storageJ/platform.pem      the platform account's key: the reminder notifier signs with it
 
 It listens on the first port after the chain nodes' (``base + 2N + j - 1``)
 and serves plain HTTP. Every chain node's ``config.toml`` lists the storage
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from govchain.crypto.ca import CertificateAuthority
+from govchain.crypto.keyfiles import write_file_atomic
 from govchain.network.certs import issue_transport_certificate
 from govchain.node.config import join_address
 from govchain.storage_node.config import StorageConfig, write_storage_config
@@ -39,6 +41,7 @@ __all__ = [
 
 MAX_STORAGE_NODES = 16
 STORAGE_CA_BUNDLE = "ca-bundle.pem"
+PLATFORM_KEY_FILE = "platform.pem"
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,10 @@ def write_storage_homes(
     first_port: int,
     chain_urls: tuple[str, ...],
     ca_bundle: Path | None,
+    platform_pem: bytes = b"",
 ) -> tuple[StorageNodeLayout, ...]:
-    """Each storage node's ``storage.toml`` (and CA bundle); the genesis is copied by the caller."""
+    """Each storage node's ``storage.toml`` (and CA bundle, and the platform key when given: its
+    reminder notifier runs); the genesis is copied by the caller."""
     layouts = []
     for offset, entry in enumerate(entries):
         home = directory / entry.name
@@ -103,7 +108,10 @@ def write_storage_homes(
             listen=join_address(host, first_port + offset),
             chain_nodes=chain_urls,
             ca_bundle=bundle,
+            notifier_key=PLATFORM_KEY_FILE if platform_pem else "",
         )
+        if platform_pem:
+            write_file_atomic(home / PLATFORM_KEY_FILE, platform_pem)
         write_storage_config(home, config)
         layouts.append(StorageNodeLayout(entry.name, entry.org, home, config.url))
     return tuple(layouts)

@@ -11,6 +11,9 @@
   committed usage record (or the agent that sent it) within ``USE_WINDOW``
   blocks, with the signed annotated copy record in header
   ``Govchain-Annotation`` (docs/spec/grants.md; ``storage_node.annotations``).
+- ``/v1/messages`` (with a :class:`MessageService`): sealed messages, inboxes,
+  read receipts and a live stream (``storage_node.message_routes``,
+  docs/spec/messages.md).
 - ``GET|HEAD /v1/health``: readiness, unsigned. ``GET /metrics``: Prometheus.
 
 Both blob routes need a request signed by an account (RFC 9421, decision
@@ -59,6 +62,7 @@ from govchain.storage_node.chain_source import ChainSource, ChainUnavailableErro
 from govchain.storage_node.errors import BLOB_STATUS_BY_CODE, BlobApiError
 from govchain.storage_node.guard import Guard
 from govchain.storage_node.holders import HolderIndex
+from govchain.storage_node.message_routes import MessageService, Signer, message_routes
 from govchain.storage_node.metrics import StorageMetrics
 from govchain.types.validators import ADDRESS_SIZE
 
@@ -100,6 +104,8 @@ class BlobService:
     """Signs the annotated copies of ``?use=`` reads; without it those reads are refused."""
     clock: Callable[[], float] = field(default=time.time)
     """The wall clock of the signature window (this is the API, not consensus)."""
+    messages: MessageService | None = None
+    """The inbox store and its settings: the message routes (docs/spec/messages.md)."""
 
 
 class StoredBlob(ApiModel):
@@ -140,7 +146,10 @@ def create_storage_app(service: BlobService) -> FastAPI:
     )
     install_docs(app, "/openapi.json")
     install_error_handlers(app)
-    app.include_router(_blob_routes(service))
+    signer_of = _signer_of(service)
+    app.include_router(_blob_routes(service, signer_of))
+    if service.messages is not None:
+        app.include_router(message_routes(service.messages, signer_of, _read_body, GET_BODY_MAX))
     app.add_middleware(Guard, metrics=service.metrics)
     return app
 
@@ -155,8 +164,8 @@ async def _off_loop(fn: Callable[..., _T], *args: Any) -> _T:
         raise BlobApiError(exc.code, str(exc)) from exc
 
 
-def _blob_routes(service: BlobService) -> APIRouter:
-    router = APIRouter(tags=["blobs"])
+def _signer_of(service: BlobService) -> Signer:
+    """The check of a signed request: its verified signer, or the refusal (401, 503 busy)."""
     suite, chain = service.suite, service.chain
     signed = SignedReads(
         suite,
@@ -168,6 +177,13 @@ def _blob_routes(service: BlobService) -> APIRouter:
     async def signer_of(request: Request, body: bytes) -> bytes:
         fields = (_field(request, "signature-input"), _field(request, "signature"))
         return await _off_loop(signed.verify, request_view(request), body, fields)
+
+    return signer_of
+
+
+def _blob_routes(service: BlobService, signer_of: Signer) -> APIRouter:
+    router = APIRouter(tags=["blobs"])
+    suite, chain = service.suite, service.chain
 
     @router.api_route("/v1/health", methods=["GET", "HEAD"], response_model=Health)
     async def health() -> Health:

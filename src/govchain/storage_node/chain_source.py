@@ -215,6 +215,11 @@ class HttpChainSource:
         with self._height_lock:
             return ProvenUsage(found, self._highest)
 
+    def record(self, path: str, key: bytes, decode: Callable[[bytes], _T]) -> _T | None:
+        """Any record: ``GET path`` answers it with the state fact of ``key``; proven, decoded
+        (None when absent). ChainUnavailableError when no chain node gives a proven answer."""
+        return self._proven(path, key, decode)
+
     def _proven(self, path: str, key: bytes, decode: Callable[[bytes], _T]) -> _T | None:
         cached = self._cache.get(path)
         if cached is not _MISSING:

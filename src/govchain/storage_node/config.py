@@ -6,6 +6,8 @@ Layout of a storage home (``net init --storage-nodes K`` writes ``D/storage1`` .
     genesis.json         the chain's genesis: the only trust for the records it reads
     blobs/               the disk backend's blobs (``backend.dir``)
     holders/             for each blob, the holders it was uploaded for
+    messages.db          the inbox store (SQLite) and the notifier's progress
+    platform.pem         the platform account's key, when [notifier] key names it
     tls/transport.pem    the node's registered identity (its key hash is in the registry)
     node.log             structured logs; node.pid, node.lock: the running process
 
@@ -28,6 +30,13 @@ The file::
     ca_bundle = ""                 # the members' API CAs, for https:// chain nodes
     cache_s = 10                   # how long a proven record is reused
     timeout_s = 5
+
+    [messages]
+    per_minute = 30                # messages stored per sender per minute (0 to 10,000)
+
+    [notifier]
+    key = "platform.pem"           # the platform account's key: run the reminder notifier
+    poll_s = 1                     # how often it reads the chain (1 to 60)
 
     [log]
     format = "json"                # or "text"
@@ -67,6 +76,8 @@ LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 CACHE_S_MAX = 300
 TIMEOUT_S_MAX = 120
 MIN_BLOB_LIMIT = 1024
+PER_MINUTE_MAX = 10_000
+POLL_S_MAX = 60
 
 
 class StorageConfigError(ValidationError):
@@ -130,6 +141,10 @@ class StorageConfig:
     timeout_s: int = 5
     log_format: str = "json"
     log_level: str = "info"
+    per_minute: int = 30
+    notifier_key: str = ""
+    """The platform account's key file (relative to the home unless absolute); "": no notifier."""
+    poll_s: int = 1
 
     def problems(self) -> list[str]:
         """Every bad setting, one line each, in the order of the file."""
@@ -152,6 +167,10 @@ class StorageConfig:
                 found.append(f"{what}: expected a file path, got {path!r}")
         found += _whole("chain.cache_s", self.cache_s, 0, CACHE_S_MAX)
         found += _whole("chain.timeout_s", self.timeout_s, 1, TIMEOUT_S_MAX)
+        found += _whole("messages.per_minute", self.per_minute, 0, PER_MINUTE_MAX)
+        if not isinstance(self.notifier_key, str):
+            found.append(f'notifier.key: expected a file path or "", got {self.notifier_key!r}')
+        found += _whole("notifier.poll_s", self.poll_s, 1, POLL_S_MAX)
         found += _choice("log.format", self.log_format, LOG_FORMATS)
         found += _choice("log.level", self.log_level, LOG_LEVELS)
         return found
@@ -191,6 +210,8 @@ def write_storage_config(home: Path, config: StorageConfig) -> Path:
             "cache_s": config.cache_s,
             "timeout_s": config.timeout_s,
         },
+        "messages": {"per_minute": config.per_minute},
+        "notifier": {"key": config.notifier_key, "poll_s": config.poll_s},
         "log": {"format": config.log_format, "level": config.log_level},
     }
     path = home / STORAGE_CONFIG_FILE
@@ -202,6 +223,8 @@ _SECTIONS: dict[str, set[str]] = {
     "storage": {"name", "listen", "max_blob"},
     "backend": {"kind", "dir", *(f.name for f in fields(S3Settings))},
     "chain": {"nodes", "genesis", "ca_bundle", "cache_s", "timeout_s"},
+    "messages": {"per_minute"},
+    "notifier": {"key", "poll_s"},
     "log": {"format", "level"},
 }
 _REQUIRED = (("storage", "name"), ("storage", "listen"), ("chain", "nodes"))
@@ -222,6 +245,7 @@ def read_storage_config(home: Path) -> StorageConfig:
         found += _unknown(tables[name], allowed, f"{name}.")
     found += [f"{s}.{k}: missing (required)" for s, k in _REQUIRED if k not in tables[s]]
     storage, backend, chain, log = (tables[n] for n in ("storage", "backend", "chain", "log"))
+    messages, notifier = tables["messages"], tables["notifier"]
     nodes = chain.get("nodes", ["http://127.0.0.1:1"])
     s3_names = {f.name for f in fields(S3Settings)}
     config = StorageConfig(
@@ -238,6 +262,9 @@ def read_storage_config(home: Path) -> StorageConfig:
         timeout_s=chain.get("timeout_s", 5),
         log_format=log.get("format", "json"),
         log_level=log.get("level", "info"),
+        per_minute=messages.get("per_minute", 30),
+        notifier_key=notifier.get("key", ""),
+        poll_s=notifier.get("poll_s", 1),
     )
     found += config.problems()  # a missing setting stands in as a valid one: named once
     if found:

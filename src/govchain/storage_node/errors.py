@@ -4,8 +4,9 @@ Every error is the API's shape, ``{"error": {"code": "...", "message": "..."}}``
 (``govchain.api.errors``). The codes of a refused signature (``signature_*``,
 ``unknown_signer``: 401) and ``busy`` (503, a full nonce cache) come from
 ``govchain.api.request_signatures``; the codes below are the storage node's
-own. A message never names a path or a stack: ``blob_corrupt`` says only
-that the stored copy fails its hash, and the detail goes to the log.
+own (the message codes: docs/spec/messages.md). A message never names a
+path or a stack: ``blob_corrupt`` says only that the stored copy fails its
+hash, and the detail goes to the log.
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ BLOB_STATUS_BY_CODE: dict[str, int] = {
     "storage_error": 503,
     "storage_full": 503,
     "internal": 500,
+    "message_too_large": 413,
+    "invalid_message": 400,
+    "unknown_recipient": 404,
+    "rate_limited": 429,
+    "inbox_full": 507,
+    "too_many_streams": 503,
 }
 """HTTP status of each code the storage node answers with (besides the signature codes)."""
 

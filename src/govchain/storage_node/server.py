@@ -1,11 +1,13 @@
 """One storage node process, built from its home (``govchain storage serve --home H``).
 
 :class:`StorageNode` reads ``storage.toml`` and the genesis, opens the
-blob store and the proven chain reads, and serves the blob API with
-uvicorn until asked to stop. Everything that can be wrong with the home (a
-bad setting, an unreadable genesis, a store that cannot be opened, a
-transport key that is not the one the genesis registers for the node's name,
-a port in use) is refused here, before the API answers, with one line naming it.
+blob store, the inbox store and the proven chain reads, and serves the
+blob and message API with uvicorn until asked to stop; with ``[notifier]
+key`` it also runs the reminder notifier (``storage_node.notifier``).
+Everything that can be wrong with the home (a bad setting, an unreadable
+genesis, a store that cannot be opened, a transport key that is not the one
+the genesis registers for the node's name, a port in use) is refused here,
+before the API answers, with one line naming it.
 """
 
 from __future__ import annotations
@@ -14,14 +16,18 @@ import asyncio
 import contextlib
 import logging
 import socket
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import uvicorn
 from prometheus_client import CollectorRegistry
 
+from govchain.client.messages import MessageClient
+from govchain.client.sdk import NodeClient
 from govchain.client.verify import check_genesis
 from govchain.crypto import CryptoSuite
+from govchain.crypto.keyfiles import read_signing_key
 from govchain.ledger.genesis_file import load_genesis
 from govchain.storage.blobs import BlobStore
 from govchain.storage_node.annotations import AnnotationSigner, TransportKeyError
@@ -31,7 +37,11 @@ from govchain.storage_node.chain_source import HttpChainSource
 from govchain.storage_node.config import StorageConfig, read_storage_config, split_listen
 from govchain.storage_node.grants import GRANT_READS
 from govchain.storage_node.holders import HOLDERS_DIR, HolderIndex
+from govchain.storage_node.inbox import INBOX_DB, InboxStore
+from govchain.storage_node.message_routes import InboxSignals, MessageService
 from govchain.storage_node.metrics import StorageMetrics
+from govchain.storage_node.notifier import ReminderNotifier, run_notifier
+from govchain.storage_node.reminder_chain import HttpReminderChain, reminder_poster
 from govchain.types import Genesis
 from govchain.types.errors import GovChainError, ProofError
 
@@ -72,6 +82,14 @@ def open_home_store(
     return config, genesis, suite, open_store(config, home, suite, owner=owner)
 
 
+def _open_inbox(path: Path) -> InboxStore:
+    """The home's inbox store; StorageNodeError naming the file when it cannot be opened."""
+    try:
+        return InboxStore(path)
+    except sqlite3.Error as exc:
+        raise StorageNodeError(f"inbox store {path}: {exc}") from exc
+
+
 class StorageNode:
     """A storage node: its config, store, chain reads and HTTP app."""
 
@@ -93,6 +111,11 @@ class StorageNode:
             cache_s=config.cache_s,
         )
         self.metrics = StorageMetrics(CollectorRegistry())
+        self.inbox = _open_inbox(home / INBOX_DB)
+        self.signals = InboxSignals()
+        messages = MessageService(
+            suite, self.chain, self.inbox, self.signals, per_minute=config.per_minute
+        )
         service = BlobService(
             config.name,
             suite,
@@ -102,8 +125,29 @@ class StorageNode:
             config.max_blob,
             HolderIndex(home / HOLDERS_DIR),
             annotations=annotations,
+            messages=messages,
         )
         self.app = create_storage_app(service)
+        self.notifier = self._notifier(genesis, ca_bundle) if config.notifier_key else None
+
+    def _notifier(self, genesis: Genesis, ca_bundle: Path | None) -> ReminderNotifier:
+        """The reminder notifier, with the platform key of ``[notifier] key``."""
+        config = self.config
+        path = config.resolve(self.home, config.notifier_key)
+        try:
+            key = read_signing_key(path)
+        except (OSError, GovChainError) as exc:
+            raise StorageNodeError(f"notifier.key {path}: {exc}") from exc
+        self._chain_client = NodeClient(
+            list(config.chain_nodes), ca_bundle=ca_bundle, timeout_s=config.timeout_s
+        )
+        fresh = HttpChainSource(
+            config.chain_nodes, genesis, GRANT_READS, ca_bundle=ca_bundle,
+            timeout_s=config.timeout_s, cache_s=0,
+        )  # fmt: skip
+        self._messages_client = MessageClient(self._chain_client, key, genesis=genesis)
+        chain = HttpReminderChain(self._chain_client, fresh, key)
+        return ReminderNotifier(chain, self.inbox, reminder_poster(self._messages_client))
 
     def _bind(self) -> socket.socket:
         host, port = split_listen(self.config.listen)
@@ -127,6 +171,11 @@ class StorageNode:
         )
         serving = asyncio.create_task(server.serve([sock]))
         stopping = asyncio.create_task(stop.wait())
+        notifying = None
+        if self.notifier is not None:
+            notifying = asyncio.create_task(
+                run_notifier(self.notifier, self.config.poll_s, self.signals.closing)
+            )
         log.info(
             "storage node %s up: %s, backend %s",
             self.config.name,
@@ -135,12 +184,19 @@ class StorageNode:
         )
         try:
             await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            self.signals.close()  # ends the message streams and the notifier
             server.should_exit = True
             await serving
+            if notifying is not None:
+                await notifying
             if not stop.is_set():
                 raise StorageNodeError(f"storage node {self.config.name}: its API server stopped")
         finally:
             stopping.cancel()
             sock.close()
             self.chain.close()
+            if self.notifier is not None:
+                self._messages_client.close()
+                self._chain_client.close()
+            self.inbox.close()
             log.info("storage node %s stopped", self.config.name)

@@ -190,6 +190,7 @@ def test_docs_and_the_openapi_schema_are_served(client: TestClient) -> None:
         "/v1/assets/{ref}/usage": ["get"],
         "/v1/grants/to/{address}": ["get"],
         "/v1/grants/requests/{address}": ["get"],
+        "/v1/messages/notices/{message_hash}": ["get"],
         "/v1/status": ["get"],
         "/v1/storage-nodes": ["get"],
         "/v1/events": ["get"],

@@ -55,9 +55,11 @@ _EVERY_ACCOUNT_TX_TYPES = (
     "grants.revoke",
     "grants.undelegate",
     "grants.use",
+    "messages.notice",
 )
 """Sent by any active account; the handler checks whom it may act for (a transfer: its rule;
-a grant, code or answer: the holder or its agent; a usage record: the grantee or code user)."""
+a grant, code or answer: the holder or its agent; a usage record: the grantee or code user;
+a notice: its sender)."""
 _ISSUER_TX_TYPES = (
     "assets.issue",
     "assets.review",
