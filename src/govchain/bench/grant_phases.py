@@ -124,13 +124,15 @@ class Reads:
 
     per_asset: Counter[bytes] = field(default_factory=Counter)
     samples: list[FetchedForUse] = field(default_factory=list)
+    count: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, fetched: FetchedForUse) -> None:
-        """Count a completed read (sampled for the offline check)."""
+        """Count a completed read (the first and every ``SAMPLE_EVERY``-th after it sampled)."""
         with self.lock:
-            if sum(self.per_asset.values()) % SAMPLE_EVERY == 0:
+            if self.count % SAMPLE_EVERY == 0:
                 self.samples.append(fetched)
+            self.count += 1
             self.per_asset[fetched.asset.content_id] += 1
 
 
