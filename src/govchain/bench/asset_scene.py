@@ -1,10 +1,11 @@
-"""The cast of ``bench assets``: a member admin, holders with lockers, one asset type.
+"""The cast of ``bench assets``: a member admin, holders and a bank with lockers, one asset type.
 
 On a fresh local network the first member's admin registers ``holders``
-accounts, each holder opens its locker (a fresh locker key wrapped under its
+accounts and one bank account (the grantee and code reader of the grant
+phases), each of them opens its locker (a fresh locker key wrapped under its
 own password, stored on the storage nodes), and the admin defines one asset
 type its member issues in mode ``authority``. Every step is a real tx,
-waited for; the holders' lockers open in parallel, as separate people would.
+waited for; the lockers open in parallel, as separate people would.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ _SCHEMA: dict[str, object] = {
 
 @dataclass(frozen=True)
 class Holder:
-    """A holder account of the bench: its key, address and locker password."""
+    """An account of the bench (a holder, or the bank): its key, address and locker password."""
 
     key: SigningKey
     address: bytes
@@ -66,6 +67,8 @@ class AssetScene:
     holders: tuple[Holder, ...]
     storage: tuple[StorageNode, ...]
     api_urls: tuple[str, ...]
+    bank: Holder
+    """The account the holders grant to, and that reads with their codes."""
 
     def node(self, index: int) -> NodeClient:
         """A node client that starts at validator ``index`` (spreads the clients)."""
@@ -92,7 +95,7 @@ def sample_fields(number: int) -> dict[str, Any]:
 def set_up_scene(
     layout: NetworkLayout, holders: int, copies: int, progress: Callable[[str], None]
 ) -> AssetScene:
-    """Register ``holders`` holder accounts, open their lockers, define the type.
+    """Register ``holders`` holder accounts and the bank, open their lockers, define the type.
 
     The storage nodes are the ones a chain node lists (``GET /v1/storage-nodes``).
     """
@@ -102,8 +105,8 @@ def set_up_scene(
     code, _name, admin_file = layout.members[0]
     admin = read_signing_key(admin_file)
     apis = tuple(n.api_url for n in layout.nodes if n.role == "validator")
-    keys = [suite.generate_key() for _ in range(holders)]
-    cast = tuple(
+    keys = [suite.generate_key() for _ in range(holders + 1)]
+    *cast, bank = (
         Holder(k, records.address_of(suite, k.public_key), os.urandom(16).hex().encode())
         for k in keys
     )
@@ -113,17 +116,17 @@ def set_up_scene(
             raise BenchError(
                 f"the network lists {len(nodes)} storage nodes; {copies} copies need as many"
             )
-        progress(f"registering {holders} holder accounts")
+        progress(f"registering {holders} holder accounts and a bank")
         _register(node, admin, keys)
         type_code = code + BENCH_TYPE_SUFFIX
         progress("defining the asset type")
         _define_type(node, admin, code, type_code, copies)
-    scene = AssetScene(
-        layout, load_genesis(layout.directory / GENESIS_FILE), admin, type_code, cast, nodes, apis
-    )
-    progress(f"opening {holders} lockers (scrypt, stored on {copies} storage nodes)")
-    with ThreadPoolExecutor(holders) as pool:
-        opened = [pool.submit(_open_locker, scene, i, h, copies) for i, h in enumerate(cast)]
+    genesis = load_genesis(layout.directory / GENESIS_FILE)
+    scene = AssetScene(layout, genesis, admin, type_code, tuple(cast), nodes, apis, bank)
+    progress(f"opening {holders + 1} lockers (scrypt, stored on {copies} storage nodes)")
+    with ThreadPoolExecutor(holders + 1) as pool:
+        everyone = [*cast, bank]
+        opened = [pool.submit(_open_locker, scene, i, h, copies) for i, h in enumerate(everyone)]
         for future in opened:
             future.result()
     return scene

@@ -1,9 +1,10 @@
-"""``govchain bench assets``: issuance and fetch rates of e-licences, end to end (F-C1, F-A1).
+"""``govchain bench assets``: e-licences issued, fetched, granted and read, end to end.
 
-A fresh local network (4 validators and 2 storage nodes by default) runs as
-OS processes, exactly as ``net up`` starts them; the cast is set up by
-:mod:`govchain.bench.asset_scene`. Then two timed phases, each with
-``clients`` concurrent SDK clients (threads of this process):
+F-C1, F-A1, F-C2, F-C3. A fresh local network (4 validators and 2 storage
+nodes by default) runs as OS processes, exactly as ``net up`` starts them;
+the cast (holders and a bank) is set up by :mod:`govchain.bench.asset_scene`.
+Then timed phases, each with ``clients`` concurrent SDK clients (threads of
+this process):
 
 - **issue**: the member admin issues ``assets`` assets round robin to the
   holders, each through ``AssetClient.issue`` as an application would: read
@@ -14,11 +15,18 @@ OS processes, exactly as ``net up`` starts them; the cast is set up by
 - **fetch**: each holder unwraps its locker key once (not timed), then reads
   each of its assets: the record (proven), its envelope opened, the blob
   fetched from a storage node (hash checked) and decrypted; the content is
-  compared with what was issued.
+  compared with what was issued;
+- **grant**, **grant_fetch**, **code**, **code_fetch**: ``grants`` grants to
+  the bank and its reads through them, ``codes`` one-use codes and the
+  bank's reads with them, each read against a committed usage record
+  (:mod:`govchain.bench.grant_phases`); then the usage records the chain
+  holds are counted.
 
 The bound is the one ``bench cluster`` uses, measured in the same run:
 signature checks per second on one core x cores / validators. Every
-figure is measured; nothing here fails on a figure.
+figure is measured; nothing here fails on a figure (a read that decrypts
+to other content, or an annotated copy that does not verify, is not a
+figure: BenchError).
 """
 
 from __future__ import annotations
@@ -28,17 +36,28 @@ import hashlib
 import os
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from govchain.bench import grant_phases
 from govchain.bench.asset_scene import AssetScene, Holder, sample_fields, set_up_scene
+from govchain.bench.asset_timing import (
+    CLIENTS,
+    Issued,
+    PhaseFigures,
+    Tally,
+    TimedStorage,
+    check_content,
+    phase_figures,
+    spread,
+    timed_threads,
+    with_cpu,
+)
 from govchain.bench.cluster import measure_verify_per_s, percentile, verify_bound_tps
 from govchain.bench.network import BenchError, local_network, without_rate_limits
-from govchain.bench.procstats import MACHINE, ProcessStats, machine
+from govchain.bench.procstats import ProcessStats, machine
 from govchain.client.asset_crypto import decrypt_content, open_envelope
 from govchain.client.locker_keys import unwrap
 from govchain.client.storage import StorageClient
@@ -49,6 +68,7 @@ from govchain.node.netinit import NetworkLayout
 from govchain.types.errors import GovChainError
 
 __all__ = [
+    "PHASES",
     "AssetsSettings",
     "PhaseFigures",
     "TimedStorage",
@@ -57,8 +77,8 @@ __all__ = [
 ]
 
 Progress = Callable[[str], None]
-CLIENTS = "clients"
-"""The bench's own process (its client threads), as the CPU figures name it."""
+PHASES = ("issue", "fetch", "grant", "grant_fetch", "code", "code_fetch")
+"""The timed phases, in the order they run (the keys of the report)."""
 
 
 @dataclass(frozen=True)
@@ -70,12 +90,16 @@ class AssetsSettings:
     copies: int = 2
     suite: str = "gm"
     clients: int = 4
-    """Concurrent SDK clients; in the fetch phase each is one holder."""
+    """Concurrent SDK clients; in the fetch, grant and code phases each is one holder."""
     assets: int = 120
     document_kib: int = 16
     """Size of the document each asset carries, besides its fields."""
     directory: Path | None = None
     keep: bool = False
+    grants: int = 60
+    """Grants to the bank, then reads through them: one per asset, at most every asset."""
+    codes: int = 40
+    """One-use codes, then the bank's reads with them: one per asset, at most every asset."""
 
     def validate(self) -> None:
         """BenchError when the settings cannot make a run."""
@@ -86,107 +110,19 @@ class AssetsSettings:
             )
         if self.assets < self.clients:
             raise BenchError(f"--assets {self.assets}: at least one per client ({self.clients})")
+        if self.grants < 1 or self.codes < 1:
+            raise BenchError(f"--grants {self.grants}, --codes {self.codes}: at least one each")
 
 
-@dataclass
-class TimedStorage(StorageClient):
-    """The SDK's storage client, timing each put and get (seconds)."""
-
-    put_s: list[float] = field(default_factory=list)
-    get_s: list[float] = field(default_factory=list)
-
-    def put(self, data: bytes, holder: bytes, copies: int) -> tuple[bytes, tuple[str, ...]]:
-        """``StorageClient.put``, timed."""
-        start = time.perf_counter()
-        try:
-            return super().put(data, holder, copies)
-        finally:
-            self.put_s.append(time.perf_counter() - start)
-
-    def get(
-        self, digest: bytes, locators: Sequence[str], *, asset: bytes = b"", locker: bytes = b""
-    ) -> bytes:
-        """``StorageClient.get``, timed."""
-        start = time.perf_counter()
-        try:
-            return super().get(digest, locators, asset=asset, locker=locker)
-        finally:
-            self.get_s.append(time.perf_counter() - start)
-
-
-@dataclass(frozen=True)
-class PhaseFigures:
-    """One timed phase as the report shows it."""
-
-    count: int
-    """Operations that completed."""
-    seconds: float
-    per_s: float
-    latency_ms_p50: float | None
-    latency_ms_p99: float | None
-    storage_ms_p50: float | None
-    """The storage part of one operation: the PUT to every copy, or the GET."""
-    errors: dict[str, int]
-    cpu_percent: dict[str, float] = field(default_factory=dict)
-    """Percent of one core used while the phase ran, by ``validators``, ``storage_nodes``,
-    ``clients`` (this process) and the whole ``machine`` (others' processes too)."""
-
-
-def phase_figures(
-    latencies_s: Sequence[float], seconds: float, storage_s: Sequence[float], errors: Counter[str]
-) -> PhaseFigures:
-    """The figures of a phase from its completed operations' latencies and its wall time."""
-
-    def ms(values: Sequence[float], q: float) -> float | None:
-        found = percentile([1000 * v for v in values], q)
-        return None if found is None else round(found, 1)
-
-    return PhaseFigures(
-        count=len(latencies_s),
-        seconds=round(seconds, 2),
-        per_s=round(len(latencies_s) / seconds, 2) if seconds > 0 else 0.0,
-        latency_ms_p50=ms(latencies_s, 50),
-        latency_ms_p99=ms(latencies_s, 99),
-        storage_ms_p50=ms(storage_s, 50),
-        errors=dict(sorted(errors.items())),
-    )
-
-
-@dataclass(frozen=True)
-class _Issued:
-    """What was issued, to check the fetch against."""
-
-    holder: int
-    content_id: bytes
-    fields: dict[str, Any]
-    document_sha256: bytes
-
-
-@dataclass
-class _Tally:
-    """The shared results of one phase's threads."""
-
-    latencies_s: list[float] = field(default_factory=list)
-    storage_s: list[float] = field(default_factory=list)
-    errors: Counter[str] = field(default_factory=Counter)
-    first_error: str = ""
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def failed(self, exc: GovChainError) -> None:
-        with self.lock:
-            self.errors[str(getattr(exc, "code", type(exc).__name__))] += 1
-            self.first_error = self.first_error or str(exc)
-
-
-def _issue_phase(scene: AssetScene, settings: AssetsSettings) -> tuple[PhaseFigures, list[_Issued]]:
-    tally, issued = _Tally(), []
+def _issue_phase(scene: AssetScene, settings: AssetsSettings) -> tuple[PhaseFigures, list[Issued]]:
+    tally, issued = Tally(), []
     numbers = iter(range(settings.assets))
     document_size = settings.document_kib * 1024
 
     def worker(index: int) -> None:
         suite = suite_for(scene.layout.suite)
         storage = TimedStorage(suite, scene.admin, scene.storage)
-        with scene.node(index) as node:
+        with storage, scene.node(index) as node:
             client = scene.client(node, scene.admin, storage, settings.copies)
             while True:
                 with tally.lock:
@@ -205,25 +141,27 @@ def _issue_phase(scene: AssetScene, settings: AssetsSettings) -> tuple[PhaseFigu
                 except GovChainError as exc:
                     tally.failed(exc)
                     continue
+                tally.done(start)
+                digest = hashlib.sha256(document).digest()
                 with tally.lock:
-                    tally.latencies_s.append(time.perf_counter() - start)
-                    digest = hashlib.sha256(document).digest()
-                    issued.append(_Issued(holder, done.content_id, fields, digest))
+                    issued.append(Issued(holder, done.content_id, fields, digest))
         with tally.lock:
             tally.storage_s.extend(storage.put_s)
 
-    seconds = _timed_threads(worker, settings.clients)
-    figures = phase_figures(tally.latencies_s, seconds, tally.storage_s, tally.errors)
+    figures = tally.figures(timed_threads(worker, settings.clients))
     if not issued:
         raise BenchError(f"no asset was issued: {tally.first_error}")
     return figures, issued
 
 
 def _fetch_phase(
-    scene: AssetScene, issued: list[_Issued], clients: int
-) -> tuple[PhaseFigures, list[float]]:
-    """Each client is one holder: unwrap its locker key, then fetch its assets (timed)."""
-    tally, unlock_s = _Tally(), []
+    scene: AssetScene, issued: list[Issued], clients: int
+) -> tuple[PhaseFigures, list[float], dict[int, LockerKey]]:
+    """Each client is one holder: unwrap its locker key, then fetch its assets (timed).
+
+    Also the unlock times and the holders' locker keys (the grant phases reuse them).
+    """
+    tally, unlock_s, unlocked = Tally(), [], {}
     holders = min(clients, len(scene.holders))
     barrier = threading.Barrier(holders + 1)
 
@@ -232,13 +170,14 @@ def _fetch_phase(
         suite = suite_for(scene.layout.suite)
         storage = TimedStorage(suite, holder.key, scene.storage)
         mine = [item for item in issued if item.holder == index]
-        with scene.node(index) as node:
+        with storage, scene.node(index) as node:
             client = scene.client(node, holder.key, storage, 1)
             try:
                 start = time.perf_counter()
                 private = _unlock(client.locker(holder.address), storage, holder, suite)
                 with tally.lock:
                     unlock_s.append(time.perf_counter() - start)
+                    unlocked[index] = private
             finally:
                 barrier.wait()
             for item in mine:
@@ -248,16 +187,14 @@ def _fetch_phase(
                 except GovChainError as exc:
                     tally.failed(exc)
                     continue
-                with tally.lock:
-                    tally.latencies_s.append(time.perf_counter() - start)
+                tally.done(start)
         with tally.lock:
             tally.storage_s.extend(storage.get_s[1:])  # the first get was the locker's key
 
-    seconds = _timed_threads(worker, holders, barrier)
-    figures = phase_figures(tally.latencies_s, seconds, tally.storage_s, tally.errors)
+    figures = tally.figures(timed_threads(worker, holders, barrier))
     if figures.count == 0:
         raise BenchError(f"no asset was fetched: {tally.first_error}")
-    return figures, unlock_s
+    return figures, unlock_s, unlocked
 
 
 def _unlock(locker: Any, storage: StorageClient, holder: Holder, suite: Any) -> LockerKey:
@@ -268,7 +205,7 @@ def _unlock(locker: Any, storage: StorageClient, holder: Holder, suite: Any) -> 
     return unwrap(suite, wrapped, holder.password, holder.address)
 
 
-def _fetch_one(client: Any, storage: StorageClient, private: LockerKey, item: _Issued) -> None:
+def _fetch_one(client: Any, storage: StorageClient, private: LockerKey, item: Issued) -> None:
     asset = client.asset(item.content_id.hex())
     envelope = asset.content.envelope_of(client.address)
     if envelope is None:
@@ -276,30 +213,43 @@ def _fetch_one(client: Any, storage: StorageClient, private: LockerKey, item: _I
     data_key = open_envelope(client.suite, private, envelope.sealed)
     blob = storage.get(asset.content.blob.hash, asset.content.blob.locators, asset=asset.content_id)
     plaintext = decrypt_content(client.suite, data_key, asset.content_id, asset.version, blob)
-    file = plaintext.file
-    if (
-        plaintext.fields != item.fields
-        or file is None
-        or hashlib.sha256(file[1]).digest() != item.document_sha256
-    ):
-        raise BenchError(f"asset {item.content_id.hex()} decrypted to other content")
+    check_content(plaintext, item)
 
 
-def _timed_threads(
-    worker: Callable[[int], None], count: int, barrier: threading.Barrier | None = None
-) -> float:
-    """Run ``worker(i)`` on ``count`` threads; the wall time (from the barrier, if given)."""
-    with ThreadPoolExecutor(count) as pool:
-        futures = [pool.submit(worker, i) for i in range(count)]
-        if barrier is not None:
-            try:
-                barrier.wait(timeout=120)
-            except threading.BrokenBarrierError as exc:
-                raise BenchError("a fetch client did not get ready") from exc
-        start = time.monotonic()
-        for future in futures:
-            future.result()
-        return time.monotonic() - start
+@dataclass(frozen=True)
+class _Outcome:
+    """What the timed phases measured, besides each phase's figures."""
+
+    phases: dict[str, PhaseFigures]
+    unlock_s: list[float]
+    usage_records: int
+    annotations_verified: int
+
+
+def _run_phases(scene: AssetScene, settings: AssetsSettings, stats: ProcessStats) -> _Outcome:
+    """Every timed phase in turn (each with its CPU figures), then the usage records counted."""
+    phases: dict[str, PhaseFigures] = {}
+    began = time.monotonic()
+
+    def done(name: str, figures: PhaseFigures) -> None:
+        nonlocal began
+        phases[name] = with_cpu(figures, stats, began)
+        began = time.monotonic()
+
+    clients, reads = settings.clients, grant_phases.Reads()
+    figures, issued = _issue_phase(scene, settings)
+    done("issue", figures)
+    figures, unlock_s, unlocked = _fetch_phase(scene, issued, clients)
+    done("fetch", figures)
+    figures, granted = grant_phases.grant_phase(scene, spread(issued, settings.grants), unlocked)
+    done("grant", figures)
+    done("grant_fetch", grant_phases.grant_fetch_phase(scene, granted, clients, reads))
+    figures, given = grant_phases.code_phase(scene, spread(issued, settings.codes), unlocked)
+    done("code", figures)
+    done("code_fetch", grant_phases.code_fetch_phase(scene, given, clients, reads))
+    verified = grant_phases.verify_samples(scene, reads.samples)
+    usage = grant_phases.usage_records(scene, sorted(reads.per_asset), clients)
+    return _Outcome(phases, unlock_s, usage, verified)
 
 
 def _watched(layout: NetworkLayout, processes: dict[str, Any]) -> dict[str, int]:
@@ -311,21 +261,6 @@ def _watched(layout: NetworkLayout, processes: dict[str, Any]) -> dict[str, int]
             pids[node.name] = pid
     pids[CLIENTS] = os.getpid()
     return pids
-
-
-def _with_cpu(figures: PhaseFigures, stats: ProcessStats, began: float) -> PhaseFigures:
-    """The phase's figures with the CPU used while it ran (its last ``seconds``)."""
-    end = time.monotonic()
-    cpu = stats.cpu_percent_between(max(began, end - figures.seconds), end)
-    storage = {n for n in cpu if n.startswith("storage")}
-    chain = {n for n in cpu if n not in storage and n not in (CLIENTS, MACHINE)}
-    shares = {
-        "validators": sum(cpu[n] for n in chain),
-        "storage_nodes": sum(cpu[n] for n in storage),
-        "clients": cpu.get(CLIENTS, 0.0),
-        "machine": cpu.get(MACHINE, 0.0),
-    }
-    return dataclasses.replace(figures, cpu_percent={k: round(v, 1) for k, v in shares.items()})
 
 
 def run_assets_bench(settings: AssetsSettings, progress: Progress | None = None) -> dict[str, Any]:
@@ -346,18 +281,17 @@ def run_assets_bench(settings: AssetsSettings, progress: Progress | None = None)
         before_start=without_rate_limits,
     ) as (layout, processes):
         scene = set_up_scene(layout, settings.clients, settings.copies, report)
+        report(
+            f"issuing {settings.assets} assets, fetching them, {settings.grants} grants and "
+            f"{settings.codes} codes with {settings.clients} clients"
+        )
         with ProcessStats(_watched(layout, processes), machine=True) as stats:
-            report(f"issuing {settings.assets} assets with {settings.clients} clients")
-            began = time.monotonic()
-            issue, issued = _issue_phase(scene, settings)
-            issue = _with_cpu(issue, stats, began)
-            report(f"fetching {len(issued)} assets with {settings.clients} holders")
-            began = time.monotonic()
-            fetch, unlock_s = _fetch_phase(scene, issued, settings.clients)
-            fetch = _with_cpu(fetch, stats, began)
+            outcome = _run_phases(scene, settings, stats)
         network_dir = str(layout.directory) if settings.keep or settings.directory else None
     bound = verify_bound_tps(verify_rate, host["cores"], settings.validators)
-    unlock = percentile([1000 * s for s in unlock_s], 50)
+    unlock = percentile([1000 * s for s in outcome.unlock_s], 50)
+    phases = outcome.phases
+    reads = phases["grant_fetch"].count + phases["code_fetch"].count
     return {
         "validators": settings.validators,
         "storage_nodes": settings.storage_nodes,
@@ -366,14 +300,17 @@ def run_assets_bench(settings: AssetsSettings, progress: Progress | None = None)
         "clients": settings.clients,
         "assets": settings.assets,
         "document_kib": settings.document_kib,
-        "issue": dataclasses.asdict(issue),
-        "fetch": dataclasses.asdict(fetch),
+        "grants": settings.grants,
+        "codes": settings.codes,
+        **{name: dataclasses.asdict(phases[name]) for name in PHASES},
         "unlock_ms_p50": None if unlock is None else round(unlock, 1),
+        "reads": reads,
+        "usage_records": outcome.usage_records,
+        "annotations_verified": outcome.annotations_verified,
         "cores": host["cores"],
         "verify_per_s_per_core": round(verify_rate, 1),
         "verify_bound_tps": round(bound, 1),
-        "issue_bound_ratio": round(issue.per_s / bound, 4),
-        "fetch_bound_ratio": round(fetch.per_s / bound, 4),
+        **{f"{name}_bound_ratio": round(phases[name].per_s / bound, 4) for name in PHASES},
         "machine": host,
         "network_dir": network_dir,
         "wall_s": round(time.time() - started, 1),

@@ -11,6 +11,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from govchain.bench.assets import PHASES as ASSET_PHASES
 from govchain.bench.assets import AssetsSettings, run_assets_bench
 from govchain.bench.cluster import ClusterSettings, run_cluster_bench
 from govchain.bench.crypto import run_crypto_bench
@@ -358,16 +359,32 @@ def assets(
     document_kib: int = typer.Option(
         16, "--document-kib", min=1, max=16_384, help="Size of each asset's document (KiB)."
     ),
+    grants: int = typer.Option(
+        60,
+        "--grants",
+        min=1,
+        max=100_000,
+        help="Grants to a bank, then its reads through them (one per asset, at most --assets).",
+    ),
+    codes: int = typer.Option(
+        40,
+        "--codes",
+        min=1,
+        max=100_000,
+        help="One-use codes, then the bank's reads with them (one per asset, at most --assets).",
+    ),
     json_out: bool = _JSON_LAST,
     directory: Path | None = _NETWORK_DIR,
     keep: bool = _KEEP,
 ) -> None:
     """Assets issued per second (encrypt, store on k storage nodes, commit) and fetched per
-    second (read, hash check, decrypt), against the signature bound."""
+    second (read, hash check, decrypt); grants and one-use codes made, and reads through them
+    against committed usage records; each against the signature bound."""
     _check_suite(suite)
     settings = AssetsSettings(
-        validators, storage_nodes, copies, suite, clients, count, document_kib, directory, keep
-    )
+        validators, storage_nodes, copies, suite, clients, count, document_kib, directory, keep,
+        grants, codes,
+    )  # fmt: skip
     with _progress(json_out) as report:
         result = run_assets_bench(settings, report)
     if json_out:
@@ -389,10 +406,10 @@ def _print_assets(result: dict[str, Any]) -> None:
     cpu = Table(title="CPU % of one core while each phase ran")
     for column in ("phase", "validators", "storage nodes", "clients", "machine"):
         cpu.add_column(column, justify="right")
-    for phase in ("issue", "fetch"):
+    for phase in ASSET_PHASES:
         figures = result[phase]
         table.add_row(
-            phase,
+            phase.replace("_", " "),
             f"{figures['count']:,}",
             f"{figures['seconds']:,}",
             f"{figures['per_s']:,}",
@@ -402,7 +419,7 @@ def _print_assets(result: dict[str, Any]) -> None:
             str(sum(figures["errors"].values())),
             f"{result[f'{phase}_bound_ratio']}",
         )
-        cpu.add_row(phase, *(f"{v:,}" for v in figures["cpu_percent"].values()))
+        cpu.add_row(phase.replace("_", " "), *(f"{v:,}" for v in figures["cpu_percent"].values()))
     console.print(table)
     console.print(cpu)
     console.print(
@@ -410,6 +427,15 @@ def _print_assets(result: dict[str, Any]) -> None:
         f"({result['document_kib']} KiB documents); fetch: proven read, envelope, GET with "
         f"hash check, decrypt; locker unlock once per holder, p50 "
         f"{_ms(result['unlock_ms_p50'])} ms"
+    )
+    console.print(
+        "grant: proven reads, envelope opened and sealed to the bank, committed; code: key "
+        "derived (scrypt), committed; grant/code fetch: proven read, usage tx committed, GET "
+        "against it with an annotated copy, decrypt (codes: scrypt first)"
+    )
+    console.print(
+        f"usage records on chain {result['usage_records']:,} for {result['reads']:,} reads; "
+        f"{result['annotations_verified']:,} annotated copies verified offline"
     )
     console.print(
         f"verify bound {result['verify_bound_tps']:,} tx/s = {result['verify_per_s_per_core']:,}"
