@@ -203,26 +203,28 @@ class GrantClient:
         return self._send(RemindArgs(request_id))
 
     def shared_with_me(self) -> list[dict[str, Any]]:
-        """The grants to this account (a signed read: the node client needs this account's key)."""
-        answer = self.assets.node.get_json(f"/v1/grants/to/{self.address.hex()}")
-        return list(answer["records"])
+        """The grants to this account, every page (a signed read: the node client needs this
+        account's key)."""
+        return self._every_page(f"/v1/grants/to/{self.address.hex()}", "records")
 
     def requests(self) -> list[dict[str, Any]]:
-        """The requests to this account (a signed read)."""
-        answer = self.assets.node.get_json(f"/v1/grants/requests/{self.address.hex()}")
-        return list(answer["records"])
+        """The requests to this account, every page (a signed read)."""
+        return self._every_page(f"/v1/grants/requests/{self.address.hex()}", "records")
 
-    def history(self, ref: str) -> list[dict[str, Any]]:
-        """Every usage record of an asset, oldest first, each with its receipt bundle."""
-        records: list[dict[str, Any]] = []
+    def _every_page(self, path: str, field: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
         cursor: str | None = None
         while True:
             params = {} if cursor is None else {"cursor": cursor}
-            page = self.assets.node.get_json(f"/v1/assets/{ref}/usage", params)
-            records += page["usage"]
+            page = self.assets.node.get_json(path, params)
+            found += page[field]
             cursor = page.get("next")
             if cursor is None:
-                return records
+                return found
+
+    def history(self, ref: str) -> list[dict[str, Any]]:
+        """Every usage record of an asset, oldest first, each with its receipt bundle."""
+        return self._every_page(f"/v1/assets/{ref}/usage", "usage")
 
     def fetch_with_grant(
         self, ref: str, purpose: str, password: bytes, action: str = "view"
@@ -280,10 +282,9 @@ class GrantClient:
 
     def _data_key(self, asset: Asset, password: bytes) -> bytes:
         """The data key: the holder's envelope, or an agent's through a grant to it."""
-        if asset.content.envelope_of(self.address) is not None:
-            return self.assets.data_key(asset.content_id.hex(), password)
-        grant = self._my_grant(asset)
-        return open_envelope(self.suite, self.assets.unlock(password), grant.envelope)
+        envelope = asset.content.envelope_of(self.address)
+        sealed = envelope.sealed if envelope is not None else self._my_grant(asset).envelope
+        return open_envelope(self.suite, self.assets.unlock(password), sealed)
 
 
 def _grant_fields(shown: dict[str, Any]) -> dict[str, Any]:
