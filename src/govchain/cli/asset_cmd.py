@@ -36,7 +36,6 @@ from govchain.cli.console import (
     reports_errors,
 )
 from govchain.cli.node_access import ca_bundle_option, node_client, nodes_option
-from govchain.client import verify_tx_receipt
 from govchain.client.asset_crypto import Plaintext
 from govchain.client.asset_types import load_fields_file
 from govchain.client.assets import AssetClient, Issued, show_asset
@@ -45,7 +44,6 @@ from govchain.client.locker_keys import read_password_file
 from govchain.contracts.assets import Asset, ConsentArgs, ReviewArgs, StatusArgs
 from govchain.crypto.suite import SigningKey
 from govchain.ledger.genesis_file import load_genesis
-from govchain.ledger.proofs import TxReceiptBundle
 
 __all__ = ["asset_app"]
 
@@ -365,41 +363,6 @@ def _write_content(
         copy_path.write_text(json.dumps(copy, indent=2) + "\n", encoding="utf-8")
         written.append(str(copy_path))
     console.print(f"decrypted {name}: " + ", ".join(written))
-
-
-@asset_app.command("history")
-@reports_errors
-def history(
-    ref: str = typer.Argument(..., help="The asset: licence identifier or content id."),
-    nodes: list[str] = nodes_option(),
-    ca_bundle: Path | None = ca_bundle_option(),
-    key: Path = key_option(),
-    key_password: Path | None = key_password_option(),
-    genesis: Path | None = genesis_option(),
-    json_out: bool = json_option(),
-) -> None:
-    """Every view and use of an asset, in order, each with its proof (verified with --genesis)."""
-    signer = signer_of(key, key_password)
-    with node_client(nodes, ca_bundle, signer) as node, asset_client(node, signer) as client:
-        records = GrantClient(client).history(ref)
-    if genesis is not None:
-        trusted = load_genesis(genesis)
-        for entry in records:
-            verified = verify_tx_receipt(trusted, TxReceiptBundle.from_json(entry["receipt"]))
-            if verified.tx_hash.hex() != entry["tx_hash"] or verified.block_time != entry["time"]:
-                fail(f"usage record {entry['tx_hash']} does not match its receipt")
-    if json_out:
-        print_json({"usage": records, "verified": genesis is not None})
-        return
-    table = Table(title=f"usage of {ref}" + (" (verified)" if genesis is not None else ""))
-    for column in ("time", "height", "reader", "action", "purpose", "via", "tx"):
-        table.add_column(column, overflow="fold")
-    for entry in records:
-        table.add_row(
-            human_time_ms(entry["time"]), str(entry["height"]), entry["reader"],
-            entry["action"], entry["purpose"], entry["via"], entry["tx_hash"],
-        )  # fmt: skip
-    console.print(table)
 
 
 @asset_app.command("transfer")

@@ -18,6 +18,7 @@ from rich.table import Table
 from govchain.cli.asset_options import (
     address_of_text,
     asset_client,
+    genesis_option,
     json_option,
     key_option,
     key_password_option,
@@ -25,11 +26,14 @@ from govchain.cli.asset_options import (
 )
 from govchain.cli.console import console, fail, human_time_ms, print_json, reports_errors
 from govchain.cli.node_access import ca_bundle_option, node_client, nodes_option
+from govchain.client import verify_tx_receipt
 from govchain.client.auth_codes import write_qr_png
 from govchain.client.grants import GrantClient
 from govchain.client.locker_keys import read_password_file
+from govchain.ledger.genesis_file import load_genesis
+from govchain.ledger.proofs import TxReceiptBundle
 
-__all__ = ["code_app", "delegate_app", "grant_app", "request_app"]
+__all__ = ["code_app", "delegate_app", "grant_app", "history", "request_app"]
 
 grant_app = typer.Typer(help="Grants (授权): let an account view or use an asset, revocably.")
 code_app = typer.Typer(help="Authorization codes (授权码): one code, a purpose, an expiry, uses.")
@@ -313,5 +317,39 @@ def request_list(
         table.add_row(
             r["id"], r["asset"], r["requester"], r["scope"], r["purpose"],
             f"{r['reminded']}/{r['reminders']}", r["status"],
+        )  # fmt: skip
+    console.print(table)
+
+
+@reports_errors
+def history(
+    ref: str = typer.Argument(..., help="The asset: licence identifier or content id."),
+    nodes: list[str] = nodes_option(),
+    ca_bundle: Path | None = ca_bundle_option(),
+    key: Path = key_option(),
+    key_password: Path | None = key_password_option(),
+    genesis: Path | None = genesis_option(),
+    json_out: bool = json_option(),
+) -> None:
+    """Every view and use of an asset, in order, each with its proof (verified with --genesis)."""
+    signer = signer_of(key, key_password)
+    with node_client(nodes, ca_bundle, signer) as node, asset_client(node, signer) as client:
+        records = GrantClient(client).history(ref)
+    if genesis is not None:
+        trusted = load_genesis(genesis)
+        for entry in records:
+            verified = verify_tx_receipt(trusted, TxReceiptBundle.from_json(entry["receipt"]))
+            if verified.tx_hash.hex() != entry["tx_hash"] or verified.block_time != entry["time"]:
+                fail(f"usage record {entry['tx_hash']} does not match its receipt")
+    if json_out:
+        print_json({"usage": records, "verified": genesis is not None})
+        return
+    table = Table(title=f"usage of {ref}" + (" (verified)" if genesis is not None else ""))
+    for column in ("time", "height", "reader", "action", "purpose", "via", "tx"):
+        table.add_column(column, overflow="fold")
+    for entry in records:
+        table.add_row(
+            human_time_ms(entry["time"]), str(entry["height"]), entry["reader"],
+            entry["action"], entry["purpose"], entry["via"], entry["tx_hash"],
         )  # fmt: skip
     console.print(table)
