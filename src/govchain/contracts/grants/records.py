@@ -6,12 +6,12 @@ stored as canonical CBOR of ``to_cbor()``, read back with ``from_stored``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
 from govchain.contracts.assets.content import MAX_ENVELOPE
 from govchain.contracts.assets.records import CONTENT_ID_SIZE, check_type_code
-from govchain.contracts.registry.records import StoredRecord, decode_stored
+from govchain.contracts.registry.records import FieldRecord
 from govchain.types.errors import ValidationError
 from govchain.types.fields import check_bytes, check_hash, check_list, check_text, check_uint
 from govchain.types.validators import ADDRESS_SIZE
@@ -67,33 +67,8 @@ def _uses(what: str, uses: object, used: object) -> None:
         raise ValidationError(f"{what}: more used than allowed")
 
 
-class _Record(StoredRecord):
-    """A record whose stored map is its fields, in order."""
-
-    __slots__ = ()
-    WHAT: ClassVar[str]
-
-    def to_cbor(self) -> dict[str, object]:
-        """The stored map."""
-        return {f.name: _stored_value(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
-
-    @classmethod
-    def from_stored(cls, raw: bytes) -> Any:
-        """The record stored under its key; ValidationError if malformed."""
-        names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
-        return decode_stored(raw, cls.WHAT, lambda found: cls(**_tuples(found)), names)
-
-
-def _stored_value(value: object) -> object:
-    return list(value) if isinstance(value, tuple) else value
-
-
-def _tuples(found: dict[str, Any]) -> dict[str, Any]:
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in found.items()}
-
-
 @dataclass(frozen=True, slots=True)
-class Grant(_Record):
+class Grant(FieldRecord):
     """A holder's grant of view or use of one asset to one account."""
 
     WHAT: ClassVar[str] = "grant"
@@ -135,7 +110,7 @@ class Grant(_Record):
 
 
 @dataclass(frozen=True, slots=True)
-class CodeRecord(_Record):
+class CodeRecord(FieldRecord):
     """An authorization code: its public key (never the code), the sealed data key, its limits."""
 
     WHAT: ClassVar[str] = "code"
@@ -171,7 +146,7 @@ class CodeRecord(_Record):
 
 
 @dataclass(frozen=True, slots=True)
-class Delegation(_Record):
+class Delegation(FieldRecord):
     """A holder's delegation (委托) of acts on its assets to an agent, until ``expires``."""
 
     WHAT: ClassVar[str] = "delegation"
@@ -218,7 +193,7 @@ class Delegation(_Record):
 
 
 @dataclass(frozen=True, slots=True)
-class GrantRequest(_Record):
+class GrantRequest(FieldRecord):
     """A request for a grant, its reminders and its answer."""
 
     WHAT: ClassVar[str] = "request"
@@ -263,7 +238,7 @@ class GrantRequest(_Record):
 
 
 @dataclass(frozen=True, slots=True)
-class Usage(_Record):
+class Usage(FieldRecord):
     """A usage record (查看/使用): who read which version of what, why, through what, when."""
 
     WHAT: ClassVar[str] = "usage"

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, TypeVar
 
 from govchain.codec import encode
 from govchain.ledger import records
@@ -42,6 +42,7 @@ __all__ = [
     "MEMBER_STATUSES",
     "NODE_STATUSES",
     "Account",
+    "FieldRecord",
     "MemberRecord",
     "NodeRecord",
     "RoleRecord",
@@ -79,6 +80,32 @@ class StoredRecord(ABC):
     def to_json(self) -> dict[str, Any]:
         """The API's JSON form: the stored map with bytes as hex."""
         return json_form(self.to_cbor())  # type: ignore[no-any-return]
+
+
+class FieldRecord(StoredRecord):
+    """A record whose stored map is its dataclass fields, in order (a subclass names ``WHAT``);
+    tuples are stored as arrays and read back as tuples."""
+
+    __slots__ = ()
+    WHAT: ClassVar[str]
+
+    def to_cbor(self) -> dict[str, object]:
+        """The stored map."""
+        return {f.name: _stored_value(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+
+    @classmethod
+    def from_stored(cls, raw: bytes) -> Any:
+        """The record stored under its key; ValidationError if malformed."""
+        names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+        return decode_stored(raw, cls.WHAT, lambda found: cls(**_tuples(found)), names)
+
+
+def _stored_value(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _tuples(found: dict[str, Any]) -> dict[str, Any]:
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in found.items()}
 
 
 def json_form(value: object) -> Any:
