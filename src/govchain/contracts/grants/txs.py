@@ -9,10 +9,10 @@ a ContractError starting with ``invalid_args:``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import MISSING, dataclass, fields
-from typing import Any, ClassVar, TypeVar
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
+from govchain.contracts.args_records import Check, ParsedArgs
 from govchain.contracts.assets.content import MAX_ENVELOPE
 from govchain.contracts.assets.records import CONTENT_ID_SIZE, check_type_code
 from govchain.contracts.grants.records import (
@@ -27,7 +27,6 @@ from govchain.contracts.grants.records import (
 )
 from govchain.contracts.signing import signed_tx
 from govchain.crypto import SigningKey
-from govchain.execution.registry import ContractError
 from govchain.types import Tx
 from govchain.types.errors import ValidationError
 from govchain.types.fields import check_bytes, check_list, check_map, check_text, check_uint
@@ -45,9 +44,6 @@ __all__ = [
     "UseArgs",
     "grants_tx",
 ]
-
-Check = Callable[[str, object], object]
-_A = TypeVar("_A", bound="_Args")
 
 
 def _content_id(what: str, value: object) -> bytes:
@@ -135,44 +131,8 @@ def _via(what: str, value: object) -> dict[str, bytes]:
     raise ValidationError(f'{what}: expected {{"grant": id}} or {{"code": id, "proof": signature}}')
 
 
-class _Args:
-    """Shared parsing of the argument records below."""
-
-    TX_TYPE: ClassVar[str]
-    CHECKS: ClassVar[dict[str, Check]]
-
-    @classmethod
-    def from_args(cls: type[_A], args: Mapping[str, object]) -> _A:
-        """Parse strictly; ContractError ``invalid_args`` names what is wrong."""
-        declared = fields(cls)  # type: ignore[arg-type]
-        required = {f.name for f in declared if f.default is MISSING}
-        allowed = {f.name for f in declared}
-        names = set(args)
-        if not required <= names or not names <= allowed:
-            raise ContractError(
-                f"invalid_args: {cls.TX_TYPE} needs {sorted(required)} and may have "
-                f"{sorted(allowed - required)} (missing {sorted(required - names)}, "
-                f"unexpected {sorted(names - allowed)})"
-            )
-        try:
-            values = {name: cls.CHECKS[name](name, args[name]) for name in sorted(names)}
-        except ValidationError as exc:
-            raise ContractError(f"invalid_args: {cls.TX_TYPE}: {exc}") from exc
-        return cls(**values)
-
-    def to_args(self) -> dict[str, object]:
-        """The tx's args map (optional fields at their default left out)."""
-        found: dict[str, object] = {}
-        for f in fields(self):  # type: ignore[arg-type]
-            value = getattr(self, f.name)
-            if f.default is not MISSING and value == f.default:
-                continue
-            found[f.name] = list(value) if isinstance(value, tuple) else value
-        return found
-
-
 @dataclass(frozen=True, slots=True)
-class GrantArgs(_Args):
+class GrantArgs(ParsedArgs):
     """``grants.grant``."""
 
     TX_TYPE: ClassVar[str] = "grants.grant"
@@ -193,7 +153,7 @@ class GrantArgs(_Args):
 
 
 @dataclass(frozen=True, slots=True)
-class RevokeArgs(_Args):
+class RevokeArgs(ParsedArgs):
     """``grants.revoke``: a grant or a code."""
 
     TX_TYPE: ClassVar[str] = "grants.revoke"
@@ -206,7 +166,7 @@ class RevokeArgs(_Args):
 
 
 @dataclass(frozen=True, slots=True)
-class CodeArgs(_Args):
+class CodeArgs(ParsedArgs):
     """``grants.code``: an authorization code's public key and sealed data key."""
 
     TX_TYPE: ClassVar[str] = "grants.code"
@@ -226,7 +186,7 @@ class CodeArgs(_Args):
 
 
 @dataclass(frozen=True, slots=True)
-class UseArgs(_Args):
+class UseArgs(ParsedArgs):
     """``grants.use``: a usage record, through a grant or a code."""
 
     TX_TYPE: ClassVar[str] = "grants.use"
@@ -242,7 +202,7 @@ class UseArgs(_Args):
 
 
 @dataclass(frozen=True, slots=True)
-class DelegateArgs(_Args):
+class DelegateArgs(ParsedArgs):
     """``grants.delegate``: the holder delegates acts to an agent."""
 
     TX_TYPE: ClassVar[str] = "grants.delegate"
@@ -259,7 +219,7 @@ class DelegateArgs(_Args):
 
 
 @dataclass(frozen=True, slots=True)
-class UndelegateArgs(_Args):
+class UndelegateArgs(ParsedArgs):
     """``grants.undelegate``."""
 
     TX_TYPE: ClassVar[str] = "grants.undelegate"
@@ -269,7 +229,7 @@ class UndelegateArgs(_Args):
 
 
 @dataclass(frozen=True, slots=True)
-class RequestArgs(_Args):
+class RequestArgs(ParsedArgs):
     """``grants.request``: ask a holder for a grant."""
 
     TX_TYPE: ClassVar[str] = "grants.request"
@@ -288,7 +248,7 @@ class RequestArgs(_Args):
 
 
 @dataclass(frozen=True, slots=True)
-class AnswerArgs(_Args):
+class AnswerArgs(ParsedArgs):
     """``grants.answer``: approve (with the grant's envelope) or decline (with a reason)."""
 
     TX_TYPE: ClassVar[str] = "grants.answer"
@@ -305,7 +265,7 @@ class AnswerArgs(_Args):
 
 
 @dataclass(frozen=True, slots=True)
-class RemindArgs(_Args):
+class RemindArgs(ParsedArgs):
     """``grants.remind``: count a due reminder of an open request."""
 
     TX_TYPE: ClassVar[str] = "grants.remind"
