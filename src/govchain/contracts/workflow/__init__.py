@@ -1,0 +1,1 @@
+"""Service ``workflow``: matters, processes, cases, supervision (docs/spec/workflow.md)."""
