@@ -20,6 +20,7 @@ from govchain.api.routes.grants import grant_routes
 from govchain.api.routes.messages import message_routes
 from govchain.api.routes.notary import notary_routes
 from govchain.api.routes.registry import registry_routes
+from govchain.api.routes.workflow import workflow_routes
 from govchain.contracts import (
     Register,
     ServiceContext,
@@ -30,6 +31,7 @@ from govchain.contracts import (
     messages,
     notary,
     registry,
+    workflow,
 )
 from govchain.crypto import CryptoSuite, suite_for
 from govchain.execution import Registry
@@ -60,6 +62,7 @@ SERVICES: tuple[Service, ...] = (
     Service("assets", assets.register, asset_routes),
     Service("grants", grants.register, grant_routes),
     Service("messages", messages.register, message_routes),
+    Service("workflow", workflow.register, workflow_routes),
 )
 """Every service, in the order the API documents them."""
 

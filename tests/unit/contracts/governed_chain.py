@@ -97,8 +97,12 @@ class GovernedChain:
         unsigned = Tx(CHAIN_ID, tx_type, args, "key", signer.public_key, os.urandom(16), 10_000)
         return records.sign_tx(signer, unsigned)
 
-    def run(self, *txs: Tx) -> list[Receipt]:
-        """Commit one block of ``txs``; return their receipts."""
+    def run(self, *txs: Tx, advance_ms: int = 1) -> list[Receipt]:
+        """Commit one block of ``txs``; return their receipts.
+
+        ``advance_ms``: how far after the block's time its commit is signed, so
+        the next block's BFT time jumps that far (for deadlines in tests).
+        """
         with self.chain.view() as view:
             validators = view.validators(view.height + 1)
             block = propose_block(
@@ -110,7 +114,10 @@ class GovernedChain:
             )
             result = apply_block(view, block, self.registry)
         commit = self.maker.commit(
-            block.header.height, result.block_hash, block.header.time + 1, validators=validators
+            block.header.height,
+            result.block_hash,
+            block.header.time + advance_ms,
+            validators=validators,
         )
         self.chain.commit_block(block, commit, result)
         self.last_commit = commit

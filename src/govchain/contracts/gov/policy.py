@@ -56,11 +56,22 @@ _EVERY_ACCOUNT_TX_TYPES = (
     "grants.undelegate",
     "grants.use",
     "messages.notice",
+    "workflow.flag_overdue",
+    "workflow.resubmit",
 )
 """Sent by any active account; the handler checks whom it may act for (a transfer: its rule;
 a grant, code or answer: the holder or its agent; a usage record: the grantee or code user;
 a notice: its sender)."""
+_DEFINER_TX_TYPES = (
+    "workflow.adapter_set",
+    "workflow.extend",
+    "workflow.matter_define",
+    "workflow.process_publish",
+)
+"""Sent by a member's admins (or staff whose member role lists the type)."""
 _ISSUER_TX_TYPES = (
+    "workflow.apply",
+    "workflow.step_result",
     "assets.issue",
     "assets.review",
     "assets.revoke",
@@ -78,6 +89,7 @@ def default_policies(actions: tuple[str, ...]) -> tuple[PolicyEntry, ...]:
         *(PolicyEntry(tx_type, "ANY") for tx_type in _EVERY_ACCOUNT_TX_TYPES),
         *(PolicyEntry(tx_type, "ANY", ("admin", "client")) for tx_type in _ISSUER_TX_TYPES),
         PolicyEntry("assets.type_define", "ANY", ("admin",)),
+        *(PolicyEntry(tx_type, "ANY", ("admin",)) for tx_type in _DEFINER_TX_TYPES),
         PolicyEntry("registry.access_apply", "SELF"),
         *(PolicyEntry(tx_type, "ANY", ("admin",)) for tx_type in _ADMIN_TX_TYPES),
         *(PolicyEntry(ACTION_PREFIX + action, "MAJORITY") for action in actions),

@@ -1,0 +1,85 @@
+"""Reads of ``workflow``: a case with its steps and timeline, matters and processes, proven.
+
+The case record comes with its state fact; each step's state and each
+timeline entry with theirs would make a page heavy, so a case read carries
+the case's fact and the steps' and timeline's values read at the same
+height (the same snapshot), and a client proves any of them by its key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from govchain.contracts.facts import ProvenValue, list_page, prove_key
+from govchain.contracts.proving_reader import ProvingReader
+from govchain.contracts.workflow.records import Case, Matter, Process, StepState, TimelineEntry
+from govchain.contracts.workflow.state import (
+    case_key,
+    latest_version,
+    matter_key,
+    process_key,
+    read_process,
+    read_step,
+    timeline,
+    version_key,
+)
+from govchain.types.errors import LedgerCorruptError
+
+__all__ = [
+    "TIMELINE_MAX",
+    "ProvenCase",
+    "ProvenDefinition",
+    "case_with_fact",
+    "definition_with_fact",
+]
+
+TIMELINE_MAX = 200
+"""Timeline entries one case read carries."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenCase:
+    """A case (None: none), the fact of its key, its steps in process order, its timeline."""
+
+    case: Case | None
+    proven: ProvenValue
+    steps: tuple[StepState, ...]
+    timeline: tuple[TimelineEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenDefinition:
+    """The latest version of a matter or process (None: none) and the fact of its key."""
+
+    record: Matter | Process | None
+    proven: ProvenValue
+
+
+def case_with_fact(reader: ProvingReader, case_id: bytes) -> ProvenCase:
+    """A case with its fact, its steps and the first ``TIMELINE_MAX`` timeline entries."""
+    proven = prove_key(reader, case_key(case_id))
+    if proven.value is None:
+        return ProvenCase(None, proven, (), ())
+    case = Case.from_stored(proven.value)
+    process = read_process(reader.get, case.process, case.version)
+    if process is None:
+        raise LedgerCorruptError(f"workflow: case {case_id.hex()} names a missing process")
+    steps = []
+    for step_id in process.order:
+        state = read_step(reader.get, case_id, step_id)
+        if state is None:
+            raise LedgerCorruptError(f"workflow: case {case_id.hex()} lacks step {step_id}")
+        steps.append(state)
+    raws, _ = list_page(reader, timeline(case_id), 0, TIMELINE_MAX)
+    entries = tuple(TimelineEntry.from_stored(raw) for raw in raws)
+    return ProvenCase(case, proven, tuple(steps), entries)
+
+
+def definition_with_fact(reader: ProvingReader, kind: str, code: str) -> ProvenDefinition:
+    """The latest matter (``kind`` "matter") or process with the fact of its version's key."""
+    base = matter_key(code) if kind == "matter" else process_key(code)
+    record_type = Matter if kind == "matter" else Process
+    version = latest_version(reader.get, base)
+    proven = prove_key(reader, version_key(base, max(version, 1)))
+    record = None if proven.value is None or version == 0 else record_type.from_stored(proven.value)
+    return ProvenDefinition(record, proven)
