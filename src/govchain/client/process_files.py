@@ -151,7 +151,9 @@ def _toml_args(document: dict[str, Any]) -> dict[str, object]:
             raise ValidationError(f"{where}: expected a table")
         for key in table:
             if key not in STEP_KEYS:
-                raise ValidationError(f"{where}.{key}: unknown key (allowed: {', '.join(STEP_KEYS)})")
+                raise ValidationError(
+                    f"{where}.{key}: unknown key (allowed: {', '.join(STEP_KEYS)})"
+                )
         for key in ("matter", "time_limit_hours"):
             if key not in table:
                 raise ValidationError(f"{where}.{key}: missing (required)")
@@ -168,7 +170,7 @@ def _toml_args(document: dict[str, Any]) -> dict[str, object]:
     return _process_args(document["code"], document["name"], raw_steps)
 
 
-class _DeclarationFound(Exception):
+class _DeclarationError(Exception):
     """Raised from the expat handlers: a DOCTYPE or entity declaration."""
 
 
@@ -177,13 +179,13 @@ def _parse_xml(raw: bytes) -> ET.Element:
     checker = expat.ParserCreate()
 
     def refuse(*_: object) -> None:
-        raise _DeclarationFound
+        raise _DeclarationError
 
     checker.StartDoctypeDeclHandler = refuse
     checker.EntityDeclHandler = refuse
     try:
         checker.Parse(raw, True)
-    except _DeclarationFound:
+    except _DeclarationError:
         raise ValidationError("a DOCTYPE or entity declaration is refused") from None
     except expat.ExpatError as exc:
         message = expat.ErrorString(exc.code)
@@ -206,8 +208,7 @@ def _unsupported(element: ET.Element, inside: str = "") -> ValidationError:
     named = f"{local} {element.get('id')!r}" if element.get("id") else local
     where = f" in {inside}" if inside else ""
     return ValidationError(
-        f"{named}{where}: not supported (a process file uses only "
-        f"{', '.join(SUPPORTED_ELEMENTS)})"
+        f"{named}{where}: not supported (a process file uses only {', '.join(SUPPORTED_ELEMENTS)})"
     )
 
 
