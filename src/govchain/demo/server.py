@@ -39,6 +39,7 @@ _CALLBACK_TIMEOUT_S = 5.0
 _FIRST_BACKOFF_S = 0.25
 _MAX_BACKOFF_S = 4.0
 _READ_TIMEOUT_S = 10.0
+_MAX_DRAINED_BYTES = 8 * MAX_BODY_BYTES
 _STATUS_CODES = {
     400: "bad_request",
     404: "not_found",
@@ -227,11 +228,20 @@ class _Handler(BaseHTTPRequestHandler):
         size = int(length)
         if size > MAX_BODY_BYTES:
             self.close_connection = True
+            if size <= _MAX_DRAINED_BYTES:  # read it, so the client reads our answer, not a reset
+                self._discard(size)
             raise DemoRequestError("too_large", f"the body is over {MAX_BODY_BYTES} bytes", 413)
         body = self.rfile.read(size)
         if len(body) != size:
             raise DemoRequestError("bad_request", "the body is shorter than its Content-Length")
         return body
+
+    def _discard(self, size: int) -> None:
+        while size > 0:
+            chunk = self.rfile.read(min(size, 1 << 16))
+            if not chunk:
+                return
+            size -= len(chunk)
 
     def _reply(
         self,
