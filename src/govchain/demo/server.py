@@ -198,7 +198,12 @@ class _Handler(BaseHTTPRequestHandler):
         except DemoRequestError as exc:
             self._error(exc.status, exc.code, str(exc), started)
             return
-        answer = self.server.system.answer(request)
+        try:
+            answer = self.server.system.answer(request)
+        except Exception as exc:  # a fault of ours: the client gets no stack, the log its type
+            self._error(500, "internal", "internal error", started)
+            self.server.write_log(f"{_now()} internal error: {type(exc).__name__}")
+            return
         if request.callback is not None:
             self.server.deliver_later(request, answer)
             accepted = {key: answer[key] for key in ("case", "step", "attempt")}

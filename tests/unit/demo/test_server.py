@@ -195,3 +195,22 @@ def test_unknown_paths_methods_and_oversized_bodies_are_refused(licence: Departm
     )
     assert huge.status_code == 413
     assert huge.json()["error"]["code"] == "too_large"
+
+
+def test_a_fault_of_the_department_is_a_500_without_a_stack(
+    lines: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = _serve("seal", lines)
+    try:
+
+        def broken(_request: object) -> dict[str, object]:
+            raise RuntimeError("/secret/path")
+
+        monkeypatch.setattr(server.system, "answer", broken)
+        reply = httpx.post(f"{server.url}/v1/cases", json=body("seal"), timeout=WAIT_S)
+    finally:
+        server.close()
+    assert reply.status_code == 500
+    assert reply.json() == {"error": {"code": "internal", "message": "internal error"}}
+    assert any("internal error: RuntimeError" in line for line in lines)
+    assert "/secret/path" not in "\n".join(lines)
