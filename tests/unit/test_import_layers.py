@@ -73,6 +73,8 @@ ALLOWED: dict[str, set[str]] = {
         "client",
         "node",
     },
+    # demo department systems (issue 18 item 6): shell-level, seen from outside the chain
+    "demo": {"types", "codes"},
     # a service router runs the service's reads (contracts/<service>/reads.py)
     "api": {"types", "codec", "codes", "crypto", "ledger", "contracts"},
     # the storage node (docs/spec/assets.md): blob stores, records proven with the SDK's
@@ -120,6 +122,7 @@ ALLOWED: dict[str, set[str]] = {
         "sim",
         "chaos",
         "storage_node",
+        "demo",
     },
 }
 """Package -> the other govchain packages it may import."""

@@ -11,6 +11,7 @@ from govchain.cli import (
     ca_cmd,
     chaos_cmd,
     crypto_cmd,
+    demo_cmd,
     evidence_cmd,
     gov_cmd,
     grant_cmd,
@@ -57,6 +58,7 @@ app.add_typer(grant_cmd.delegate_app, name="delegate")
 app.add_typer(grant_cmd.request_app, name="request")
 app.add_typer(storage_cmd.app, name="storage")
 app.add_typer(msg_cmd.msg_app, name="msg")
+app.add_typer(demo_cmd.app, name="demo")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
 app.command(name="notarize")(notary_cmd.notarize)
