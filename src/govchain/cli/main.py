@@ -28,6 +28,7 @@ from govchain.cli import (
     storage_cmd,
     subject_cmd,
     verify_cmd,
+    workflow_cmd,
 )
 
 app = typer.Typer(
@@ -52,6 +53,9 @@ app.add_typer(locker_cmd.type_app, name="asset-type")
 app.add_typer(locker_cmd.locker_app, name="locker")
 app.add_typer(asset_cmd.asset_app, name="asset")
 asset_cmd.asset_app.command("history")(grant_cmd.history)
+app.add_typer(workflow_cmd.matter_app, name="matter")
+app.add_typer(workflow_cmd.process_app, name="process")
+app.add_typer(workflow_cmd.case_app, name="case")
 app.add_typer(grant_cmd.grant_app, name="grant")
 app.add_typer(grant_cmd.code_app, name="code")
 app.add_typer(grant_cmd.delegate_app, name="delegate")

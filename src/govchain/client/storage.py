@@ -92,6 +92,11 @@ class StorageClient:
         Raises BlobUnavailableError when fewer than ``copies`` nodes took it (a
         4xx refusal from a node is raised at once: the others would refuse too).
         """
+        if len(self.nodes) < copies:
+            raise BlobUnavailableError(
+                f"{copies} copies are asked for but the network lists {len(self.nodes)} storage "
+                "node(s): pass --copies with at most that many, or add storage nodes"
+            )
         digest = self.suite.hash(data)
         stored: list[str] = []
         for node in self.nodes:

@@ -1,0 +1,184 @@
+"""CLI of service ``workflow``: ``govchain matter``, ``process``, ``case`` (spec: workflow.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from govchain.cli.asset_options import (
+    address_of_text,
+    content_id_of_text,
+    json_option,
+    key_option,
+    key_password_option,
+    signer_of,
+)
+from govchain.cli.console import console, fail, human_time_ms, print_json, reports_errors
+from govchain.cli.node_access import ca_bundle_option, node_client, nodes_option
+from govchain.client.process_files import load_process_file
+from govchain.client.workflow import WorkflowClient
+from govchain.contracts.workflow import MatterDefineArgs
+
+__all__ = ["case_app", "matter_app", "process_app"]
+
+matter_app = typer.Typer(help="The matter list (事项清单): define a matter, show one.")
+process_app = typer.Typer(help="Processes: publish a TOML or BPMN 2.0 definition, show one.")
+case_app = typer.Typer(help="Cases (办件): accept an application, show it, submit a step's result.")
+
+
+def _case_id(text: str) -> bytes:
+    try:
+        value = bytes.fromhex(text)
+    except ValueError:
+        value = b""
+    if len(value) != 16:
+        fail("case id: expected 32 hex digits")
+    return value
+
+
+@matter_app.command("define")
+@reports_errors
+def matter_define(
+    nodes: list[str] = nodes_option(),
+    ca_bundle: Path | None = ca_bundle_option(),
+    key: Path = key_option(),
+    key_password: Path | None = key_password_option(),
+    file: Path = typer.Option(..., "--file", help="The matter (JSON: the args of the tx)."),
+) -> None:
+    """Define a matter from a JSON file of its fields (docs/spec/workflow.md)."""
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        fail(f"{file}: not JSON: {exc}")
+    args = MatterDefineArgs.from_args(data)
+    with node_client(nodes, ca_bundle) as node:
+        WorkflowClient(node, signer_of(key, key_password)).define_matter(args)
+    console.print(f"matter [bold]{args.code}[/bold] is defined")
+
+
+@matter_app.command("show")
+@reports_errors
+def matter_show(
+    code: str = typer.Argument(..., help="The matter code."),
+    nodes: list[str] = nodes_option(),
+    ca_bundle: Path | None = ca_bundle_option(),
+) -> None:
+    """The latest version of a matter, with its proof (JSON)."""
+    with node_client(nodes, ca_bundle) as node:
+        print_json(node.get_json(f"/v1/matters/{code}"))
+
+
+@process_app.command("publish")
+@reports_errors
+def process_publish(
+    file: Path = typer.Argument(..., help="The process: FILE.toml or FILE.bpmn."),
+    nodes: list[str] = nodes_option(),
+    ca_bundle: Path | None = ca_bundle_option(),
+    key: Path = key_option(),
+    key_password: Path | None = key_password_option(),
+    json_out: bool = json_option(),
+) -> None:
+    """Publish a process definition; the chain checks its graph before it keeps it."""
+    definition = load_process_file(file)
+    with node_client(nodes, ca_bundle) as node:
+        version = WorkflowClient(node, signer_of(key, key_password)).publish(definition)
+    if json_out:
+        print_json({"code": definition["code"], "version": version})
+        return
+    console.print(f"process [bold]{definition['code']}[/bold] version {version} is published")
+
+
+@case_app.command("apply")
+@reports_errors
+def case_apply(
+    nodes: list[str] = nodes_option(),
+    ca_bundle: Path | None = ca_bundle_option(),
+    key: Path = key_option(),
+    key_password: Path | None = key_password_option(),
+    process: str = typer.Option(..., "--process", help="The process code."),
+    applicant: str = typer.Option(..., "--applicant", help="The applicant's address (40 hex)."),
+    form: Path = typer.Option(..., "--form", help="The application's public fields (JSON)."),
+    material: list[str] = typer.Option([], "--material", help="A material's content id (repeat)."),
+    json_out: bool = json_option(),
+) -> None:
+    """Accept an application at the window (综合受理); prints the case id."""
+    try:
+        fields: dict[str, Any] = json.loads(form.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        fail(f"{form}: not JSON: {exc}")
+    materials = tuple(content_id_of_text(m) for m in material)
+    with node_client(nodes, ca_bundle) as node:
+        case = WorkflowClient(node, signer_of(key, key_password)).apply(
+            process, address_of_text(applicant, "--applicant"), fields, materials
+        )
+    if json_out:
+        print_json({"case": case.hex()})
+        return
+    console.print(f"case [bold]{case.hex()}[/bold]")
+
+
+@case_app.command("show")
+@reports_errors
+def case_show(
+    case: str = typer.Argument(..., help="The case id (32 hex)."),
+    nodes: list[str] = nodes_option(),
+    ca_bundle: Path | None = ca_bundle_option(),
+    json_out: bool = json_option(),
+) -> None:
+    """A case: steps, states, deadlines, flags, outputs, timeline."""
+    with node_client(nodes, ca_bundle) as node:
+        answer = node.get_json(f"/v1/cases/{_case_id(case).hex()}")
+    if json_out:
+        print_json(answer)
+        return
+    shown = answer["case"]
+    table = Table(
+        title=f"case {shown['id']}: {shown['state']} ({shown['process']} v{shown['version']})"
+    )
+    for column in ("step", "department", "state", "deadline", "overdue", "manual", "outputs"):
+        table.add_column(column, overflow="fold")
+    for step in answer["steps"]:
+        table.add_row(
+            step["step"], step["department"], step["state"],
+            human_time_ms(step["deadline"]) if step["deadline"] else "-",
+            "yes" if step["overdue"] else "", str(step["interventions"] or ""),
+            ", ".join(step["outputs"]),
+        )  # fmt: skip
+    console.print(table)
+
+
+@case_app.command("step")
+@reports_errors
+def case_step(
+    case: str = typer.Argument(..., help="The case id (32 hex)."),
+    step: str = typer.Argument(..., help="The step id."),
+    nodes: list[str] = nodes_option(),
+    ca_bundle: Path | None = ca_bundle_option(),
+    key: Path = key_option(),
+    key_password: Path | None = key_password_option(),
+    approve: bool = typer.Option(False, "--approve", help="Approve, with --output."),
+    reject: bool = typer.Option(False, "--reject", help="Reject: the case ends."),
+    return_: bool = typer.Option(False, "--return", help="Return for correction."),
+    output: list[str] = typer.Option([], "--output", help="An output asset's content id (repeat)."),
+    reason: str = typer.Option("", "--reason", help="Why (recorded on chain)."),
+) -> None:
+    """Submit a step's result as an account of its department."""
+    chosen = [
+        name
+        for name, on in (("approved", approve), ("rejected", reject), ("returned", return_))
+        if on
+    ]
+    if len(chosen) != 1:
+        fail("give exactly one of --approve, --reject and --return")
+    if chosen[0] != "approved" and not reason.strip():
+        fail("--reason: a rejection or a return says why")
+    outputs = tuple(content_id_of_text(o) for o in output)
+    with node_client(nodes, ca_bundle) as node:
+        receipt = WorkflowClient(node, signer_of(key, key_password)).result(
+            _case_id(case), step, chosen[0], reason, outputs
+        )
+    console.print(f"step {step}: {chosen[0]} (tx {receipt.tx_hash.hex()})")
