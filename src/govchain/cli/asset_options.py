@@ -26,6 +26,7 @@ __all__ = [
     "copies_option",
     "document_of",
     "genesis_option",
+    "id_of_text",
     "json_option",
     "key_option",
     "key_password_option",
@@ -95,6 +96,11 @@ def address_of_text(text: str, what: str) -> bytes:
 def content_id_of_text(text: str) -> bytes:
     """A content id given as 32 hex digits; exits 1 otherwise."""
     return _hex_of(text, 16, "expected a content id of 32 hex digits")
+
+
+def id_of_text(text: str, what: str) -> bytes:
+    """A 16-byte id (grant, code, delegation, request, case) as 32 hex digits; exits 1 otherwise."""
+    return _hex_of(text, 16, f"{what}: expected 32 hex digits")
 
 
 def _hex_of(text: str, size: int, message: str) -> bytes:

@@ -19,6 +19,7 @@ from govchain.cli.asset_options import (
     address_of_text,
     asset_client,
     genesis_option,
+    id_of_text,
     json_option,
     key_option,
     key_password_option,
@@ -50,16 +51,6 @@ def expires_ms(text: str) -> int:
     if moment.tzinfo is None:
         fail("--expires: give the UTC offset too (e.g. +08:00), so the time is not ambiguous")
     return int(moment.timestamp() * 1000)
-
-
-def _hex16(text: str, what: str) -> bytes:
-    try:
-        value = bytes.fromhex(text)
-    except ValueError:
-        value = b""
-    if len(value) != 16:
-        fail(f"{what}: expected 32 hex digits")
-    return value
 
 
 def _password() -> Any:
@@ -120,7 +111,7 @@ def grant_revoke(
     signer = signer_of(key, key_password)
     behalf = address_of_text(on_behalf, "--on-behalf") if on_behalf else b""
     with node_client(nodes, ca_bundle) as node, asset_client(node, signer) as assets:
-        receipt = GrantClient(assets).revoke(_hex16(grant_id, "GRANT_ID"), reason, behalf)
+        receipt = GrantClient(assets).revoke(id_of_text(grant_id, "GRANT_ID"), reason, behalf)
     console.print(f"revoked (tx {receipt.tx_hash.hex()})")
 
 
@@ -202,7 +193,7 @@ def delegate_create(
     with node_client(nodes, ca_bundle) as node, asset_client(node, signer) as assets:
         delegation = GrantClient(assets).delegate(
             address_of_text(agent, "--agent"), tuple(scope), expires_ms(expires), purpose,
-            types=tuple(type_codes), assets=tuple(_hex16(a, "--asset") for a in assets_),
+            types=tuple(type_codes), assets=tuple(id_of_text(a, "--asset") for a in assets_),
         )  # fmt: skip
     if json_out:
         print_json({"delegation": delegation.hex()})
@@ -223,7 +214,7 @@ def delegate_revoke(
     """End a delegation."""
     signer = signer_of(key, key_password)
     with node_client(nodes, ca_bundle) as node, asset_client(node, signer) as assets:
-        receipt = GrantClient(assets).undelegate(_hex16(delegation, "DELEGATION"), reason)
+        receipt = GrantClient(assets).undelegate(id_of_text(delegation, "DELEGATION"), reason)
     console.print(f"delegation ended (tx {receipt.tx_hash.hex()})")
 
 
@@ -272,7 +263,7 @@ def request_approve(
     signer = signer_of(key, key_password)
     with node_client(nodes, ca_bundle) as node, asset_client(node, signer) as assets:
         receipt = GrantClient(assets).answer(
-            _hex16(request_id, "REQUEST_ID"), True, password, uses=uses
+            id_of_text(request_id, "REQUEST_ID"), True, password, uses=uses
         )
     console.print(f"approved (tx {receipt.tx_hash.hex()})")
 
@@ -290,7 +281,9 @@ def request_decline(
     """Decline a request, with a reason."""
     signer = signer_of(key, key_password)
     with node_client(nodes, ca_bundle) as node, asset_client(node, signer) as assets:
-        receipt = GrantClient(assets).answer(_hex16(request_id, "REQUEST_ID"), False, reason=reason)
+        receipt = GrantClient(assets).answer(
+            id_of_text(request_id, "REQUEST_ID"), False, reason=reason
+        )
     console.print(f"declined (tx {receipt.tx_hash.hex()})")
 
 

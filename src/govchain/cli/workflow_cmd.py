@@ -12,6 +12,7 @@ from rich.table import Table
 from govchain.cli.asset_options import (
     address_of_text,
     content_id_of_text,
+    id_of_text,
     json_option,
     key_option,
     key_password_option,
@@ -28,16 +29,6 @@ __all__ = ["case_app", "matter_app", "process_app"]
 matter_app = typer.Typer(help="The matter list (事项清单): define a matter, show one.")
 process_app = typer.Typer(help="Processes: publish a TOML or BPMN 2.0 definition, show one.")
 case_app = typer.Typer(help="Cases (办件): accept an application, show it, submit a step's result.")
-
-
-def _case_id(text: str) -> bytes:
-    try:
-        value = bytes.fromhex(text)
-    except ValueError:
-        value = b""
-    if len(value) != 16:
-        fail("case id: expected 32 hex digits")
-    return value
 
 
 @matter_app.command("define")
@@ -131,7 +122,7 @@ def case_show(
 ) -> None:
     """A case: steps, states, deadlines, flags, outputs, timeline."""
     with node_client(nodes, ca_bundle) as node:
-        answer = node.get_json(f"/v1/cases/{_case_id(case).hex()}")
+        answer = node.get_json(f"/v1/cases/{id_of_text(case, 'case id').hex()}")
     if json_out:
         print_json(answer)
         return
@@ -179,6 +170,6 @@ def case_step(
     outputs = tuple(content_id_of_text(o) for o in output)
     with node_client(nodes, ca_bundle) as node:
         receipt = WorkflowClient(node, signer_of(key, key_password)).result(
-            _case_id(case), step, chosen[0], reason, outputs
+            id_of_text(case, "case id"), step, chosen[0], reason, outputs
         )
     console.print(f"step {step}: {chosen[0]} (tx {receipt.tx_hash.hex()})")
