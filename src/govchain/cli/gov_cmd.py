@@ -17,6 +17,7 @@ from govchain.cli.console import console, fail, print_json, read_password, repor
 from govchain.cli.node_access import ca_bundle_option, node_client, nodes_option
 from govchain.client.asset_types import load_type_file
 from govchain.client.gov import GovClient, verify_proposal
+from govchain.client.process_files import load_process_file
 from govchain.client.sdk import NodeClient
 from govchain.client.submission import committed_receipt
 from govchain.contracts.gov.actions import ACTION_NAMES, ARG_KINDS
@@ -80,6 +81,8 @@ def _typed(name: str, kind: str, text: str) -> object:
             return [_certificate_der(Path(item)) for item in items]
         if kind == "type_file":
             return load_type_file(Path(text))
+        if kind == "process_file":
+            return load_process_file(Path(text))
     except ValueError:
         fail(f"--set {name}: {text!r} is not a valid {kind} value")
     return text

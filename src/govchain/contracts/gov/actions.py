@@ -71,6 +71,7 @@ ACTION_NAMES = (
     "node.set_power",
     "param.set",
     "policy.set",
+    "process.publish",
 )
 MAX_CA_CERTS = 4
 _RESOURCE = re.compile(r"^(gov:)?[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*$")
@@ -391,6 +392,24 @@ def _asset_type_define() -> Action:
     return run
 
 
+def _process_publish() -> Action:
+    """``process.publish``: a process definition by vote, owned by the named member (the
+    workflow service's modules are imported when the actions are built, as above)."""
+    from govchain.contracts.workflow.handlers import publish_process  # noqa: PLC0415
+    from govchain.contracts.workflow.txs import ProcessPublishArgs  # noqa: PLC0415
+
+    def run(ctx: TxContext, raw: Mapping[str, object]) -> None:
+        args = ActionArgs("process.publish", raw, ("definition", "owner"))
+        owner = args.text("owner", max_size=18)
+        definition = raw.get("definition")
+        if not isinstance(definition, Mapping):
+            args.fail("argument 'definition': expected a process definition (a process file)")
+        assert isinstance(definition, Mapping)
+        publish_process(ctx, ProcessPublishArgs.from_args(definition), owner)
+
+    return run
+
+
 def build_actions(suite: CryptoSuite) -> dict[str, Action]:
     """Every action by name, for a chain of ``suite``."""
     actions: dict[str, Action] = {
@@ -409,6 +428,7 @@ def build_actions(suite: CryptoSuite) -> dict[str, Action]:
         "node.set_power": _node_set_power,
         "param.set": _param_set,
         "policy.set": _policy_set,
+        "process.publish": _process_publish(),
     }
     assert tuple(sorted(actions)) == ACTION_NAMES == tuple(sorted(ARG_KINDS))
     return actions
@@ -444,9 +464,11 @@ ARG_KINDS: dict[str, dict[str, str]] = {
     "node.set_power": {"name": "text", "power": "int"},
     "param.set": {"name": "text", "value": "int_or_text"},
     "policy.set": {"orgs": "names", "resource": "text", "roles": "names", "rule": "text"},
+    "process.publish": {"definition": "process_file", "owner": "text"},
 }
 """Each action's arguments and their kinds, for clients that take them as text (the CLI):
 ``text``; ``int``; ``int_or_text`` (digits are an integer); ``names`` (a comma-separated,
 sorted list); ``address`` (20 bytes as hex); ``hash`` (32 bytes as hex); ``keys`` (public
 keys: hex, or a PEM key file); ``key`` (one such public key); ``certs`` (certificate files,
-PEM or DER); ``type_file`` (an asset type file, TOML: docs/spec/assets.md)."""
+PEM or DER); ``type_file`` (an asset type file, TOML: docs/spec/assets.md); ``process_file``
+(a process file, TOML or BPMN: docs/spec/workflow.md)."""

@@ -15,6 +15,7 @@ from govchain.contracts.workflow.state import (
     matter_key,
     process_key,
     read_matter,
+    read_process,
     version_key,
 )
 from govchain.contracts.workflow.txs import AdapterSetArgs, MatterDefineArgs, ProcessPublishArgs
@@ -29,6 +30,7 @@ __all__ = [
     "matter_define_handler",
     "member_account",
     "process_publish_handler",
+    "publish_process",
     "refuse",
 ]
 
@@ -80,38 +82,51 @@ def matter_define_handler(suite: CryptoSuite) -> Handler:
     return handle
 
 
+def publish_process(ctx: TxContext, args: ProcessPublishArgs, owner: str) -> Process:
+    """Check a process's graph and keep it as the next version, owned by member ``owner``.
+
+    The sender's member (``workflow.process_publish``) or the one a governance
+    decision names (action ``process.publish``); refused ``bad_process`` naming
+    the problem, or ``type_owned`` when another member owns the code.
+    """
+    try:
+        steps = steps_from_args(list(args.steps))
+    except ValidationError as exc:
+        raise refuse("bad_process", str(exc)) from exc
+    materials: set[str] = set()
+    for step in steps:
+        matter = read_matter(ctx.get, step.matter)
+        if matter is None:
+            raise refuse("bad_process", f"step {step.id}: no matter {step.matter}")
+        _active_member(ctx, matter.department)
+        if not step.after:
+            materials.update(matter.materials)
+    try:
+        order = check_graph(steps, frozenset(materials))
+    except ValidationError as exc:
+        raise refuse("bad_process", str(exc)) from exc
+    latest = read_process(ctx.get, args.code)
+    if latest is not None and latest.owner != owner:
+        raise refuse("type_owned", f"process {args.code} is published by {latest.owner}")
+    version = latest_version(ctx.get, process_key(args.code)) + 1
+    process = Process(
+        args.code, version, args.name, tuple(s.to_cbor() for s in steps), order, owner,
+        ctx.height,
+    )  # fmt: skip
+    process.validate()
+    ctx.put(version_key(process_key(args.code), version), process.encode())
+    ctx.put(process_key(args.code), version.to_bytes(4, "big"))
+    ctx.emit("workflow.process_published", code=args.code, version=version)
+    return process
+
+
 def process_publish_handler(suite: CryptoSuite) -> Handler:
-    """The handler of ``workflow.process_publish``: the graph is checked before it is kept."""
+    """The handler of ``workflow.process_publish``: the sender's member publishes and owns it."""
 
     def handle(ctx: TxContext, tx: Tx) -> None:
         args = ProcessPublishArgs.from_args(tx.args)
         account = member_account(suite, ctx, tx)
-        try:
-            steps = steps_from_args(list(args.steps))
-        except ValidationError as exc:
-            raise refuse("bad_process", str(exc)) from exc
-        materials: set[str] = set()
-        for step in steps:
-            matter = read_matter(ctx.get, step.matter)
-            if matter is None:
-                raise refuse("bad_process", f"step {step.id}: no matter {step.matter}")
-            _active_member(ctx, matter.department)
-            if not step.after:
-                materials.update(matter.materials)
-        try:
-            order = check_graph(steps, frozenset(materials))
-        except ValidationError as exc:
-            raise refuse("bad_process", str(exc)) from exc
-        latest = latest_version(ctx.get, process_key(args.code))
-        version = latest + 1
-        process = Process(
-            args.code, version, args.name, tuple(s.to_cbor() for s in steps), order,
-            account.org, ctx.height,
-        )  # fmt: skip
-        process.validate()
-        ctx.put(version_key(process_key(args.code), version), process.encode())
-        ctx.put(process_key(args.code), version.to_bytes(4, "big"))
-        ctx.emit("workflow.process_published", code=args.code, version=version)
+        publish_process(ctx, args, account.org)
 
     return handle
 

@@ -4,6 +4,7 @@ rejections, manual interventions and overdue flags (F-D3, F-D4, F-D5, F-D6)."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -37,6 +38,8 @@ def _step(id_: str, matter: str, after: list[str], outputs: list[str], inputs: l
 
 class Setup:
     """Three departments (members 0..2), their output types, matters and a process."""
+
+    tmp: Path
 
     def __init__(self) -> None:
         self.ac = AssetChain.make("intl")
@@ -83,8 +86,10 @@ class Setup:
 
 
 @pytest.fixture
-def setup() -> Setup:
-    return Setup()
+def setup(tmp_path: Path) -> Setup:
+    made = Setup()
+    made.tmp = tmp_path
+    return made
 
 
 def test_a_case_runs_serial_then_parallel_into_the_locker_f_d5(setup: Setup) -> None:
@@ -181,3 +186,25 @@ def test_invalid_processes_are_refused_naming_the_problem_f_d4(
     )
     assert message in reason
     assert read_process(gc.read, "bad") is None
+
+
+def test_governance_publishes_a_process_for_a_member_f_d4(setup: Setup) -> None:
+    """``gov propose process.publish --set owner=CODE --set definition=FILE``, parsed as the CLI
+    parses it, passes by vote; the named member owns the process."""
+    from govchain.cli.gov_cmd import parse_action_args
+    from tests.unit.contracts.governed_chain import decided
+
+    gc = setup.ac.gc
+    path = setup.tmp / "voted.toml"
+    path.write_text(
+        'code = "voted"\nname = "表决的流程"\n\n[steps.licence]\nmatter = "L-001"\n'
+        f'after = []\ninputs = []\noutputs = ["{TYPE_CODE}"]\ntime_limit_hours = 24\n',
+        encoding="utf-8",
+    )
+    args = parse_action_args("process.publish", [f"owner={gc.codes[2]}", f"definition={path}"])
+    proposal = gc.propose(0, "process.publish", args)
+    assert "executed" in [decided(gc.vote(voter, proposal)) for voter in range(4)]
+    process = read_process(gc.read, "voted")
+    assert process is not None
+    assert (process.owner, process.order) == (gc.codes[2], ("licence",))
+    refused(setup.send(gc.admins[0], ProcessPublishArgs("voted", "x", process.steps)), "type_owned")
