@@ -19,15 +19,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from govchain.codec import CodecError, Limits, decode, encode
+from govchain.contracts.assets.checks import CONTENT_METHODS
+from govchain.contracts.assets.content import MAX_BLOB
+from govchain.contracts.assets.records import CONTENT_ID_SIZE
 from govchain.crypto.envelopes import EnvelopeError, LockerKey, seal_envelope
 from govchain.crypto.suite import AEAD_NONCE_SIZE, AEAD_TAG_SIZE, CryptoSuite
 from govchain.types.errors import DecryptionError, ValidationError
 
 __all__ = [
     "CONTENT_DOMAIN",
-    "CONTENT_ID_SIZE",
-    "MAX_BLOB",
-    "METHODS",
     "Plaintext",
     "content_aad",
     "content_method",
@@ -39,11 +39,7 @@ __all__ = [
 ]
 
 CONTENT_DOMAIN = b"govchain/asset/v1"
-CONTENT_ID_SIZE = 16
-MAX_BLOB = 64 * 1024 * 1024
-"""The largest content blob: ``MAX_BLOB`` of ``docs/spec/assets.md`` (the storage nodes' limit)."""
-METHODS = {"gm": "SM4-GCM", "intl": "AES-256-GCM"}
-"""The content encryption method of each suite (seed 003: 获取数字资产加密方式)."""
+"""The associated data's prefix: it binds a blob to its content id and version."""
 
 _VERSION_MAX = 999
 _FIELDS_MAX = 64
@@ -125,7 +121,7 @@ def content_aad(content_id: bytes, version: int) -> bytes:
 def content_method(suite: CryptoSuite) -> str:
     """``SM4-GCM`` (gm) or ``AES-256-GCM`` (intl): the record's ``content.method``."""
     try:
-        return METHODS[suite.name]
+        return CONTENT_METHODS[suite.name]
     except KeyError:
         raise ValidationError(f"no content method for suite {suite.name!r}") from None
 

@@ -26,6 +26,7 @@ from govchain.types.validators import ADDRESS_SIZE
 
 __all__ = [
     "ENVELOPE_KINDS",
+    "MAX_BLOB",
     "MAX_ENVELOPE",
     "MAX_ENVELOPES",
     "MAX_LOCATORS",
