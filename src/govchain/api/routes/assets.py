@@ -54,6 +54,8 @@ __all__ = [
     "AssetTypeResponse",
     "LockerKeyResponse",
     "LockerResponse",
+    "asset_ref",
+    "asset_ref_path",
     "asset_routes",
 ]
 
@@ -227,6 +229,23 @@ def _asset_response(proven: ProvenAsset) -> AssetResponse:
     )
 
 
+def asset_ref_path() -> Any:
+    """The path parameter naming an asset: a licence identifier or a content id."""
+    return Path(
+        description="a licence identifier (1.2.156.3005.2....) or a content id (32 hex)",
+        json_schema_extra={"pattern": ASSET_REF_PATTERN},
+    )
+
+
+def asset_ref(ref: str) -> tuple[str, bytes | str]:
+    """The parsed reference, before any read (a read's ValidationError means a damaged store);
+    422 ``invalid_request`` when it names no asset."""
+    try:
+        return parse_asset_ref(ref)
+    except ValidationError as exc:
+        raise ApiError("invalid_request", str(exc)) from exc
+
+
 def asset_routes(service: NodeService) -> APIRouter:
     """``/v1/asset-types/{code}``, ``/v1/assets/{id}``, ``/v1/lockers/{address}[/key]``."""
     router = APIRouter(tags=["assets"])
@@ -265,21 +284,11 @@ def asset_routes(service: NodeService) -> APIRouter:
         responses=error_responses("invalid_request", "invalid_cursor", "not_found", *_FACT_CODES),
     )
     async def show_asset(
-        ref: Annotated[
-            str,
-            Path(
-                description="a licence identifier (1.2.156.3005.2....) or a content id (32 hex)",
-                json_schema_extra={"pattern": ASSET_REF_PATTERN},
-            ),
-        ],
+        ref: Annotated[str, asset_ref_path()],
         cursor: Annotated[str | None, cursor_query(INDEX_CURSOR_PATTERN, "25")] = None,
     ) -> AssetResponse:
         start = 0 if cursor is None else parse_cursor(parse_index_cursor, cursor)
-        try:
-            parsed = parse_asset_ref(ref)
-        except ValidationError as exc:
-            raise ApiError("invalid_request", str(exc)) from exc
-        proven = await service.read(asset_with_fact, parsed, start)
+        proven = await service.read(asset_with_fact, asset_ref(ref), start)
         if proven.asset is None:
             raise ApiError("not_found", f"no asset {ref}")
         return _asset_response(proven)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Path
 
 from govchain.api.errors import ApiError, error_responses
 from govchain.api.request_signatures import SIGNED_READ_RESPONSES
+from govchain.api.routes.assets import asset_ref, asset_ref_path
 from govchain.api.routes.params import (
     INDEX_CURSOR_PATTERN,
     address_path,
@@ -27,7 +28,6 @@ from govchain.api.routes.params import (
 from govchain.api.routes.registry import account_signed_reads
 from govchain.api.schemas import ApiModel, StateFact
 from govchain.api.service import NodeService
-from govchain.contracts.assets.reads import ASSET_REF_PATTERN, parse_asset_ref
 from govchain.contracts.assets.state import identifier_key
 from govchain.contracts.grants.reads import (
     GRANTS_PAGE_MAX,
@@ -39,7 +39,6 @@ from govchain.contracts.grants.reads import (
 )
 from govchain.contracts.grants.records import ID_SIZE
 from govchain.contracts.proving_reader import ProvingReader
-from govchain.types.errors import ValidationError
 from govchain.types.fields import HASH_SIZE
 from govchain.types.validators import ADDRESS_SIZE
 
@@ -151,15 +150,11 @@ def grant_routes(service: NodeService) -> APIRouter:
         responses=error_responses("invalid_request", "invalid_cursor", "not_found", *_FACT_CODES),
     )
     async def asset_usage(
-        ref: Annotated[str, Path(json_schema_extra={"pattern": ASSET_REF_PATTERN})],
+        ref: Annotated[str, asset_ref_path()],
         cursor: Annotated[str | None, cursor_query(INDEX_CURSOR_PATTERN, "25")] = None,
     ) -> UsagePage:
-        try:
-            parsed = parse_asset_ref(ref)
-        except ValidationError as exc:
-            raise ApiError("invalid_request", str(exc)) from exc
         start = 0 if cursor is None else parse_cursor(parse_index_cursor, cursor)
-        page = await service.read(_usage_of, parsed, start)
+        page = await service.read(_usage_of, asset_ref(ref), start)
         if page is None:
             raise ApiError("not_found", f"no asset {ref}")
         items, following = page
