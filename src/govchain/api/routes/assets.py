@@ -23,7 +23,7 @@ from govchain.api.routes.params import (
     parse_hex,
     parse_index_cursor,
 )
-from govchain.api.routes.registry import account_signed_reads
+from govchain.api.routes.registry import account_signed_reads, own_address
 from govchain.api.schemas import (
     AddressHex,
     ApiModel,
@@ -329,9 +329,7 @@ def asset_routes(service: NodeService) -> APIRouter:
         cursor: Annotated[str | None, cursor_query(INDEX_CURSOR_PATTERN, "100")] = None,
         reader: bytes = Depends(signed),
     ) -> LockerResponse:
-        value = parse_hex(address, "address", ADDRESS_SIZE)
-        if reader != value:
-            raise ApiError("permission_denied", "a locker is shown to its owner only")
+        value = own_address(address, reader, "a locker")
         start = 0 if cursor is None else parse_cursor(parse_index_cursor, cursor)
         view = await service.read(locker_view, value, start, limit)
         by_type: dict[str, list[dict[str, Any]]] = {}

@@ -25,7 +25,7 @@ from govchain.api.routes.params import (
     parse_hex,
     parse_index_cursor,
 )
-from govchain.api.routes.registry import account_signed_reads
+from govchain.api.routes.registry import account_signed_reads, own_address
 from govchain.api.schemas import ApiModel, StateFact
 from govchain.api.service import NodeService
 from govchain.contracts.assets.state import identifier_key
@@ -40,7 +40,6 @@ from govchain.contracts.grants.reads import (
 from govchain.contracts.grants.records import ID_SIZE
 from govchain.contracts.proving_reader import ProvingReader
 from govchain.types.fields import HASH_SIZE
-from govchain.types.validators import ADDRESS_SIZE
 
 __all__ = ["RecordResponse", "UsagePage", "UsageResponse", "grant_routes"]
 
@@ -164,9 +163,7 @@ def grant_routes(service: NodeService) -> APIRouter:
     async def _signed_list(
         read: Any, address: str, reader: bytes, cursor: str | None, limit: int
     ) -> ListPage:
-        value = parse_hex(address, "address", ADDRESS_SIZE)
-        if reader != value:
-            raise ApiError("permission_denied", "this list is shown to its own account only")
+        value = own_address(address, reader, "this list")
         start = 0 if cursor is None else parse_cursor(parse_index_cursor, cursor)
         records, following = await service.read(read, value, start, limit)
         return ListPage.model_validate(

@@ -42,7 +42,7 @@ from govchain.contracts.registry.records import Account
 from govchain.contracts.registry.state import account_key
 from govchain.types.validators import ADDRESS_SIZE
 
-__all__ = ["account_signed_reads", "registry_routes"]
+__all__ = ["account_signed_reads", "own_address", "registry_routes"]
 
 _FACT_CODES = ("no_blocks", "busy")
 
@@ -287,6 +287,14 @@ def account_signed_reads(service: NodeService) -> SignedReads:
     return SignedReads(
         service.suite, lambda address: _active_key(service.latest_state(account_key(address)))
     )
+
+
+def own_address(address: str, reader: bytes, what: str) -> bytes:
+    """The path's address, when the signed reader is that account; 403 naming ``what`` else."""
+    value = parse_hex(address, "address", ADDRESS_SIZE)
+    if reader != value:
+        raise ApiError("permission_denied", f"{what} is shown to its own account only")
+    return value
 
 
 def _active_key(raw: bytes | None) -> bytes | None:
