@@ -38,9 +38,9 @@ def _process(path: Path, code: str, seal_after: str) -> Path:
     path.write_text(
         f'code = "{code}"\nname = "企业开办(演示)"\n\n'
         f'[steps.licence]\nmatter = "DEMO-L"\nafter = []\ninputs = []\noutputs = ["{LICENCE}"]\n'
-        "time_limit_hours = 24\n\n"
+        "time_limit_minutes = 24\n\n"
         f'[steps.seal]\nmatter = "DEMO-S"\nafter = [{seal_after}]\ninputs = ["{LICENCE}"]\n'
-        f'outputs = ["{SEAL}"]\ntime_limit_hours = 24\n',
+        f'outputs = ["{SEAL}"]\ntime_limit_minutes = 24\n',
         encoding="utf-8",
     )
     return path

@@ -10,14 +10,14 @@ A TOML process file has the top-level ``code`` and ``name`` and one
     [steps.licence]
     matter = "370102-DEMO-000105001000"
     outputs = ["11100000MB0143028R001"]   # optional lists: after, inputs, outputs
-    time_limit_hours = 8
+    time_limit_minutes = 8
 
     [steps.seal]
     matter = "370102-DEMO-000123002000"
     after = ["licence"]
     inputs = ["11100000MB0143028R001"]
     outputs = ["91110000DEM0900131001"]
-    time_limit_hours = 8
+    time_limit_minutes = 8
 
 A BPMN 2.0 file may use only ``startEvent`` (one), ``endEvent``, ``task``,
 ``userTask``, ``serviceTask``, ``sequenceFlow`` and ``parallelGateway``
@@ -25,7 +25,7 @@ A BPMN 2.0 file may use only ``startEvent`` (one), ``endEvent``, ``task``,
 a step: its id, lower-cased, is the step id; the attributes (or
 ``extensionElements`` children) of the namespace :data:`GOVCHAIN_NS` give
 ``matter`` (else the task's name, if it is a matter code), ``inputs`` and
-``outputs`` (type codes separated by spaces) and ``timeLimitHours``. A
+``outputs`` (type codes separated by spaces) and ``timeLimitMinutes``. A
 step's ``after`` are the tasks reached walking its incoming flow back
 through parallel gateways. The process's ``govchain:code`` (else its id)
 and ``name`` give the process code and name.
@@ -70,8 +70,8 @@ MAX_FLOW_ELEMENTS = 512
 MAX_NAME_CHARS = 64
 TASKS = ("task", "userTask", "serviceTask")
 SUPPORTED_ELEMENTS = ("startEvent", "endEvent", *TASKS, "sequenceFlow", "parallelGateway")
-STEP_KEYS = ("matter", "after", "inputs", "outputs", "time_limit_hours")
-TASK_PROPERTIES = ("matter", "inputs", "outputs", "timeLimitHours")
+STEP_KEYS = ("matter", "after", "inputs", "outputs", "time_limit_minutes")
+TASK_PROPERTIES = ("matter", "inputs", "outputs", "timeLimitMinutes")
 _NODE_CHILDREN = ("incoming", "outgoing", "documentation")
 
 
@@ -154,7 +154,7 @@ def _toml_args(document: dict[str, Any]) -> dict[str, object]:
                 raise ValidationError(
                     f"{where}.{key}: unknown key (allowed: {', '.join(STEP_KEYS)})"
                 )
-        for key in ("matter", "time_limit_hours"):
+        for key in ("matter", "time_limit_minutes"):
             if key not in table:
                 raise ValidationError(f"{where}.{key}: missing (required)")
         raw_steps.append(
@@ -164,7 +164,7 @@ def _toml_args(document: dict[str, Any]) -> dict[str, object]:
                 "after": table.get("after", []),
                 "inputs": table.get("inputs", []),
                 "outputs": table.get("outputs", []),
-                "time_limit_hours": table["time_limit_hours"],
+                "time_limit_minutes": table["time_limit_minutes"],
             }
         )
     return _process_args(document["code"], document["name"], raw_steps)
@@ -350,18 +350,18 @@ def _task_step(task: ET.Element, after: list[str]) -> dict[str, Any]:
         raise ValidationError(
             f"{named}: no matter code: set govchain:matter, or name the task by its matter code"
         )
-    hours = found.get("timeLimitHours")
-    if hours is None:
-        raise ValidationError(f"{named}: govchain:timeLimitHours missing (required)")
-    if not hours.isascii() or not hours.isdigit() or len(hours) > 6:
-        raise ValidationError(f"{named}: govchain:timeLimitHours: expected a whole number")
+    minutes = found.get("timeLimitMinutes")
+    if minutes is None:
+        raise ValidationError(f"{named}: govchain:timeLimitMinutes missing (required)")
+    if not minutes.isascii() or not minutes.isdigit() or len(minutes) > 7:
+        raise ValidationError(f"{named}: govchain:timeLimitMinutes: expected a whole number")
     return {
         "id": step_id,
         "matter": matter,
         "after": after,
         "inputs": found.get("inputs", "").split(),
         "outputs": found.get("outputs", "").split(),
-        "time_limit_hours": int(hours),
+        "time_limit_minutes": int(minutes),
     }
 
 

@@ -35,7 +35,7 @@ def bpmn(tmp_path: Path, body: str, *, outside: str = "") -> Path:
 def task(task_id: str, extra: str = "", *, inner: str = "", tag: str = "task") -> str:
     return (
         f'<bpmn:{tag} id="{task_id}" name="办理" govchain:matter="M-{task_id}" '
-        f'govchain:timeLimitHours="8" {extra}>{inner}</bpmn:{tag}>'
+        f'govchain:timeLimitMinutes="8" {extra}>{inner}</bpmn:{tag}>'
     )
 
 
@@ -102,9 +102,9 @@ def test_f_d4_toml_steps_come_out_in_topological_order_with_after_sorted(
     path = tmp_path / "p.toml"
     path.write_text(
         'code = "c"\nname = "n"\n'
-        '[steps.z]\nmatter = "M"\nafter = ["b", "a"]\ntime_limit_hours = 1\n'
-        '[steps.b]\nmatter = "M"\ntime_limit_hours = 1\n'
-        '[steps.a]\nmatter = "M"\ntime_limit_hours = 1\n',
+        '[steps.z]\nmatter = "M"\nafter = ["b", "a"]\ntime_limit_minutes = 1\n'
+        '[steps.b]\nmatter = "M"\ntime_limit_minutes = 1\n'
+        '[steps.a]\nmatter = "M"\ntime_limit_minutes = 1\n',
         encoding="utf-8",
     )
     args = load_process_toml(path)
@@ -116,20 +116,20 @@ def test_f_d4_toml_steps_come_out_in_topological_order_with_after_sorted(
     ("text", "message"),
     [
         ('code = "c"\nname = "n"\nowner = "x"\n', "owner: unknown key"),
-        ('name = "n"\n[steps.a]\nmatter = "M"\ntime_limit_hours = 1\n', "code: missing"),
-        ('code = "c d"\nname = "n"\n[steps.a]\nmatter = "M"\ntime_limit_hours = 1\n', "code:"),
-        ('code = "c"\nname = ""\n[steps.a]\nmatter = "M"\ntime_limit_hours = 1\n', "name:"),
+        ('name = "n"\n[steps.a]\nmatter = "M"\ntime_limit_minutes = 1\n', "code: missing"),
+        ('code = "c d"\nname = "n"\n[steps.a]\nmatter = "M"\ntime_limit_minutes = 1\n', "code:"),
+        ('code = "c"\nname = ""\n[steps.a]\nmatter = "M"\ntime_limit_minutes = 1\n', "name:"),
         ('code = "c"\nname = "n"\nsteps = 3\n', "steps: expected one [steps.ID] table"),
-        ('code = "c"\nname = "n"\n[steps.a]\ntime_limit_hours = 1\n', "steps.a.matter: missing"),
+        ('code = "c"\nname = "n"\n[steps.a]\ntime_limit_minutes = 1\n', "steps.a.matter: missing"),
         (
-            'code = "c"\nname = "n"\n[steps.a]\nmatter = "M"\ntime_limit_hours = 1\nlimit = 2\n',
+            'code = "c"\nname = "n"\n[steps.a]\nmatter = "M"\ntime_limit_minutes = 1\nlimit = 2\n',
             "steps.a.limit: unknown key",
         ),
-        ('code = "c"\nname = "n"\n[steps.A]\nmatter = "M"\ntime_limit_hours = 1\n', "step 'A'"),
+        ('code = "c"\nname = "n"\n[steps.A]\nmatter = "M"\ntime_limit_minutes = 1\n', "step 'A'"),
         (
-            'code = "c"\nname = "n"\n[steps.a]\nmatter = "M"\ntime_limit_hours = 1\n'
-            '[steps.b]\nmatter = "M"\nafter = ["c"]\ntime_limit_hours = 1\n'
-            '[steps.c]\nmatter = "M"\nafter = ["b"]\ntime_limit_hours = 1\n',
+            'code = "c"\nname = "n"\n[steps.a]\nmatter = "M"\ntime_limit_minutes = 1\n'
+            '[steps.b]\nmatter = "M"\nafter = ["c"]\ntime_limit_minutes = 1\n'
+            '[steps.c]\nmatter = "M"\nafter = ["b"]\ntime_limit_minutes = 1\n',
             "a cycle: b -> c -> b",
         ),
         ("code = = 1\n", "not TOML"),
@@ -155,7 +155,7 @@ def test_f_d4_a_serial_bpmn_process_gives_one_start_step(tmp_path: Path) -> None
                 "after": [],
                 "inputs": [],
                 "outputs": [],
-                "time_limit_hours": 8,
+                "time_limit_minutes": 8,
             }
         ],
     }
@@ -197,12 +197,12 @@ def test_f_d4_task_properties_may_come_from_extension_elements_or_the_name(
     inner = (
         "<bpmn:extensionElements><govchain:matter>M-x</govchain:matter>"
         f"<govchain:outputs>{LICENCE} {SEAL}</govchain:outputs>"
-        "<govchain:timeLimitHours>12</govchain:timeLimitHours></bpmn:extensionElements>"
+        "<govchain:timeLimitMinutes>12</govchain:timeLimitMinutes></bpmn:extensionElements>"
     )
     body = (
         '<bpmn:startEvent id="s"/>'
         f'<bpmn:task id="x" name="ignored name">{inner}</bpmn:task>'
-        '<bpmn:task id="y" name="370102-DEMO-1" govchain:timeLimitHours="3" '
+        '<bpmn:task id="y" name="370102-DEMO-1" govchain:timeLimitMinutes="3" '
         f'govchain:inputs="{SEAL}"/>'
         '<bpmn:endEvent id="e"/>'
         + flow("f1", "s", "x")
@@ -217,7 +217,7 @@ def test_f_d4_task_properties_may_come_from_extension_elements_or_the_name(
             "after": [],
             "inputs": [],
             "outputs": [LICENCE, SEAL],
-            "time_limit_hours": 12,
+            "time_limit_minutes": 12,
         },
         {
             "id": "y",
@@ -225,7 +225,7 @@ def test_f_d4_task_properties_may_come_from_extension_elements_or_the_name(
             "after": ["x"],
             "inputs": [SEAL],
             "outputs": [],
-            "time_limit_hours": 3,
+            "time_limit_minutes": 3,
         },
     ]
 
@@ -332,14 +332,14 @@ def test_f_d4_an_unsupported_nested_element_is_refused_naming_where(
             SERIAL.replace('govchain:matter="M-a"', "").replace('name="办理"', 'name="营业执照"'),
             "task 'a': no matter code",
         ),
-        (SERIAL.replace('govchain:timeLimitHours="8"', ""), "govchain:timeLimitHours missing"),
+        (SERIAL.replace('govchain:timeLimitMinutes="8"', ""), "govchain:timeLimitMinutes missing"),
         (
-            SERIAL.replace('govchain:timeLimitHours="8"', 'govchain:timeLimitHours="8.5"'),
-            "govchain:timeLimitHours: expected a whole number",
+            SERIAL.replace('govchain:timeLimitMinutes="8"', 'govchain:timeLimitMinutes="8.5"'),
+            "govchain:timeLimitMinutes: expected a whole number",
         ),
         (
-            SERIAL.replace('govchain:timeLimitHours="8"', 'govchain:timeLimitHours="9000"'),
-            "step a: time_limit_hours: expected 1..8760",
+            SERIAL.replace('govchain:timeLimitMinutes="8"', 'govchain:timeLimitMinutes="600000"'),
+            "step a: time_limit_minutes: expected 1..525600",
         ),
         (SERIAL.replace("<bpmn:task ", '<bpmn:task govchain:owner="x" '), "govchain:owner"),
         (SERIAL.replace('id="a"', 'id="a-1"').replace('"a"', '"a-1"'), "is not a step id"),

@@ -41,7 +41,7 @@ from govchain.ledger import records
 from govchain.types import Tx
 
 __all__ = [
-    "HOUR_MS",
+    "MINUTE_MS",
     "apply_handler",
     "extend_handler",
     "flag_overdue_handler",
@@ -49,7 +49,7 @@ __all__ = [
     "step_result_handler",
 ]
 
-HOUR_MS = 3_600_000
+MINUTE_MS = 60_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +90,7 @@ def _log(ctx: TxContext, case_id: bytes, step: str, action: str, by: bytes, manu
 def _make_ready(ctx: TxContext, state: StepState, definition: StepDef, by: bytes) -> None:
     ready = replace(
         state, state="ready", ready_at=ctx.time,
-        deadline=ctx.time + definition.time_limit_hours * HOUR_MS, reason="",
+        deadline=ctx.time + definition.time_limit_minutes * MINUTE_MS, reason="",
     )  # fmt: skip
     ctx.put(step_key(state.case, state.step), ready.encode())
     _log(ctx, state.case, state.step, "ready", by, False)
@@ -237,10 +237,10 @@ def extend_handler(suite: CryptoSuite) -> Handler:
         state = read_step(ctx.get, args.case, args.step)
         if state is None or sender.org != state.department or "admin" not in sender.roles:
             raise refuse("not_department", "an admin of the step's department extends it")
-        if state.state != "ready" or not args.reason.strip() or args.hours < 1:
-            raise refuse("invalid_args", "a ready step, 1..8760 hours and a reason")
+        if state.state != "ready" or not args.reason.strip() or args.minutes < 1:
+            raise refuse("invalid_args", "a ready step, 1..525600 minutes and a reason")
         extended = replace(
-            state, deadline=state.deadline + args.hours * HOUR_MS,
+            state, deadline=state.deadline + args.minutes * MINUTE_MS,
             interventions=state.interventions + 1,
         )  # fmt: skip
         ctx.put(step_key(args.case, args.step), extended.encode())

@@ -30,7 +30,7 @@ __all__ = [
     "CODE_PATTERN",
     "MAX_LINKS",
     "MAX_STEPS",
-    "MAX_TIME_LIMIT_HOURS",
+    "MAX_TIME_LIMIT_MINUTES",
     "STEP_FIELDS",
     "STEP_ID_PATTERN",
     "StepDef",
@@ -47,8 +47,8 @@ CODE_PATTERN = re.compile(r"^[0-9A-Za-z._-]{1,64}$")
 MAX_STEPS = 32
 MAX_LINKS = 16
 """At most this many entries in each of a step's ``after``, ``inputs`` and ``outputs``."""
-MAX_TIME_LIMIT_HOURS = 8760
-STEP_FIELDS = ("id", "matter", "after", "inputs", "outputs", "time_limit_hours")
+MAX_TIME_LIMIT_MINUTES = 525_600
+STEP_FIELDS = ("id", "matter", "after", "inputs", "outputs", "time_limit_minutes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,7 @@ class StepDef:
     after: tuple[str, ...]
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
-    time_limit_hours: int
+    time_limit_minutes: int
 
     def validate(self) -> None:
         """Raise ValidationError naming the step and the first field that breaks its rule."""
@@ -75,12 +75,12 @@ class StepDef:
             )
         for name in ("after", "inputs", "outputs"):
             _links(f"{what}: {name}", getattr(self, name), is_step=name == "after")
-        hours = self.time_limit_hours
-        if isinstance(hours, bool) or not isinstance(hours, int):
-            raise ValidationError(f"{what}: time_limit_hours: expected an integer")
-        if not 1 <= hours <= MAX_TIME_LIMIT_HOURS:
+        minutes = self.time_limit_minutes
+        if isinstance(minutes, bool) or not isinstance(minutes, int):
+            raise ValidationError(f"{what}: time_limit_minutes: expected an integer")
+        if not 1 <= minutes <= MAX_TIME_LIMIT_MINUTES:
             raise ValidationError(
-                f"{what}: time_limit_hours: expected 1..{MAX_TIME_LIMIT_HOURS}, got {hours}"
+                f"{what}: time_limit_minutes: expected 1..{MAX_TIME_LIMIT_MINUTES}, got {minutes}"
             )
 
     def to_cbor(self) -> dict[str, object]:
@@ -91,7 +91,7 @@ class StepDef:
             "after": list(self.after),
             "inputs": list(self.inputs),
             "outputs": list(self.outputs),
-            "time_limit_hours": self.time_limit_hours,
+            "time_limit_minutes": self.time_limit_minutes,
         }
 
     @classmethod

@@ -170,11 +170,11 @@ class ExtendArgs(ParsedArgs):
     TX_TYPE: ClassVar[str] = "workflow.extend"
     CHECKS: ClassVar[dict[str, Check]] = {
         "case": _case, "step": _step, "reason": _reason,
-        "hours": lambda w, v: check_uint(w, v, maximum=8760),
+        "minutes": lambda w, v: check_uint(w, v, maximum=525_600),
     }  # fmt: skip
     case: bytes
     step: str
-    hours: int
+    minutes: int
     reason: str
 
 

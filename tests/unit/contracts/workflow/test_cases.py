@@ -33,7 +33,7 @@ BANK = demo_uscc(3) + "001"
 
 def _step(id_: str, matter: str, after: list[str], outputs: list[str], inputs: list[str]) -> dict:
     return {"id": id_, "matter": matter, "after": after, "inputs": inputs, "outputs": outputs,
-            "time_limit_hours": 1}  # fmt: skip
+            "time_limit_minutes": 1}  # fmt: skip
 
 
 class Setup:
@@ -198,7 +198,7 @@ def test_governance_publishes_a_process_for_a_member_f_d4(setup: Setup) -> None:
     path = setup.tmp / "voted.toml"
     path.write_text(
         'code = "voted"\nname = "表决的流程"\n\n[steps.licence]\nmatter = "L-001"\n'
-        f'after = []\ninputs = []\noutputs = ["{TYPE_CODE}"]\ntime_limit_hours = 24\n',
+        f'after = []\ninputs = []\noutputs = ["{TYPE_CODE}"]\ntime_limit_minutes = 24\n',
         encoding="utf-8",
     )
     args = parse_action_args("process.publish", [f"owner={gc.codes[2]}", f"definition={path}"])

@@ -32,9 +32,9 @@ def step(
     outputs: tuple[str, ...] = (),
     *,
     matter: str = "370102-DEMO-000105001000",
-    hours: int = 8,
+    minutes: int = 480,
 ) -> StepDef:
-    return StepDef(step_id, matter, after, inputs, outputs, hours)
+    return StepDef(step_id, matter, after, inputs, outputs, minutes)
 
 
 def args(*steps: StepDef) -> list[dict[str, object]]:
@@ -81,9 +81,9 @@ def test_f_d4_steps_round_trip_through_their_map() -> None:
         ({"inputs": ["11100000MB0143028R00X"]}, "step s: inputs: the last 3 characters"),
         ({"outputs": [LICENCE, LICENCE]}, "step s: outputs: an entry is listed twice"),
         ({"outputs": "x"}, "step s: outputs: expected an array"),
-        ({"time_limit_hours": 0}, "step s: time_limit_hours: expected 1..8760, got 0"),
-        ({"time_limit_hours": 8761}, "step s: time_limit_hours: expected 1..8760, got 8761"),
-        ({"time_limit_hours": True}, "step s: time_limit_hours: expected an integer"),
+        ({"time_limit_minutes": 0}, "step s: time_limit_minutes: expected 1..525600, got 0"),
+        ({"time_limit_minutes": 525601}, "step s: time_limit_minutes: expected 1..525600, got 525601"),
+        ({"time_limit_minutes": True}, "step s: time_limit_minutes: expected an integer"),
     ],
 )
 def test_f_d4_a_bad_step_field_is_refused_naming_the_step_and_field(

@@ -20,7 +20,7 @@ MATTER = Matter(
 PROCESS = Process(
     "enterprise-setup", 1, "企业开办(演示)",
     ({"id": "licence", "matter": MATTER.code, "after": [], "inputs": [], "outputs": [LICENCE],
-      "time_limit_hours": 24},),
+      "time_limit_minutes": 24},),
     ("licence",), DEPT, 4,
 )  # fmt: skip
 CASE = Case(
