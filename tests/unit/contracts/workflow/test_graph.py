@@ -82,7 +82,10 @@ def test_f_d4_steps_round_trip_through_their_map() -> None:
         ({"outputs": [LICENCE, LICENCE]}, "step s: outputs: an entry is listed twice"),
         ({"outputs": "x"}, "step s: outputs: expected an array"),
         ({"time_limit_minutes": 0}, "step s: time_limit_minutes: expected 1..525600, got 0"),
-        ({"time_limit_minutes": 525601}, "step s: time_limit_minutes: expected 1..525600, got 525601"),
+        (
+            {"time_limit_minutes": 525601},
+            "step s: time_limit_minutes: expected 1..525600, got 525601",
+        ),
         ({"time_limit_minutes": True}, "step s: time_limit_minutes: expected an integer"),
     ],
 )
