@@ -14,6 +14,12 @@ from dataclasses import dataclass, replace
 
 from govchain.contracts.assets.state import read_asset, read_locker
 from govchain.contracts.state_lists import append_to_list
+from govchain.contracts.workflow.case_grants import (
+    attach_grants,
+    material_needs,
+    output_needs,
+    revoke_case_grants,
+)
 from govchain.contracts.workflow.graph import StepDef, ready_after
 from govchain.contracts.workflow.handlers import member_account, refuse
 from govchain.contracts.workflow.records import Case, Process, StepState, TimelineEntry
@@ -124,14 +130,19 @@ def apply_handler(suite: CryptoSuite) -> Handler:
         append_to_list(ctx.get, ctx.put, CASES, case.id)
         ctx.emit("workflow.case_opened", case=case.id, applicant=args.applicant)
         _log(ctx, case.id, "", "opened", window.address, False)
-        for definition in _steps(process):
+        steps = _steps(process)
+        for definition in steps:
             matter = read_matter(ctx.get, definition.matter)
             assert matter is not None, "a published process's matters exist"
             state = StepState(case.id, definition.id, matter.department, "waiting", 0, 0, 0, (),
                               False, 0, 0, "")  # fmt: skip
             ctx.put(step_key(case.id, definition.id), state.encode())
+        attach_grants(ctx, case, args.grants, frozenset(args.materials), material_needs(ctx, steps))
+        for definition in steps:
             if not definition.after:
-                _make_ready(ctx, state, definition, window.address)
+                first = read_step(ctx.get, case.id, definition.id)
+                assert first is not None, "written above"
+                _make_ready(ctx, first, definition, window.address)
 
     return handle
 
@@ -184,8 +195,13 @@ def step_result_handler(suite: CryptoSuite) -> Handler:
         _log(ctx, args.case, args.step, args.outcome, sender.address, manual, args.reason)
         ctx.emit("workflow.step_done", case=args.case, step=args.step, outcome=args.outcome,
                  manual=manual)  # fmt: skip
+        if args.outcome == "approved":
+            needs = output_needs(ctx, opened.steps, definition)
+            attach_grants(ctx, opened.case, args.grants, frozenset(args.outputs), needs)
+        elif args.grants:
+            raise refuse("invalid_args", "grants: only an approved result shares its outputs")
         if args.outcome == "rejected":
-            _close(ctx, opened.case, "rejected", args.reason)
+            _close(ctx, opened, "rejected", args.reason)
         elif args.outcome == "approved":
             _advance(ctx, opened, sender.address)
 
@@ -196,7 +212,7 @@ def _advance(ctx: TxContext, opened: _Open, by: bytes) -> None:
     states = {s.id: read_step(ctx.get, opened.case.id, s.id) for s in opened.steps}
     done = frozenset(step for step, state in states.items() if state and state.state == "done")
     if len(done) == len(opened.steps):
-        _close(ctx, opened.case, "completed", "")
+        _close(ctx, opened, "completed", "")
         return
     for step_id in ready_after(opened.steps, done):
         state = states[step_id]
@@ -204,8 +220,10 @@ def _advance(ctx: TxContext, opened: _Open, by: bytes) -> None:
             _make_ready(ctx, state, opened.step(step_id), by)
 
 
-def _close(ctx: TxContext, case: Case, state: str, reason: str) -> None:
+def _close(ctx: TxContext, opened: _Open, state: str, reason: str) -> None:
+    case = opened.case
     ctx.put(case_key(case.id), replace(case, state=state, closed=ctx.time, reason=reason).encode())
+    revoke_case_grants(ctx, case, opened.steps)
     ctx.emit("workflow.case_closed", case=case.id, state=state)
 
 

@@ -37,6 +37,7 @@ MATTER_PATTERN = re.compile(r"^[0-9A-Za-z._-]{1,64}$")
 MAX_TYPES = 16
 MAX_FIELDS = 64
 MAX_FORM = 64
+MAX_GRANTS = 64
 
 
 def check_credit_code(what: str, code: object) -> str:
@@ -174,6 +175,7 @@ class StepState(FieldRecord):
     interventions: int
     attempts: int
     reason: str
+    grants: tuple[bytes, ...] = ()
 
     def validate(self) -> None:
         """Raise ValidationError naming the first field that breaks its rule."""
@@ -189,6 +191,8 @@ class StepState(FieldRecord):
         if not isinstance(self.overdue, bool):
             raise ValidationError("step.overdue: expected true or false")
         check_text("step.reason", self.reason, max_size=256)
+        for grant_id in check_list("step.grants", list(self.grants), max_items=MAX_GRANTS):
+            check_bytes("step.grants", grant_id, size=16)
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,14 @@ def _content_ids(what: str, value: object) -> tuple[bytes, ...]:
     return tuple(check_bytes(what, item, size=CONTENT_ID_SIZE) for item in items)
 
 
+def _grant_ids(what: str, value: object) -> tuple[bytes, ...]:
+    listed = check_list(what, value, max_items=64)
+    items = tuple(check_bytes(what, item, size=16) for item in listed)
+    if len(set(items)) != len(items):
+        raise ValidationError(f"{what}: each grant once")
+    return items
+
+
 def _step(what: str, value: object) -> str:
     return check_text(what, value, max_size=32)
 
@@ -129,11 +137,13 @@ class ApplyArgs(ParsedArgs):
     TX_TYPE: ClassVar[str] = "workflow.apply"
     CHECKS: ClassVar[dict[str, Check]] = {
         "process": _code, "applicant": _address, "form": _form, "materials": _content_ids,
+        "grants": _grant_ids,
     }  # fmt: skip
     process: str
     applicant: bytes
     form: dict[str, Any]
     materials: tuple[bytes, ...] = ()
+    grants: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,13 +153,14 @@ class StepResultArgs(ParsedArgs):
     TX_TYPE: ClassVar[str] = "workflow.step_result"
     CHECKS: ClassVar[dict[str, Check]] = {
         "case": _case, "step": _step, "outcome": _outcome, "reason": _reason,
-        "outputs": _content_ids,
+        "outputs": _content_ids, "grants": _grant_ids,
     }  # fmt: skip
     case: bytes
     step: str
     outcome: str
     reason: str = ""
     outputs: tuple[bytes, ...] = ()
+    grants: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
