@@ -90,6 +90,8 @@ ALLOWED: dict[str, set[str]] = {
         "client",
         "api",
     },
+    # department adapters (docs/spec/workflow.md): SDK clients of the chain and storage nodes
+    "adapter": {"types", "codec", "codes", "crypto", "ledger", "contracts", "client"},
     "node": {
         "types",
         "codec",
@@ -123,6 +125,7 @@ ALLOWED: dict[str, set[str]] = {
         "chaos",
         "storage_node",
         "demo",
+        "adapter",
     },
 }
 """Package -> the other govchain packages it may import."""

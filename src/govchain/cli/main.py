@@ -6,6 +6,7 @@ import typer
 
 import govchain
 from govchain.cli import (
+    adapter_cmd,
     asset_cmd,
     bench_cmd,
     ca_cmd,
@@ -63,6 +64,7 @@ app.add_typer(grant_cmd.request_app, name="request")
 app.add_typer(storage_cmd.app, name="storage")
 app.add_typer(msg_cmd.msg_app, name="msg")
 app.add_typer(demo_cmd.app, name="demo")
+app.add_typer(adapter_cmd.app, name="adapter")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
 app.command(name="notarize")(notary_cmd.notarize)

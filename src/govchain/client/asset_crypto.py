@@ -132,8 +132,10 @@ def encrypt_content(
     version: int,
     fields: dict[str, Any],
     file: tuple[str, bytes] | None,
+    data_key: bytes | None = None,
 ) -> tuple[bytes, bytes]:
-    """Encrypt one asset version under a fresh data key: ``(data_key, blob)``."""
+    """Encrypt one asset version under a fresh data key (or the one given, of the suite's
+    size): ``(data_key, blob)``."""
     aad = content_aad(content_id, version)
     plaintext = Plaintext(dict(fields), file)
     plaintext.validate()
@@ -143,7 +145,10 @@ def encrypt_content(
             f"the content is {len(data)} bytes; at most {_PLAINTEXT_MAX} fit in a blob "
             f"of {MAX_BLOB} bytes"
         )
-    data_key = suite.new_aead_key()
+    if data_key is None:
+        data_key = suite.new_aead_key()
+    elif len(data_key) != suite.aead_key_size:
+        raise ValidationError(f"a {suite.name} data key is {suite.aead_key_size} bytes")
     return data_key, suite.seal(data_key, data, aad)
 
 

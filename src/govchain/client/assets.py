@@ -89,6 +89,7 @@ class Issued:
     tx_hash: bytes
     content_id: bytes
     identifier: str
+    data_key: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,16 +171,21 @@ class AssetClient:
         mode: str,
         fields: dict[str, Any],
         file: tuple[str, bytes] | None = None,
+        *,
+        content: tuple[bytes, bytes] | None = None,
         **options: Any,
     ) -> Issued:
         """Check, encrypt, store and issue an asset (options: ``valid_until``, ``verified_by``,
-        ``replaces``); its content id and identifier."""
+        ``replaces``); its content id, identifier and data key. ``content``: the content id
+        and data key to use instead of fresh ones (an issuer that must be able to issue the
+        same asset again after a crash derives both)."""
         version = 1
         if options.get("replaces"):
             version = self.asset(options["replaces"].hex()).version + 1
-        new = self._new_version(type_code, holder, fields, file, version)
+        new, data_key = self._new_version(type_code, holder, fields, file, version, content=content)
         receipt = self.send(IssueArgs(new, type_code, holder, mode, **options))
-        return self._issued(receipt, new.content_id, "assets.issued")
+        issued = self._issued(receipt, new.content_id, "assets.issued")
+        return Issued(issued.tx_hash, issued.content_id, issued.identifier, data_key)
 
     def transfer(
         self,
@@ -194,7 +200,7 @@ class AssetClient:
             raise AssetRefusedError("transfer_not_allowed", f"type {old.type} is never transferred")
         # stored as the sender's upload: a holder may store blobs for itself only, and the
         # chain, not the storage node, decides who may move the asset to whom
-        new = self._new_version(
+        new, _ = self._new_version(
             old.type, new_holder, fields, file, old.version + 1, upload_for=self.address
         )
         receipt = self.send(TransferArgs(old.content_id, new, new_holder))
@@ -205,7 +211,7 @@ class AssetClient:
         self, type_code: str, fields: dict[str, Any], file: tuple[str, bytes] | None = None
     ) -> Issued:
         """Upload the account's own document for review (mode ``self``): it is pending."""
-        new = self._new_version(type_code, self.address, fields, file, 1)
+        new, _ = self._new_version(type_code, self.address, fields, file, 1)
         receipt = self.send(SubmitArgs(new, type_code))
         return self._issued(receipt, new.content_id, "assets.submitted")
 
@@ -222,22 +228,23 @@ class AssetClient:
         file: tuple[str, bytes] | None,
         version: int,
         upload_for: bytes | None = None,
-    ) -> NewVersion:
+        content: tuple[bytes, bytes] | None = None,
+    ) -> tuple[NewVersion, bytes]:
         atype = self.asset_type(type_code)
         schema = parse_schema(atype.schema)
         schema.check_fields(fields)
-        content_id = new_content_id()
-        data_key, blob = encrypt_content(self.suite, content_id, version, fields, file)
+        content_id, chosen_key = content if content is not None else (new_content_id(), None)
+        data_key, blob = encrypt_content(self.suite, content_id, version, fields, file, chosen_key)
         envelopes = [Envelope(holder, "holder", self._seal_to(holder, data_key))]
         if atype.regulator:
             envelopes.append(
                 Envelope(atype.regulator, "regulator", self._seal_to(atype.regulator, data_key))
             )
         digest, names = self.storage.put(blob, upload_for or holder, self.copies)
-        content = Content(
+        stored = Content(
             BlobRef(digest, len(blob), names), content_method(self.suite), tuple(envelopes)
         )
-        return NewVersion(content_id, schema.public_part(fields), content)
+        return NewVersion(content_id, schema.public_part(fields), stored), data_key
 
     def _seal_to(self, reader: bytes, data_key: bytes) -> bytes:
         locker = self.locker(reader)

@@ -39,11 +39,12 @@ from govchain.contracts.grants import (
     UndelegateArgs,
     UseArgs,
 )
+from govchain.crypto.envelopes import LockerKey
 from govchain.ledger.proofs import TxReceiptBundle
 from govchain.types import Receipt
 from govchain.types.errors import GovChainError
 
-__all__ = ["FetchedForUse", "GrantClient", "IssuedCode"]
+__all__ = ["FetchedForUse", "GrantClient", "GrantTerms", "IssuedCode"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,18 @@ class FetchedForUse:
         if result.receipt is None:
             raise AssetRefusedError("not_found", "the usage tx has no receipt on this node yet")
         return AnnotatedCopy(self.annotation, TxReceiptBundle.from_json(result.receipt))
+
+
+@dataclass(frozen=True, slots=True)
+class GrantTerms:
+    """What a grant allows: scope (view or use), purpose, until when, how often, for which
+    matter."""
+
+    scope: str
+    purpose: str
+    expires_ms: int
+    uses: int
+    matter: str = ""
 
 
 class GrantClient:
@@ -109,13 +122,27 @@ class GrantClient:
         """
         asset = self.assets.asset(ref)
         data_key = self._data_key(asset, password)
+        terms = GrantTerms(scope, purpose, expires_ms, uses, matter)
+        return self.grant_key(asset.content_id, data_key, grantee, terms, on_behalf)
+
+    def grant_key(
+        self,
+        content_id: bytes,
+        data_key: bytes,
+        grantee: bytes,
+        terms: GrantTerms,
+        on_behalf: bytes = b"",
+    ) -> bytes:
+        """Grant an asset whose data key the caller holds already (its issuer, sharing it as
+        the holder's agent); the grant's id."""
         locker = self.assets.locker(grantee)
         if locker is None:
             raise AssetRefusedError("no_locker", f"grantee {grantee.hex()} has no locker")
         envelope = envelope_for(self.suite, locker.public_key, data_key)
         args = GrantArgs(
-            asset.content_id, grantee, scope, purpose, expires_ms, uses, envelope, matter, on_behalf
-        )
+            content_id, grantee, terms.scope, terms.purpose, terms.expires_ms, terms.uses,
+            envelope, terms.matter, on_behalf,
+        )  # fmt: skip
         return self._id(self._send(args))
 
     def revoke(self, record_id: bytes, reason: str, on_behalf: bytes = b"") -> Receipt:
@@ -234,6 +261,19 @@ class GrantClient:
         grant = self._my_grant(asset)
         receipt = self._send(UseArgs(asset.content_id, action, purpose, {"grant": grant.id}))
         data_key = open_envelope(self.suite, self.assets.unlock(password), grant.envelope)
+        return self._fetch(asset, receipt.tx_hash, data_key)
+
+    def fetch_granted(
+        self, grant_id: bytes, purpose: str, locker: LockerKey, action: str = "use"
+    ) -> FetchedForUse:
+        """Record a use through the grant ``grant_id`` (to this account), then fetch and
+        decrypt with the already unlocked locker key (an adapter unlocks once)."""
+        shown = self.assets.node.get_json(f"/v1/grants/{grant_id.hex()}")["record"]
+        grant = Grant(**_grant_fields(shown))
+        grant.validate()
+        asset = self.assets.asset(grant.asset.hex())
+        receipt = self._send(UseArgs(asset.content_id, action, purpose, {"grant": grant.id}))
+        data_key = open_envelope(self.suite, locker, grant.envelope)
         return self._fetch(asset, receipt.tx_hash, data_key)
 
     def fetch_with_code(

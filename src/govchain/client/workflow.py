@@ -82,9 +82,11 @@ class WorkflowClient:
         applicant: bytes,
         form: dict[str, Any],
         materials: tuple[bytes, ...] = (),
+        grants: tuple[bytes, ...] = (),
     ) -> bytes:
-        """Open a case (综合受理) for ``applicant``; the case id."""
-        receipt = self.send(ApplyArgs(process, applicant, form, materials))
+        """Open a case (综合受理) for ``applicant`` with the materials and their grants
+        (``client.case_grants.authorize_case``); the case id."""
+        receipt = self.send(ApplyArgs(process, applicant, form, materials, grants))
         return receipt.tx_hash[:16]
 
     def result(
@@ -94,9 +96,11 @@ class WorkflowClient:
         outcome: str,
         reason: str = "",
         outputs: tuple[bytes, ...] = (),
+        grants: tuple[bytes, ...] = (),
     ) -> Receipt:
-        """Submit a step's result: approved (with its outputs), rejected or returned."""
-        return self.send(StepResultArgs(case, step, outcome, reason, outputs))
+        """Submit a step's result: approved (with its outputs and the grants sharing them
+        with the steps that read them), rejected or returned."""
+        return self.send(StepResultArgs(case, step, outcome, reason, outputs, grants))
 
     def resubmit(self, case: bytes, step: str, reason: str = "") -> Receipt:
         """Answer a returned step: it is ready again."""

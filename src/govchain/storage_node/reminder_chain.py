@@ -12,18 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from govchain.client.block_events import BlockEvents
 from govchain.client.messages import MessageClient
-from govchain.client.sdk import ApiError, NodeClient
+from govchain.client.sdk import NodeClient
 from govchain.client.submission import submit_args
-from govchain.codec import CodecError
 from govchain.contracts.grants import RemindArgs, grants_tx
 from govchain.contracts.grants.records import GrantRequest
 from govchain.contracts.grants.state import request_key
 from govchain.crypto import SigningKey
-from govchain.ledger import records
 from govchain.storage_node.chain_source import HttpChainSource
 from govchain.storage_node.notifier import PostReminder, reminder_key, reminder_text
-from govchain.types.errors import GovChainError
 
 __all__ = ["HttpReminderChain", "reminder_poster"]
 
@@ -33,33 +31,17 @@ class HttpReminderChain:
 
     def __init__(self, node: NodeClient, source: HttpChainSource, key: SigningKey) -> None:
         self.node = node
+        self.blocks = BlockEvents(node)
         self.source = source
         self.key = key
 
     def latest_height(self) -> int:
         """The latest block's height (0 before the first block)."""
-        try:
-            block = self.node.latest_block()
-        except ApiError as exc:
-            if exc.code == "not_found":
-                return 0
-            raise
-        return int(block["header"]["height"])
+        return self.blocks.latest_height()
 
     def events_at(self, height: int) -> list[tuple[str, dict[str, Any]]]:
         """The events of the committed txs of block ``height``, in block order."""
-        block = self.node.block(height)
-        found: list[tuple[str, dict[str, Any]]] = []
-        for tx_hash in block.get("txs", []):
-            result = self.node.tx(bytes.fromhex(str(tx_hash)))
-            bundle = result.receipt or {}
-            try:
-                receipt = records.decode_receipt(bytes.fromhex(str(bundle.get("receipt"))))
-            except (ValueError, GovChainError, CodecError) as exc:
-                raise ApiError(200, "bad_response", f"a receipt does not decode: {exc}") from exc
-            if receipt.status == 0:
-                found += [(event.type, dict(event.attributes)) for event in receipt.events]
-        return found
+        return self.blocks.events_at(height)
 
     def request(self, request_id: bytes) -> GrantRequest | None:
         """The request record, proven against the genesis."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
+from pydantic import Field
 
 from govchain.api.errors import ApiError, error_responses
 from govchain.api.routes.params import parse_hex
@@ -23,19 +24,25 @@ _CODES = ("invalid_hex", "invalid_request", "not_found", "no_blocks", "busy")
 
 
 class CaseResponse(ApiModel):
-    """A case, the state fact of its record, its steps in process order and its timeline."""
+    """A case, the state fact of its record, its steps in process order and its timeline; its
+    process version and the adapter of each department (hex, empty: none), read at the same
+    height."""
 
     case: dict[str, Any]
     fact: StateFact
     steps: list[dict[str, Any]]
     timeline: list[dict[str, Any]]
+    process: dict[str, Any]
+    adapters: dict[str, str]
 
 
 class DefinitionResponse(ApiModel):
-    """The latest version of a matter or process and the state fact of its record."""
+    """The latest version of a matter or process and the state fact of its record; for a
+    process, the adapter of each department (hex, empty: none)."""
 
     record: dict[str, Any]
     fact: StateFact
+    adapters: dict[str, str] = Field(default_factory=dict)
 
 
 def workflow_routes(service: NodeService) -> APIRouter:
@@ -61,6 +68,8 @@ def workflow_routes(service: NodeService) -> APIRouter:
                 "fact": proven.proven.fact.to_json(),
                 "steps": [s.to_json() for s in proven.steps],
                 "timeline": [t.to_json() for t in proven.timeline],
+                "process": proven.process.to_json() if proven.process else {},
+                "adapters": {d: a.hex() for d, a in proven.adapters},
             }
         )
 
@@ -86,5 +95,9 @@ def _definition_route(router: APIRouter, service: NodeService, kind: str) -> Non
         if proven.record is None:
             raise ApiError("not_found", f"no {kind} {code}")
         return DefinitionResponse.model_validate(
-            {"record": proven.record.to_json(), "fact": proven.proven.fact.to_json()}
+            {
+                "record": proven.record.to_json(),
+                "fact": proven.proven.fact.to_json(),
+                "adapters": {d: a.hex() for d, a in proven.adapters},
+            }
         )

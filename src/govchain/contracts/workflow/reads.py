@@ -4,6 +4,10 @@ The case record comes with its state fact; each step's state and each
 timeline entry with theirs would make a page heavy, so a case read carries
 the case's fact and the steps' and timeline's values read at the same
 height (the same snapshot), and a client proves any of them by its key.
+A case read also carries its process version and the adapter account of
+each step's department (empty: none), and a process read the adapters of
+its departments: what an adapter and an applicant's SDK need to address
+the case grants (docs/spec/workflow.md "Case grants").
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from govchain.contracts.workflow.state import (
     latest_version,
     matter_key,
     process_key,
+    read_adapter,
+    read_matter,
     read_process,
     read_step,
     timeline,
@@ -45,6 +51,8 @@ class ProvenCase:
     proven: ProvenValue
     steps: tuple[StepState, ...]
     timeline: tuple[TimelineEntry, ...]
+    process: Process | None = None
+    adapters: tuple[tuple[str, bytes], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +61,7 @@ class ProvenDefinition:
 
     record: Matter | Process | None
     proven: ProvenValue
+    adapters: tuple[tuple[str, bytes], ...] = ()
 
 
 def case_with_fact(reader: ProvingReader, case_id: bytes) -> ProvenCase:
@@ -72,7 +81,19 @@ def case_with_fact(reader: ProvingReader, case_id: bytes) -> ProvenCase:
         steps.append(state)
     raws, _ = list_page(reader, timeline(case_id), 0, TIMELINE_MAX)
     entries = tuple(TimelineEntry.from_stored(raw) for raw in raws)
-    return ProvenCase(case, proven, tuple(steps), entries)
+    return ProvenCase(case, proven, tuple(steps), entries, process, adapters_of(reader, process))
+
+
+def adapters_of(reader: ProvingReader, process: Process) -> tuple[tuple[str, bytes], ...]:
+    """``(department, adapter address)`` of each department of the process, sorted (empty
+    address: no adapter set)."""
+    departments: set[str] = set()
+    for step in process.steps:
+        matter = read_matter(reader.get, str(step["matter"]))
+        if matter is None:
+            raise LedgerCorruptError(f"workflow: process {process.code} names a missing matter")
+        departments.add(matter.department)
+    return tuple((d, read_adapter(reader.get, d)) for d in sorted(departments))
 
 
 def definition_with_fact(reader: ProvingReader, kind: str, code: str) -> ProvenDefinition:
@@ -82,4 +103,6 @@ def definition_with_fact(reader: ProvingReader, kind: str, code: str) -> ProvenD
     version = latest_version(reader.get, base)
     proven = prove_key(reader, version_key(base, max(version, 1)))
     record = None if proven.value is None or version == 0 else record_type.from_stored(proven.value)
+    if isinstance(record, Process):
+        return ProvenDefinition(record, proven, adapters_of(reader, record))
     return ProvenDefinition(record, proven)
