@@ -79,6 +79,8 @@ class StepHandler:
             "applicant": shown.case.applicant.hex(), "form": form, "materials": materials,
             "attempt": attempt,
         }  # fmt: skip
+        log.info("case %s step %s: asking the department (attempt %d)", case_id.hex(), step_id,
+                 attempt)  # fmt: skip
         answer = self.system.ask(request)
         if answer.outcome != "approved":
             return self._result(case_id, step_id, answer.outcome, answer.reason)

@@ -15,8 +15,13 @@ from govchain.adapter.department import CallbackInbox, DepartmentSystem
 from govchain.adapter.outputs import OutputIssuer
 from govchain.adapter.runner import AdapterRunner, Progress
 from govchain.adapter.steps import StepHandler
-from govchain.cli.asset_options import key_option, key_password_option, signer_of
-from govchain.cli.console import fail, reports_errors
+from govchain.cli.asset_options import (
+    address_of_text,
+    key_option,
+    key_password_option,
+    signer_of,
+)
+from govchain.cli.console import console, fail, reports_errors
 from govchain.cli.node_access import ca_bundle_option, node_client, nodes_option
 from govchain.client.assets import AssetClient
 from govchain.client.block_events import BlockEvents
@@ -86,6 +91,7 @@ def run_command(
     logging.basicConfig(
         stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s %(message)s"
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request drowns the rest
     trusted = load_genesis(genesis)
     signer = signer_of(key, key_password)
     password = read_password_file(locker_password)
@@ -124,3 +130,24 @@ def run_command(
             if inbox is not None:
                 inbox.close()
     logging.getLogger("govchain.adapter").info("adapter stopped: %s", runner.handled)
+
+
+@app.command("set")
+@reports_errors
+def set_command(
+    nodes: list[str] = nodes_option(),
+    ca_bundle: Path | None = ca_bundle_option(),
+    key: Path = key_option(),
+    key_password: Path | None = key_password_option(),
+    department: str = typer.Option(..., "--department", help="The department's credit code."),
+    adapter: str = typer.Option(..., "--adapter", help="The adapter account's address (40 hex)."),
+) -> None:
+    """As an admin of the department: name its adapter account (workflow.adapter_set).
+
+    Step results by any other account of the department are recorded as
+    manual interventions; case grants go to this account."""
+    with node_client(nodes, ca_bundle) as node:
+        WorkflowClient(node, signer_of(key, key_password)).set_adapter(
+            department, address_of_text(adapter, "--adapter")
+        )
+    console.print(f"the adapter of {department} is {adapter}")

@@ -257,12 +257,18 @@ class _Handler(BaseHTTPRequestHandler):
         outcome: str = "-",
     ) -> None:
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            # the caller went away (an adapter killed mid-request): the answer is kept and
+            # given again when it asks again
+            self.close_connection = True
+            outcome += " (caller gone)"
         self._log_request(status, started, request, outcome)
 
     def _error(self, status: int, code: str, message: str, started: float | None) -> None:
