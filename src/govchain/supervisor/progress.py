@@ -113,7 +113,7 @@ def load_progress(directory: Path, chain_id: str) -> Progress:
         raise ProgressFileError(f"{path}: larger than {_FILE_BYTES_MAX} bytes")
     try:
         progress = _parsed(json.loads(raw.decode("utf-8")))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, ValidationError) as exc:
         raise ProgressFileError(f"{path}: not a supervisor state file: {exc}") from exc
     if progress.chain_id != chain_id:
         raise ProgressFileError(
