@@ -75,6 +75,8 @@ ALLOWED: dict[str, set[str]] = {
     },
     # demo department systems (issue 18 item 6): shell-level, seen from outside the chain
     "demo": {"types", "codes"},
+    # the supervisor of time limits (issue 18 item 4): a follower of the chain through the SDK
+    "supervisor": {"types", "codec", "crypto", "ledger", "contracts", "client"},
     # a service router runs the service's reads (contracts/<service>/reads.py)
     "api": {"types", "codec", "codes", "crypto", "ledger", "contracts"},
     # the storage node (docs/spec/assets.md): blob stores, records proven with the SDK's
@@ -126,6 +128,7 @@ ALLOWED: dict[str, set[str]] = {
         "storage_node",
         "demo",
         "adapter",
+        "supervisor",
     },
 }
 """Package -> the other govchain packages it may import."""

@@ -28,6 +28,7 @@ from govchain.cli import (
     sim_cmd,
     storage_cmd,
     subject_cmd,
+    supervise_cmd,
     verify_cmd,
     workflow_cmd,
 )
@@ -57,6 +58,7 @@ asset_cmd.asset_app.command("history")(grant_cmd.history)
 app.add_typer(workflow_cmd.matter_app, name="matter")
 app.add_typer(workflow_cmd.process_app, name="process")
 app.add_typer(workflow_cmd.case_app, name="case")
+app.add_typer(supervise_cmd.app, name="supervise")
 app.add_typer(grant_cmd.grant_app, name="grant")
 app.add_typer(grant_cmd.code_app, name="code")
 app.add_typer(grant_cmd.delegate_app, name="delegate")

@@ -27,13 +27,16 @@ from govchain.client.locker_keys import read_password_file
 from govchain.client.process_files import load_process_file
 from govchain.client.workflow import WorkflowClient
 from govchain.contracts.workflow import MatterDefineArgs
+from govchain.contracts.workflow.records import MATTER_PATTERN
 
 __all__ = ["case_app", "matter_app", "process_app"]
 
 DAY_MS = 86_400_000
 
 matter_app = typer.Typer(help="The matter list (事项清单): define a matter, show one.")
-process_app = typer.Typer(help="Processes: publish a TOML or BPMN 2.0 definition, show one.")
+process_app = typer.Typer(
+    help="Processes: publish a TOML or BPMN 2.0 definition, show its per-step statistics."
+)
 case_app = typer.Typer(help="Cases (办件): accept an application, show it, submit a step's result.")
 
 
@@ -87,6 +90,45 @@ def process_publish(
         print_json({"code": definition["code"], "version": version})
         return
     console.print(f"process [bold]{definition['code']}[/bold] version {version} is published")
+
+
+def _minutes(ms: int) -> str:
+    """Milliseconds as minutes with one decimal, in integer arithmetic (rounded down)."""
+    return f"{ms // 60_000}.{ms % 60_000 * 10 // 60_000}"
+
+
+@process_app.command("stats")
+@reports_errors
+def process_stats(
+    code: str = typer.Argument(..., help="The process code."),
+    nodes: list[str] = nodes_option(),
+    ca_bundle: Path | None = ca_bundle_option(),
+    json_out: bool = json_option(),
+) -> None:
+    """Per-step statistics of a process: time taken, overdue rate, interventions (F-D6).
+
+    Counts cover every version of the process; the steps are those of its latest version.
+    --json prints the route's answer, each step's statistics with its state fact.
+    """
+    if not MATTER_PATTERN.match(code):
+        fail("CODE: a process code is 1..64 of 0-9 A-Z a-z . _ -")
+    with node_client(nodes, ca_bundle) as node:
+        answer = node.get_json(f"/v1/processes/{code}/stats")
+    if json_out:
+        print_json(answer)
+        return
+    table = Table(title=f"process {answer['process']} v{answer['version']}: per-step statistics")
+    for column in ("step", "ready", "done", "average minutes", "max minutes", "overdue",
+                   "overdue permille", "interventions"):  # fmt: skip
+        table.add_column(column, overflow="fold")
+    for entry in answer["steps"]:
+        stats = entry["stats"]
+        table.add_row(
+            stats["step"], str(stats["ready"]), str(stats["done"]),
+            _minutes(entry["average_ms"]), _minutes(stats["max_ms"]), str(stats["overdue"]),
+            str(entry["overdue_permille"]), str(stats["interventions"]),
+        )  # fmt: skip
+    console.print(table)
 
 
 @case_app.command("apply")
@@ -143,7 +185,9 @@ def case_show(
     table = Table(
         title=f"case {shown['id']}: {shown['state']} ({shown['process']} v{shown['version']})"
     )
-    for column in ("step", "department", "state", "deadline", "overdue", "manual", "outputs"):
+    for column in (
+        "step", "department", "state", "deadline", "overdue", "interventions", "outputs"
+    ):  # fmt: skip
         table.add_column(column, overflow="fold")
     for step in answer["steps"]:
         table.add_row(

@@ -110,6 +110,14 @@ class WorkflowClient:
         """``GET /v1/cases/{id}``: the case, its fact, its steps and timeline."""
         return self.node.get_json(f"/v1/cases/{case.hex()}")
 
+    def step(self, case: bytes, step: str) -> dict[str, Any]:
+        """``GET /v1/cases/{id}/steps/{step}``: the step and its department's adapter, proven."""
+        return self.node.get_json(f"/v1/cases/{case.hex()}/steps/{step}")
+
+    def stats(self, code: str) -> dict[str, Any]:
+        """``GET /v1/processes/{code}/stats``: each step's statistics with its fact."""
+        return self.node.get_json(f"/v1/processes/{code}/stats")
+
     def matter(self, code: str) -> dict[str, Any]:
         """``GET /v1/matters/{code}``."""
         return self.node.get_json(f"/v1/matters/{code}")

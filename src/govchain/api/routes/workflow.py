@@ -1,4 +1,5 @@
-"""Router of service ``workflow`` (docs/spec/workflow.md): cases, matters and processes.
+"""Router of service ``workflow`` (docs/spec/workflow.md): cases, steps, matters, processes and
+the processes' per-step statistics.
 
 Thin: parse the path, run a read of ``contracts.workflow.reads`` with the
 node's proving read, answer the records' JSON forms with the case's fact.
@@ -6,6 +7,7 @@ node's proving read, answer the records' JSON forms with the case's fact.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
@@ -15,10 +17,26 @@ from govchain.api.errors import ApiError, error_responses
 from govchain.api.routes.params import parse_hex
 from govchain.api.schemas import ApiModel, StateFact
 from govchain.api.service import NodeService
-from govchain.contracts.workflow.reads import case_with_fact, definition_with_fact
+from govchain.contracts.workflow.reads import (
+    case_with_fact,
+    definition_with_fact,
+    stats_with_facts,
+    step_with_facts,
+)
 from govchain.contracts.workflow.records import MATTER_PATTERN
+from govchain.contracts.workflow.stats import StepStats
 
-__all__ = ["CaseResponse", "DefinitionResponse", "workflow_routes"]
+__all__ = [
+    "CaseResponse",
+    "DefinitionResponse",
+    "ProcessStatsResponse",
+    "StepResponse",
+    "StepStatsEntry",
+    "step_stats_json",
+    "workflow_routes",
+]
+
+_STEP_PATTERN = r"^[a-z0-9_]{1,32}$"
 
 _CODES = ("invalid_hex", "invalid_request", "not_found", "no_blocks", "busy")
 
@@ -45,8 +63,45 @@ class DefinitionResponse(ApiModel):
     adapters: dict[str, str] = Field(default_factory=dict)
 
 
+class StepResponse(ApiModel):
+    """One step of a case with its fact, and its department's adapter with its fact."""
+
+    step: dict[str, Any]
+    fact: StateFact
+    adapter: str | None = Field(description="the adapter's address (hex); null: none set")
+    adapter_fact: StateFact
+
+
+class StepStatsEntry(ApiModel):
+    """One step's statistics (docs/spec/workflow.md "Reads"), the rates worked out, and the
+    fact of its key (absent when no case has reached the step yet: all counts 0)."""
+
+    stats: dict[str, Any]
+    average_ms: int = Field(description="total_ms // done (0 when none is done)")
+    overdue_permille: int = Field(description="overdue * 1000 // ready (0 when none was ready)")
+    fact: StateFact
+
+
+class ProcessStatsResponse(ApiModel):
+    """The per-step statistics of a process's latest version, in process order."""
+
+    process: str
+    version: int
+    steps: list[StepStatsEntry]
+
+
+def step_stats_json(stats: StepStats) -> dict[str, Any]:
+    """A step's statistics with their rates: integers only (the average rounds down)."""
+    return {
+        "stats": stats.to_json(),
+        "average_ms": stats.total_ms // stats.done if stats.done else 0,
+        "overdue_permille": stats.overdue * 1000 // stats.ready if stats.ready else 0,
+    }
+
+
 def workflow_routes(service: NodeService) -> APIRouter:
-    """``/v1/cases/{id}``, ``/v1/matters/{code}``, ``/v1/processes/{code}``."""
+    """``/v1/cases/{id}``, ``/v1/cases/{id}/steps/{step}``, ``/v1/matters/{code}``,
+    ``/v1/processes/{code}``, ``/v1/processes/{code}/stats``."""
     router = APIRouter(tags=["workflow"])
 
     @router.get(
@@ -71,6 +126,52 @@ def workflow_routes(service: NodeService) -> APIRouter:
                 "process": proven.process.to_json() if proven.process else {},
                 "adapters": {d: a.hex() for d, a in proven.adapters},
             }
+        )
+
+    @router.get(
+        "/v1/cases/{case_id}/steps/{step}",
+        response_model=StepResponse,
+        summary="One step of a case and its department's adapter, each with its proof",
+        responses=error_responses(*_CODES),
+    )
+    async def show_step(
+        case_id: Annotated[str, Path(json_schema_extra={"pattern": r"^[0-9a-fA-F]{32}$"})],
+        step: Annotated[str, Path(json_schema_extra={"pattern": _STEP_PATTERN})],
+    ) -> StepResponse:
+        value = parse_hex(case_id, "case id", 16)
+        if not re.fullmatch(_STEP_PATTERN, step):
+            raise ApiError("invalid_request", "step: 1..32 of a-z 0-9 _")
+        proven = await service.read(step_with_facts, value, step)
+        if proven.step is None or proven.adapter_proven is None:
+            raise ApiError("not_found", f"no step {step} of case {value.hex()}")
+        return StepResponse.model_validate(
+            {
+                "step": proven.step.to_json(),
+                "fact": proven.proven.fact.to_json(),
+                "adapter": proven.adapter.hex() or None,
+                "adapter_fact": proven.adapter_proven.fact.to_json(),
+            }
+        )
+
+    @router.get(
+        "/v1/processes/{code}/stats",
+        response_model=ProcessStatsResponse,
+        summary="Per-step statistics of a process (time taken, overdue rate), each with its proof",
+        responses=error_responses(*_CODES),
+    )
+    async def process_stats(
+        code: Annotated[str, Path(json_schema_extra={"pattern": MATTER_PATTERN.pattern})],
+    ) -> ProcessStatsResponse:
+        if not MATTER_PATTERN.match(code):
+            raise ApiError("invalid_request", "process code: 1..64 of 0-9A-Za-z . _ -")
+        proven = await service.read(stats_with_facts, code)
+        if proven.process is None:
+            raise ApiError("not_found", f"no process {code}")
+        steps = [
+            {**step_stats_json(stats), "fact": fact.fact.to_json()} for stats, fact in proven.steps
+        ]
+        return ProcessStatsResponse.model_validate(
+            {"process": code, "version": proven.process.version, "steps": steps}
         )
 
     for kind in ("matter", "process"):

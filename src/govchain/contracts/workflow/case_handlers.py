@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from govchain.contracts.assets.state import read_asset, read_locker
 from govchain.contracts.state_lists import append_to_list
+from govchain.contracts.workflow import stats
 from govchain.contracts.workflow.case_grants import (
     attach_grants,
     material_needs,
@@ -94,6 +95,7 @@ def _log(ctx: TxContext, case_id: bytes, step: str, action: str, by: bytes, manu
 
 
 def _make_ready(ctx: TxContext, state: StepState, definition: StepDef, by: bytes) -> None:
+    stats.count_ready(ctx, state)
     ready = replace(
         state, state="ready", ready_at=ctx.time,
         deadline=ctx.time + definition.time_limit_minutes * MINUTE_MS, reason="",
@@ -180,6 +182,7 @@ def step_result_handler(suite: CryptoSuite) -> Handler:
         manual = sender.address != read_adapter(ctx.get, state.department)
         if manual:
             state = replace(state, interventions=state.interventions + 1)
+            stats.count_intervention(ctx, state)
             ctx.emit("workflow.intervention", case=args.case, step=args.step, by=sender.address,
                      reason=args.reason)  # fmt: skip
         if args.outcome == "approved":
@@ -192,6 +195,7 @@ def step_result_handler(suite: CryptoSuite) -> Handler:
                 state, state="returned", attempts=state.attempts + 1, reason=args.reason
             )
         ctx.put(step_key(args.case, args.step), state.encode())
+        stats.count_result(ctx, state, args.outcome)
         _log(ctx, args.case, args.step, args.outcome, sender.address, manual, args.reason)
         ctx.emit("workflow.step_done", case=args.case, step=args.step, outcome=args.outcome,
                  manual=manual)  # fmt: skip
@@ -262,6 +266,7 @@ def extend_handler(suite: CryptoSuite) -> Handler:
             interventions=state.interventions + 1,
         )  # fmt: skip
         ctx.put(step_key(args.case, args.step), extended.encode())
+        stats.count_intervention(ctx, extended)
         _log(ctx, args.case, args.step, "extended", sender.address, True, args.reason)
         ctx.emit("workflow.intervention", case=args.case, step=args.step, by=sender.address,
                  reason=args.reason)  # fmt: skip
@@ -281,6 +286,7 @@ def flag_overdue_handler(suite: CryptoSuite) -> Handler:
         if ctx.time <= state.deadline:
             raise refuse("not_due", f"step {args.step} is due at {state.deadline} (BFT ms)")
         ctx.put(step_key(args.case, args.step), replace(state, overdue=True).encode())
+        stats.count_overdue(ctx, state)
         _log(ctx, args.case, args.step, "overdue", records.address_of(suite, tx.sender), False)
         ctx.emit("workflow.overdue", case=args.case, step=args.step)
 

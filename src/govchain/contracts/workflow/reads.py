@@ -8,6 +8,9 @@ A case read also carries its process version and the adapter account of
 each step's department (empty: none), and a process read the adapters of
 its departments: what an adapter and an applicant's SDK need to address
 the case grants (docs/spec/workflow.md "Case grants").
+One step read (for a follower such as the supervisor) carries the step's
+own fact and that of its department's adapter; a process's statistics carry
+each step's fact.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from govchain.contracts.facts import ProvenValue, list_page, prove_key
 from govchain.contracts.proving_reader import ProvingReader
 from govchain.contracts.workflow.records import Case, Matter, Process, StepState, TimelineEntry
 from govchain.contracts.workflow.state import (
+    adapter_key,
     case_key,
     latest_version,
     matter_key,
@@ -26,17 +30,23 @@ from govchain.contracts.workflow.state import (
     read_matter,
     read_process,
     read_step,
+    step_key,
     timeline,
     version_key,
 )
+from govchain.contracts.workflow.stats import StepStats, stats_key
 from govchain.types.errors import LedgerCorruptError
 
 __all__ = [
     "TIMELINE_MAX",
     "ProvenCase",
     "ProvenDefinition",
+    "ProvenStats",
+    "ProvenStep",
     "case_with_fact",
     "definition_with_fact",
+    "stats_with_facts",
+    "step_with_facts",
 ]
 
 TIMELINE_MAX = 200
@@ -106,3 +116,50 @@ def definition_with_fact(reader: ProvingReader, kind: str, code: str) -> ProvenD
     if isinstance(record, Process):
         return ProvenDefinition(record, proven, adapters_of(reader, record))
     return ProvenDefinition(record, proven)
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenStep:
+    """One step of a case (None: none) with its fact, and its department's adapter with its fact
+    (an empty address: none set)."""
+
+    step: StepState | None
+    proven: ProvenValue
+    adapter: bytes
+    adapter_proven: ProvenValue | None
+
+
+def step_with_facts(reader: ProvingReader, case_id: bytes, step: str) -> ProvenStep:
+    """A step of a case and its department's adapter, each with the fact of its key."""
+    proven = prove_key(reader, step_key(case_id, step))
+    if proven.value is None:
+        return ProvenStep(None, proven, b"", None)
+    state = StepState.from_stored(proven.value)
+    adapter = prove_key(reader, adapter_key(state.department))
+    return ProvenStep(state, proven, adapter.value or b"", adapter)
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenStats:
+    """The latest version of a process (None: none) and each of its steps' statistics, in the
+    process's order, with the fact of each statistics key (absent: no case reached it yet)."""
+
+    process: Process | None
+    steps: tuple[tuple[StepStats, ProvenValue], ...]
+
+
+def stats_with_facts(reader: ProvingReader, code: str) -> ProvenStats:
+    """The statistics of the steps of the latest version of process ``code``, each proven."""
+    process = read_process(reader.get, code)
+    if process is None:
+        return ProvenStats(None, ())
+    found = []
+    for step in process.order:
+        proven = prove_key(reader, stats_key(code, step))
+        stats = (
+            StepStats.empty(code, step)
+            if proven.value is None
+            else StepStats.from_stored(proven.value)
+        )
+        found.append((stats, proven))
+    return ProvenStats(process, tuple(found))
