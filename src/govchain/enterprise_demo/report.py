@@ -45,6 +45,10 @@ class CaseOutcome:
     state: str
     steps: tuple[StepOutcome, ...]
     verified: int = 0
+    opened: int = 0
+    """BFT time (ms) of the block that opened the case."""
+    closed: int = 0
+    """BFT time (ms) of the block that closed it (0 while open)."""
 
     @property
     def outputs(self) -> tuple[str, ...]:
@@ -77,7 +81,15 @@ def case_outcome(read: dict[str, Any], verified: int = 0) -> CaseOutcome:
                 interventions=int(step["interventions"]),
             )
         )
-    return CaseOutcome(str(read["case"]["id"]), str(read["case"]["state"]), tuple(steps), verified)
+    case = read["case"]
+    return CaseOutcome(
+        str(case["id"]),
+        str(case["state"]),
+        tuple(steps),
+        verified,
+        int(case.get("opened", 0)),
+        int(case.get("closed", 0)),
+    )
 
 
 def run_succeeded(outcomes: list[CaseOutcome]) -> bool:
