@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
 TEST_TOOLS_STAMP := $(VENV)/.test-tools
 
-.PHONY: help install run test check test-long bench clean
+.PHONY: help install run demo test check test-long bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,10 @@ run: install ## install, then start a local network: 4 validators, 2 storage nod
 	@test -f $(LOCAL_NET)/network.json || $(BIN)/govchain net init --dir $(LOCAL_NET) --validators 4 --storage-nodes 2
 	@test -d $(LOCAL_NET)/members || { echo "error: $(LOCAL_NET) was laid out by a version without the on-chain registry; remove it (rm -r $(LOCAL_NET)) to lay out a new network"; exit 1; }
 	@$(BIN)/govchain net up --dir $(LOCAL_NET)
+
+demo: install ## install, then run enterprise setup (企业开办) end to end on this machine, then stop
+	@$(BIN)/govchain crypto selftest >/dev/null
+	@$(BIN)/govchain demo enterprise-setup --cases 3
 
 test: install $(TEST_TOOLS_STAMP) ## install, then run the whole suite (what CI runs)
 	@$(BIN)/python -m pytest -q -m "not slow"

@@ -61,6 +61,7 @@ ALLOWED: dict[str, set[str]] = {
         "client",
         "api",  # the [api.rate_limit] record a benchmark writes into its nodes' config
         "node",
+        "enterprise_demo",  # bench workflow runs the demo's cases
     },
     "chaos": {
         "types",
@@ -77,6 +78,18 @@ ALLOWED: dict[str, set[str]] = {
     "demo": {"types", "codes"},
     # the supervisor of time limits (issue 18 item 4): a follower of the chain through the SDK
     "supervisor": {"types", "codec", "crypto", "ledger", "contracts", "client"},
+    # the enterprise-setup demo run (issue 18 item 7): lays out and starts a network, uses the SDK
+    "enterprise_demo": {
+        "types",
+        "codec",
+        "codes",
+        "crypto",
+        "ledger",
+        "contracts",
+        "client",
+        "network",  # the transport CA of each member that runs no node
+        "node",
+    },
     # a service router runs the service's reads (contracts/<service>/reads.py)
     "api": {"types", "codec", "codes", "crypto", "ledger", "contracts"},
     # the storage node (docs/spec/assets.md): blob stores, records proven with the SDK's
@@ -129,6 +142,7 @@ ALLOWED: dict[str, set[str]] = {
         "demo",
         "adapter",
         "supervisor",
+        "enterprise_demo",
     },
 }
 """Package -> the other govchain packages it may import."""

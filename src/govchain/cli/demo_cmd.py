@@ -2,21 +2,40 @@
 
 ``demo department`` serves one made-up department system over HTTP (JSON),
 as an adapter sees a real one from outside (docs/spec/workflow.md,
-"Department systems (demo)"). More demo commands join this ``app``.
+"Department systems (demo)"). ``demo enterprise-setup`` runs the whole
+enterprise-setup flow on one machine (``govchain.enterprise_demo``).
 """
 
 from __future__ import annotations
 
+import shutil
 import signal
 import sys
+import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
-from govchain.cli.console import fail, reports_errors
+from govchain.cli.console import console, fail, print_json, reports_errors
 from govchain.demo import KINDS, DepartmentConfig, DepartmentSystem, start_department_server
 from govchain.demo.department import MAX_DELAY_MS, rate_to_basis_points
+from govchain.enterprise_demo import (
+    DemoOptions,
+    DemoRun,
+    demo_json,
+    run_enterprise_setup,
+    run_succeeded,
+    table_rows,
+)
+from govchain.enterprise_demo import Progress as RunProgress
+from govchain.enterprise_demo.plan import MATTERS, MAX_CASES
+from govchain.enterprise_demo.report import TABLE_COLUMNS
 
 app = typer.Typer(
     help="Demo systems and runs: enterprise setup on one machine.", no_args_is_help=True
@@ -91,3 +110,125 @@ def department(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     _print_line(f"demo department {kind} stopped")
+
+
+@app.command("enterprise-setup")
+@reports_errors
+def enterprise_setup(
+    directory: Path | None = typer.Option(
+        None, "--dir", help="A new or empty directory for the run (default: a temporary one)."
+    ),
+    cases: int = typer.Option(3, "--cases", min=1, max=MAX_CASES, help="Applications to run."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object, nothing else."),
+    delay_ms: int = typer.Option(
+        0, "--delay-ms", min=0, max=MAX_DELAY_MS, help="Each department system's answer delay."
+    ),
+    reject_rate: float = typer.Option(
+        0.0, "--reject-rate", min=0.0, max=1.0, help="Share of steps the systems reject (0 to 1)."
+    ),
+    return_rate: float = typer.Option(
+        0.0, "--return-rate", min=0.0, max=1.0, help="Share of first attempts returned (0 to 1)."
+    ),
+    keep: bool = typer.Option(False, "--keep", help="Keep the temporary directory afterwards."),
+) -> None:
+    """Run enterprise setup (企业开办) end to end on this machine, then stop everything.
+
+    Lays out a network whose members are the seven departments, the window
+    (综合窗口) and a regulator (4 validators, 2 storage nodes); defines the
+    seven asset types and matters, publishes
+    examples/processes/enterprise-setup.toml; starts the seven demo department
+    systems and their adapters; applies --cases applications at the window for
+    demo enterprises; follows them (a progress bar); prints a table per case
+    (state, steps, time per step, outputs in the locker, overdue,
+    interventions); verifies every output's receipt offline against the
+    genesis. Every process it started is stopped, also on Ctrl-C or an error.
+    Exit 0 only when every case completed and every receipt verified. With
+    --json: {"cases": [{"case", "state", "steps", "outputs", "overdue",
+    "interventions", ...}], "completed", "outputs", "verified", "network", "ok"}.
+    Demo data only.
+    """
+    options = DemoOptions(cases, delay_ms, reject_rate, return_rate)
+    with _run_directory(directory, keep, json_out) as where, _sigterm_interrupts():
+        run = _run_with_progress(where, options, json_out)
+    if json_out:
+        print_json(demo_json(run.outcomes, run.network))
+    else:
+        _print_table(run)
+    if not run_succeeded(run.outcomes):
+        raise typer.Exit(1)
+
+
+def _run_with_progress(where: Path, options: DemoOptions, json_out: bool) -> DemoRun:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    total = options.cases * len(MATTERS)
+    with Progress(*columns, console=console, transient=True, disable=json_out) as bar:
+        task = bar.add_task("starting", total=total)
+
+        def stage(text: str) -> None:
+            bar.update(task, description=text)
+            if not json_out:
+                console.print(f"[dim]{text}[/dim]", highlight=False)
+
+        def steps(done: int, _all: int) -> None:
+            bar.update(task, completed=done, description="running the cases (steps done)")
+
+        try:
+            return run_enterprise_setup(where, options, RunProgress(stage, steps))
+        except KeyboardInterrupt:
+            fail("interrupted; every process the demo started is stopped")
+        except (RuntimeError, TimeoutError) as exc:
+            fail(f"the demo stopped: {exc}")
+
+
+def _print_table(run: DemoRun) -> None:
+    table = Table(title="enterprise setup (企业开办), demo")
+    for column in TABLE_COLUMNS:
+        table.add_column(column, overflow="fold")
+    for row in table_rows(run.outcomes):
+        table.add_row(*row)
+    console.print(table)
+    verdict = (
+        "every case completed, every receipt verified"
+        if run_succeeded(run.outcomes)
+        else ("not every case completed with verified outputs")
+    )
+    console.print(f"{verdict}; run directory: {run.directory}")
+
+
+@contextmanager
+def _run_directory(directory: Path | None, keep: bool, quiet: bool) -> Iterator[Path]:
+    """The given directory (new or empty, kept) or a temporary one (removed unless ``keep``)."""
+    if directory is not None:
+        if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+            fail(f"--dir {directory}: expected a new or empty directory")
+        directory.mkdir(parents=True, exist_ok=True)
+        yield directory
+        return
+    made = Path(tempfile.mkdtemp(prefix="govchain-demo-"))
+    try:
+        yield made
+    finally:
+        if keep:
+            if not quiet:
+                console.print(f"kept {made}")
+        else:
+            shutil.rmtree(made, ignore_errors=True)
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt, so the run stops what it started, as on Ctrl-C."""
+
+    def on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
