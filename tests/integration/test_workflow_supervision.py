@@ -6,7 +6,9 @@ process, with the platform key, alerting a regulator's account) flags the
 step overdue once a block's BFT time is past the deadline: its alert line
 names the case and step, ``case show`` shows the flag, ``process stats``
 shows one overdue step of one (1000 permille), and the alert message is in
-the regulator's inbox. Stopped with SIGTERM, it exits 0 and keeps its
+the regulator's inbox. Meanwhile the department's adapter finds its system
+down and retries with backoff; a staff account then completes the step, which
+is recorded and alerted as a manual intervention. Stopped with SIGTERM, it exits 0 and keeps its
 progress; started again from its state directory it resumes past that height.
 """
 
@@ -22,13 +24,19 @@ from typing import Any
 
 import pytest
 
+from govchain.client.registry import RegistryClient
+from govchain.client.sdk import NodeClient
+from govchain.client.submission import committed_receipt
 from govchain.codes.demo import demo_uscc
+from govchain.contracts.registry.txs import AccountAddArgs
 from govchain.crypto import suite_for
 from govchain.crypto.keyfiles import read_signing_key, write_file_atomic
 from govchain.ledger import records
+from govchain.node.netinit import NetworkLayout
 from govchain.supervisor.progress import PROGRESS_FILE
 from tests.govchain_cli import GOVCHAIN, govchain
 from tests.integration.network_support import running_network, wait_for
+from tests.s3_server import free_ports
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -57,6 +65,22 @@ def _subject(tmp: Path, node: list[str], member: str, admin: Path, serial: int,
         "subject", "approve", _address(key), *node, "--key", admin, "--permissions", "transact"
     )
     govchain("locker", "init", *node, "--key", key, "--password-file", password)
+    return key
+
+
+def _adapter_account(tmp: Path, node: list[str], layout: NetworkLayout, member: str,
+                     admin: Path, password: Path) -> Path:  # fmt: skip
+    """A system account of ``member`` with a locker, named the department's adapter."""
+    key = tmp / "adapter.pem"
+    signing = suite_for(layout.suite).generate_key()
+    write_file_atomic(key, signing.to_pem())
+    with NodeClient(node[1].split(",")) as client:
+        args = AccountAddArgs(signing.public_key, "system", ("client",), "adapter")
+        _, tx_hash = RegistryClient(client).add_account(read_signing_key(admin), args)
+        assert committed_receipt(client, tx_hash, 60).status == 0
+    govchain("locker", "init", *node, "--key", key, "--password-file", password)
+    govchain("adapter", "set", *node, "--key", admin, "--department", member,
+             "--adapter", _address(key))  # fmt: skip
     return key
 
 
@@ -127,6 +151,18 @@ def test_an_unanswered_step_is_flagged_overdue_and_alerted_f_d6(tmp_path: Path) 
             "--applicant", _address(company), "--form", form,
         )["case"]  # fmt: skip
 
+        # the department's adapter runs, but its system is down: it retries with backoff
+        adapter_key = _adapter_account(tmp_path, node, layout, code0, admin0, password)
+        [down_port] = free_ports(1)  # nothing listens there
+        adapter_log = tmp_path / "adapter.log"
+        with adapter_log.open("wb") as out:
+            adapter = subprocess.Popen(
+                [str(GOVCHAIN), "adapter", "run", *node, "--key", str(adapter_key),
+                 "--locker-password-file", str(password), "--department", code0,
+                 "--endpoint", f"http://127.0.0.1:{down_port}",
+                 "--genesis", str(layout.directory / "genesis.json"), "--poll-s", "0.3"],
+                stdout=out, stderr=out,
+            )  # fmt: skip
         platform = layout.directory / "platform" / "key.pem"
         state = tmp_path / "supervisor"
         lines = Lines(
@@ -135,14 +171,33 @@ def test_an_unanswered_step_is_flagged_overdue_and_alerted_f_d6(tmp_path: Path) 
         try:
             wait_for(lambda: lines.having(f"alert overdue: case {case} step licence"), 180,
                      "the overdue alert line")  # fmt: skip
+            retried = adapter_log.read_text("utf-8", errors="replace")
+            assert f"case {case} step licence: department_unavailable" in retried
+            assert "trying again" in retried
+            # a staff account of the department completes the step instead: flagged
+            licence = _json(
+                "asset", "issue", *node, "--key", admin0, "--type", LICENCE, "--holder",
+                _address(company), "--mode", "authority", "--data",
+                EXAMPLES / "business_licence.fields.json",
+            )["content_id"]  # fmt: skip
+            govchain("case", "step", case, "licence", *node, "--key", admin0, "--approve",
+                     "--output", licence, "--reason", "系统故障, 人工办结")  # fmt: skip
+            wait_for(lambda: lines.having(f"alert intervention: case {case} step licence"), 120,
+                     "the intervention alert line")  # fmt: skip
         finally:
             lines.stop()
+            adapter.send_signal(signal.SIGTERM)
+            assert adapter.wait(30) == 0
         scanned = json.loads((state / PROGRESS_FILE).read_text(encoding="utf-8"))["scanned"]
         assert scanned > 0
 
         shown = _json("case", "show", case, *node)
         [step] = shown["steps"]
-        assert (step["state"], step["overdue"]) == ("ready", True)
+        assert (step["state"], step["overdue"], step["interventions"]) == ("done", True, 1)
+        assert shown["case"]["state"] == "completed"
+        [manual] = [t for t in shown["timeline"] if t["action"] == "approved"]
+        assert manual["manual"] is True
+        assert manual["reason"] == "系统故障, 人工办结"
         wide = {**os.environ, "COLUMNS": "200"}
         table = govchain("case", "show", case, *node, env=wide).stdout
         assert "interventions" in table
@@ -157,8 +212,9 @@ def test_an_unanswered_step_is_flagged_overdue_and_alerted_f_d6(tmp_path: Path) 
 
         inbox = _json("msg", "inbox", *node, "--key", regulator_key, "--password-file", password)
         alerts = [m for m in inbox["messages"] if case in m["text"]]
-        assert len(alerts) == 1, inbox
+        assert len(alerts) == 2, inbox
         assert "overdue" in alerts[0]["text"]
+        assert "intervention" in alerts[1]["text"]
         assert alerts[0]["sender"] == _address(platform)
         assert "济南演示期限有限公司" not in alerts[0]["text"]  # never a form value
 
