@@ -98,7 +98,7 @@ class OutputIssuer:
     ) -> list[bytes]:  # fmt: skip
         """Grant ``output`` to the adapter of each later step reading ``type_code``, as the
         applicant's agent; the grants' ids."""
-        made = []
+        grants = []
         for reader in readers:
             if type_code not in reader.types:
                 continue
@@ -106,9 +106,7 @@ class OutputIssuer:
                 "use", f"case {case.hex()} step {reader.step}", expires_ms, SHARE_USES,
                 reader.matter,
             )  # fmt: skip
-            made.append(
-                self.grants.grant_key(
-                    output.content_id, output.data_key, reader.adapter, terms, applicant
-                )
-            )
-        return made
+            grants.append((reader.adapter, terms))
+        if not grants:
+            return []
+        return self.grants.grant_keys(output.content_id, output.data_key, grants, applicant)

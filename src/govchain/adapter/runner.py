@@ -108,6 +108,7 @@ class AdapterRunner:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="adapter")
         self._running: dict[StepKey, Future[str]] = {}
         self._next: dict[StepKey, _Try] = {}
+        self._again: set[StepKey] = set()
         self.handled: dict[str, int] = {}
 
     def poll(self) -> None:
@@ -131,7 +132,10 @@ class AdapterRunner:
         if not isinstance(case, bytes):
             return
         if kind == "workflow.step_ready" and attributes.get("department") == self.department:
-            self.progress.pending.add((case, str(step)))
+            key = (case, str(step))
+            self.progress.pending.add(key)
+            if key in self._running:  # ready again (a return resubmitted) while it runs
+                self._again.add(key)
         elif kind == "workflow.step_done" and (case, step) in self.progress.pending:
             self._forget((case, str(step)))
         elif kind == "workflow.case_closed":
@@ -158,6 +162,10 @@ class AdapterRunner:
                 self._retry(key, type(exc).__name__)
                 continue
             self.handled[outcome] = self.handled.get(outcome, 0) + 1
+            if key in self._again:  # handle the new attempt at once
+                self._again.discard(key)
+                self._next.pop(key, None)
+                continue
             if outcome == NOT_READY:  # a lagging node: its step_done or case_closed ends it
                 self._retry(key, "the step is not ready on the node read")
                 continue

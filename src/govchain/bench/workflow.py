@@ -28,8 +28,9 @@ from typing import Any
 
 from govchain.bench.cluster import measure_verify_per_s, percentile, verify_bound_tps
 from govchain.bench.procstats import machine
+from govchain.client.process_files import load_process_file
 from govchain.enterprise_demo import DemoOptions, Progress, run_enterprise_setup
-from govchain.enterprise_demo.plan import DEMO_VALIDATORS, MATTERS
+from govchain.enterprise_demo.plan import DEMO_VALIDATORS, MATTERS, examples_dir
 from govchain.enterprise_demo.report import CaseOutcome
 from govchain.types.errors import ValidationError
 
@@ -38,6 +39,12 @@ __all__ = ["WorkflowSettings", "answer_ms_by_step", "run_workflow_bench", "workf
 MAX_BENCH_CASES = 200
 TXS_PER_STEP = 2
 """The output's ``assets.issue`` and the ``workflow.step_result``."""
+TXS_PER_CASE_FIXED = 2
+"""The applicant's ``grants.delegate`` (the licence department shares the licence) and the
+window's ``workflow.apply``."""
+TXS_PER_READ = 2
+"""An input read by a later step: the producing adapter's ``grants.grant`` and the reading
+adapter's ``grants.use`` (its usage record)."""
 _ANSWER = re.compile(
     r" POST /v1/cases 200 case=(?P<case>\S+) step=(?P<step>\S+) outcome=\S+ (?P<ms>\d+)ms$"
 )
@@ -66,6 +73,15 @@ def answer_ms_by_step(lines: Iterable[str]) -> dict[tuple[str, str], int]:
     return found
 
 
+def txs_per_enterprise_case() -> int:
+    """The txs one case of the shipped process commits without returns: the authority and the
+    application, each step's output and result, each input's grant and usage record."""
+    process = load_process_file(examples_dir() / "processes" / "enterprise-setup.toml")
+    steps: list[dict[str, Any]] = list(process["steps"])  # type: ignore[call-overload]
+    reads = sum(len(step["inputs"]) for step in steps)
+    return TXS_PER_CASE_FIXED + TXS_PER_STEP * len(MATTERS) + TXS_PER_READ * reads
+
+
 def workflow_figures(
     outcomes: list[CaseOutcome], answers: dict[tuple[str, str], int], bound_tps: float
 ) -> dict[str, Any]:
@@ -85,7 +101,7 @@ def workflow_figures(
             if answered is not None:
                 answer_ms.append(float(answered))
                 overhead_ms.append(float(step.time_ms - answered))
-    txs_per_case = 1 + TXS_PER_STEP * len(MATTERS)
+    txs_per_case = txs_per_enterprise_case()
     tx_per_s = None if per_min is None else per_min * txs_per_case / 60
     return {
         "cases": len(outcomes),

@@ -15,7 +15,7 @@ make the client encrypt to a key of its choosing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -150,12 +150,18 @@ class AssetClient:
 
     def send(self, args: ArgsRecord) -> Receipt:
         """Submit an asset tx and wait for its commit; AssetRefusedError if it failed."""
-        _, tx_hash = submit_args(self.node, self.key, _build, args)
-        receipt = committed_receipt(self.node, tx_hash, COMMIT_TIMEOUT_S)
-        if receipt.status != 0:
-            code, _, reason = receipt.error.partition(": ")
-            raise AssetRefusedError(code if reason else "refused", receipt.error)
-        return receipt
+        return self.send_all([args])[0]
+
+    def send_all(self, batch: Sequence[ArgsRecord]) -> list[Receipt]:
+        """Submit several txs at once, then wait for each commit (they may share a block);
+        AssetRefusedError for the first that failed."""
+        hashes = [submit_args(self.node, self.key, _build, args)[1] for args in batch]
+        receipts = [committed_receipt(self.node, h, COMMIT_TIMEOUT_S) for h in hashes]
+        for receipt in receipts:
+            if receipt.status != 0:
+                code, _, reason = receipt.error.partition(": ")
+                raise AssetRefusedError(code if reason else "refused", receipt.error)
+        return receipts
 
     def init_locker(self, password: bytes, kdf: str = "scrypt") -> Receipt:
         """Create the account's locker key pair, store the wrapped key, open the locker."""

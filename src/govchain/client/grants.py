@@ -135,15 +135,27 @@ class GrantClient:
     ) -> bytes:
         """Grant an asset whose data key the caller holds already (its issuer, sharing it as
         the holder's agent); the grant's id."""
-        locker = self.assets.locker(grantee)
-        if locker is None:
-            raise AssetRefusedError("no_locker", f"grantee {grantee.hex()} has no locker")
-        envelope = envelope_for(self.suite, locker.public_key, data_key)
-        args = GrantArgs(
-            content_id, grantee, terms.scope, terms.purpose, terms.expires_ms, terms.uses,
-            envelope, terms.matter, on_behalf,
-        )  # fmt: skip
-        return self._id(self._send(args))
+        return self.grant_keys(content_id, data_key, [(grantee, terms)], on_behalf)[0]
+
+    def grant_keys(
+        self,
+        content_id: bytes,
+        data_key: bytes,
+        grants: list[tuple[bytes, GrantTerms]],
+        on_behalf: bytes = b"",
+    ) -> list[bytes]:
+        """:meth:`grant_key` to several grantees at once (submitted together); the ids."""
+        batch = []
+        for grantee, terms in grants:
+            locker = self.assets.locker(grantee)
+            if locker is None:
+                raise AssetRefusedError("no_locker", f"grantee {grantee.hex()} has no locker")
+            envelope = envelope_for(self.suite, locker.public_key, data_key)
+            batch.append(GrantArgs(
+                content_id, grantee, terms.scope, terms.purpose, terms.expires_ms, terms.uses,
+                envelope, terms.matter, on_behalf,
+            ))  # fmt: skip
+        return [self._id(receipt) for receipt in self.assets.send_all(batch)]
 
     def revoke(self, record_id: bytes, reason: str, on_behalf: bytes = b"") -> Receipt:
         """Revoke a grant or a code."""

@@ -34,6 +34,7 @@ from govchain.types import Genesis, Tx
 from govchain.types.errors import GovChainError
 
 __all__ = [
+    "Corrections",
     "OutputCheck",
     "application_form",
     "follow_cases",
@@ -93,6 +94,31 @@ def _apply_builder(window: SigningKey, args: ApplyArgs) -> BuildTx:
         return workflow_tx(window, chain_id, args, nonce, expiry)
 
     return build
+
+
+class Corrections:
+    """The applicants' side of returned steps: a returned step is corrected and resubmitted
+    (补正) by its applicant, once per return."""
+
+    def __init__(self, node: NodeClient, applicants: dict[bytes, Applicant]) -> None:
+        self.node = node
+        self.applicants = applicants
+        self.answered: set[tuple[str, str, int]] = set()
+
+    def answer(self, reads: list[dict[str, Any]]) -> None:
+        """Resubmit every returned step of ``reads`` not answered yet."""
+        for read in reads:
+            for step in read["steps"]:
+                key = (str(step["case"]), str(step["step"]), int(step["attempts"]))
+                if step["state"] != "returned" or key in self.answered:
+                    continue
+                case = bytes.fromhex(key[0])
+                signer = read_signing_key(self.applicants[case].key_file)
+                try:
+                    WorkflowClient(self.node, signer).resubmit(case, key[1], "已补正(演示)")
+                except GovChainError as exc:
+                    raise SetupError(f"resubmitting step {key[1]}: {exc}") from exc
+                self.answered.add(key)
 
 
 def follow_cases(

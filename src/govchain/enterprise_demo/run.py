@@ -17,7 +17,12 @@ from typing import Any
 
 from govchain.client.sdk import NodeClient
 from govchain.crypto.keyfiles import read_signing_key
-from govchain.enterprise_demo.cases import follow_cases, make_applications, verify_output
+from govchain.enterprise_demo.cases import (
+    Corrections,
+    follow_cases,
+    make_applications,
+    verify_output,
+)
 from govchain.enterprise_demo.chain_setup import (
     AdapterAccount,
     create_adapters,
@@ -123,9 +128,12 @@ def _run_cases(
     report.stage(f"applying {options.cases} cases at the window")
     cases = make_applications(node, read_signing_key(layout.client_key), applicants)
 
+    corrections = Corrections(node, dict(zip(cases, applicants, strict=True)))
+
     def on_reads(reads: list[dict[str, Any]]) -> None:
         steps = [step for read in reads for step in read["steps"]]
         report.steps(sum(step["state"] in ("done", "rejected") for step in steps), len(steps))
+        corrections.answer(reads)
 
     def check_alive() -> None:
         ended = children.ended()

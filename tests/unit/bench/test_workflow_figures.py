@@ -39,9 +39,10 @@ def test_cases_per_minute_and_the_overhead_per_step() -> None:
     assert figures["department_answer_ms_p50"] == 100.0
     assert figures["overhead_ms_p50"] == 2_400.0
     assert figures["steps_measured"] == 14
-    assert figures["txs_per_case"] == 15
-    assert figures["tx_per_s"] == 0.5
-    assert figures["bound_ratio"] == 0.0005
+    # apply and delegate, 7 x (issue, result), 6 licence reads x (grant, use)
+    assert figures["txs_per_case"] == 2 + 7 * 2 + 6 * 2
+    assert figures["tx_per_s"] == round(2 * 28 / 60, 2)  # 2 cases a minute, 28 txs each
+    assert figures["bound_ratio"] == round(2 * 28 / 60 / 1_000, 5)
 
 
 def test_no_completed_case_gives_no_rate() -> None:
