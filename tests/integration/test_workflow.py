@@ -72,6 +72,11 @@ def test_a_case_through_two_steps_from_the_cli(tmp_path: Path) -> None:
             *node, "--key", admin0,
         )  # fmt: skip
         assert published == {"code": "setup", "version": 1}
+        listed = _json("matter", "list", *node)["matters"]
+        assert [(m["code"], m["department"]) for m in listed] == [
+            ("DEMO-L", code0), ("DEMO-S", code0)
+        ]  # fmt: skip
+        assert [p["code"] for p in _json("process", "list", *node)["processes"]] == ["setup"]
 
         suite = suite_for(layout.suite)
         company = tmp_path / "company.pem"
@@ -158,3 +163,15 @@ def test_a_case_through_two_steps_from_the_cli(tmp_path: Path) -> None:
         actions = [t["action"] for t in done["timeline"]]
         assert actions[0] == "opened"
         assert actions.count("approved") == 2
+
+        third = _json(
+            "case", "apply", *node, "--key", layout.client_key, "--process", "setup",
+            "--applicant", applicant, "--form", form,
+        )["case"]  # fmt: skip
+        govchain("case", "step", third, "licence", *node, "--key", admin0, "--reject",
+                 "--reason", "名称与已登记企业重复")  # fmt: skip
+        ended = _json("case", "show", third, *node)
+        assert (ended["case"]["state"], ended["case"]["reason"]) == (
+            "rejected", "名称与已登记企业重复"
+        )  # fmt: skip
+        assert [s["state"] for s in ended["steps"]] == ["rejected", "waiting"]

@@ -25,6 +25,7 @@ from govchain.client.case_grants import authorize_case
 from govchain.client.grants import GrantClient
 from govchain.client.locker_keys import read_password_file
 from govchain.client.process_files import load_process_file
+from govchain.client.sdk import NodeClient
 from govchain.client.workflow import WorkflowClient
 from govchain.contracts.workflow import MatterDefineArgs
 from govchain.contracts.workflow.records import MATTER_PATTERN
@@ -33,7 +34,7 @@ __all__ = ["case_app", "matter_app", "process_app"]
 
 DAY_MS = 86_400_000
 
-matter_app = typer.Typer(help="The matter list (事项清单): define a matter, show one.")
+matter_app = typer.Typer(help="The matter list (事项清单): define a matter, list them, show one.")
 process_app = typer.Typer(
     help="Processes: publish a TOML or BPMN 2.0 definition, show its per-step statistics."
 )
@@ -58,6 +59,62 @@ def matter_define(
     with node_client(nodes, ca_bundle) as node:
         WorkflowClient(node, signer_of(key, key_password)).define_matter(args)
     console.print(f"matter [bold]{args.code}[/bold] is defined")
+
+
+def _every_definition(node: NodeClient, plural: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        page = node.get_json(f"/v1/{plural}", {} if cursor is None else {"cursor": cursor})
+        found += page["records"]
+        cursor = page.get("next")
+        if cursor is None:
+            return found
+
+
+@matter_app.command("list")
+@reports_errors
+def matter_list(
+    nodes: list[str] = nodes_option(),
+    ca_bundle: Path | None = ca_bundle_option(),
+    json_out: bool = json_option(),
+) -> None:
+    """The matter list (事项清单): every matter's latest version, in the order defined."""
+    with node_client(nodes, ca_bundle) as node:
+        matters = _every_definition(node, "matters")
+    if json_out:
+        print_json({"matters": matters})
+        return
+    table = Table(title=f"matters ({len(matters)})")
+    for column in ("code", "version", "name", "kind", "department", "days", "outputs"):
+        table.add_column(column, overflow="fold")
+    for m in matters:
+        table.add_row(
+            m["code"], str(m["version"]), m["name"], m["kind"], m["department"],
+            str(m["time_limit_days"]), ", ".join(m["outputs"]),
+        )  # fmt: skip
+    console.print(table)
+
+
+@process_app.command("list")
+@reports_errors
+def process_list(
+    nodes: list[str] = nodes_option(),
+    ca_bundle: Path | None = ca_bundle_option(),
+    json_out: bool = json_option(),
+) -> None:
+    """Every process's latest version, in the order published."""
+    with node_client(nodes, ca_bundle) as node:
+        processes = _every_definition(node, "processes")
+    if json_out:
+        print_json({"processes": processes})
+        return
+    table = Table(title=f"processes ({len(processes)})")
+    for column in ("code", "version", "name", "steps", "owner"):
+        table.add_column(column, overflow="fold")
+    for p in processes:
+        table.add_row(p["code"], str(p["version"]), p["name"], " -> ".join(p["order"]), p["owner"])
+    console.print(table)
 
 
 @matter_app.command("show")

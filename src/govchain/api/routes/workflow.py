@@ -14,12 +14,20 @@ from fastapi import APIRouter, Path
 from pydantic import Field
 
 from govchain.api.errors import ApiError, error_responses
-from govchain.api.routes.params import parse_hex
+from govchain.api.routes.params import (
+    INDEX_CURSOR_PATTERN,
+    cursor_query,
+    parse_cursor,
+    parse_hex,
+    parse_index_cursor,
+)
 from govchain.api.schemas import ApiModel, StateFact
 from govchain.api.service import NodeService
 from govchain.contracts.workflow.reads import (
+    LIST_PAGE_MAX,
     case_with_fact,
     definition_with_fact,
+    definitions_page,
     stats_with_facts,
     step_with_facts,
 )
@@ -28,6 +36,7 @@ from govchain.contracts.workflow.stats import StepStats
 
 __all__ = [
     "CaseResponse",
+    "DefinitionPage",
     "DefinitionResponse",
     "ProcessStatsResponse",
     "StepResponse",
@@ -175,8 +184,37 @@ def workflow_routes(service: NodeService) -> APIRouter:
         )
 
     for kind in ("matter", "process"):
+        _list_route(router, service, kind)
         _definition_route(router, service, kind)
     return router
+
+
+class DefinitionPage(ApiModel):
+    """Latest versions of matters or processes, in the order first defined."""
+
+    records: list[dict[str, Any]]
+    next: str | None
+
+
+def _list_route(router: APIRouter, service: NodeService, kind: str) -> None:
+    plural = f"{kind}es" if kind == "process" else f"{kind}s"
+
+    @router.get(
+        f"/v1/{plural}",
+        response_model=DefinitionPage,
+        summary=f"Every {kind} (latest versions), {LIST_PAGE_MAX} a page",
+        responses=error_responses("invalid_request", "invalid_cursor", "no_blocks", "busy"),
+        name=f"list_{plural}",
+    )
+    async def listing(
+        cursor: Annotated[str | None, cursor_query(INDEX_CURSOR_PATTERN, "100")] = None,
+    ) -> DefinitionPage:
+        start = 0 if cursor is None else parse_cursor(parse_index_cursor, cursor)
+        records, following = await service.read(definitions_page, kind, start)
+        return DefinitionPage.model_validate({
+            "records": [r.to_json() for r in records],
+            "next": None if following is None else str(following),
+        })  # fmt: skip
 
 
 def _definition_route(router: APIRouter, service: NodeService, kind: str) -> None:

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from govchain.contracts.registry.records import Account
 from govchain.contracts.registry.state import read_account, read_member
+from govchain.contracts.state_lists import append_to_list
 from govchain.contracts.workflow.graph import check_graph, steps_from_args
 from govchain.contracts.workflow.records import Matter, Process
 from govchain.contracts.workflow.state import (
+    MATTERS,
+    PROCESSES,
     adapter_key,
     latest_version,
     matter_key,
@@ -77,6 +80,8 @@ def matter_define_handler(suite: CryptoSuite) -> Handler:
             raise refuse("invalid_args", str(exc)) from exc
         ctx.put(version_key(matter_key(args.code), version), matter.encode())
         ctx.put(matter_key(args.code), version.to_bytes(4, "big"))
+        if version == 1:
+            append_to_list(ctx.get, ctx.put, MATTERS, args.code.encode("ascii"))
         ctx.emit("workflow.matter_defined", code=args.code, version=version)
 
     return handle
@@ -116,6 +121,8 @@ def publish_process(ctx: TxContext, args: ProcessPublishArgs, owner: str) -> Pro
     process.validate()
     ctx.put(version_key(process_key(args.code), version), process.encode())
     ctx.put(process_key(args.code), version.to_bytes(4, "big"))
+    if version == 1:
+        append_to_list(ctx.get, ctx.put, PROCESSES, args.code.encode("ascii"))
     ctx.emit("workflow.process_published", code=args.code, version=version)
     return process
 

@@ -21,6 +21,8 @@ from govchain.contracts.facts import ProvenValue, list_page, prove_key
 from govchain.contracts.proving_reader import ProvingReader
 from govchain.contracts.workflow.records import Case, Matter, Process, StepState, TimelineEntry
 from govchain.contracts.workflow.state import (
+    MATTERS,
+    PROCESSES,
     adapter_key,
     case_key,
     latest_version,
@@ -45,6 +47,7 @@ __all__ = [
     "ProvenStep",
     "case_with_fact",
     "definition_with_fact",
+    "definitions_page",
     "stats_with_facts",
     "step_with_facts",
 ]
@@ -104,6 +107,29 @@ def adapters_of(reader: ProvingReader, process: Process) -> tuple[tuple[str, byt
             raise LedgerCorruptError(f"workflow: process {process.code} names a missing matter")
         departments.add(matter.department)
     return tuple((d, read_adapter(reader.get, d)) for d in sorted(departments))
+
+
+LIST_PAGE_MAX = 100
+"""Matters or processes one list page carries."""
+
+
+def definitions_page(
+    reader: ProvingReader, kind: str, start: int, limit: int = LIST_PAGE_MAX
+) -> tuple[list[Matter | Process], int | None]:
+    """The latest versions of the matters (``kind`` "matter") or processes from ``start``, in
+    the order first defined, and the next page's start (each proven by its own read)."""
+    keys = MATTERS if kind == "matter" else PROCESSES
+    codes, following = list_page(reader, keys, start, min(limit, LIST_PAGE_MAX))
+    found: list[Matter | Process] = []
+    for raw in codes:
+        code = raw.decode("ascii")
+        record: Matter | Process | None = (
+            read_matter(reader.get, code) if kind == "matter" else read_process(reader.get, code)
+        )
+        if record is None:
+            raise LedgerCorruptError(f"workflow: listed {kind} {code} is missing")
+        found.append(record)
+    return found, following
 
 
 def definition_with_fact(reader: ProvingReader, kind: str, code: str) -> ProvenDefinition:

@@ -9,6 +9,8 @@ from govchain.types.errors import ValidationError
 
 __all__ = [
     "CASES",
+    "MATTERS",
+    "PROCESSES",
     "WORKFLOW_KEY_PREFIX",
     "adapter_key",
     "case_key",
@@ -27,6 +29,10 @@ __all__ = [
 
 WORKFLOW_KEY_PREFIX = b"workflow/"
 CASES = ListKeys(WORKFLOW_KEY_PREFIX + b"cases/")
+MATTERS = ListKeys(WORKFLOW_KEY_PREFIX + b"matters/")
+"""Every matter code, in the order first defined (the matter list, 事项清单)."""
+PROCESSES = ListKeys(WORKFLOW_KEY_PREFIX + b"processes/")
+"""Every process code, in the order first published."""
 
 
 def matter_key(code: str) -> bytes:

@@ -110,3 +110,16 @@ def test_bad_or_unknown_names_are_refused_in_the_error_shape(
     answer = api.get(path)
     assert answer.status_code == status, answer.text
     assert answer.json()["error"]["code"] == code
+
+
+def test_the_matter_list_and_the_processes_are_listed_in_order_f_d3(api: TestClient) -> None:
+    matters = api.get("/v1/matters").json()
+    assert [m["code"] for m in matters["records"]] == ["L-001", "S-001", "B-001"]
+    assert matters["next"] is None
+    assert [m["version"] for m in matters["records"]] == [1, 1, 1]
+    processes = api.get("/v1/processes").json()
+    assert [(p["code"], p["order"]) for p in processes["records"]] == [
+        ("setup", ["licence", "bank", "seal"])
+    ]
+    assert api.get("/v1/matters", params={"cursor": "3"}).json() == {"records": [], "next": None}
+    assert api.get("/v1/matters", params={"cursor": "x"}).status_code == 400
