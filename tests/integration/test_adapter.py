@@ -237,5 +237,10 @@ def test_adapters_run_a_case_resume_after_a_kill_and_share_only_with_the_reader_
             assert (grant["status"], grant["reason"]) == ("revoked", "the case closed")
             locker = client.get_json(f"/v1/assets/{licence_id}")["asset"]
             assert locker["holder"] == applicant
+        proven = _json("case", "timeline", case, *node, "--genesis", genesis)
+        assert proven["verified"] is True
+        assert [e["entry"]["action"] for e in proven["entries"]] == [
+            t["action"] for t in shown["timeline"]
+        ]
         seal_log = (logs / "seal-system.log").read_text("utf-8")
         assert "济南演示开办有限公司" not in seal_log  # no form value in the systems' logs

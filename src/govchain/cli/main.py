@@ -10,6 +10,7 @@ from govchain.cli import (
     asset_cmd,
     bench_cmd,
     ca_cmd,
+    case_cmd,
     chaos_cmd,
     crypto_cmd,
     demo_cmd,
@@ -57,7 +58,7 @@ app.add_typer(asset_cmd.asset_app, name="asset")
 asset_cmd.asset_app.command("history")(grant_cmd.history)
 app.add_typer(workflow_cmd.matter_app, name="matter")
 app.add_typer(workflow_cmd.process_app, name="process")
-app.add_typer(workflow_cmd.case_app, name="case")
+app.add_typer(case_cmd.case_app, name="case")
 app.add_typer(supervise_cmd.app, name="supervise")
 app.add_typer(grant_cmd.grant_app, name="grant")
 app.add_typer(grant_cmd.code_app, name="code")

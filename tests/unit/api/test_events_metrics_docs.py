@@ -190,6 +190,7 @@ def test_docs_and_the_openapi_schema_are_served(client: TestClient) -> None:
         "/v1/cases/{case_id}/steps/{step}": ["get"],
         "/v1/matters": ["get"],
         "/v1/matters/{code}": ["get"],
+        "/v1/cases/{case_id}/timeline": ["get"],
         "/v1/processes": ["get"],
         "/v1/processes/{code}": ["get"],
         "/v1/processes/{code}/stats": ["get"],

@@ -30,6 +30,7 @@ from govchain.contracts.workflow.reads import (
     definitions_page,
     stats_with_facts,
     step_with_facts,
+    timeline_with_facts,
 )
 from govchain.contracts.workflow.records import MATTER_PATTERN
 from govchain.contracts.workflow.stats import StepStats
@@ -41,6 +42,8 @@ __all__ = [
     "ProcessStatsResponse",
     "StepResponse",
     "StepStatsEntry",
+    "TimelineEntryProven",
+    "TimelinePage",
     "step_stats_json",
     "workflow_routes",
 ]
@@ -183,10 +186,49 @@ def workflow_routes(service: NodeService) -> APIRouter:
             {"process": code, "version": proven.process.version, "steps": steps}
         )
 
+    @router.get(
+        "/v1/cases/{case_id}/timeline",
+        response_model=TimelinePage,
+        summary="A case's timeline, oldest first, each entry with its proof",
+        responses=error_responses("invalid_cursor", *_CODES),
+    )
+    async def case_timeline(
+        case_id: Annotated[str, Path(json_schema_extra={"pattern": r"^[0-9a-fA-F]{32}$"})],
+        cursor: Annotated[str | None, cursor_query(INDEX_CURSOR_PATTERN, "25")] = None,
+    ) -> TimelinePage:
+        value = parse_hex(case_id, "case id", 16)
+        start = 0 if cursor is None else parse_cursor(parse_index_cursor, cursor)
+        page = await service.read(timeline_with_facts, value, start)
+        if page is None:
+            raise ApiError("not_found", f"no case {value.hex()}")
+        entries, following = page
+        return TimelinePage.model_validate({
+            "entries": [
+                {"entry": e.to_json(), "index": start + i, "fact": p.fact.to_json()}
+                for i, (e, p) in enumerate(entries)
+            ],
+            "next": None if following is None else str(following),
+        })  # fmt: skip
+
     for kind in ("matter", "process"):
         _list_route(router, service, kind)
         _definition_route(router, service, kind)
     return router
+
+
+class TimelineEntryProven(ApiModel):
+    """One timeline entry, its index in the case's timeline and the state fact of its key."""
+
+    entry: dict[str, Any]
+    index: int
+    fact: StateFact
+
+
+class TimelinePage(ApiModel):
+    """A page of a case's timeline, oldest first."""
+
+    entries: list[TimelineEntryProven]
+    next: str | None
 
 
 class DefinitionPage(ApiModel):

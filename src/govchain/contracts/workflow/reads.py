@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from govchain.contracts.facts import ProvenValue, list_page, prove_key
 from govchain.contracts.proving_reader import ProvingReader
+from govchain.contracts.state_lists import list_count
 from govchain.contracts.workflow.records import Case, Matter, Process, StepState, TimelineEntry
 from govchain.contracts.workflow.state import (
     MATTERS,
@@ -29,6 +30,7 @@ from govchain.contracts.workflow.state import (
     matter_key,
     process_key,
     read_adapter,
+    read_case,
     read_matter,
     read_process,
     read_step,
@@ -50,6 +52,7 @@ __all__ = [
     "definitions_page",
     "stats_with_facts",
     "step_with_facts",
+    "timeline_with_facts",
 ]
 
 TIMELINE_MAX = 200
@@ -111,6 +114,27 @@ def adapters_of(reader: ProvingReader, process: Process) -> tuple[tuple[str, byt
 
 LIST_PAGE_MAX = 100
 """Matters or processes one list page carries."""
+TIMELINE_PAGE_MAX = 25
+"""Timeline entries one proven timeline page carries (each with its own state fact)."""
+
+
+def timeline_with_facts(
+    reader: ProvingReader, case_id: bytes, start: int
+) -> tuple[list[tuple[TimelineEntry, ProvenValue]], int | None] | None:
+    """A case's timeline entries from ``start``, each with the state fact of its key, and the
+    next page's start; None when there is no such case."""
+    if read_case(reader.get, case_id) is None:
+        return None
+    keys = timeline(case_id)
+    count = list_count(reader.get, keys)
+    end = min(count, start + TIMELINE_PAGE_MAX)
+    found = []
+    for index in range(start, end):
+        proven = prove_key(reader, keys.item_key(index))
+        if proven.value is None:
+            raise LedgerCorruptError(f"workflow: case {case_id.hex()} lacks timeline entry {index}")
+        found.append((TimelineEntry.from_stored(proven.value), proven))
+    return found, (end if end < count else None)
 
 
 def definitions_page(

@@ -8,8 +8,8 @@ import pytest
 from govchain.client.registry import verify_record
 from govchain.client.verify import verify_state_fact
 from govchain.contracts.workflow import AdapterSetArgs, FlagOverdueArgs, StepResultArgs
-from govchain.contracts.workflow.records import StepState
-from govchain.contracts.workflow.state import adapter_key, step_key
+from govchain.contracts.workflow.records import StepState, TimelineEntry
+from govchain.contracts.workflow.state import adapter_key, step_key, timeline
 from govchain.contracts.workflow.stats import StepStats, stats_key
 from govchain.ledger.proofs import StateFact
 from tests.unit.contracts.assets.asset_chain import TYPE_CODE, ok
@@ -123,3 +123,24 @@ def test_the_matter_list_and_the_processes_are_listed_in_order_f_d3(api: TestCli
     ]
     assert api.get("/v1/matters", params={"cursor": "3"}).json() == {"records": [], "next": None}
     assert api.get("/v1/matters", params={"cursor": "x"}).status_code == 400
+
+
+def test_the_timeline_is_paged_each_entry_with_a_verifying_fact_f_d6(
+    api: TestClient, cases: Cases
+) -> None:
+    gc = cases.setup.ac.gc
+    answer = api.get(f"/v1/cases/{cases.late.hex()}/timeline")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["next"] is None
+    actions = [e["entry"]["action"] for e in body["entries"]]
+    assert actions == ["opened", "ready", "overdue"]
+    for shown in body["entries"]:
+        key = timeline(cases.late).item_key(shown["index"])
+        verify_record(
+            gc.genesis, key, shown["fact"], shown["entry"], TimelineEntry.from_stored,
+            TimelineEntry.to_json,
+        )  # fmt: skip
+    later = api.get(f"/v1/cases/{cases.late.hex()}/timeline", params={"cursor": "2"}).json()
+    assert [e["index"] for e in later["entries"]] == [2]
+    assert api.get(f"/v1/cases/{'00' * 16}/timeline").status_code == 404
