@@ -50,8 +50,13 @@ class BlockEvents:
 
     def events_at(self, height: int) -> list[tuple[str, dict[str, Any]]]:
         """The events ``(type, attributes)`` of the successful txs of block ``height``."""
+        return [(kind, attributes) for _, kind, attributes in self.tx_events_at(height)]
+
+    def tx_events_at(self, height: int) -> list[tuple[bytes, str, dict[str, Any]]]:
+        """The events of the successful txs of block ``height`` with each tx's hash:
+        ``(tx hash, type, attributes)``, in block order."""
         block = self.node.block(height)
-        found: list[tuple[str, dict[str, Any]]] = []
+        found: list[tuple[bytes, str, dict[str, Any]]] = []
         for tx_hash in block.get("txs", []):
             result = self.node.tx(bytes.fromhex(str(tx_hash)))
             bundle = result.receipt or {}
@@ -60,5 +65,5 @@ class BlockEvents:
             except (ValueError, GovChainError, CodecError) as exc:
                 raise ApiError(200, "bad_response", f"a receipt does not decode: {exc}") from exc
             if receipt.status == 0:
-                found += [(event.type, dict(event.attributes)) for event in receipt.events]
+                found += [(receipt.tx_hash, e.type, dict(e.attributes)) for e in receipt.events]
         return found

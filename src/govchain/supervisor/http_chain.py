@@ -14,20 +14,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from govchain.client.block_events import BlockEvents
 from govchain.client.messages import MessageClient, MessageRefusedError
 from govchain.client.sdk import ApiError, NodeClient
 from govchain.client.submission import submit_args
 from govchain.client.verify import verify_state_fact
-from govchain.codec import CodecError
 from govchain.contracts.workflow import FlagOverdueArgs, workflow_tx
 from govchain.contracts.workflow.records import StepState
 from govchain.contracts.workflow.state import adapter_key, step_key
 from govchain.crypto import SigningKey
-from govchain.ledger import records
 from govchain.ledger.proofs import StateFact
 from govchain.supervisor.follower import Alert, ChainEvent, DepartmentStep, PostAlert, alert_text
 from govchain.types import Genesis
-from govchain.types.errors import GovChainError, ProofError, ValidationError
+from govchain.types.errors import ProofError, ValidationError
 
 __all__ = ["HttpSupervisedChain", "alert_poster"]
 
@@ -43,36 +42,18 @@ class HttpSupervisedChain:
 
     def __init__(self, node: NodeClient, genesis: Genesis, key: SigningKey) -> None:
         self.node = node
+        self.blocks = BlockEvents(node)
         self.genesis = genesis
         self.key = key
 
     def latest(self) -> tuple[int, int]:
         """The latest block's height and BFT time ((0, 0) before the first block)."""
-        try:
-            block = self.node.latest_block()
-        except ApiError as exc:
-            if exc.code == "not_found":
-                return 0, 0
-            raise
-        header = block["header"]
-        return int(header["height"]), int(header["time"])
+        head = self.blocks.head()
+        return head.height, head.time
 
     def events_at(self, height: int) -> list[ChainEvent]:
         """The events of the committed txs of block ``height``, in block order."""
-        block = self.node.block(height)
-        found: list[ChainEvent] = []
-        for tx_hash in block.get("txs", []):
-            result = self.node.tx(bytes.fromhex(str(tx_hash)))
-            bundle = result.receipt or {}
-            try:
-                receipt = records.decode_receipt(bytes.fromhex(str(bundle.get("receipt"))))
-            except (ValueError, GovChainError, CodecError) as exc:
-                raise ApiError(200, "bad_response", f"a receipt does not decode: {exc}") from exc
-            if receipt.status == 0:
-                found += [
-                    ChainEvent(receipt.tx_hash, e.type, dict(e.attributes)) for e in receipt.events
-                ]
-        return found
+        return [ChainEvent(h, kind, attrs) for h, kind, attrs in self.blocks.tx_events_at(height)]
 
     def step(self, case: bytes, step: str) -> DepartmentStep | None:
         """The step record and its department's adapter, both proven against the genesis."""
