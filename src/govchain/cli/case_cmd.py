@@ -124,16 +124,8 @@ def case_timeline(
     not, when. With --genesis each entry is verified (the command fails on any that is not)."""
     case_id = id_of_text(case, "case id")
     trusted = None if genesis is None else load_genesis(genesis)
-    entries: list[dict[str, Any]] = []
-    cursor: str | None = None
     with node_client(nodes, ca_bundle) as node:
-        while True:
-            params = {} if cursor is None else {"cursor": cursor}
-            page = node.get_json(f"/v1/cases/{case_id.hex()}/timeline", params)
-            entries += page["entries"]
-            cursor = page.get("next")
-            if cursor is None:
-                break
+        entries = node.get_every_page(f"/v1/cases/{case_id.hex()}/timeline", "entries")
     if trusted is not None:
         _verify_timeline(trusted, case_id, entries)
     if json_out:

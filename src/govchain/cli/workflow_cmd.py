@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.table import Table
@@ -19,7 +18,6 @@ from govchain.cli.asset_options import (
 from govchain.cli.console import console, fail, print_json, reports_errors
 from govchain.cli.node_access import ca_bundle_option, node_client, nodes_option
 from govchain.client.process_files import load_process_file
-from govchain.client.sdk import NodeClient
 from govchain.client.workflow import WorkflowClient
 from govchain.contracts.workflow import MatterDefineArgs
 from govchain.contracts.workflow.records import MATTER_PATTERN
@@ -53,17 +51,6 @@ def matter_define(
     console.print(f"matter [bold]{args.code}[/bold] is defined")
 
 
-def _every_definition(node: NodeClient, plural: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    cursor: str | None = None
-    while True:
-        page = node.get_json(f"/v1/{plural}", {} if cursor is None else {"cursor": cursor})
-        found += page["records"]
-        cursor = page.get("next")
-        if cursor is None:
-            return found
-
-
 @matter_app.command("list")
 @reports_errors
 def matter_list(
@@ -73,7 +60,7 @@ def matter_list(
 ) -> None:
     """The matter list (事项清单): every matter's latest version, in the order defined."""
     with node_client(nodes, ca_bundle) as node:
-        matters = _every_definition(node, "matters")
+        matters = node.get_every_page("/v1/matters", "records")
     if json_out:
         print_json({"matters": matters})
         return
@@ -97,7 +84,7 @@ def process_list(
 ) -> None:
     """Every process's latest version, in the order published."""
     with node_client(nodes, ca_bundle) as node:
-        processes = _every_definition(node, "processes")
+        processes = node.get_every_page("/v1/processes", "records")
     if json_out:
         print_json({"processes": processes})
         return

@@ -251,15 +251,7 @@ class GrantClient:
         return self._every_page(f"/v1/grants/requests/{self.address.hex()}", "records")
 
     def _every_page(self, path: str, field: str) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        cursor: str | None = None
-        while True:
-            params = {} if cursor is None else {"cursor": cursor}
-            page = self.assets.node.get_json(path, params)
-            found += page[field]
-            cursor = page.get("next")
-            if cursor is None:
-                return found
+        return self.assets.node.get_every_page(path, field)
 
     def history(self, ref: str) -> list[dict[str, Any]]:
         """Every usage record of an asset, oldest first, each with its receipt bundle."""

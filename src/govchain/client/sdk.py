@@ -248,6 +248,18 @@ class NodeClient:
         """``GET path`` with query ``params``: the JSON object answered (a service SDK's call)."""
         return self._json("GET", path, params=dict(params or {}))
 
+    def get_every_page(self, path: str, field: str) -> list[Any]:
+        """Every item of a paged list route (``{field: [...], next}``), following ``cursor``
+        until ``next`` is null."""
+        found: list[Any] = []
+        cursor: str | None = None
+        while True:
+            page = self.get_json(path, {} if cursor is None else {"cursor": cursor})
+            found += page[field]
+            cursor = page.get("next")
+            if cursor is None:
+                return found
+
     def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         response, _resent = self._send(method, path, **kwargs)
         return _answer_of(response)
