@@ -409,18 +409,24 @@ def test_a_damaged_progress_file_is_refused_naming_it_f_d5(tmp_path: Path, text:
 
 
 def test_run_stops_when_told_and_waits_for_the_running_step_f_d5(
-    handler: _Handler, clock: _Clock, tmp_path: Path
+    handler: _Handler, clock: _Clock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stop = threading.Event()
     handler.gate.clear()
     blocks = _Blocks([ready(CASE_A, "licence")])
     blocks.down = 2  # the node does not answer at first: the loop goes on
     runner = _runner(blocks, handler, clock, tmp_path)
+    shutdown = runner._pool.shutdown
+
+    def shutdown_releasing(*args: Any, **kw: Any) -> None:
+        handler.gate.set()  # the running step ends only once the runner is stopping
+        shutdown(*args, **kw)
+
+    monkeypatch.setattr(runner._pool, "shutdown", shutdown_releasing)
     loop = threading.Thread(target=runner.run, args=(stop, 0.01))
     loop.start()
     handler.wait_calls(1)
     stop.set()
-    handler.gate.set()  # the running step finishes after the stop was asked for
     loop.join(WAIT_S)
     assert not loop.is_alive()
     assert runner.handled == {"approved": 1}  # its result was collected before run returned
