@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from govchain.crypto.keyfiles import write_file_atomic
-from govchain.types.errors import GovChainError
+from govchain.types.errors import GovChainError, ValidationError
 
 __all__ = ["BLOCKS_PER_POLL", "RETRY_MAX_S", "AdapterRunner", "Progress"]
 
@@ -36,6 +36,10 @@ RETRY_FIRST_S = 2.0
 RETRY_MAX_S = 60.0
 PROGRESS_FILE = "adapter-progress.json"
 NOT_READY = "not ready"
+STEP_ID_MAX = 32
+_NOT_PROGRESS = (
+    "{path}: not an adapter progress file ({why}); remove it to read the chain again from height 1"
+)
 
 StepKey = tuple[bytes, str]
 
@@ -68,9 +72,7 @@ class Progress:
         self.scanned = 0
         self.pending: set[StepKey] = set()
         if self.path is not None and self.path.exists():
-            saved = json.loads(self.path.read_text(encoding="utf-8"))
-            self.scanned = int(saved["scanned"])
-            self.pending = {(bytes.fromhex(c), str(s)) for c, s in saved["pending"]}
+            self.scanned, self.pending = _read_progress(self.path)
 
     def save(self) -> None:
         """Write the progress atomically (nothing without a state directory)."""
@@ -79,6 +81,22 @@ class Progress:
         pending = sorted([case.hex(), step] for case, step in self.pending)
         data = json.dumps({"scanned": self.scanned, "pending": pending}, indent=1)
         write_file_atomic(self.path, data.encode("utf-8"))
+
+
+def _read_progress(path: Path) -> tuple[int, set[StepKey]]:
+    """The scanned height and pending steps saved in ``path``; ValidationError naming the
+    file when it is not a progress file."""
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        scanned = saved["scanned"]
+        pending = {(bytes.fromhex(case), step) for case, step in saved["pending"]}
+    except (ValueError, KeyError, TypeError) as exc:  # UnicodeDecodeError is a ValueError
+        raise ValidationError(_NOT_PROGRESS.format(path=path, why=type(exc).__name__)) from exc
+    if type(scanned) is not int or scanned < 0:
+        raise ValidationError(_NOT_PROGRESS.format(path=path, why="scanned: not a height"))
+    if not all(isinstance(step, str) and 0 < len(step) <= STEP_ID_MAX for _, step in pending):
+        raise ValidationError(_NOT_PROGRESS.format(path=path, why="pending: not step ids"))
+    return scanned, pending
 
 
 @dataclass
