@@ -90,7 +90,11 @@ class CallbackInbox:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                size = int(self.headers.get("Content-Length") or 0)
+                length = self.headers.get("Content-Length") or "0"
+                size = int(length) if length.isascii() and length.isdigit() else -1
+                if size < 0:
+                    self._reply(400, {"error": "Content-Length: not a number"})
+                    return
                 if not 0 < size <= ANSWER_BYTES_MAX:
                     self._reply(413 if size else 411, {"error": "a JSON body up to 1 MiB"})
                     return
@@ -116,7 +120,9 @@ class CallbackInbox:
 
         self._server = ThreadingHTTPServer((host, port), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
 
     @property

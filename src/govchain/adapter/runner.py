@@ -67,36 +67,43 @@ class Handler(Protocol):
 class Progress:
     """The scanned height and pending steps, in ``state_dir`` (None: kept in memory only)."""
 
-    def __init__(self, state_dir: Path | None) -> None:
+    def __init__(self, state_dir: Path | None, chain_id: str = "") -> None:
         self.path = None if state_dir is None else state_dir / PROGRESS_FILE
+        self.chain_id = chain_id
         self.scanned = 0
         self.pending: set[StepKey] = set()
         if self.path is not None and self.path.exists():
-            self.scanned, self.pending = _read_progress(self.path)
+            saved_chain, self.scanned, self.pending = _read_progress(self.path)
+            if saved_chain != chain_id:
+                raise ValidationError(
+                    f"{self.path}: the progress of chain {saved_chain!r}, not {chain_id!r}; "
+                    "give this adapter its own --state-dir"
+                )
 
     def save(self) -> None:
         """Write the progress atomically (nothing without a state directory)."""
         if self.path is None:
             return
         pending = sorted([case.hex(), step] for case, step in self.pending)
-        data = json.dumps({"scanned": self.scanned, "pending": pending}, indent=1)
-        write_file_atomic(self.path, data.encode("utf-8"))
+        saved = {"chain_id": self.chain_id, "scanned": self.scanned, "pending": pending}
+        write_file_atomic(self.path, json.dumps(saved, indent=1).encode("utf-8"))
 
 
-def _read_progress(path: Path) -> tuple[int, set[StepKey]]:
-    """The scanned height and pending steps saved in ``path``; ValidationError naming the
-    file when it is not a progress file."""
+def _read_progress(path: Path) -> tuple[str, int, set[StepKey]]:
+    """The chain id, scanned height and pending steps saved in ``path``; ValidationError naming
+    the file when it is not a progress file."""
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
+        chain_id = str(saved.get("chain_id", ""))
         scanned = saved["scanned"]
         pending = {(bytes.fromhex(case), step) for case, step in saved["pending"]}
-    except (ValueError, KeyError, TypeError) as exc:  # UnicodeDecodeError is a ValueError
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:  # UnicodeDecodeError too
         raise ValidationError(_NOT_PROGRESS.format(path=path, why=type(exc).__name__)) from exc
     if type(scanned) is not int or scanned < 0:
         raise ValidationError(_NOT_PROGRESS.format(path=path, why="scanned: not a height"))
     if not all(isinstance(step, str) and 0 < len(step) <= STEP_ID_MAX for _, step in pending):
         raise ValidationError(_NOT_PROGRESS.format(path=path, why="pending: not step ids"))
-    return scanned, pending
+    return chain_id, scanned, pending
 
 
 @dataclass
@@ -170,6 +177,8 @@ class AdapterRunner:
             if not future.done():
                 continue
             del self._running[key]
+            if future.cancelled():  # stopping: the step stays pending for the next run
+                continue
             try:
                 outcome = future.result()
             except GovChainError as exc:

@@ -110,7 +110,11 @@ def run_command(
             system, department, trusted,
         )  # fmt: skip
         runner = AdapterRunner(
-            BlockEvents(node), handler, department, Progress(state_dir), workers=workers
+            BlockEvents(node),
+            handler,
+            department,
+            Progress(state_dir, trusted.chain_id),
+            workers=workers,
         )
         stop = threading.Event()
 

@@ -115,10 +115,14 @@ def handler() -> _Handler:
     return _Handler()
 
 
+CHAIN_ID = "govchain-test"
+
+
 def _runner(
     blocks: _Blocks, handler: _Handler, clock: _Clock, state_dir: Path | None = None, **kw: Any
 ) -> AdapterRunner:
-    return AdapterRunner(blocks, handler, LICENCE_DEPT, Progress(state_dir), clock=clock, **kw)
+    progress = Progress(state_dir, CHAIN_ID)
+    return AdapterRunner(blocks, handler, LICENCE_DEPT, progress, clock=clock, **kw)
 
 
 def _settle(runner: AdapterRunner) -> None:
@@ -348,6 +352,7 @@ def test_progress_is_saved_after_each_poll_and_a_new_runner_resumes_from_it_f_d5
     runner.poll()
     saved = json.loads((tmp_path / PROGRESS_FILE).read_text(encoding="utf-8"))
     assert saved == {
+        "chain_id": CHAIN_ID,
         "scanned": 3,
         "pending": sorted([[CASE_A.hex(), "licence"], [CASE_B.hex(), "licence"]]),
     }
@@ -366,7 +371,7 @@ def test_progress_is_saved_after_each_poll_and_a_new_runner_resumes_from_it_f_d5
     )
     assert resumed.idle()
     saved = json.loads((tmp_path / PROGRESS_FILE).read_text(encoding="utf-8"))
-    assert saved == {"scanned": 4, "pending": []}
+    assert saved == {"chain_id": CHAIN_ID, "scanned": 4, "pending": []}
 
 
 def test_progress_without_a_state_dir_writes_nothing_f_d5(
@@ -402,7 +407,7 @@ def test_a_damaged_progress_file_is_refused_naming_it_f_d5(tmp_path: Path, text:
     path = tmp_path / PROGRESS_FILE
     path.write_bytes(text)
     with pytest.raises(ValidationError) as refused:
-        Progress(tmp_path)
+        Progress(tmp_path, CHAIN_ID)
     assert str(path) in str(refused.value)
     assert "not an adapter progress file" in str(refused.value)
     assert path.read_bytes() == text  # left as it was, for the operator to look at
@@ -431,4 +436,10 @@ def test_run_stops_when_told_and_waits_for_the_running_step_f_d5(
     assert not loop.is_alive()
     assert runner.handled == {"approved": 1}  # its result was collected before run returned
     saved = json.loads((tmp_path / PROGRESS_FILE).read_text(encoding="utf-8"))
-    assert saved == {"scanned": 1, "pending": []}
+    assert saved == {"chain_id": CHAIN_ID, "scanned": 1, "pending": []}
+
+
+def test_the_progress_of_another_chain_is_refused_naming_it_f_d5(tmp_path: Path) -> None:
+    Progress(tmp_path, "chain-a").save()
+    with pytest.raises(ValidationError, match="the progress of chain 'chain-a', not 'chain-b'"):
+        Progress(tmp_path, "chain-b")
