@@ -1,8 +1,8 @@
 """One ready step, handled by its department's adapter (docs/spec/workflow.md "Department
 adapters").
 
-The case is read fresh, its record proven against the genesis; a step that
-is no longer ready is left alone. The step's inputs are read through its
+The case and the step are read fresh, their records proven against the
+genesis; a step that is no longer ready is left alone. The step's inputs are read through its
 case grants (each read a ``grants.use`` usage record) and their fields join
 the case's form, so a later step's department gets, say, the licence's
 credit code. The department's answer becomes the signed result: an approval
@@ -18,10 +18,11 @@ from typing import Any
 from govchain.adapter.department import DepartmentSystem
 from govchain.adapter.outputs import OutputIssuer, Reader
 from govchain.client.grants import GrantClient
+from govchain.client.registry import verify_record
 from govchain.client.verify import verify_state_fact
 from govchain.client.workflow import WorkflowClient, WorkflowRefusedError
-from govchain.contracts.workflow.records import Case
-from govchain.contracts.workflow.state import case_key
+from govchain.contracts.workflow.records import Case, StepState
+from govchain.contracts.workflow.state import case_key, step_key
 from govchain.crypto.envelopes import LockerKey
 from govchain.ledger.proofs import StateFact
 from govchain.types import Genesis
@@ -40,7 +41,7 @@ SHARE_FOR_MS = 30 * 86_400_000
 @dataclass(frozen=True, slots=True)
 class _Shown:
     case: Case
-    step: dict[str, Any]
+    step: StepState
     definition: dict[str, Any]
     answer: dict[str, Any]
 
@@ -72,7 +73,7 @@ class StepHandler:
         shown = self._show(case_id, step_id)
         if isinstance(shown, str):
             return shown
-        attempt = int(shown.step["attempts"]) + 1
+        attempt = shown.step.attempts + 1
         form, materials = self._inputs(shown, attempt)
         request = {
             "case": case_id.hex(), "step": step_id, "matter": shown.definition["matter"],
@@ -106,16 +107,25 @@ class StepHandler:
         returned: the node read may lag behind the event)."""
         answer = self.workflow.case(case_id)
         case = self._case(case_id, answer)
-        steps = [s for s in answer["steps"] if s["step"] == step_id]
         definitions = [d for d in answer["process"]["steps"] if d["id"] == step_id]
-        if case.state != "open" or not steps or not definitions:
+        if case.state != "open" or not definitions:
             return "gone"
-        step = steps[0]
-        if step["department"] != self.department or step["state"] in ("done", "rejected"):
+        step = self._step(case_id, step_id)
+        if step.department != self.department or step.state in ("done", "rejected"):
             return "gone"
-        if step["state"] != "ready":
+        if step.state != "ready":
             return "not ready"
         return _Shown(case, step, definitions[0], answer)
+
+    def _step(self, case_id: bytes, step_id: str) -> StepState:
+        """The step record, proven against the genesis (it decides whether to issue)."""
+        shown = self.workflow.step(case_id, step_id)
+        proven = verify_record(
+            self.genesis, step_key(case_id, step_id), shown["fact"], shown["step"],
+            StepState.from_stored, StepState.to_json,
+        )  # fmt: skip
+        step: StepState = proven.record
+        return step
 
     def _case(self, case_id: bytes, answer: dict[str, Any]) -> Case:
         fact = StateFact.from_json(answer["fact"])
@@ -129,9 +139,9 @@ class StepHandler:
         """The form to send (the case's, then each input's fields) and the inputs' content ids."""
         form = {k: v for k, v in shown.case.form.items() if _passable(v)}
         materials = []
-        purpose = f"case {shown.case.id.hex()} step {shown.step['step']} attempt {attempt}"
-        for grant_hex in shown.step.get("grants", []):
-            fetched = self.grants.fetch_granted(bytes.fromhex(grant_hex), purpose, self.locker)
+        purpose = f"case {shown.case.id.hex()} step {shown.step.step} attempt {attempt}"
+        for grant_id in shown.step.grants:
+            fetched = self.grants.fetch_granted(grant_id, purpose, self.locker)
             form.update({k: v for k, v in fetched.plaintext.fields.items() if _passable(v)})
             materials.append(fetched.asset.content_id.hex())
         return form, materials
