@@ -236,7 +236,12 @@ def sync_markdown(result: dict[str, Any]) -> str:
         "",
         f"Ratio catch-up / live: {result['ratio_txs']} in txs/s, {result['ratio_blocks']} in "
         f"blocks/s; target >= {result['target_ratio']}: {_met(result['target_met'])}. "
-        f"The full node's process started {catchup['startup_s']} s before its API answered.",
+        f"The full node's process started {catchup['startup_s']} s before its API answered"
+        + (
+            " (it had caught up by then: the catch-up window includes its startup)."
+            if catchup.get("startup_included")
+            else "."
+        ),
         "",
     ]
     return "\n".join(lines)

@@ -170,9 +170,13 @@ def _catch_up(full: NodeLayout, target: int) -> dict[str, Any]:
         done = time.monotonic()
         cpu = stats.cpu_percent_between(before.at, done)
         peak = stats.peak_rss_mb()
+    # a short chain may be caught up before the API first answers: the window is then the
+    # whole run from the process's start (startup included), never an empty one
+    from_start = first >= target
     return {
-        "from_height": first,
-        "seconds": done - answered,
+        "from_height": 0 if from_start else first,
+        "seconds": done - (started if from_start else answered),
+        "startup_included": from_start,
         "startup_s": round(answered - started, 2),
         "total_s": round(done - started, 2),
         "cpu_percent": cpu.get(full.name, 0.0),
