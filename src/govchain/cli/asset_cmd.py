@@ -304,6 +304,9 @@ def fetch(
         None, "--password-file", help="Your locker's unlock password (holder, or a grantee)."
     ),
     code: str = typer.Option("", "--code", help="An authorization code, instead of a grant."),
+    as_regulator: bool = typer.Option(
+        False, "--as-regulator", help="Read in your supervision scope (with --password-file)."
+    ),
     purpose: str = typer.Option(
         "", "--purpose", help="事由 of the read (recorded on chain; needed unless you hold it)."
     ),
@@ -314,8 +317,9 @@ def fetch(
 
     The holder reads its own asset with --password-file. Anyone else records
     the read on chain first (a usage record with --purpose), through a grant to
-    it (--password-file) or an authorization code (--code), and gets an
-    annotated copy (NAME.copy.json) that `govchain verify` checks offline.
+    it (--password-file) or an authorization code (--code), or as a regulator
+    in its scope (--as-regulator --password-file), and gets an annotated copy
+    (NAME.copy.json) that `govchain verify` checks offline.
     """
     if bool(code) == (password_file is not None):
         fail("give exactly one of --password-file and --code")
@@ -325,7 +329,7 @@ def fetch(
         asset_client(node, signer, genesis) as client,
     ):
         asset = client.asset(ref)
-        holder = asset.content.envelope_of(client.address) is not None and not code
+        holder = asset.holder == client.address and not code and not as_regulator
         if not holder and not purpose.strip():
             fail("--purpose: a read through a grant or a code records why (事由)")
         copy: dict[str, Any] | None = None
@@ -337,6 +341,9 @@ def fetch(
             grants = GrantClient(client)
             if code:
                 used = grants.fetch_with_code(ref, code, purpose)
+            elif as_regulator:
+                assert password_file is not None
+                used = grants.fetch_in_scope(ref, purpose, read_password_file(password_file))
             else:
                 assert password_file is not None
                 used = grants.fetch_with_grant(ref, purpose, read_password_file(password_file))

@@ -26,6 +26,7 @@ from govchain.cli import (
     node_cmd,
     notary_cmd,
     registry_cmd,
+    regulator_cmd,
     sim_cmd,
     storage_cmd,
     subject_cmd,
@@ -68,6 +69,7 @@ app.add_typer(storage_cmd.app, name="storage")
 app.add_typer(msg_cmd.msg_app, name="msg")
 app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(adapter_cmd.app, name="adapter")
+app.add_typer(regulator_cmd.regulator_app, name="regulator")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
 app.command(name="notarize")(notary_cmd.notarize)

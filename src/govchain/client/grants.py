@@ -280,6 +280,19 @@ class GrantClient:
         data_key = open_envelope(self.suite, locker, grant.envelope)
         return self._fetch(asset, receipt.tx_hash, data_key)
 
+    def fetch_in_scope(self, ref: str, purpose: str, password: bytes) -> FetchedForUse:
+        """As a regulator (docs/spec/supervision.md): record a view in this account's scope,
+        then fetch and decrypt with the regulator's own envelope."""
+        asset = self.assets.asset(ref)
+        envelope = asset.content.envelope_of(self.address)
+        if envelope is None:
+            raise AssetRefusedError("no_envelope", "the asset's type does not name this account")
+        shown = self.assets.node.get_json(f"/v1/regulators/{self.address.hex()}")["scope"]
+        via = {"scope": bytes.fromhex(str(shown["id"]))}
+        receipt = self._send(UseArgs(asset.content_id, "view", purpose, via))
+        data_key = open_envelope(self.suite, self.assets.unlock(password), envelope.sealed)
+        return self._fetch(asset, receipt.tx_hash, data_key)
+
     def fetch_with_code(
         self, ref: str, code_text: str, purpose: str, action: str = "view"
     ) -> FetchedForUse:

@@ -20,6 +20,7 @@ from govchain.api.routes.grants import grant_routes
 from govchain.api.routes.messages import message_routes
 from govchain.api.routes.notary import notary_routes
 from govchain.api.routes.registry import registry_routes
+from govchain.api.routes.supervision import supervision_routes
 from govchain.api.routes.workflow import workflow_routes
 from govchain.contracts import (
     Register,
@@ -31,6 +32,7 @@ from govchain.contracts import (
     messages,
     notary,
     registry,
+    supervision,
     workflow,
 )
 from govchain.crypto import CryptoSuite, suite_for
@@ -63,6 +65,7 @@ SERVICES: tuple[Service, ...] = (
     Service("grants", grants.register, grant_routes),
     Service("messages", messages.register, message_routes),
     Service("workflow", workflow.register, workflow_routes),
+    Service("supervision", supervision.register, supervision_routes),
 )
 """Every service, in the order the API documents them."""
 

@@ -194,6 +194,8 @@ def test_docs_and_the_openapi_schema_are_served(client: TestClient) -> None:
         "/v1/processes": ["get"],
         "/v1/processes/{code}": ["get"],
         "/v1/processes/{code}/stats": ["get"],
+        "/v1/regulators": ["get"],
+        "/v1/regulators/{address}": ["get"],
         "/v1/usage/{tx_hash}": ["get"],
         "/v1/assets/{ref}/usage": ["get"],
         "/v1/grants/to/{address}": ["get"],

@@ -72,6 +72,8 @@ ACTION_NAMES = (
     "param.set",
     "policy.set",
     "process.publish",
+    "regulator.remove",
+    "regulator.set",
 )
 MAX_CA_CERTS = 4
 _RESOURCE = re.compile(r"^(gov:)?[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*$")
@@ -410,6 +412,17 @@ def _process_publish() -> Action:
     return run
 
 
+def _supervision_actions() -> dict[str, Action]:
+    """``regulator.set``, ``regulator.remove`` (docs/spec/supervision.md; imported here as the
+    assets and workflow actions are)."""
+    from govchain.contracts.supervision.actions import (  # noqa: PLC0415
+        regulator_remove,
+        regulator_set,
+    )
+
+    return {"regulator.remove": regulator_remove, "regulator.set": regulator_set}
+
+
 def build_actions(suite: CryptoSuite) -> dict[str, Action]:
     """Every action by name, for a chain of ``suite``."""
     actions: dict[str, Action] = {
@@ -429,6 +442,7 @@ def build_actions(suite: CryptoSuite) -> dict[str, Action]:
         "param.set": _param_set,
         "policy.set": _policy_set,
         "process.publish": _process_publish(),
+        **_supervision_actions(),
     }
     assert tuple(sorted(actions)) == ACTION_NAMES == tuple(sorted(ARG_KINDS))
     return actions
@@ -465,6 +479,14 @@ ARG_KINDS: dict[str, dict[str, str]] = {
     "param.set": {"name": "text", "value": "int_or_text"},
     "policy.set": {"orgs": "names", "resource": "text", "roles": "names", "rule": "text"},
     "process.publish": {"definition": "process_file", "owner": "text"},
+    "regulator.remove": {"address": "address", "reason": "text"},
+    "regulator.set": {
+        "address": "address",
+        "departments": "names",
+        "matters": "names",
+        "reason": "text",
+        "types": "names",
+    },
 }
 """Each action's arguments and their kinds, for clients that take them as text (the CLI):
 ``text``; ``int``; ``int_or_text`` (digits are an integer); ``names`` (a comma-separated,

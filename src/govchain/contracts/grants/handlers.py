@@ -40,6 +40,8 @@ from govchain.contracts.grants.txs import (
 )
 from govchain.contracts.registry.state import read_account
 from govchain.contracts.state_lists import append_to_list, list_count
+from govchain.contracts.supervision.scope import asset_in_scope
+from govchain.contracts.supervision.state import read_scope
 from govchain.crypto import CryptoSuite
 from govchain.execution.registry import Handler, TxContext
 from govchain.ledger import records
@@ -193,6 +195,18 @@ def _take_code(
     return code.id
 
 
+def _in_scope(ctx: TxContext, scope_id: bytes, reader: bytes, asset: Asset, action: str) -> bytes:
+    """A regulator's read in its scope (docs/spec/supervision.md): the scope's id."""
+    scope = read_scope(ctx.get, reader)
+    if scope is None or scope.id != scope_id or not asset_in_scope(scope, asset):
+        raise refuse("not_in_scope", f"asset {asset.content_id.hex()} is not in this scope")
+    if action != "view":
+        raise refuse("invalid_args", "action: a regulator views")
+    if asset.content.envelope_of(reader) is None:
+        raise refuse("no_envelope", "the asset's type does not name this regulator")
+    return scope_id
+
+
 def use_handler(suite: CryptoSuite) -> Handler:
     """The handler of ``grants.use``: a usage record through a grant or a code."""
 
@@ -204,6 +218,8 @@ def use_handler(suite: CryptoSuite) -> Handler:
         acting_for(ctx.get, sender, args.on_behalf, reader, args.action, asset, ctx.time)
         if "grant" in args.via:
             via, via_id = "grant", _take_grant(ctx, args.via["grant"], reader, asset, args.action)
+        elif "scope" in args.via:
+            via, via_id = "scope", _in_scope(ctx, args.via["scope"], reader, asset, args.action)
         else:
             via, via_id = "code", _take_code(suite, ctx, tx, args.via, reader, asset)
         account = read_account(ctx.get, reader)

@@ -272,8 +272,8 @@ class Usage(FieldRecord):
         if self.action not in ACTIONS:
             raise ValidationError(f"usage.action: expected one of {ACTIONS}")
         _purpose("usage.purpose", self.purpose)
-        if self.via not in ("grant", "code"):
-            raise ValidationError("usage.via: expected grant or code")
+        if self.via not in ("grant", "code", "scope"):
+            raise ValidationError("usage.via: expected grant, code or scope")
         _id("usage.via_id", self.via_id)
         check_uint("usage.height", self.height)
         check_uint("usage.time", self.time)

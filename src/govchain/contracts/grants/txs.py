@@ -123,12 +123,16 @@ def _via(what: str, value: object) -> dict[str, bytes]:
     found = check_map(what, value, max_items=2)
     if set(found) == {"grant"}:
         return {"grant": _record_id(f"{what}.grant", found["grant"])}
+    if set(found) == {"scope"}:
+        return {"scope": _record_id(f"{what}.scope", found["scope"])}
     if set(found) == {"code", "proof"}:
         return {
             "code": _record_id(f"{what}.code", found["code"]),
             "proof": check_bytes(f"{what}.proof", found["proof"], max_size=128),
         }
-    raise ValidationError(f'{what}: expected {{"grant": id}} or {{"code": id, "proof": signature}}')
+    raise ValidationError(
+        f'{what}: expected {{"grant": id}}, {{"code": id, "proof": signature}} or {{"scope": id}}'
+    )
 
 
 @dataclass(frozen=True, slots=True)
