@@ -103,6 +103,16 @@ def test_a_regulator_reads_only_in_its_scope_and_the_holder_sees_the_read_f_e1(
             (regulator, "scope", "年度双随机抽查")
         ]
 
+        # the holder's signed read of its locker is in a node's access log, with its signer
+        assert _json("locker", "list", *node, "--key", company)
+        locker_path = f"/v1/lockers/{_address(company)}"
+        signed = []
+        for served_by in layout.nodes:
+            log = _json("audit", "log", "--home", served_by.home, "--tail", "10000")
+            assert log["verified"] is True
+            signed += [e["signer"] for e in log["entries"] if e["path"] == locker_path]
+        assert _address(company) in signed
+
         decide_by_vote(urls, layout, "regulator.remove", {
             "address": regulator, "reason": "抽查结束",
         })  # fmt: skip

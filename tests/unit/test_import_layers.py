@@ -91,7 +91,7 @@ ALLOWED: dict[str, set[str]] = {
         "node",
     },
     # a service router runs the service's reads (contracts/<service>/reads.py)
-    "api": {"types", "codec", "codes", "crypto", "ledger", "contracts"},
+    "api": {"types", "codec", "codes", "crypto", "storage", "ledger", "contracts"},
     # the storage node (docs/spec/assets.md): blob stores, records proven with the SDK's
     # checks, and the API's signed-request checks and error shape
     "storage_node": {

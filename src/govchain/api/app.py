@@ -20,12 +20,14 @@ from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import govchain
+from govchain.api.access_log import AccessLogMiddleware
 from govchain.api.docs import install_docs
 from govchain.api.errors import error_response, install_error_handlers
 from govchain.api.metrics import NodeMetrics
 from govchain.api.ratelimit import RateLimitMiddleware, RateLimits
 from govchain.api.routes import ServiceRoutes, chain_routers
 from govchain.api.service import NodeService
+from govchain.storage.access_log import AccessLog
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
@@ -92,6 +94,7 @@ def create_app(
     metrics: NodeMetrics | None = None,
     rate_limit: RateLimits | None = None,
     storage_nodes: Mapping[str, str] | None = None,
+    access_log: AccessLog | None = None,
 ) -> FastAPI:
     """The HTTP API of a node.
 
@@ -105,6 +108,8 @@ def create_app(
         rate_limit: per-client limits (429 ``rate_limited`` above); None: no limits.
         storage_nodes: the network's storage nodes (name -> URL), listed at
             ``/v1/storage-nodes``.
+        access_log: where every answer is logged, hash-chained (docs/spec/audit.md);
+            None: not logged.
 
     Returns the FastAPI application, to be served by uvicorn.
     """
@@ -130,6 +135,8 @@ def create_app(
     if rate_limit is not None:  # inside the accounting: its 429s are counted too
         app.add_middleware(RateLimitMiddleware, limits=rate_limit, max_body_bytes=max_body_bytes)
     app.add_middleware(_RequestAccounting, metrics=node_metrics)
+    if access_log is not None:  # outermost: it logs every answer, refusals included
+        app.add_middleware(AccessLogMiddleware, log=access_log)
     return app
 
 

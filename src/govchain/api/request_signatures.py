@@ -194,7 +194,9 @@ class SignedReads:
         """The address of the account that signed ``request``; SignatureRefusedError if none did."""
         fields = (_field(request, "signature-input"), _field(request, "signature"))
         body = await self._body(request) if fields != (None, None) else b""
-        return self.verify(request_view(request), body, fields)
+        signer = self.verify(request_view(request), body, fields)
+        request.state.signer = signer  # the access log names who read (api.access_log)
+        return signer
 
     def verify(
         self, request: RequestView, body: bytes, fields: tuple[str | None, str | None]

@@ -8,6 +8,7 @@ import govchain
 from govchain.cli import (
     adapter_cmd,
     asset_cmd,
+    audit_cmd,
     bench_cmd,
     ca_cmd,
     case_cmd,
@@ -70,6 +71,7 @@ app.add_typer(msg_cmd.msg_app, name="msg")
 app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(adapter_cmd.app, name="adapter")
 app.add_typer(regulator_cmd.regulator_app, name="regulator")
+app.add_typer(audit_cmd.app, name="audit")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
 app.command(name="notarize")(notary_cmd.notarize)

@@ -62,6 +62,7 @@ from govchain.node.service import ChainNodeService, ServiceLimits
 from govchain.node.services import build_registry, genesis_state, service_routes
 from govchain.node.supervision import NodeFailedError, TaskSupervisor, one_line
 from govchain.node.tx_batcher import TxBatcher
+from govchain.storage.access_log import ACCESS_LOG_FILE, AccessLog
 from govchain.types import Block, Commit, ValidatorSet
 from govchain.types.errors import CertificateError, GovChainError, ValidationError
 
@@ -364,6 +365,7 @@ class Node:
             metrics=self.service.metrics,
             rate_limit=self.config.rate_limit,
             storage_nodes=self.config.storage_nodes,
+            access_log=AccessLog(self.home / ACCESS_LOG_FILE, self.suite.hash),
         )
         tls = self.api_tls
         config = uvicorn.Config(

@@ -7,12 +7,14 @@ time, and ``Depends(self.signed)`` names a closure local (as in ``api/routes/eve
 
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated
 
 import pytest
 from fastapi import Depends, FastAPI
 from starlette.exceptions import StarletteDeprecationWarning
 
+from govchain.api.access_log import AccessLogMiddleware
 from govchain.api.errors import install_error_handlers
 from govchain.api.request_signatures import (
     SIGNED_READ_CODES,
@@ -25,6 +27,7 @@ from govchain.api.request_signatures import (
 from govchain.client.request_signing import RequestSigner
 from govchain.crypto import CryptoSuite, SigningKey, suite_for
 from govchain.ledger.records import address_of
+from govchain.storage.access_log import AccessLog, read_access_log
 from govchain.types.errors import ValidationError
 
 with warnings.catch_warnings():  # as in conftest.py: Starlette's notice about httpx2
@@ -244,3 +247,19 @@ def test_limits_are_checked() -> None:
     ):
         with pytest.raises(ValidationError):
             SignedReads(suite_for("intl"), {}.get, limits=limits)
+
+
+def test_the_access_log_names_the_signer_of_a_signed_read_f_e2(node: Node, tmp_path: Path) -> None:
+    path = tmp_path / "access.log"
+    node.app.add_middleware(AccessLogMiddleware, log=AccessLog(path, node.suite.hash))
+    reader = signer(node)
+    address = node.register(reader.key)
+    url = f"{BASE}/v1/reads/a"
+    with TestClient(node.app, raise_server_exceptions=False) as http:
+        assert http.get(url, headers=reader.headers("GET", url)).status_code == 200
+        assert http.get(url).status_code == 401
+    entries = list(read_access_log(path))
+    assert [(e["signer"], e["status"], e["kind"]) for e in entries] == [
+        (address.hex(), 200, "access"),
+        ("", 401, "security"),
+    ]
