@@ -18,6 +18,7 @@ from govchain.cli import (
     gov_cmd,
     grant_cmd,
     id_cmd,
+    indexer_cmd,
     keys_cmd,
     ledger_cmd,
     locker_cmd,
@@ -68,6 +69,7 @@ app.add_typer(storage_cmd.app, name="storage")
 app.add_typer(msg_cmd.msg_app, name="msg")
 app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(adapter_cmd.app, name="adapter")
+app.add_typer(indexer_cmd.app, name="indexer")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
 app.command(name="notarize")(notary_cmd.notarize)
