@@ -224,8 +224,12 @@ def _open_sqlite(path_text: str, create: bool) -> Database:
         raise DatabaseError(f"--db: no index at {path}")
     if not path.parent.is_dir():
         raise DatabaseError(f"--db: directory {path.parent} does not exist")
-    try:  # autocommit: each write is one explicit BEGIN IMMEDIATE ... COMMIT
-        connection = sqlite3.connect(path, isolation_level=None, timeout=_CONNECT_TIMEOUT_S)
+    # autocommit: each write is one explicit BEGIN IMMEDIATE ... COMMIT; the polls use the
+    # connection from a worker thread, one poll at a time
+    try:
+        connection = sqlite3.connect(
+            path, isolation_level=None, timeout=_CONNECT_TIMEOUT_S, check_same_thread=False
+        )
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=FULL")
     except sqlite3.Error as exc:
