@@ -19,6 +19,7 @@ from govchain.cli import (
     gov_cmd,
     grant_cmd,
     id_cmd,
+    indexer_cmd,
     keys_cmd,
     ledger_cmd,
     locker_cmd,
@@ -72,6 +73,7 @@ app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(adapter_cmd.app, name="adapter")
 app.add_typer(regulator_cmd.regulator_app, name="regulator")
 app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(indexer_cmd.app, name="indexer")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
 app.command(name="notarize")(notary_cmd.notarize)
