@@ -78,6 +78,8 @@ ALLOWED: dict[str, set[str]] = {
     "demo": {"types", "codes"},
     # the supervisor of time limits (issue 18 item 4): a follower of the chain through the SDK
     "supervisor": {"types", "codec", "crypto", "ledger", "contracts", "client"},
+    # the monitor (issue 19 item 3): health rules over the nodes' public API, through the SDK
+    "monitor": {"types", "codec", "crypto", "ledger", "contracts", "client"},
     # the enterprise-setup demo run (issue 18 item 7): lays out and starts a network, uses the SDK
     "enterprise_demo": {
         "types",
@@ -143,6 +145,7 @@ ALLOWED: dict[str, set[str]] = {
         "adapter",
         "supervisor",
         "enterprise_demo",
+        "monitor",
     },
 }
 """Package -> the other govchain packages it may import."""

@@ -21,6 +21,7 @@ from govchain.cli import (
     keys_cmd,
     ledger_cmd,
     locker_cmd,
+    monitor_cmd,
     msg_cmd,
     net_cmd,
     node_cmd,
@@ -68,6 +69,7 @@ app.add_typer(storage_cmd.app, name="storage")
 app.add_typer(msg_cmd.msg_app, name="msg")
 app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(adapter_cmd.app, name="adapter")
+app.add_typer(monitor_cmd.app, name="monitor")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
 app.command(name="notarize")(notary_cmd.notarize)
