@@ -121,7 +121,8 @@ class AlertStore:
     def __init__(self, path: Path | None) -> None:
         self.where = str(path) if path is not None else ":memory:"
         try:
-            self.db = sqlite3.connect(self.where, isolation_level=None)
+            # polls run one at a time in worker threads: one connection, never used at once
+            self.db = sqlite3.connect(self.where, isolation_level=None, check_same_thread=False)
             self.db.execute(_SCHEMA)
             self.db.execute(_OPEN_INDEX)
         except sqlite3.Error as exc:

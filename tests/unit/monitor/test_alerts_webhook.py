@@ -169,3 +169,17 @@ def test_the_webhook_retries_when_nothing_listens(tmp_path: Path) -> None:
     assert hook.send("started", ALERT) is False
     hook.close()
     assert pauses == [0.5, 1.0, 2.0]
+
+
+def test_the_store_is_written_from_the_poll_threads(tmp_path: Path) -> None:
+    store = AlertStore(tmp_path / "alerts.sqlite")
+    book = store.book()
+
+    def poll() -> None:
+        store.record(*book.apply(finding("disk_low", "n1"), T0, 1, always))
+
+    worker = threading.Thread(target=poll)
+    worker.start()
+    worker.join()
+    assert [a.rule for a in store.all()] == ["disk_low"]
+    store.close()
