@@ -82,7 +82,7 @@ def test_killing_a_validator_starts_alerts_and_its_return_ends_them(tmp_path: Pa
         db = state / "alerts.sqlite"
         port = free_base_port(1)
         log = tmp_path / "monitor.log"
-        args = [
+        args: list[str | Path] = [
             GOVCHAIN, "monitor", "run", "--node", ",".join(urls), "--config", config,
             "--state-dir", state, "--metrics-port", str(port), "--poll-s", "0.5",
         ]  # fmt: skip
