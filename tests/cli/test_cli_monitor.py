@@ -27,7 +27,7 @@ def test_monitor_refuses_bad_options_in_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "monitor.toml"
     bad.write_text("[thresholds]\nround_max = -1\n")
     node = "http://127.0.0.1:9"
-    cases = [
+    cases: list[tuple[list[str | Path], str]] = [
         (["--config", bad], "round_max: expected a whole number 0..1000"),
         (["--webhook", "ftp://x"], "--webhook 'ftp://x': expected an http:// or https:// URL"),
         (["--poll-s", "0"], "--poll-s 0.0: expected 0.2..3600 seconds"),
