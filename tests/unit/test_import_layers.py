@@ -80,6 +80,8 @@ ALLOWED: dict[str, set[str]] = {
     "supervisor": {"types", "codec", "crypto", "ledger", "contracts", "client"},
     # the indexer into SQL (issue 19 item 2): a follower of the chain through the SDK
     "indexer": {"types", "codec", "crypto", "ledger", "client"},
+    # the monitor (issue 19 item 3): health rules over the nodes' public API, through the SDK
+    "monitor": {"types", "codec", "crypto", "ledger", "contracts", "client"},
     # the enterprise-setup demo run (issue 18 item 7): lays out and starts a network, uses the SDK
     "enterprise_demo": {
         "types",
@@ -146,6 +148,7 @@ ALLOWED: dict[str, set[str]] = {
         "supervisor",
         "enterprise_demo",
         "indexer",
+        "monitor",
     },
 }
 """Package -> the other govchain packages it may import."""

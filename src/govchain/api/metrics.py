@@ -18,7 +18,8 @@ COMMIT_LATENCY_BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0
 class NodeMetrics:
     """The node's metrics, registered in ``registry``.
 
-    Attributes: ``height``, ``txs_committed``, ``mempool_txs``, ``peers``,
+    Attributes: ``height``, ``txs_committed``, ``mempool_txs``, ``mempool_limit_txs``,
+    ``data_free_bytes`` (read by the monitor's rules), ``peers``,
     ``consensus_round``, ``commit_latency`` (seconds from a block's proposal
     to its commit) and ``api_requests`` (labels ``route``, ``status``).
     """
@@ -32,6 +33,14 @@ class NodeMetrics:
         )
         self.mempool_txs = Gauge(
             "govchain_mempool_txs", "Txs waiting in the mempool.", registry=registry
+        )
+        self.mempool_limit_txs = Gauge(
+            "govchain_mempool_limit_txs", "Txs the mempool holds at most.", registry=registry
+        )
+        self.data_free_bytes = Gauge(
+            "govchain_data_free_bytes",
+            "Free bytes of the file system of the node's home (its data dir).",
+            registry=registry,
         )
         self.peers = Gauge("govchain_peers", "Connected peers.", registry=registry)
         self.consensus_round = Gauge(

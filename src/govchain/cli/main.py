@@ -23,6 +23,7 @@ from govchain.cli import (
     keys_cmd,
     ledger_cmd,
     locker_cmd,
+    monitor_cmd,
     msg_cmd,
     net_cmd,
     node_cmd,
@@ -74,6 +75,7 @@ app.add_typer(adapter_cmd.app, name="adapter")
 app.add_typer(regulator_cmd.regulator_app, name="regulator")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(indexer_cmd.app, name="indexer")
+app.add_typer(monitor_cmd.app, name="monitor")
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
 app.command(name="notarize")(notary_cmd.notarize)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import shutil
 import socket
 import ssl
 from collections.abc import Iterator
@@ -154,12 +155,7 @@ class Node:
         self.peer_registry.listeners.append(self._registry_changed)
         self.app.gossip_evidence = self.network.gossip_evidence
         self.driver = self._driver()
-        metrics = self.service.metrics  # gauges read when /metrics is scraped
-        metrics.peers.set_function(lambda: len(self.network.connected_peers))
-        metrics.mempool_txs.set_function(lambda: len(self.mempool))
-        driver = self.driver
-        if driver is not None:
-            metrics.consensus_round.set_function(lambda: driver.status.round)
+        self._export_metrics(limits.max_txs)
         self._api: _QuietServer | None = None
         self._tasks = TaskSupervisor(lambda task, failure: self.fail(failure, task))
         self._stop: asyncio.Event | None = None
@@ -175,6 +171,17 @@ class Node:
         )
 
     # --- building ---------------------------------------------------------------
+
+    def _export_metrics(self, mempool_limit: int) -> None:
+        """Point the gauges read when ``/metrics`` is scraped at what they show."""
+        metrics = self.service.metrics
+        metrics.peers.set_function(lambda: len(self.network.connected_peers))
+        metrics.mempool_txs.set_function(lambda: len(self.mempool))
+        metrics.mempool_limit_txs.set(mempool_limit)
+        metrics.data_free_bytes.set_function(lambda: shutil.disk_usage(self.home).free)
+        driver = self.driver
+        if driver is not None:
+            metrics.consensus_round.set_function(lambda: driver.status.round)
 
     def _transport_key(self) -> bytes:
         """The SPKI SHA-256 of this node's transport certificate: what the registry lists."""
