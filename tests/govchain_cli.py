@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+from govchain.crypto import suite_for
+from govchain.crypto.keyfiles import read_signing_key
+from govchain.ledger import records
 
 GOVCHAIN = Path(sys.executable).with_name("govchain")
 
@@ -40,3 +46,14 @@ def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: "), lines[0]
     return lines[0]
+
+
+def govchain_json(*args: str | Path) -> Any:
+    """Run ``govchain ARGS --json`` (it must exit 0) and parse its one JSON object."""
+    return json.loads(govchain(*args, "--json").stdout)
+
+
+def key_address(key: Path) -> str:
+    """The account address (hex) of a PEM signing key file."""
+    signing = read_signing_key(key)
+    return records.address_of(suite_for(signing.suite_name), signing.public_key).hex()

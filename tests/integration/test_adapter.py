@@ -28,10 +28,9 @@ from govchain.client.assets import show_asset
 from govchain.client.sdk import NodeClient
 from govchain.codes.demo import demo_uscc
 from govchain.crypto import suite_for
-from govchain.crypto.keyfiles import read_signing_key, write_file_atomic
-from govchain.ledger import records
+from govchain.crypto.keyfiles import write_file_atomic
 from govchain.ledger.genesis_file import load_genesis
-from tests.govchain_cli import GOVCHAIN, govchain
+from tests.govchain_cli import GOVCHAIN, govchain, govchain_json, key_address
 from tests.integration.network_support import running_network
 from tests.s3_server import free_ports
 
@@ -41,15 +40,6 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "asset-types"
 LICENCE = "11100000MB0143028R001"
 SEAL = "91110000DEM0900131001"
 WAIT_S = 180.0
-
-
-def _json(*args: str | Path) -> Any:
-    return json.loads(govchain(*args, "--json").stdout)
-
-
-def _address(key: Path) -> str:
-    signing = read_signing_key(key)
-    return records.address_of(suite_for(signing.suite_name), signing.public_key).hex()
 
 
 class _Started:
@@ -92,7 +82,7 @@ def _text(path: Path) -> str:
 
 
 def _state(case: str, node: list[str]) -> str:
-    return str(_json("case", "show", case, *node)["case"]["state"])
+    return str(govchain_json("case", "show", case, *node)["case"]["state"])
 
 
 def _wait(what: str, check: Callable[[], bool]) -> None:
@@ -145,12 +135,12 @@ def test_adapters_run_a_case_resume_after_a_kill_and_share_only_with_the_reader_
         for department, admin in ((m0, admin0), (m1, admin1)):
             govchain("locker", "init", *node, "--key", admin, "--password-file", password)
             govchain("adapter", "set", *node, "--key", admin, "--department", department,
-                     "--adapter", _address(admin))  # fmt: skip
+                     "--adapter", key_address(admin))  # fmt: skip
 
         suite = suite_for(layout.suite)
         company = tmp_path / "company.pem"
         write_file_atomic(company, suite.generate_key().to_pem())
-        applicant = _address(company)
+        applicant = key_address(company)
         govchain(
             "subject", "apply", *node, "--key", company, "--kind", "enterprise",
             "--code", demo_uscc(9302), "--name", "济南演示开办有限公司", "--member", m0,
@@ -158,7 +148,7 @@ def test_adapters_run_a_case_resume_after_a_kill_and_share_only_with_the_reader_
         govchain("subject", "approve", applicant, *node, "--key", admin0,
                  "--permissions", "transact")  # fmt: skip
         govchain("locker", "init", *node, "--key", company, "--password-file", password)
-        authority = _json(
+        authority = govchain_json(
             "case", "authorize", *node, "--key", company, "--password-file", password,
             "--process", "setup",
         )  # fmt: skip
@@ -188,13 +178,13 @@ def test_adapters_run_a_case_resume_after_a_kill_and_share_only_with_the_reader_
             form = tmp_path / "form.json"
             form.write_text(json.dumps({"名称": "济南演示开办有限公司"}, ensure_ascii=False),
                             "utf-8")  # fmt: skip
-            case = _json(
+            case = govchain_json(
                 "case", "apply", *node, "--key", layout.client_key, "--process", "setup",
                 "--applicant", applicant, "--form", form,
             )["case"]  # fmt: skip
 
             def steps() -> dict[str, dict[str, Any]]:
-                shown = _json("case", "show", case, *node)
+                shown = govchain_json("case", "show", case, *node)
                 return {s["step"]: s for s in shown["steps"]}
 
             _wait("the licence step", lambda: steps()["seal"]["state"] == "ready")
@@ -213,7 +203,7 @@ def test_adapters_run_a_case_resume_after_a_kill_and_share_only_with_the_reader_
                          "--reason", "已补正")  # fmt: skip
                 _wait("the case to complete", lambda: _state(case, node) == "completed")
 
-        shown = _json("case", "show", case, *node)
+        shown = govchain_json("case", "show", case, *node)
         done = {s["step"]: s for s in shown["steps"]}
         assert [s["interventions"] for s in shown["steps"]] == [0, 0]  # adapters' results
         assert len(done["licence"]["outputs"]) == 1
@@ -231,13 +221,13 @@ def test_adapters_run_a_case_resume_after_a_kill_and_share_only_with_the_reader_
             licence_id = done["licence"]["outputs"][0]
             usage = client.get_json(f"/v1/assets/{licence_id}/usage")["usage"]
             readers = {u["reader"] for u in usage}
-            assert readers == {_address(admin1)}  # only the seal step's adapter read it
+            assert readers == {key_address(admin1)}  # only the seal step's adapter read it
             assert all(f"case {case} step seal" in u["purpose"] for u in usage)
             grant = client.get_json(f"/v1/grants/{shared}")["record"]
             assert (grant["status"], grant["reason"]) == ("revoked", "the case closed")
             locker = client.get_json(f"/v1/assets/{licence_id}")["asset"]
             assert locker["holder"] == applicant
-        proven = _json("case", "timeline", case, *node, "--genesis", genesis)
+        proven = govchain_json("case", "timeline", case, *node, "--genesis", genesis)
         assert proven["verified"] is True
         assert [e["entry"]["action"] for e in proven["entries"]] == [
             t["action"] for t in shown["timeline"]

@@ -16,7 +16,6 @@ import signal
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -28,7 +27,7 @@ from govchain.indexer.database import open_database
 from govchain.indexer.schema import TABLES
 from govchain.ledger import records
 from govchain.node.netinit import NetworkLayout
-from tests.govchain_cli import GOVCHAIN, govchain, one_line_error
+from tests.govchain_cli import GOVCHAIN, govchain, govchain_json, one_line_error
 from tests.integration.network_support import running_network, wait_for
 from tests.postgres_server import fresh_database, postgres_server  # noqa: F401
 
@@ -36,10 +35,6 @@ pytestmark = pytest.mark.timeout(900)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "asset-types"
 LICENCE = "11100000MB0143028R001"
-
-
-def _json(*args: str | Path) -> Any:
-    return json.loads(govchain(*args, "--json").stdout)
 
 
 def _indexed_height(url: str) -> int:
@@ -98,7 +93,7 @@ def _case(layout: NetworkLayout, tmp: Path, node: list[str], applicant: str) -> 
     govchain("process", "publish", process, *node, "--key", admin0)
     form = tmp / "form.json"
     form.write_text(json.dumps({"名称": "济南演示索引1有限公司"}, ensure_ascii=False), "utf-8")
-    return str(_json(
+    return str(govchain_json(
         "case", "apply", *node, "--key", layout.client_key, "--process", "idx",
         "--applicant", applicant, "--form", form,
     )["case"])  # fmt: skip
@@ -145,7 +140,7 @@ def _scenario_and_checks(
     (tmp_path / "pw").write_text("演示 password\n", encoding="utf-8")
     company, company_addr = _enterprise(layout, tmp_path, node, 1)
     bank, bank_addr = _enterprise(layout, tmp_path, node, 2)
-    issued = _json(
+    issued = govchain_json(
         "asset", "issue", *node, "--key", admin0, "--type", LICENCE, "--holder", company_addr,
         "--mode", "authority", "--data", EXAMPLES / "business_licence.fields.json",
     )  # fmt: skip
@@ -157,7 +152,7 @@ def _scenario_and_checks(
     with NodeClient(layout.nodes[0].api_url) as client:
         later_ms = int(client.status()["block_time"]) + 3_600_000
     later = datetime.fromtimestamp(later_ms / 1000, tz=UTC).isoformat()
-    grant = _json(
+    grant = govchain_json(
         "grant", "create", issued["id"], *node, "--key", company, "--to", bank_addr,
         "--purpose", "贷款审批", "--expires", later, "--uses", "2",
         "--password-file", tmp_path / "pw",
@@ -181,7 +176,7 @@ def _scenario_and_checks(
     for name, url in urls.items():
         assert killed[name] < last, name
         assert _all_rows(url) == expected, name
-    status = _json("indexer", "status", "--db", urls["postgresql"])
+    status = govchain_json("indexer", "status", "--db", urls["postgresql"])
     assert status["height"] == last
     assert status["rows"] == {name: len(rows) for name, rows in expected.items()}
 

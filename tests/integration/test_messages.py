@@ -31,9 +31,8 @@ from govchain.codes.demo import demo_uscc
 from govchain.contracts.grants import RequestArgs, grants_tx
 from govchain.crypto import suite_for
 from govchain.crypto.keyfiles import read_signing_key, write_file_atomic
-from govchain.ledger import records
 from govchain.node.netinit import NetworkLayout
-from tests.govchain_cli import govchain
+from tests.govchain_cli import govchain, key_address
 from tests.integration.network_support import running_network, wait_for
 
 pytestmark = pytest.mark.timeout(600)
@@ -63,14 +62,18 @@ def _enterprise(run: Run, serial: int, member: str, admin: Path, password: Path)
         "--code", demo_uscc(8100 + serial), "--name", f"济南演示{serial}号商贸有限公司",
         "--member", member,
     )  # fmt: skip
-    run("subject", "approve", _address(key), *run.node, "--key", admin, "--permissions", "transact")
+    run(
+        "subject",
+        "approve",
+        key_address(key),
+        *run.node,
+        "--key",
+        admin,
+        "--permissions",
+        "transact",
+    )
     run("locker", "init", *run.node, "--key", key, "--password-file", password)
     return key
-
-
-def _address(key: Path) -> str:
-    signing = read_signing_key(key)
-    return records.address_of(suite_for(signing.suite_name), signing.public_key).hex()
 
 
 def _inbox(run: Run, key: Path, password: Path) -> list[dict[str, Any]]:
@@ -118,7 +121,7 @@ def test_messages_between_subjects_and_reminders_of_an_unanswered_request(tmp_pa
         password.write_text("演示-correct horse battery staple\n", encoding="utf-8")
         a_key = _enterprise(run, 1, code0, admin0, password)
         b_key = _enterprise(run, 2, code0, admin0, password)
-        a, b = _address(a_key), _address(b_key)
+        a, b = key_address(a_key), key_address(b_key)
 
         # offline: three messages while B is not listening, each once in B's inbox
         sent = [_send(run, a_key, b, f"第{i}封 message {i}")["id"] for i in range(3)]
@@ -175,7 +178,7 @@ def test_messages_between_subjects_and_reminders_of_an_unanswered_request(tmp_pa
         wait_for(lambda: len(reminders()) >= 2, 60, "two reminders")
         found = reminders()
         assert len(found) == 2, found
-        platform = _address(layout.directory / "platform" / "key.pem")
+        platform = key_address(layout.directory / "platform" / "key.pem")
         assert {m["sender"] for m in found} == {platform}
         assert [f"reminder {c} of 2" in m["text"] for c, m in enumerate(found, 1)] == [True, True]
         assert all(request_id.hex() in m["text"] and b in m["text"] for m in found)

@@ -18,24 +18,14 @@ import pytest
 
 from govchain.codes.demo import demo_uscc
 from govchain.crypto import suite_for
-from govchain.crypto.keyfiles import read_signing_key, write_file_atomic
-from govchain.ledger import records
-from tests.govchain_cli import govchain
+from govchain.crypto.keyfiles import write_file_atomic
+from tests.govchain_cli import govchain, govchain_json, key_address
 from tests.integration.network_support import decide_by_vote, running_network
 
 pytestmark = pytest.mark.timeout(600)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "asset-types"
 LICENCE = "11100000MB0143028R001"
-
-
-def _json(*args: str | Path) -> Any:
-    return json.loads(govchain(*args, "--json").stdout)
-
-
-def _address(key: Path) -> str:
-    signing = read_signing_key(key)
-    return records.address_of(suite_for(signing.suite_name), signing.public_key).hex()
 
 
 def test_a_regulator_reads_only_in_its_scope_and_the_holder_sees_the_read_f_e1(
@@ -53,14 +43,14 @@ def test_a_regulator_reads_only_in_its_scope_and_the_holder_sees_the_read_f_e1(
             write_file_atomic(key, suite_for(layout.suite).generate_key().to_pem())
             govchain("subject", "apply", *node, "--key", key, "--kind", "enterprise",
                      "--code", demo_uscc(serial), "--name", name, "--member", code0)  # fmt: skip
-            govchain("subject", "approve", _address(key), *node, "--key", admin0,
+            govchain("subject", "approve", key_address(key), *node, "--key", admin0,
                      "--permissions", "transact")  # fmt: skip
             govchain("locker", "init", *node, "--key", key, "--password-file", password)
             return key
 
         regulator_key = subject(9501, "济南演示市场监管中心")
         company = subject(9502, "济南演示受监管有限公司")
-        regulator = _address(regulator_key)
+        regulator = key_address(regulator_key)
         watched_type = tmp_path / "licence.toml"
         watched_type.write_text(
             (EXAMPLES / "business_licence.toml").read_text("utf-8").replace(
@@ -69,9 +59,9 @@ def test_a_regulator_reads_only_in_its_scope_and_the_holder_sees_the_read_f_e1(
             "utf-8",
         )  # fmt: skip
         govchain("asset-type", "define", *node, "--key", admin0, "--file", watched_type)
-        licence = _json(
+        licence = govchain_json(
             "asset", "issue", *node, "--key", admin0, "--type", LICENCE, "--holder",
-            _address(company), "--mode", "authority", "--data",
+            key_address(company), "--mode", "authority", "--data",
             EXAMPLES / "business_licence.fields.json",
         )["content_id"]  # fmt: skip
 
@@ -90,7 +80,7 @@ def test_a_regulator_reads_only_in_its_scope_and_the_holder_sees_the_read_f_e1(
             "address": regulator, "types": LICENCE, "departments": "", "matters": "",
             "reason": "市场监管年度抽查",
         })  # fmt: skip
-        listed = _json("regulator", "list", *node)["regulators"]
+        listed = govchain_json("regulator", "list", *node)["regulators"]
         assert [(s["regulator"], s["types"], s["status"]) for s in listed] == [
             (regulator, [LICENCE], "active")
         ]
@@ -98,20 +88,20 @@ def test_a_regulator_reads_only_in_its_scope_and_the_holder_sees_the_read_f_e1(
         assert inside.returncode == 0, inside.stdout + inside.stderr
         [fields] = (tmp_path / "inside").glob("*.fields.json")
         assert json.loads(fields.read_text("utf-8"))["统一社会信用代码"] == "91370102DEM01001XU"
-        history = _json("asset", "history", licence, *node, "--key", company)["usage"]
+        history = govchain_json("asset", "history", licence, *node, "--key", company)["usage"]
         assert [(u["reader"], u["via"], u["purpose"]) for u in history] == [
             (regulator, "scope", "年度双随机抽查")
         ]
 
         # the holder's signed read of its locker is in a node's access log, with its signer
-        assert _json("locker", "list", *node, "--key", company)
-        locker_path = f"/v1/lockers/{_address(company)}"
+        assert govchain_json("locker", "list", *node, "--key", company)
+        locker_path = f"/v1/lockers/{key_address(company)}"
         signed = []
         for served_by in layout.nodes:
-            log = _json("audit", "log", "--home", served_by.home, "--tail", "10000")
+            log = govchain_json("audit", "log", "--home", served_by.home, "--tail", "10000")
             assert log["verified"] is True
             signed += [e["signer"] for e in log["entries"] if e["path"] == locker_path]
-        assert _address(company) in signed
+        assert key_address(company) in signed
 
         decide_by_vote(urls, layout, "regulator.remove", {
             "address": regulator, "reason": "抽查结束",
@@ -119,4 +109,6 @@ def test_a_regulator_reads_only_in_its_scope_and_the_holder_sees_the_read_f_e1(
         after = fetch("after")
         assert after.returncode == 1
         assert "not_in_scope" in after.stdout + after.stderr
-        assert len(_json("asset", "history", licence, *node, "--key", company)["usage"]) == 1
+        assert (
+            len(govchain_json("asset", "history", licence, *node, "--key", company)["usage"]) == 1
+        )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,7 +19,7 @@ from govchain.codes.demo import demo_uscc
 from govchain.crypto import suite_for
 from govchain.crypto.keyfiles import read_signing_key, write_file_atomic
 from govchain.ledger import records
-from tests.govchain_cli import govchain
+from tests.govchain_cli import govchain, govchain_json
 from tests.integration.network_support import running_network
 
 pytestmark = pytest.mark.timeout(600)
@@ -28,10 +27,6 @@ pytestmark = pytest.mark.timeout(600)
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "asset-types"
 LICENCE = "11100000MB0143028R001"
 SEAL = "91110000DEM0900131001"
-
-
-def _json(*args: str | Path) -> Any:
-    return json.loads(govchain(*args, "--json").stdout)
 
 
 def _process(path: Path, code: str, seal_after: str) -> Path:
@@ -67,16 +62,18 @@ def test_a_case_through_two_steps_from_the_cli(tmp_path: Path) -> None:
         )  # fmt: skip
         assert bad.returncode == 1
         assert "a cycle: seal -> seal" in bad.stderr  # the file is checked before it is sent
-        published = _json(
+        published = govchain_json(
             "process", "publish", _process(tmp_path / "setup.toml", "setup", '"licence"'),
             *node, "--key", admin0,
         )  # fmt: skip
         assert published == {"code": "setup", "version": 1}
-        listed = _json("matter", "list", *node)["matters"]
+        listed = govchain_json("matter", "list", *node)["matters"]
         assert [(m["code"], m["department"]) for m in listed] == [
             ("DEMO-L", code0), ("DEMO-S", code0)
         ]  # fmt: skip
-        assert [p["code"] for p in _json("process", "list", *node)["processes"]] == ["setup"]
+        assert [p["code"] for p in govchain_json("process", "list", *node)["processes"]] == [
+            "setup"
+        ]
 
         suite = suite_for(layout.suite)
         company = tmp_path / "company.pem"
@@ -94,13 +91,13 @@ def test_a_case_through_two_steps_from_the_cli(tmp_path: Path) -> None:
         govchain("locker", "init", *node, "--key", company, "--password-file", password)
         form = tmp_path / "form.json"
         form.write_text(json.dumps({"名称": "济南演示开办有限公司"}, ensure_ascii=False), "utf-8")
-        case = _json(
+        case = govchain_json(
             "case", "apply", *node, "--key", layout.client_key, "--process", "setup",
             "--applicant", applicant, "--form", form,
         )["case"]  # fmt: skip
 
         def issue(type_code: str, fields: str) -> str:
-            answer = _json(
+            answer = govchain_json(
                 "asset", "issue", *node, "--key", admin0, "--type", type_code,
                 "--holder", applicant, "--mode", "authority", "--data", EXAMPLES / fields,
             )  # fmt: skip
@@ -119,13 +116,13 @@ def test_a_case_through_two_steps_from_the_cli(tmp_path: Path) -> None:
             "--output",
             licence,
         )
-        shown = _json("case", "show", case, *node)
+        shown = govchain_json("case", "show", case, *node)
         assert [s["state"] for s in shown["steps"]] == ["done", "ready"]
         govchain(
             "case", "step", case, "seal", *node, "--key", admin0, "--return",
             "--reason", "印模不清",
         )  # fmt: skip
-        assert [s["state"] for s in _json("case", "show", case, *node)["steps"]] == [
+        assert [s["state"] for s in govchain_json("case", "show", case, *node)["steps"]] == [
             "done",
             "returned",
         ]
@@ -135,7 +132,7 @@ def test_a_case_through_two_steps_from_the_cli(tmp_path: Path) -> None:
         assert refused.returncode == 1
         assert "bad_status" in refused.stdout + refused.stderr
 
-        second = _json(
+        second = govchain_json(
             "case", "apply", *node, "--key", layout.client_key, "--process", "setup",
             "--applicant", applicant, "--form", form,
         )["case"]  # fmt: skip
@@ -156,7 +153,7 @@ def test_a_case_through_two_steps_from_the_cli(tmp_path: Path) -> None:
         govchain(
             "case", "step", second, "seal", *node, "--key", admin0, "--approve", "--output", seal
         )
-        done = _json("case", "show", second, *node)
+        done = govchain_json("case", "show", second, *node)
         assert done["case"]["state"] == "completed"
         assert [s["outputs"] for s in done["steps"]] == [[licence2], [seal]]
         assert all(s["interventions"] == 1 for s in done["steps"])  # no adapter: staff results
@@ -164,13 +161,13 @@ def test_a_case_through_two_steps_from_the_cli(tmp_path: Path) -> None:
         assert actions[0] == "opened"
         assert actions.count("approved") == 2
 
-        third = _json(
+        third = govchain_json(
             "case", "apply", *node, "--key", layout.client_key, "--process", "setup",
             "--applicant", applicant, "--form", form,
         )["case"]  # fmt: skip
         govchain("case", "step", third, "licence", *node, "--key", admin0, "--reject",
                  "--reason", "名称与已登记企业重复")  # fmt: skip
-        ended = _json("case", "show", third, *node)
+        ended = govchain_json("case", "show", third, *node)
         assert (ended["case"]["state"], ended["case"]["reason"]) == (
             "rejected", "名称与已登记企业重复"
         )  # fmt: skip

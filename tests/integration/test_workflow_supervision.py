@@ -20,7 +20,6 @@ import signal
 import subprocess
 import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -31,10 +30,9 @@ from govchain.codes.demo import demo_uscc
 from govchain.contracts.registry.txs import AccountAddArgs
 from govchain.crypto import suite_for
 from govchain.crypto.keyfiles import read_signing_key, write_file_atomic
-from govchain.ledger import records
 from govchain.node.netinit import NetworkLayout
 from govchain.supervisor.progress import PROGRESS_FILE
-from tests.govchain_cli import GOVCHAIN, govchain
+from tests.govchain_cli import GOVCHAIN, govchain, govchain_json, key_address
 from tests.integration.network_support import running_network, wait_for
 from tests.s3_server import free_ports
 
@@ -42,15 +40,6 @@ pytestmark = pytest.mark.timeout(600)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "asset-types"
 LICENCE = "11100000MB0143028R001"
-
-
-def _json(*args: str | Path) -> Any:
-    return json.loads(govchain(*args, "--json").stdout)
-
-
-def _address(key: Path) -> str:
-    signing = read_signing_key(key)
-    return records.address_of(suite_for(signing.suite_name), signing.public_key).hex()
 
 
 def _subject(tmp: Path, node: list[str], member: str, admin: Path, serial: int,
@@ -62,7 +51,7 @@ def _subject(tmp: Path, node: list[str], member: str, admin: Path, serial: int,
         "--code", demo_uscc(serial), "--name", name, "--member", member,
     )  # fmt: skip
     govchain(
-        "subject", "approve", _address(key), *node, "--key", admin, "--permissions", "transact"
+        "subject", "approve", key_address(key), *node, "--key", admin, "--permissions", "transact"
     )
     govchain("locker", "init", *node, "--key", key, "--password-file", password)
     return key
@@ -80,7 +69,7 @@ def _adapter_account(tmp: Path, node: list[str], layout: NetworkLayout, member: 
         assert committed_receipt(client, tx_hash, 60).status == 0
     govchain("locker", "init", *node, "--key", key, "--password-file", password)
     govchain("adapter", "set", *node, "--key", admin, "--department", member,
-             "--adapter", _address(key))  # fmt: skip
+             "--adapter", key_address(key))  # fmt: skip
     return key
 
 
@@ -143,12 +132,12 @@ def test_an_unanswered_step_is_flagged_overdue_and_alerted_f_d6(tmp_path: Path) 
         password.write_text("演示 password\n", encoding="utf-8")
         company = _subject(tmp_path, node, code0, admin0, 9401, "济南演示期限有限公司", password)
         regulator_key = _subject(tmp_path, node, code0, admin0, 9402, "济南演示监管中心", password)
-        regulator = _address(regulator_key)
+        regulator = key_address(regulator_key)
         form = tmp_path / "form.json"
         form.write_text(json.dumps({"名称": "济南演示期限有限公司"}, ensure_ascii=False), "utf-8")
-        case = _json(
+        case = govchain_json(
             "case", "apply", *node, "--key", layout.client_key, "--process", "drill",
-            "--applicant", _address(company), "--form", form,
+            "--applicant", key_address(company), "--form", form,
         )["case"]  # fmt: skip
 
         # the department's adapter runs, but its system is down: it retries with backoff
@@ -175,9 +164,9 @@ def test_an_unanswered_step_is_flagged_overdue_and_alerted_f_d6(tmp_path: Path) 
             assert f"case {case} step licence: department_unavailable" in retried
             assert "trying again" in retried
             # a staff account of the department completes the step instead: flagged
-            licence = _json(
+            licence = govchain_json(
                 "asset", "issue", *node, "--key", admin0, "--type", LICENCE, "--holder",
-                _address(company), "--mode", "authority", "--data",
+                key_address(company), "--mode", "authority", "--data",
                 EXAMPLES / "business_licence.fields.json",
             )["content_id"]  # fmt: skip
             govchain("case", "step", case, "licence", *node, "--key", admin0, "--approve",
@@ -191,7 +180,7 @@ def test_an_unanswered_step_is_flagged_overdue_and_alerted_f_d6(tmp_path: Path) 
         scanned = json.loads((state / PROGRESS_FILE).read_text(encoding="utf-8"))["scanned"]
         assert scanned > 0
 
-        shown = _json("case", "show", case, *node)
+        shown = govchain_json("case", "show", case, *node)
         [step] = shown["steps"]
         assert (step["state"], step["overdue"], step["interventions"]) == ("done", True, 1)
         assert shown["case"]["state"] == "completed"
@@ -202,7 +191,7 @@ def test_an_unanswered_step_is_flagged_overdue_and_alerted_f_d6(tmp_path: Path) 
         table = govchain("case", "show", case, *node, env=wide).stdout
         assert "interventions" in table
         assert "yes" in table  # the overdue column
-        stats = _json("process", "stats", "drill", *node)
+        stats = govchain_json("process", "stats", "drill", *node)
         [entry] = stats["steps"]
         assert (entry["stats"]["ready"], entry["stats"]["overdue"]) == (1, 1)
         assert entry["overdue_permille"] == 1000
@@ -210,12 +199,14 @@ def test_an_unanswered_step_is_flagged_overdue_and_alerted_f_d6(tmp_path: Path) 
         assert "overdue permille" in stats_table
         assert "1000" in stats_table
 
-        inbox = _json("msg", "inbox", *node, "--key", regulator_key, "--password-file", password)
+        inbox = govchain_json(
+            "msg", "inbox", *node, "--key", regulator_key, "--password-file", password
+        )
         alerts = [m for m in inbox["messages"] if case in m["text"]]
         assert len(alerts) == 2, inbox
         assert "overdue" in alerts[0]["text"]
         assert "intervention" in alerts[1]["text"]
-        assert alerts[0]["sender"] == _address(platform)
+        assert alerts[0]["sender"] == key_address(platform)
         assert "济南演示期限有限公司" not in alerts[0]["text"]  # never a form value
 
         resumed = Lines(
