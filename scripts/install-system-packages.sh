@@ -3,12 +3,15 @@
 # - libcrypto from OpenSSL 3 with SM2 (the gm suite calls it through cffi),
 # - the openssl command-line tool (interoperability tests use it as an
 #   independent implementation),
-# - venv support for the Python that runs the project.
+# - venv support for the Python that runs the project,
+# - a CJK font (fonts-droid-fallback, about 2 MB to download) for the Chinese
+#   text of `govchain audit report --out F.pdf` (docs/spec/audit.md).
 set -euo pipefail
 
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 ldconfig -p 2>/dev/null | grep -q 'libcrypto\.so\.3' || missing+=(libssl3)
+[ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || missing+=(fonts-droid-fallback)
 python="$(command -v python3.11 || command -v python3 || true)"
 if [ -z "$python" ]; then
   missing+=(python3.11 python3.11-venv)

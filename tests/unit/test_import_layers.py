@@ -80,6 +80,8 @@ ALLOWED: dict[str, set[str]] = {
     "supervisor": {"types", "codec", "crypto", "ledger", "contracts", "client"},
     # the indexer into SQL (issue 19 item 2): a follower of the chain through the SDK
     "indexer": {"types", "codec", "crypto", "ledger", "client"},
+    # compliance reports (issue 19 item 4): the index's tables, the nodes' access logs
+    "audit": {"types", "codec", "crypto", "storage", "ledger", "indexer"},
     # the monitor (issue 19 item 3): health rules over the nodes' public API, through the SDK
     "monitor": {"types", "codec", "crypto", "ledger", "contracts", "client"},
     # the enterprise-setup demo run (issue 18 item 7): lays out and starts a network, uses the SDK
@@ -149,6 +151,7 @@ ALLOWED: dict[str, set[str]] = {
         "enterprise_demo",
         "indexer",
         "monitor",
+        "audit",
     },
 }
 """Package -> the other govchain packages it may import."""

@@ -183,6 +183,23 @@ class Database:
                 found[each.name] = int(cursor.fetchone()[0])
         return found
 
+    def select(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        """The rows of one read-only ``SELECT`` written with ``?`` placeholders (either
+        dialect), read without taking the writer's lock (a running indexer goes on)."""
+        if self.dialect != "sqlite":
+            sql = sql.replace("?", "%s")
+        try:
+            cursor = self._db.cursor()
+            cursor.execute(sql, tuple(params))
+            found = [tuple(r) for r in cursor.fetchall()]
+            if self.dialect != "sqlite":
+                self._db.rollback()  # end the read transaction psycopg opened
+            return found
+        except (sqlite3.Error, psycopg.Error) as exc:
+            with contextlib.suppress(Exception):
+                self._db.rollback()
+            raise DatabaseError(f"{self.where}: {_reason(exc)}") from exc
+
     def rows(self, name: str) -> list[tuple[object, ...]]:
         """Every row of table ``name``, ordered by its key (tests and exports)."""
         found = table(name)
