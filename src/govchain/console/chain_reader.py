@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from govchain.client import verify_tx_receipt
 from govchain.client.registry import verify_record
 from govchain.client.sdk import ApiError, NodeClient
@@ -88,13 +90,26 @@ class ChainReader:
     """Reads of the nodes ``urls`` (one client per node for status, one over all for reads)."""
 
     def __init__(
-        self, urls: Sequence[str], ca_bundle: Path | None, genesis: Genesis | None
+        self,
+        urls: Sequence[str],
+        ca_bundle: Path | None,
+        genesis: Genesis | None,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
+        """``transport``: an httpx transport for every client (tests: ``httpx.MockTransport``)."""
         self._each = [
-            NodeClient(url, ca_bundle=ca_bundle, timeout_s=STATUS_TIMEOUT_S, rate_limit_wait_s=0)
+            NodeClient(
+                url,
+                ca_bundle=ca_bundle,
+                timeout_s=STATUS_TIMEOUT_S,
+                rate_limit_wait_s=0,
+                transport=transport,
+            )
             for url in urls
         ]
-        self._any = NodeClient(list(urls), ca_bundle=ca_bundle, timeout_s=READ_TIMEOUT_S)
+        self._any = NodeClient(
+            list(urls), ca_bundle=ca_bundle, timeout_s=READ_TIMEOUT_S, transport=transport
+        )
         self.genesis = genesis
 
     def close(self) -> None:

@@ -238,7 +238,7 @@ def check_box(lang: str, check: OfflineCheck, passed_note: str = "") -> Html:
             title,
             tag("span", text(lang, "check.passed"), class_="outcome"),
             tag("p", detail),
-            tag("p", text(lang, "check.explain"), class_="note"),
+            tag("p", text(lang, "check.explain") if check.total_power else "", class_="note"),
             id="offline-check",
             class_="check passed",
         )
