@@ -21,13 +21,14 @@ $(SYSTEM_STAMP):
 	@scripts/install-system-packages.sh
 	@mkdir -p $(VENV) && touch $@
 
-# Tools only the tests use (zbarimg, PostgreSQL for the indexer's suite); the
+# Tools only the tests use (zbarimg, chromium for the console's browser tests,
+# PostgreSQL for the indexer's suite); the
 # stamp is written only once they are all there, so a run without root tries
 # again next time.
 $(TEST_TOOLS_STAMP): scripts/install-test-tools.sh scripts/install-postgres.sh
 	@scripts/install-test-tools.sh
 	@scripts/install-postgres.sh
-	@if command -v zbarimg >/dev/null 2>&1 && compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then mkdir -p $(VENV) && touch $@; fi
+	@if command -v zbarimg >/dev/null 2>&1 && test -x /usr/bin/chromium && compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then mkdir -p $(VENV) && touch $@; fi
 
 $(STAMP): pyproject.toml $(SYSTEM_STAMP)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

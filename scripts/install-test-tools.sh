@@ -3,12 +3,16 @@
 # - zbarimg (Debian package zbar-tools, about 4 MB to download without its
 #   recommends): an independent QR decoder that reads back the PNG images of
 #   authorization codes (tests/unit/client/test_auth_codes.py).
+# - chromium (Debian's build, /usr/bin/chromium): the console's browser tests
+#   drive it with Python Playwright through executable_path
+#   (tests/browser/); Playwright never downloads a browser of its own.
 # Without root it prints what to install and carries on; the tests that need
 # a missing tool are then skipped with that reason.
 set -euo pipefail
 
 missing=()
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0

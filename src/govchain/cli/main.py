@@ -13,6 +13,7 @@ from govchain.cli import (
     ca_cmd,
     case_cmd,
     chaos_cmd,
+    console_cmd,
     crypto_cmd,
     demo_cmd,
     evidence_cmd,
@@ -76,6 +77,7 @@ app.add_typer(regulator_cmd.regulator_app, name="regulator")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(indexer_cmd.app, name="indexer")
 app.add_typer(monitor_cmd.app, name="monitor")
+app.command(name="console")(console_cmd.console_command)
 app.command(name="verify")(verify_cmd.verify)
 app.command(name="sim")(sim_cmd.sim)
 app.command(name="notarize")(notary_cmd.notarize)

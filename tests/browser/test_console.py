@@ -1,0 +1,264 @@
+"""The web console in real Chromium (issue 19 item 6 acceptance; F-E3, F-D6).
+
+A network of real processes, an indexer following it, a case opened and a
+monitor's alerts file; `govchain console` runs as a subprocess, and Debian's
+chromium (driven by Playwright through ``executable_path``, never a browser
+Playwright downloads) opens its pages: the overview's height rises as blocks
+commit with no reload, a case shows its proven timeline, a tx its passed
+offline check, every page fits a 390x844 screen, and the English switch
+holds across pages. A screenshot of each page is written to the artifacts
+directory the session prints (``GOVCHAIN_TEST_ARTIFACTS`` names another).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from govchain.client.sdk import NodeClient
+from govchain.monitor.alerts import Alert, AlertStore
+from tests.browser.console_network import CaseOpened, open_case
+from tests.govchain_cli import GOVCHAIN
+from tests.integration.network_support import running_network, wait_for
+from tests.s3_server import free_ports
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+pytestmark = [
+    pytest.mark.timeout(900),
+    pytest.mark.skipif(
+        not CHROMIUM.is_file(),
+        reason="Debian chromium is missing (make test installs it: scripts/install-test-tools.sh)",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Site:
+    """The running console and what the scenario made."""
+
+    url: str
+    case: CaseOpened
+    shots: Path
+
+
+def _indexed_height(db: Path) -> int:
+    if not db.is_file():
+        return 0
+    connection = sqlite3.connect(db)
+    try:
+        found = connection.execute("SELECT height FROM indexer_progress WHERE id = 1").fetchone()
+    except sqlite3.Error:
+        return 0
+    finally:
+        connection.close()
+    return 0 if found is None else int(found[0])
+
+
+def _alerts_file(path: Path) -> None:
+    """A monitor's alerts file with one open alert and one that ended."""
+    store = AlertStore(path)
+    opened = Alert(1, "peers_below_quorum", "validator-1", "warning", "2026-01-01T00:00:00.000Z",
+                   3, None, None, "1 peer, quorum needs 2")  # fmt: skip
+    ended = Alert(2, "round_stuck", "validator-0", "critical", "2026-01-01T00:00:01.000Z", 4,
+                  "2026-01-01T00:00:09.000Z", 6, "round 3 at height 4 for 40 s")  # fmt: skip
+    store.record([opened, ended], [])
+    store.record([], [ended])
+    store.close()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    tmp = tmp_path_factory.mktemp("console")
+    artifacts = os.environ.get("GOVCHAIN_TEST_ARTIFACTS")
+    shots = (Path(artifacts) if artifacts else tmp) / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    print(f"console screenshots: {shots}")
+    with running_network(tmp / "net", validators=2, storage_nodes=2) as layout:
+        nodes = ",".join(n.api_url for n in layout.nodes)
+        db = tmp / "index.db"
+        running: list[subprocess.Popen[bytes]] = []
+        try:
+            with (tmp / "indexer.log").open("wb") as log:
+                running.append(subprocess.Popen(
+                    [str(GOVCHAIN), "indexer", "run", "--node", nodes, "--db", f"sqlite:///{db}",
+                     "--poll-s", "0.2"], stdout=log, stderr=subprocess.STDOUT,
+                ))  # fmt: skip
+            case = open_case(layout, tmp, ["--node", nodes])
+            with NodeClient(layout.nodes[0].api_url) as client:
+                made = int(client.status()["height"])
+            wait_for(lambda: _indexed_height(db) >= made, 120, "the indexer to reach the case")
+            alerts = tmp / "alerts.sqlite"
+            _alerts_file(alerts)
+            (port,) = free_ports(1)
+            with (tmp / "console.log").open("wb") as log:
+                running.append(subprocess.Popen(
+                    [str(GOVCHAIN), "console", "--node", nodes, "--db", f"sqlite:///{db}",
+                     "--alerts", str(alerts), "--genesis", str(layout.directory / "genesis.json"),
+                     "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
+                ))  # fmt: skip
+            url = f"http://127.0.0.1:{port}"
+            wait_for(lambda: _answers(url + "/"), 60, "the console to answer")
+            yield Site(url, case, shots)
+        finally:
+            for process in running:
+                process.terminate()
+            for process in running:
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=30)
+        console_log = (tmp / "console.log").read_text(errors="replace")
+        assert "Traceback" not in console_log, console_log
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=str(CHROMIUM))
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def _page(
+    browser: Browser, site: Site, width: int = 1280, height: int = 900
+) -> tuple[Page, list[str]]:
+    """A page in a fresh context (no cookie) at that viewport, and the list of the URLs it
+    asked for that are not the console's (it must stay empty)."""
+    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(site.url) else outside.append(r.url))
+    return page, outside
+
+
+def _height(page: Page, element: str) -> int:
+    return int((page.text_content(f"#{element}") or "").strip())
+
+
+def test_overview_shows_the_height_and_follows_new_blocks(browser: Browser, site: Site) -> None:
+    page, outside = _page(browser, site)
+    page.goto(site.url + "/")
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    assert page.text_content("h1") == "网络概览"
+    rows = page.locator("#live tbody tr").all_text_contents()
+    assert len([r for r in rows if "在线" in r]) == 2, rows
+    first = _height(page, "chain-height")
+    assert first >= site.case.height
+    indexed = _height(page, "indexed-height")
+    assert indexed >= site.case.height
+    alerts = page.text_content("#alerts")
+    assert "peers_below_quorum" in alerts
+    assert "1 peer, quorum needs 2" in alerts
+    assert "round_stuck" not in alerts  # it ended
+    assert page.evaluate("document.getElementById('throughput').naturalWidth") > 0
+    page.screenshot(path=site.shots / "overview.png", full_page=True)
+    # the page's own script follows the chain: no reload
+    page.evaluate("window.notReloaded = true")
+    # (Playwright's expect polls from here: the page's CSP allows no eval of test code)
+    expect(page.locator("#chain-height")).not_to_have_text(str(first), timeout=30_000)
+    expect(page.locator("#indexed-height")).not_to_have_text(str(indexed), timeout=60_000)
+    assert page.evaluate("window.notReloaded") is True
+    assert _height(page, "chain-height") > first
+    assert _height(page, "indexed-height") > indexed
+    page.screenshot(path=site.shots / "overview-later.png", full_page=True)
+    assert outside == []
+
+
+def test_a_case_shows_its_proven_timeline(browser: Browser, site: Site) -> None:
+    page, outside = _page(browser, site)
+    page.goto(site.url + "/cases")
+    assert page.text_content("h1") == "办件"
+    page.screenshot(path=site.shots / "cases.png", full_page=True)
+    page.click(f"a[href='/cases/{site.case.case_id}']")
+    page.wait_for_url(f"**/cases/{site.case.case_id}")
+    steps = page.locator("table").first.locator("tbody tr").all_text_contents()
+    assert len(steps) == 1, steps
+    assert "licence" in steps[0]
+    assert "待办理" in steps[0]
+    timeline = page.locator("#timeline tbody tr").all_text_contents()
+    assert timeline, "no timeline entry"
+    assert any(str(site.case.height) in row for row in timeline), timeline
+    check = page.locator("#offline-check")
+    assert "passed" in (check.get_attribute("class") or "")
+    assert "通过" in check.text_content()
+    page.screenshot(path=site.shots / "case.png", full_page=True)
+    assert outside == []
+
+
+def test_a_tx_shows_its_receipt_and_the_offline_check_passed(browser: Browser, site: Site) -> None:
+    page, outside = _page(browser, site)
+    page.goto(site.url + "/blocks")
+    page.screenshot(path=site.shots / "blocks.png", full_page=True)
+    page.goto(f"{site.url}/blocks/{site.case.height}")
+    assert page.text_content("h1") == f"区块 {site.case.height}"
+    page.screenshot(path=site.shots / "block.png", full_page=True)
+    page.click(f"a[href='/txs/{site.case.tx_hash}']")
+    page.wait_for_url(f"**/txs/{site.case.tx_hash}")
+    check = page.locator("#offline-check")
+    assert "passed" in (check.get_attribute("class") or "")
+    assert "通过" in check.text_content()
+    assert re.search(r"签名投票权 \d+ / \d+", check.text_content())
+    facts = page.text_content("dl.facts")
+    assert "workflow.apply" in facts
+    assert site.case.tx_hash in facts
+    assert "workflow." in page.text_content("main")  # its events
+    page.screenshot(path=site.shots / "tx.png", full_page=True)
+    assert outside == []
+
+
+def test_every_page_fits_a_phone_screen(browser: Browser, site: Site) -> None:
+    page, outside = _page(browser, site, 390, 844)
+    paths = {
+        "overview": "/",
+        "blocks": "/blocks",
+        "block": f"/blocks/{site.case.height}",
+        "tx": f"/txs/{site.case.tx_hash}",
+        "cases": "/cases",
+        "case": f"/cases/{site.case.case_id}",
+    }
+    for name, path in paths.items():
+        page.goto(site.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{name}: the page is {width} px wide on a 390 px screen"
+        assert page.is_visible("nav a#lang"), name
+        page.screenshot(path=site.shots / f"{name}-390x844.png", full_page=True)
+    assert outside == []
+
+
+def test_the_english_switch_holds_across_pages(browser: Browser, site: Site) -> None:
+    page, outside = _page(browser, site)
+    page.goto(site.url + "/cases")
+    page.click("#lang")
+    page.wait_for_load_state()
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.text_content("h1") == "Cases"
+    page.click("nav a[href='/']")  # the cookie keeps English
+    page.wait_for_url(site.url + "/")
+    assert page.text_content("h1") == "Network overview"
+    assert "up" in page.locator("#live tbody tr").first.text_content()
+    page.screenshot(path=site.shots / "overview-en.png", full_page=True)
+    page.goto(f"{site.url}/txs/{site.case.tx_hash}")
+    assert "passed" in page.text_content("#offline-check")
+    page.click("#lang")
+    page.wait_for_load_state()
+    assert page.text_content("h1") == "交易"
+    assert outside == []
