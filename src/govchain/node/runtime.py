@@ -26,18 +26,16 @@ votes from the height the validator set names it (docs/spec/consensus.md,
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import shutil
 import socket
 import ssl
-from collections.abc import Iterator
 from pathlib import Path
 
-import uvicorn
 from prometheus_client import CollectorRegistry
 
 from govchain.api import create_app
+from govchain.api.quiet_server import QuietServer
 from govchain.consensus.driver import Driver, DriverConfig
 from govchain.consensus.events import CoreConfig, Timeouts
 from govchain.consensus.evidence import DuplicateVote, verify_duplicate_vote
@@ -52,6 +50,7 @@ from govchain.ledger.home import create_chain
 from govchain.ledger.validator_sets import EFFECT_DELAY
 from govchain.mempool import Mempool
 from govchain.network import NetworkConfig, PeerHandlers, PeerNetwork, PeerPolicy, spki_fingerprint
+from govchain.node.api_server import ApiBindError, api_server, bind_api
 from govchain.node.api_tls import resolve, server_context
 from govchain.node.block_sync import BlockSync
 from govchain.node.config import read_config, split_address
@@ -80,14 +79,6 @@ class NodeError(GovChainError):
     """The node cannot start as configured."""
 
     code = "node_config"
-
-
-class _QuietServer(uvicorn.Server):
-    """uvicorn without its own signal handlers: the node owns SIGTERM and SIGINT."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 def _event(*, is_set: bool) -> asyncio.Event:
@@ -156,7 +147,7 @@ class Node:
         self.app.gossip_evidence = self.network.gossip_evidence
         self.driver = self._driver()
         self._export_metrics(limits.max_txs)
-        self._api: _QuietServer | None = None
+        self._api: QuietServer | None = None
         self._tasks = TaskSupervisor(lambda task, failure: self.fail(failure, task))
         self._stop: asyncio.Event | None = None
         self._listed = _event(is_set=self.registered and self.key is not None)
@@ -350,21 +341,12 @@ class Node:
             self._stop.set()
 
     def _bind_api(self) -> socket.socket:
-        host, port = split_address(self.config.api_listen, "api.listen")
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        # the protocol named, so asyncio sets TCP_NODELAY on each connection: without it a
-        # kept-alive client waits ~40 ms (Nagle and delayed ACKs) on every request after the first
-        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((host, port))
-        except OSError as exc:
-            sock.close()
-            raise NodeError(f"api.listen {self.config.api_listen}: {exc.strerror or exc}") from exc
-        return sock
+            return bind_api(self.config.api_listen)
+        except ApiBindError as exc:
+            raise NodeError(str(exc)) from exc
 
-    def _api_server(self) -> _QuietServer:
-        host, port = split_address(self.config.api_listen, "api.listen")
+    def _api_server(self) -> QuietServer:
         app = create_app(
             self.service,
             service_routes=service_routes(),
@@ -374,17 +356,7 @@ class Node:
             storage_nodes=self.config.storage_nodes,
             access_log=AccessLog(self.home / ACCESS_LOG_FILE, self.suite.hash),
         )
-        tls = self.api_tls
-        config = uvicorn.Config(
-            app,
-            host=host,
-            port=port,
-            log_config=None,
-            access_log=False,
-            lifespan="off",
-            ssl_context_factory=None if tls is None else lambda _config, _default: tls,
-        )
-        return _QuietServer(config)
+        return api_server(app, self.config.api_listen, self.api_tls)
 
     async def shutdown(self) -> None:
         """API first (no half-done answers), then consensus, sync, network, storage."""

@@ -13,16 +13,15 @@ before the API answers, with one line naming it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import socket
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import uvicorn
 from prometheus_client import CollectorRegistry
 
+from govchain.api.quiet_server import QuietServer
 from govchain.client.messages import MessageClient
 from govchain.client.sdk import NodeClient
 from govchain.client.verify import check_genesis
@@ -54,14 +53,6 @@ class StorageNodeError(GovChainError):
     """The storage node cannot start or stopped: the message says why, in one line."""
 
     code = "storage_node"
-
-
-class _QuietServer(uvicorn.Server):
-    """uvicorn without its own signal handlers: the process owns SIGTERM and SIGINT."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 def open_home_store(
@@ -166,7 +157,7 @@ class StorageNode:
     async def run(self, stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set; StorageNodeError if the server ends by itself."""
         sock = self._bind()
-        server = _QuietServer(
+        server = QuietServer(
             uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="off")
         )
         serving = asyncio.create_task(server.serve([sock]))
