@@ -22,6 +22,7 @@ from govchain.node.ports import free_base_port
 from tests.govchain_cli import govchain
 
 WAIT_S = 60.0
+LOG_TAIL_LINES = 15
 
 
 @contextmanager
@@ -54,10 +55,33 @@ def running_network(
         before_up(layout)
     try:
         launcher.up(layout)
-        assert launcher.wait_ready(layout) == []
+        assert_ready(layout)
         yield layout
     finally:
         launcher.down(layout, grace_s=10)
+
+
+def assert_ready(layout: NetworkLayout, timeout_s: float = launcher.READY_TIMEOUT_S) -> None:
+    """Wait for every node's API; on a late one, fail with its state and the tail of its logs.
+
+    A node that does not answer in time has either died (its output says why) or
+    is still starting (its log says where it is): the failure shows both.
+    """
+    late = launcher.wait_ready(layout, timeout_s)
+    if not late:
+        return
+    homes = {n.name: n.home for n in launcher.every_process(layout)}
+    report = [f"not answering after {timeout_s:g} s: {late}"]
+    for name in late:
+        home = homes[name]
+        pid = launcher.running_pid(home)
+        report.append(f"--- {name}: {'pid ' + str(pid) if pid else 'not running'}")
+        for log in ("node.out", "node.log"):
+            path = home / log
+            if path.exists():
+                lines = path.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
+                report += [f"{name}/{log}: {line}" for line in lines]
+    raise AssertionError("\n".join(report))
 
 
 def status_of(url: str, ca_bundle: Path | None = None) -> dict[str, Any] | None:

@@ -17,7 +17,7 @@ from govchain.node.netinit import NetworkLayout, init_network, read_layout
 from govchain.node.ports import free_base_port
 
 from ..govchain_cli import govchain, one_line_error
-from .network_support import wait_for
+from .network_support import assert_ready, wait_for
 
 BAD_VALUES = [
     ('level = "info"', 'level = "verbose"', "log.level: expected one of debug, info,"),
@@ -95,7 +95,7 @@ def test_an_ipv6_network_lays_out_bracketed_addresses_and_runs(tmp_path: Path) -
     assert layout.nodes[1].p2p.startswith("[::1]:")
     try:
         launcher.up(layout)
-        assert launcher.wait_ready(layout) == []  # each API answers at http://[::1]:port
+        assert_ready(layout)  # each API answers at http://[::1]:port
         wait_for(
             lambda: [s.peers for s in launcher.status(layout)] == [1, 1], 60, "links over IPv6"
         )

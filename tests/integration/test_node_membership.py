@@ -22,6 +22,7 @@ from govchain.node import launcher
 from govchain.node.netinit import NetworkLayout, read_layout
 from tests.govchain_cli import govchain
 from tests.integration.network_support import (
+    assert_ready,
     decide_by_vote,
     height_of,
     holds_throughout,
@@ -81,7 +82,7 @@ def test_a_node_added_by_vote_syncs_and_serves_and_one_removed_is_cut_off(tmp_pa
         _decide(layout, "node.add", proposal["args"])
         try:
             assert launcher.up(grown)  # what `net up` does: only the new node is not running
-            assert launcher.wait_ready(grown) == []
+            assert_ready(grown)
 
             # it syncs to the others' height and serves its status and a notary read
             target = max(height_of(v.api_url) or 0 for v in validators)

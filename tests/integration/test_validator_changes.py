@@ -24,6 +24,7 @@ from govchain.node import launcher
 from govchain.node.netinit import NetworkLayout, NodeLayout, read_layout
 from tests.govchain_cli import govchain
 from tests.integration.network_support import (
+    assert_ready,
     decide_by_vote,
     height_of,
     kill_node,
@@ -106,7 +107,7 @@ def test_validators_join_and_leave_by_vote_and_receipts_stay_verifiable(tmp_path
         added = _node(directory, ADDED)
         try:
             assert launcher.up(grown)
-            assert launcher.wait_ready(grown) == []
+            assert_ready(grown)
             boundary = added_at + 2
             with NodeClient(originals[0].api_url, timeout_s=10) as client:
                 status = client.status()
@@ -133,7 +134,7 @@ def test_validators_join_and_leave_by_vote_and_receipts_stay_verifiable(tmp_path
                 "the chain to go on with one of five validators down",
             )
             assert launcher.up(grown)  # restarts the killed one
-            assert launcher.wait_ready(grown) == []
+            assert_ready(grown)
 
             # one of the original four leaves by vote: links close, the chain goes on with four
             removed_at = _decide(layout, "node.remove", {"name": REMOVED, "reason": "leaves"})
@@ -168,7 +169,7 @@ def test_validators_join_and_leave_by_vote_and_receipts_stay_verifiable(tmp_path
             final = read_layout(directory)
             fresh = _node(directory, FRESH)
             assert launcher.up(final)
-            assert launcher.wait_ready(final) == []
+            assert_ready(final)
             target = height_of(remaining[0].api_url) or 0
             wait_for(lambda: (height_of(fresh.api_url) or 0) >= target, 120, f"{FRESH} to sync")
             for h in range(1, target + 1):
