@@ -5,6 +5,8 @@ module turns each HTTP answer into a line: time (UTC ms), method, route
 template, path, status, the account that signed the request (RFC 9421 signed
 reads; empty when unsigned), the client's address, milliseconds, and
 ``kind``: ``access``, or ``security`` for the refusals an auditor looks for.
+A security event is also reported to the node's security events (counted,
+and a line of its security log: ``govchain.storage.security_log``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from govchain.storage.access_log import AccessLog
+from govchain.storage.security_log import SecurityEvents
 
 __all__ = ["SECURITY_STATUSES", "AccessLogMiddleware"]
 
@@ -27,11 +30,15 @@ SECURITY_STATUSES = {
 
 
 class AccessLogMiddleware:
-    """Writes one access-log line per answered HTTP request (outermost: it sees every answer)."""
+    """Writes one access-log line per answered HTTP request (outermost: it sees every answer),
+    and reports the security events among them."""
 
-    def __init__(self, app: ASGIApp, log: AccessLog) -> None:
+    def __init__(
+        self, app: ASGIApp, log: AccessLog | None, security: SecurityEvents | None = None
+    ) -> None:
         self.app = app
         self.log = log
+        self.security = security
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -58,10 +65,15 @@ class AccessLogMiddleware:
         signer = (scope.get("state") or {}).get("signer", b"")
         client = scope.get("client") or ("", 0)
         event = SECURITY_STATUSES.get(status, "")
-        self.log.append({
-            "time": time.time_ns() // 1_000_000, "method": scope["method"],
-            "route": route if isinstance(route, str) else "", "path": scope["path"],
-            "status": status, "signer": signer.hex() if isinstance(signer, bytes) else "",
-            "client": str(client[0]), "ms": ms, "kind": "security" if event else "access",
-            "event": event,
-        })  # fmt: skip
+        fields = {
+            "method": scope["method"], "route": route if isinstance(route, str) else "",
+            "path": scope["path"], "status": status,
+            "signer": signer.hex() if isinstance(signer, bytes) else "", "client": str(client[0]),
+        }  # fmt: skip
+        if self.log is not None:
+            self.log.append({
+                "time": time.time_ns() // 1_000_000, **fields, "ms": ms,
+                "kind": "security" if event else "access", "event": event,
+            })  # fmt: skip
+        if event and self.security is not None:
+            self.security.record("api", event, **fields)

@@ -28,6 +28,7 @@ from govchain.api.ratelimit import RateLimitMiddleware, RateLimits
 from govchain.api.routes import ServiceRoutes, chain_routers
 from govchain.api.service import NodeService
 from govchain.storage.access_log import AccessLog
+from govchain.storage.security_log import SecurityEvents
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
@@ -95,6 +96,7 @@ def create_app(
     rate_limit: RateLimits | None = None,
     storage_nodes: Mapping[str, str] | None = None,
     access_log: AccessLog | None = None,
+    security_events: SecurityEvents | None = None,
 ) -> FastAPI:
     """The HTTP API of a node.
 
@@ -110,6 +112,8 @@ def create_app(
             ``/v1/storage-nodes``.
         access_log: where every answer is logged, hash-chained (docs/spec/audit.md);
             None: not logged.
+        security_events: where refusals (401, 403, 413, 429) are reported as security
+            events (counted, and in the node's security log); None: not reported.
 
     Returns the FastAPI application, to be served by uvicorn.
     """
@@ -135,8 +139,8 @@ def create_app(
     if rate_limit is not None:  # inside the accounting: its 429s are counted too
         app.add_middleware(RateLimitMiddleware, limits=rate_limit, max_body_bytes=max_body_bytes)
     app.add_middleware(_RequestAccounting, metrics=node_metrics)
-    if access_log is not None:  # outermost: it logs every answer, refusals included
-        app.add_middleware(AccessLogMiddleware, log=access_log)
+    if access_log is not None or security_events is not None:  # outermost: every answer
+        app.add_middleware(AccessLogMiddleware, log=access_log, security=security_events)
     return app
 
 

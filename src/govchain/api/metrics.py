@@ -21,7 +21,8 @@ class NodeMetrics:
     Attributes: ``height``, ``txs_committed``, ``mempool_txs``, ``mempool_limit_txs``,
     ``data_free_bytes`` (read by the monitor's rules), ``peers``,
     ``consensus_round``, ``commit_latency`` (seconds from a block's proposal
-    to its commit) and ``api_requests`` (labels ``route``, ``status``).
+    to its commit) ``api_requests`` (labels ``route``, ``status``) and ``security_events``
+    (labels ``source``, ``event``).
     """
 
     def __init__(self, registry: CollectorRegistry) -> None:
@@ -58,6 +59,17 @@ class NodeMetrics:
             ["route", "status"],
             registry=registry,
         )
+        self.security_events = Counter(
+            "govchain_security_events",
+            "Security events (refused peers, permission denials, bad signatures, rate-limit "
+            "hits), by source and event.",
+            ["source", "event"],
+            registry=registry,
+        )
+
+    def security_event(self, source: str, event: str) -> None:
+        """Count one security event (docs/spec/audit.md): its source and event name."""
+        self.security_events.labels(source=source, event=event).inc()
 
     def block_committed(self, height: int, tx_count: int, latency_s: float) -> None:
         """Record a committed block: the new height, its txs and its commit latency."""

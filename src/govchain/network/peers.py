@@ -57,7 +57,7 @@ from govchain.network.envelope import (
 from govchain.network.errors import NetworkError, PeerRefusedError
 from govchain.network.framing import encode_frame
 from govchain.network.handshake import handshake
-from govchain.network.inbound import InboundGate
+from govchain.network.inbound import InboundGate, OnRefused
 from govchain.network.tls import PeerPolicy, client_context, peer_key, server_context
 from govchain.types.errors import ValidationError
 
@@ -90,6 +90,7 @@ class PeerNetwork:
         handlers: PeerHandlers | None = None,
         config: NetworkConfig | None = None,
         on_failure: Callable[[BaseException], None] | None = None,
+        on_refused: OnRefused | None = None,
     ) -> None:
         """Build the network of node ``name``; nothing opens before :meth:`start`.
 
@@ -105,6 +106,9 @@ class PeerNetwork:
             on_failure: told of this node's own failure in a network task (the
                 node stops on it); without it the failure is logged as an error.
                 Either way the first one is kept in :attr:`failure`.
+            on_refused: told of every refused link (kind ``cap``, ``tls``,
+                ``identity`` or ``dial``, the host or peer name, and whether
+                the bounded log wrote a line for it: see ``InboundGate``).
         """
         self.name = name
         self.chain_id = chain_id
@@ -125,7 +129,7 @@ class PeerNetwork:
         self._height = height
         self._limits = envelope_limits(self.config.max_frame_bytes)
         self._dispatcher = Dispatcher(self, self._limits)
-        self.inbound = InboundGate(name, self.config)
+        self.inbound = InboundGate(name, self.config, on_refused=on_refused)
         """The cap on inbound connections, and how many were turned away."""
         self._connections: dict[str, PeerConnection] = {}
         self._links: set[PeerConnection] = set()

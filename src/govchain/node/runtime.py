@@ -63,6 +63,7 @@ from govchain.node.services import build_registry, genesis_state, service_routes
 from govchain.node.supervision import NodeFailedError, TaskSupervisor, one_line
 from govchain.node.tx_batcher import TxBatcher
 from govchain.storage.access_log import ACCESS_LOG_FILE, AccessLog
+from govchain.storage.security_log import SecurityEvents, open_security_log
 from govchain.types import Block, Commit, ValidatorSet
 from govchain.types.errors import CertificateError, GovChainError, ValidationError
 
@@ -140,6 +141,9 @@ class Node:
             on_admitted=self._admitted,
             on_fatal=lambda failure: self.fail(failure, "api"),
             limits=ServiceLimits(max_event_streams=self.config.api_max_event_streams),
+        )
+        self.service.security = SecurityEvents(
+            open_security_log(self.home, self.suite.hash), self.service.metrics.security_event
         )
         self.app.listeners.append(self.service.on_commit)
         self.app.listeners.append(self.peer_registry.on_commit)
@@ -241,6 +245,15 @@ class Node:
             handlers=handlers,
             config=NetworkConfig(max_inbound=max_inbound),
             on_failure=lambda failure: self.fail(failure, "peer network"),
+            on_refused=self._peer_refused,
+        )
+
+    def _peer_refused(self, kind: str, host: str, left_out: int | None) -> None:
+        """A refused peer link: counted always, a security log line at the network log's
+        bounded rate (docs/spec/audit.md)."""
+        write = left_out is not None
+        self.service.security.record(
+            "p2p", "peer_refused", write=write, refusal=kind, host=host, left_out=left_out or 0
         )
 
     def _driver(self) -> Driver | None:
@@ -355,6 +368,7 @@ class Node:
             rate_limit=self.config.rate_limit,
             storage_nodes=self.config.storage_nodes,
             access_log=AccessLog(self.home / ACCESS_LOG_FILE, self.suite.hash),
+            security_events=self.service.security,
         )
         return api_server(app, self.config.api_listen, self.api_tls)
 

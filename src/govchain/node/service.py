@@ -39,9 +39,12 @@ from govchain.execution.view import BlockResult
 from govchain.ledger.chainstore import ChainStore
 from govchain.ledger.statetree import get_value
 from govchain.mempool import Mempool, MempoolError
+from govchain.mempool.admission import Candidate
+from govchain.mempool.errors import BadSignatureError, PermissionDeniedError
 from govchain.node.subscribers import SUBSCRIBER_BACKLOG_BLOCKS, EventSubscribers, Subscriber
 from govchain.node.validator_status import status_validator_sets
 from govchain.node.worker_pool import WorkerPool
+from govchain.storage.security_log import SecurityEvents
 from govchain.types import Block, Commit
 from govchain.types.errors import (
     GovChainError,
@@ -134,6 +137,9 @@ class ChainNodeService:
         self._gossip_task: asyncio.Task[None] | None = None
         self.gossip_dropped = 0
         """Gossiped txs dropped because ``gossip_batches`` batches were waiting."""
+        self.security = SecurityEvents(None, self.metrics.security_event)
+        """Where refused txs (bad signature, permission denied) are reported; the node sets
+        one that writes its security log (docs/spec/audit.md)."""
 
     @property
     def metrics_registry(self) -> CollectorRegistry:
@@ -151,7 +157,7 @@ class ChainNodeService:
 
     async def submit_txs(self, raws: Sequence[bytes]) -> list[bytes | GovChainError]:
         """Admit many txs with one signature batch; each result is a hash or its refusal."""
-        results = await self._admit(raws, bounded=True)
+        results = await self._admit(raws, bounded=True, via="api")
         if self._on_admitted is not None:
             for raw, result in zip(raws, results, strict=True):
                 if isinstance(result, bytes):
@@ -176,7 +182,7 @@ class ChainNodeService:
         try:
             while self._gossip:
                 raws, then = self._gossip.popleft()
-                results = await self._admit(raws, bounded=False)
+                results = await self._admit(raws, bounded=False, via="peer")
                 then(sum(1 for result in results if isinstance(result, bytes)))
         finally:
             self._gossip_task = None  # no await since the last check: a new batch starts a task
@@ -188,7 +194,9 @@ class ChainNodeService:
         if failure is not None and not isinstance(failure, NotReadyError):
             self._on_fatal(failure)
 
-    async def _admit(self, raws: Sequence[bytes], *, bounded: bool) -> list[bytes | MempoolError]:
+    async def _admit(
+        self, raws: Sequence[bytes], *, bounded: bool, via: str
+    ) -> list[bytes | MempoolError]:
         """Decode and check signatures in a worker; the mempool's state changes on the loop."""
         pool = self.mempool
         screened = await self._verify.run(pool.screen, raws, self._next_height(), bounded=bounded)
@@ -197,7 +205,24 @@ class ChainNodeService:
         verdicts = (
             await self._verify.run(pool.suite.batch_verify, items, bounded=bounded) if items else []
         )
-        return pool.admit(prepared, verdicts, self._next_height())
+        results = pool.admit(prepared, verdicts, self._next_height())
+        self._report_refusals(screened, results, via)
+        return results
+
+    def _report_refusals(
+        self,
+        screened: Sequence[Candidate | MempoolError],
+        results: Sequence[bytes | MempoolError],
+        via: str,
+    ) -> None:
+        """Security events of a batch: each tx refused for a bad signature or a permission."""
+        for item, result in zip(screened, results, strict=True):
+            if isinstance(item, Candidate) and isinstance(
+                result, BadSignatureError | PermissionDeniedError
+            ):
+                self.security.record(
+                    "mempool", result.code, via=via, tx=item.tx_hash.hex(), type=item.tx.type,
+                )  # fmt: skip
 
     def _next_height(self) -> int:
         with self._own_store():
