@@ -37,6 +37,7 @@ from govchain.network import PeerNetwork, PeerPolicy, pem_bundle
 from govchain.network.certs import init_transport_ca, issue_transport_certificate
 from govchain.node import launcher
 from govchain.node.config import ConsensusSettings
+from govchain.node.netinit import NetworkLayout
 from govchain.node.services import genesis_state
 from govchain.types import Genesis
 from govchain.types.errors import GovChainError
@@ -229,7 +230,10 @@ def _bad_input_is_refused(client: NodeClient, key_path: Path, genesis: Genesis) 
 def test_nodes_refuse_a_peer_from_an_unknown_ca_or_with_an_unregistered_key(
     tmp_path: Path,
 ) -> None:
-    with running_network(tmp_path / "net", validators=1) as layout:
+    """Refused peers; then every kind of security event is caused on the same node and found in
+    its security log and its counters, and a signed export of its logs verifies offline (issue
+    19 item 4, F-E2, N-3)."""
+    with running_network(tmp_path / "net", validators=1, before_up=_low_read_rate) as layout:
         node = layout.nodes[0]
         host, port = node.p2p.rsplit(":", 1)
         genesis = load_genesis(layout.directory / "genesis.json")
@@ -262,6 +266,76 @@ def test_nodes_refuse_a_peer_from_an_unknown_ca_or_with_an_unregistered_key(
         status = status_of(node.api_url)  # and it keeps serving, linked to no impostor
         assert status is not None
         assert status["peers"] == []
+        _security_events_are_logged_counted_and_exported(tmp_path, layout)
+
+
+def _low_read_rate(layout: NetworkLayout) -> None:
+    """50 reads a second per client (burst 100), so a loop of reads meets the limit."""
+    config = layout.nodes[0].home / "config.toml"
+    text = config.read_text("utf-8")
+    assert "reads_per_s = 100" in text
+    config.write_text(text.replace("reads_per_s = 100", "reads_per_s = 50"), "utf-8")
+
+
+def _security_events_are_logged_counted_and_exported(tmp_path: Path, layout: NetworkLayout) -> None:
+    node, directory = layout.nodes[0], layout.directory
+    url = node.api_url
+    genesis = load_genesis(directory / "genesis.json")
+    suite = suite_for(genesis.suite)
+    stranger = suite.generate_key()  # no account: its tx is refused for its permission
+    height = int(httpx.get(f"{url}/v1/status").json()["height"])
+    refused = anchor_tx(stranger, genesis.chain_id, suite.hash(b"s"), os.urandom(16), height + 50)
+    key = read_signing_key(layout.client_key)
+    bad_sig = dataclasses.replace(
+        anchor_tx(key, genesis.chain_id, suite.hash(b"z"), os.urandom(16), height + 50),
+        signature=b"\x30\x06\x02\x01\x01\x02\x01\x01",
+    )
+    cbor = {"content-type": "application/cbor"}
+    denied = httpx.post(f"{url}/v1/txs", content=records.encode_tx(refused), headers=cbor)
+    assert denied.status_code == 403, denied.text
+    forged = httpx.post(f"{url}/v1/txs", content=records.encode_tx(bad_sig), headers=cbor)
+    assert forged.json()["error"]["code"] == "bad_signature", forged.text
+    unsigned = httpx.get(f"{url}/v1/lockers/{records.address_of(suite, key.public_key).hex()}")
+    assert unsigned.status_code == 401, unsigned.text
+    with httpx.Client() as reads:  # reads until the limit answers (at most 2000)
+        statuses = (reads.get(f"{url}/v1/status").status_code for _ in range(2000))
+        assert any(status == 429 for status in statuses)
+
+    log = json.loads(
+        govchain("audit", "log", "--home", node.home, "--security", "--tail", "10000", "--json")
+        .stdout
+    )  # fmt: skip
+    assert log["verified"] is True
+    events = {(e["source"], e["event"]) for e in log["entries"]}
+    assert {
+        ("p2p", "peer_refused"), ("api", "permission_denied"), ("mempool", "permission_denied"),
+        ("mempool", "bad_signature"), ("api", "signature_refused"), ("api", "rate_limited"),
+    } <= events  # fmt: skip
+    by_tx = {e.get("tx"): e["event"] for e in log["entries"] if e["source"] == "mempool"}
+    assert by_tx[records.tx_hash(suite, refused).hex()] == "permission_denied"
+    assert by_tx[records.tx_hash(suite, bad_sig).hex()] == "bad_signature"
+    refusals = {e["refusal"] for e in log["entries"] if e["source"] == "p2p"}
+    assert {"tls", "identity"} <= refusals
+    metrics = httpx.get(f"{url}/metrics").text  # not rate limited: /metrics is a scrape
+    for source, event in events:
+        assert f'govchain_security_events_total{{event="{event}",source="{source}"}}' in metrics
+
+    export = tmp_path / "logs.export.json"
+    govchain("audit", "log", "--home", node.home, "--export", export)
+    checked = json.loads(
+        govchain("audit", "verify", export, "--genesis", directory / "genesis.json", "--json")
+        .stdout
+    )  # fmt: skip
+    assert (checked["verified"], checked["node"]) == (True, node.name)
+    assert checked["security"]["lines"] == log["lines"]
+    document = json.loads(export.read_text("utf-8"))
+    del document["access"][1]
+    export.write_text(json.dumps(document), "utf-8")
+    tampered = govchain(
+        "audit", "verify", export, "--genesis", directory / "genesis.json", check=False
+    )
+    assert tampered.returncode == 1
+    assert "line 2 does not follow line 1" in one_line_error(tampered)
 
 
 def _fresh(directory: Path) -> Path:
