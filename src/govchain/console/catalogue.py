@@ -204,6 +204,7 @@ _ZH: dict[str, str] = {
     "state.staff": "工作人员",
     "state.system": "系统",
     "state.subject": "主体",
+    "state.storage": "存储节点",
 }
 
 _EN: dict[str, str] = {
@@ -397,6 +398,7 @@ _EN: dict[str, str] = {
     "state.staff": "staff",
     "state.system": "system",
     "state.subject": "subject",
+    "state.storage": "storage node",
 }
 
 MESSAGES: dict[str, dict[str, str]] = {"zh": _ZH, "en": _EN}
