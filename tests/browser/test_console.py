@@ -49,6 +49,8 @@ class Site:
     url: str
     case: CaseOpened
     shots: Path
+    member: str
+    """The credit code of the member the enterprise applied to."""
 
 
 def _indexed_height(db: Path) -> int:
@@ -115,7 +117,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 ))  # fmt: skip
             url = f"http://127.0.0.1:{port}"
             wait_for(lambda: _answers(url + "/"), 60, "the console to answer")
-            yield Site(url, case, shots)
+            yield Site(url, case, shots, layout.members[0][0])
         finally:
             for process in running:
                 process.terminate()
@@ -234,6 +236,10 @@ def test_every_page_fits_a_phone_screen(browser: Browser, site: Site) -> None:
         "tx": f"/txs/{site.case.tx_hash}",
         "cases": "/cases",
         "case": f"/cases/{site.case.case_id}",
+        "members": "/members",
+        "member": f"/members/{site.member}",
+        "assets": "/assets",
+        "audit": f"/audit?from=2026-01-01&account={'ab' * 20}",
     }
     for name, path in paths.items():
         page.goto(site.url + path)
@@ -261,4 +267,51 @@ def test_the_english_switch_holds_across_pages(browser: Browser, site: Site) -> 
     page.click("#lang")
     page.wait_for_load_state()
     assert page.text_content("h1") == "交易"
+    assert outside == []
+
+
+def test_members_assets_and_audit_pages_in_both_languages(browser: Browser, site: Site) -> None:
+    page, outside = _page(browser, site)
+    page.goto(site.url + "/")
+    page.click("nav a[href='/members']")
+    page.wait_for_url(site.url + "/members")
+    assert page.text_content("h1") == "成员、节点与主体"
+    members = page.locator("#members tbody tr").all_text_contents()
+    assert any(site.member in row for row in members), members
+    nodes = page.locator("#nodes tbody tr").all_text_contents()
+    assert len([row for row in nodes if "验证节点" in row]) == 2, nodes
+    subjects = page.locator("#subjects tbody tr").all_text_contents()
+    assert any("企业" in row and "1" in row for row in subjects), subjects
+    assert "济南控制台演示有限公司" not in page.text_content("main")  # a subject is never named
+    page.screenshot(path=site.shots / "members.png", full_page=True)
+    page.click(f"a[href='/members/{site.member}']")
+    page.wait_for_url(f"**/members/{site.member}")
+    check = page.locator("#offline-check")
+    assert "passed" in (check.get_attribute("class") or "")
+    assert "通过" in check.text_content()
+    page.screenshot(path=site.shots / "member.png", full_page=True)
+    page.click("nav a[href='/assets']")
+    page.wait_for_url(site.url + "/assets")
+    assert page.text_content("h1") == "资产"
+    assert page.evaluate("document.getElementById('growth').naturalWidth") > 0
+    page.screenshot(path=site.shots / "assets.png", full_page=True)
+    page.click("nav a[href='/audit']")
+    page.wait_for_url(site.url + "/audit")
+    security = page.locator("#security tbody tr").all_text_contents()
+    assert security, "no security row"
+    assert not any("无应答" in row for row in security), security
+    page.fill("input[name='account']", site.case.case_id[:8] * 5)
+    page.click("#trail-filter button")
+    page.wait_for_url(f"**/audit?account={site.case.case_id[:8] * 5}**")
+    assert "共 0 条使用记录符合条件" in page.text_content("#trail-total")
+    page.screenshot(path=site.shots / "audit.png", full_page=True)
+    page.goto(site.url + "/members?lang=en")
+    assert page.text_content("h1") == "Members, nodes and subjects"
+    page.screenshot(path=site.shots / "members-en.png", full_page=True)
+    page.click("nav a[href='/assets']")
+    assert page.text_content("h1") == "Assets"
+    page.screenshot(path=site.shots / "assets-en.png", full_page=True)
+    page.click("nav a[href='/audit']")
+    assert page.text_content("h1") == "Audit: the access trail"
+    page.screenshot(path=site.shots / "audit-en.png", full_page=True)
     assert outside == []

@@ -84,8 +84,9 @@ ALLOWED: dict[str, set[str]] = {
     "audit": {"types", "codec", "crypto", "storage", "ledger", "indexer"},
     # the monitor (issue 19 item 3): health rules over the nodes' public API, through the SDK
     "monitor": {"types", "codec", "crypto", "ledger", "contracts", "client"},
-    # the web console (issue 19 item 6): pages over the SDK, the index's SQL and the alerts
-    "console": {"types", "codec", "crypto", "ledger", "contracts", "client"},
+    # the web console (issue 19 item 6): pages over the SDK, the index's SQL and the alerts;
+    # the audit report's figures (audit) for the supervision pages
+    "console": {"types", "codec", "crypto", "ledger", "contracts", "client", "audit"},
     # the enterprise-setup demo run (issue 18 item 7): lays out and starts a network, uses the SDK
     "enterprise_demo": {
         "types",

@@ -248,6 +248,14 @@ class NodeClient:
         """``GET path`` with query ``params``: the JSON object answered (a service SDK's call)."""
         return self._json("GET", path, params=dict(params or {}))
 
+    def get_text(self, path: str) -> str:
+        """``GET path``: the text answered (``/metrics``); ApiError for an error answer."""
+        response, _resent = self._send("GET", path)
+        error = _error_of(response)
+        if error is not None:
+            raise error
+        return response.text
+
     def get_every_page(self, path: str, field: str) -> list[Any]:
         """Every item of a paged list route (``{field: [...], next}``), following ``cursor``
         until ``next`` is null."""

@@ -1,4 +1,5 @@
-"""The web console (docs/spec/console.md): the network, blocks, txs and cases in a browser.
+"""The web console (docs/spec/console.md): the network, blocks, txs, cases, members, assets and
+the audit trail in a browser.
 
 An off-chain process like the indexer and the monitor: it reads the nodes
 through the SDK (live status, receipts and records it checks offline
@@ -6,9 +7,11 @@ against the genesis), the indexer's SQL database (lists and series) and the
 monitor's ``alerts.sqlite`` (open alerts), and serves server-rendered pages
 in Chinese or English. Modules: ``catalogue`` (every label in both
 languages), ``markup`` (escaping HTML building), ``index_reader``,
-``alert_reader`` and ``chain_reader`` (the three sources), ``charts`` (SVG
-drawn on the server), ``pages_chain`` and ``pages_cases`` (rendering),
-``app`` (routes, language, error pages).
+``alert_reader`` and ``chain_reader`` (the three sources), ``index_figures``
+and ``registry_reader`` (the supervision pages' reads of the index and of
+the registry and metrics routes), ``charts`` (SVG drawn on the server),
+``pages_chain``, ``pages_cases``, ``pages_registry``, ``pages_assets`` and
+``pages_audit`` (rendering), ``app`` (routes, language, error pages).
 """
 
 from govchain.console.alert_reader import AlertReader

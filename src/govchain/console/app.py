@@ -26,7 +26,18 @@ from starlette.exceptions import HTTPException
 from govchain.console.alert_reader import AlertReader, OpenAlert
 from govchain.console.catalogue import LANGUAGES, language_of, text
 from govchain.console.chain_reader import ChainReader, NotFoundError
-from govchain.console.charts import throughput_svg
+from govchain.console.charts import growth_svg, throughput_svg
+from govchain.console.index_figures import (
+    GROWTH_DAYS,
+    MAX_GROWTH_DAYS,
+    MAX_TRAIL_PAGE,
+    TrailFilter,
+    accounts_by_kind,
+    assets_by_type,
+    assets_growth,
+    subjects_by_kind,
+    usage_trail,
+)
 from govchain.console.index_reader import (
     MAX_CASE_PAGE,
     MAX_SERIES,
@@ -34,6 +45,8 @@ from govchain.console.index_reader import (
     IndexUnavailableError,
 )
 from govchain.console.markup import Html, layout, link, tag
+from govchain.console.pages_assets import assets_page
+from govchain.console.pages_audit import audit_page
 from govchain.console.pages_cases import case_page, cases_page
 from govchain.console.pages_chain import (
     THROUGHPUT_BLOCKS,
@@ -43,7 +56,9 @@ from govchain.console.pages_chain import (
     overview_page,
     tx_page,
 )
-from govchain.types.errors import GovChainError
+from govchain.console.pages_registry import member_page, members_page
+from govchain.console.registry_reader import member, members, registry_nodes, security_events
+from govchain.types.errors import GovChainError, ValidationError
 
 __all__ = ["ConsoleSources", "create_app"]
 
@@ -58,6 +73,7 @@ _CSP = (
 )
 _TX_HASH = re.compile(r"[0-9a-f]{64}")
 _CASE_ID = re.compile(r"[0-9a-f]{32}")
+_MEMBER_CODE = re.compile(r"[0-9A-Z]{18}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,4 +221,65 @@ def create_app(sources: ConsoleSources) -> FastAPI:
             raise BadRequestError("a case id is 32 lowercase hex digits")
         return case_page(_lang(request), sources.chain.case(bytes.fromhex(case_id)))
 
+    _install_supervision(app, sources)
     return app
+
+
+def _install_supervision(app: FastAPI, sources: ConsoleSources) -> None:
+    """The audit trail, members and assets pages (docs/spec/console.md)."""
+
+    @app.get("/audit", response_class=HTMLResponse)
+    def audit(
+        request: Request,
+        account: str = Query("", max_length=64),
+        day_from: str = Query("", alias="from", max_length=16),
+        day_to: str = Query("", alias="to", max_length=16),
+        page: int = Query(0, ge=0, le=MAX_TRAIL_PAGE),
+    ) -> str:
+        try:
+            wanted = TrailFilter.of(account, day_from, day_to, page)
+        except ValidationError as exc:
+            raise BadRequestError(str(exc)) from None
+        trail = usage_trail(sources.index, wanted)
+        shown = (day_from.strip(), day_to.strip())
+        return audit_page(_lang(request), wanted, shown, trail, security_events(sources.chain))
+
+    @app.get("/members", response_class=HTMLResponse)
+    def members_list(request: Request) -> str:
+        kinds = accounts_by_kind(sources.index)
+        by_org = dict(
+            sources.index.select("SELECT org, COUNT(*) FROM accounts WHERE org <> '' GROUP BY org")
+        )
+        return members_page(
+            _lang(request),
+            members(sources.chain),
+            registry_nodes(sources.chain),
+            kinds,
+            {str(org): int(n) for org, n in by_org.items()},
+            subjects_by_kind(sources.index),
+        )
+
+    @app.get("/members/{code}", response_class=HTMLResponse)
+    def member_detail(request: Request, code: str) -> str:
+        if not _MEMBER_CODE.fullmatch(code):
+            raise BadRequestError("a member code is 18 digits and capital letters")
+        view = member(sources.chain, code)
+        nodes = [n for n in registry_nodes(sources.chain) if n.get("org") == code]
+        return member_page(
+            _lang(request),
+            view,
+            nodes,
+            accounts_by_kind(sources.index, code),
+            subjects_by_kind(sources.index, code),
+        )
+
+    @app.get("/assets", response_class=HTMLResponse)
+    def assets(request: Request, days: int = Query(GROWTH_DAYS, ge=1, le=MAX_GROWTH_DAYS)) -> str:
+        unit = "hour" if days <= 3 else "day"
+        return assets_page(_lang(request), assets_by_type(sources.index), days, unit)
+
+    @app.get("/charts/assets.svg")
+    def growth(days: int = Query(GROWTH_DAYS, ge=1, le=MAX_GROWTH_DAYS)) -> Response:
+        found = assets_growth(sources.index, days)
+        svg = growth_svg(found.labels, found.by_type)
+        return Response(svg, media_type="image/svg+xml", headers={"cache-control": "no-store"})

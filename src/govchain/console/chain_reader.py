@@ -11,6 +11,7 @@ A node's word is shown as checked only when that check passed.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ from govchain.types import Genesis
 from govchain.types.errors import GovChainError, ProofError, ValidationError
 
 __all__ = ["CaseView", "ChainReader", "NodeState", "NotFoundError", "OfflineCheck", "TxView"]
+
+log = logging.getLogger("govchain.console")
 
 STATUS_TIMEOUT_S = 3.0
 READ_TIMEOUT_S = 10.0
@@ -189,6 +192,27 @@ class ChainReader:
                 failed = OfflineCheck("failed", exc.check, str(exc))
                 return CaseView(case, steps, entries, failed, failed_entry=index)
         return CaseView(case, steps, entries, OfflineCheck("passed"))
+
+    def read(self, path: str, params: dict[str, str | int] | None = None) -> dict[str, Any]:
+        """``GET path`` of any node that answers; NotFoundError for a 404."""
+        try:
+            return self._any.get_json(path, params)
+        except ApiError as exc:
+            if exc.status == 404:
+                raise NotFoundError(f"{path}: {exc.code}") from exc
+            raise
+
+    def read_each_text(self, path: str) -> list[tuple[str, str | None]]:
+        """``GET path`` of every node on its own: ``(url, text)``, text None when the node
+        did not answer (the reason goes to the log)."""
+        found: list[tuple[str, str | None]] = []
+        for client in self._each:
+            try:
+                found.append((client.base_url, client.get_text(path)))
+            except GovChainError as exc:
+                log.warning("console: %s%s: %s", client.base_url, path, exc)
+                found.append((client.base_url, None))
+        return found
 
     def _timeline(self, case_id: bytes) -> list[dict[str, Any]]:
         """Every timeline entry, page after page, up to MAX_TIMELINE."""

@@ -144,6 +144,10 @@ class IndexReader:
             cursor.execute(sql.replace("?", self._marker), params)
             return [tuple(row) for row in cursor.fetchall()]
 
+    def select(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one ``SELECT`` written with ``?`` placeholders (either database)."""
+        return self._all(sql, params)
+
     def check(self) -> str:
         """The chain the index is of ("" before an indexer started on it);
         IndexUnavailableError if it cannot be read or is not an index."""

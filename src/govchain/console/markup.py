@@ -76,7 +76,14 @@ def hex_text(value: str, shown: int = 0) -> Html:
     return tag("code", value or "-", class_="hex")
 
 
-_NAV = (("/", "nav.overview"), ("/blocks", "nav.blocks"), ("/cases", "nav.cases"))
+_NAV = (
+    ("/", "nav.overview"),
+    ("/blocks", "nav.blocks"),
+    ("/cases", "nav.cases"),
+    ("/members", "nav.members"),
+    ("/assets", "nav.assets"),
+    ("/audit", "nav.audit"),
+)
 
 
 def layout(language: str, title: str, body: Html, path: str, scripts: Sequence[str] = ()) -> str:
