@@ -51,6 +51,13 @@ class RunningApps:
         """The console's URL."""
         return next(app.url for app in self.apps if app.url)
 
+    def ready_lines(self) -> list[str]:
+        """What ``net up`` prints beside the API URLs: the console, the index, the alerts."""
+        lines = []
+        for app in self.apps:
+            lines.append(f"  {app.name:<8} {app.where()}" + ("/" if app.url else ""))
+        return lines
+
     def check_seed(self) -> None:
         """Say how the seed ended, once it has."""
         if self.seed is None or self.seed.poll() is None:

@@ -263,8 +263,8 @@ def _keep_up(layout: NetworkLayout, with_console: bool = False) -> None:
             apps = start_apps(keeper, layout, say, stop.requested)
         if not stop.requested():
             _print_ready(out, layout, started)
-            if apps is not None:
-                say(f"  console  {apps.console_url}/")
+            for line in [] if apps is None else apps.ready_lines():
+                say(line)
             out.print("Ctrl-C stops every node.")
         while not stop.requested():
             keeper.check()
