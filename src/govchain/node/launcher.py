@@ -69,6 +69,8 @@ def pid_of(node: AnyNode) -> int | None:
     if isinstance(node, AppProcess):
         _reap()
         pid = _pid_in(node.home)
+        if pid is not None and pid in _children:
+            return pid  # started here and not ended (its command line may not show yet)
         alive = pid is not None and is_process_of(
             pid, node.command, node.owner_option, node.owner_path
         )
