@@ -188,9 +188,14 @@ def test_an_alert_appears_when_a_validator_stops_and_clears_when_it_returns(run:
             os.kill(pid, signal.SIGTERM)  # stops cleanly: net up leaves it stopped
             expect(stalled).to_have_count(1, timeout=90_000)
             assert "critical" in stalled.text_content()
+            row = page.locator("#live tbody tr", has_text=node.api_url).first
+            assert "无应答" in row.text_content()  # the node itself shows as not answering
             page.screenshot(path=run.shots / "make-run-alert.png", full_page=True)
             launcher.start_node(node)  # it returns
             expect(stalled).to_have_count(0, timeout=120_000)
+            expect(page.locator("#live tbody tr", has_text=node.api_url).first).to_contain_text(
+                "在线"
+            )
             assert page.evaluate("window.notReloaded") is True
             page.screenshot(path=run.shots / "make-run-alert-cleared.png", full_page=True)
         finally:

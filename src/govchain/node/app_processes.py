@@ -43,8 +43,6 @@ CONSOLE_PORT = 8700
 CONSOLE_HOST = "127.0.0.1"
 INDEXER_POLL_S = "0.5"
 MONITOR_POLL_S = "2"
-NODES_WATCHED_MAX = 3
-"""The nodes the indexer and the console spread their reads over (they fail over)."""
 
 _MONITOR_DEFAULTS = """\
 # Thresholds of the monitor that `govchain net up --with-console` runs
@@ -112,7 +110,7 @@ def app_processes(layout: NetworkLayout) -> tuple[AppProcess, ...]:
     apps = directory / APPS_DIR
     port = _console_port(apps / APPS_FILE)
     genesis = directory / GENESIS_FILE
-    nodes = ",".join(node.api_url for node in layout.nodes[:NODES_WATCHED_MAX])
+    nodes = ",".join(node.api_url for node in layout.nodes)  # the console shows each one
     access: tuple[str, ...] = ("--node", nodes)
     if layout.ca_bundle is not None:
         access = (*access, "--ca-bundle", str(layout.ca_bundle))
