@@ -38,11 +38,15 @@ $(STAMP): pyproject.toml $(SYSTEM_STAMP)
 
 LOCAL_NET := .govchain/local
 
-run: install ## install, then start a local network: 4 validators, 2 storage nodes (Ctrl-C stops it)
+# `make run` is these commands; tests/integration/test_make_run.py runs the same ones.
+RUN_INIT := net init --dir $(LOCAL_NET) --validators 4 --storage-nodes 2 --demo
+RUN_UP := net up --dir $(LOCAL_NET) --with-console
+
+run: install ## install, then start a local network (4 validators, 2 storage nodes), the indexer, monitor and console, seeded with a demo once (Ctrl-C stops it all)
 	@$(BIN)/govchain crypto selftest >/dev/null
-	@test -f $(LOCAL_NET)/network.json || $(BIN)/govchain net init --dir $(LOCAL_NET) --validators 4 --storage-nodes 2
+	@test -f $(LOCAL_NET)/network.json || $(BIN)/govchain $(RUN_INIT)
 	@test -d $(LOCAL_NET)/members || { echo "error: $(LOCAL_NET) was laid out by a version without the on-chain registry; remove it (rm -r $(LOCAL_NET)) to lay out a new network"; exit 1; }
-	@$(BIN)/govchain net up --dir $(LOCAL_NET)
+	@$(BIN)/govchain $(RUN_UP)
 
 demo: install ## install, then run enterprise setup (企业开办) end to end on this machine, then stop
 	@$(BIN)/govchain crypto selftest >/dev/null

@@ -3,7 +3,8 @@
 ``demo department`` serves one made-up department system over HTTP (JSON),
 as an adapter sees a real one from outside (docs/spec/workflow.md,
 "Department systems (demo)"). ``demo enterprise-setup`` runs the whole
-enterprise-setup flow on one machine (``govchain.enterprise_demo``).
+enterprise-setup flow on one machine (``govchain.enterprise_demo``); ``demo
+seed`` puts a small demo on a running network once (what ``make run`` shows).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from govchain.cli.console import console, fail, print_json, reports_errors
+from govchain.client.sdk import NodeClient
 from govchain.demo import KINDS, DepartmentConfig, DepartmentSystem, start_department_server
 from govchain.demo.department import MAX_DELAY_MS, rate_to_basis_points
 from govchain.enterprise_demo import (
@@ -36,6 +38,8 @@ from govchain.enterprise_demo import (
 from govchain.enterprise_demo import Progress as RunProgress
 from govchain.enterprise_demo.plan import MATTERS, MAX_CASES
 from govchain.enterprise_demo.report import TABLE_COLUMNS
+from govchain.enterprise_demo.seed import SEED_DIR, SEED_FILE, seed_demo
+from govchain.node.netinit import read_layout
 
 app = typer.Typer(
     help="Demo systems and runs: enterprise setup on one machine.", no_args_is_help=True
@@ -110,6 +114,40 @@ def department(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     _print_line(f"demo department {kind} stopped")
+
+
+@app.command("seed")
+@reports_errors
+def seed(
+    directory: Path = typer.Option(
+        ..., "--dir", help="A running network laid out with govchain net init --demo."
+    ),
+) -> None:
+    """Seed a running demo network once: the departments' asset types and matters, the
+    enterprise-setup process, a demo enterprise with a locker, and one case of it in progress.
+
+    No department system runs, so the case waits at its first step. Each
+    stage is recorded in DIR/demo/seed.json when done: run again, it seeds
+    nothing. SIGTERM or Ctrl-C stops it at the end of the stage in progress
+    (a later run goes on from there). govchain net up --with-console runs
+    it. Demo data only.
+    """
+    layout = read_layout(directory)
+    urls = [node.api_url for node in layout.nodes]
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()  # taken between stages: a stage is never cut short
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
+    with NodeClient(urls, ca_bundle=layout.ca_bundle) as node:
+        seeded = seed_demo(node, layout, _print_line, stop.is_set)
+    what = "already seeded" if seeded.already else "seeded"
+    _print_line(
+        f"{what}: case {seeded.case} of {seeded.enterprise_name} "
+        f"(see {directory / SEED_DIR / SEED_FILE})"
+    )
 
 
 @app.command("enterprise-setup")

@@ -14,12 +14,15 @@ from rich.console import Console
 from rich.table import Table
 
 from govchain.cli.console import console, fail, human_time_ms, print_json, reports_errors
+from govchain.cli.net_apps import RunningApps, apps_json, print_apps, start_apps
 from govchain.cli.net_node_proposals import command_name, print_node_added, print_node_removal
 from govchain.contracts.registry.validators import MAX_POWER
+from govchain.enterprise_demo.network import add_demo_members
 from govchain.ledger.genesis_file import load_genesis
 from govchain.node import add_node as node_addition
 from govchain.node import launcher
 from govchain.node import remove_node as node_removal
+from govchain.node.app_processes import app_processes
 from govchain.node.home_lock import HomeLock
 from govchain.node.keeper import CHECK_INTERVAL_S, NetworkKeeper
 from govchain.node.netinit import (
@@ -72,6 +75,13 @@ def init(
         "ports after the nodes'; registered with role storage, listed to clients by every "
         "node at /v1/storage-nodes.",
     ),
+    demo: bool = typer.Option(
+        False,
+        "--demo",
+        help="Give the network the enterprise-setup demo's members: the window, a regulator "
+        "and seven departments (the first run the nodes, the others run none), so govchain "
+        "net up --with-console can seed the demo (make run does this).",
+    ),
 ) -> None:
     """Write genesis.json, every node's home (keys, certificates, config) and a client key."""
     if suite not in ("gm", "intl"):
@@ -87,6 +97,8 @@ def init(
         api_tls=api_tls,
         storage_nodes=storage_nodes,
     )
+    if demo:
+        layout = add_demo_members(layout)
     table = Table(title=f"network {layout.chain_id} ({layout.suite}) in {directory}")
     for column in ("node", "role", "home", "API"):
         table.add_column(column)
@@ -180,6 +192,13 @@ def up(
     detach: bool = typer.Option(
         False, "--detach", help="Keep the network up from a background process and return."
     ),
+    with_console: bool = typer.Option(
+        False,
+        "--with-console",
+        help="Also run the indexer (DIR/apps/indexer/index.db), the monitor "
+        "(DIR/apps/monitor, thresholds in DIR/apps/monitor.toml) and the web console, "
+        "and seed the demo once (a network of net init --demo).",
+    ),
 ) -> None:
     """Start every node (and storage node) that is not running, and keep them running until
     stopped.
@@ -189,6 +208,12 @@ def up(
     Ctrl-C, SIGTERM or SIGHUP stops every node, also when the output pipe is
     gone. With --detach a background net up does this (its log: DIR/net.out)
     until `govchain net down`.
+
+    With --with-console, once the nodes answer, it starts the indexer, the
+    monitor and the console (kept like the nodes; output in
+    DIR/apps/NAME/node.out), prints the console URL, and runs govchain demo
+    seed --dir DIR unless DIR/demo/seed.json says it ran: a second run
+    seeds nothing. Ctrl-C stops them all.
     """
     layout = read_layout(directory)
     running = launcher.keeper_pid(directory)
@@ -198,9 +223,9 @@ def up(
             f"govchain net down --dir {directory} stops it"
         )
     if detach:
-        _up_in_background(layout)
+        _up_in_background(layout, with_console)
     else:
-        _keep_up(layout)
+        _keep_up(layout, with_console)
 
 
 class _PipeSafeConsole(Console):
@@ -217,26 +242,39 @@ class _PipeSafeConsole(Console):
         os.close(devnull)
 
 
-def _keep_up(layout: NetworkLayout) -> None:
+def _keep_up(layout: NetworkLayout, with_console: bool = False) -> None:
     """Run the network in the foreground until a signal; always stop every node at the end."""
     out = _PipeSafeConsole(highlight=False, soft_wrap=True)  # a line stays one line in a log
     lock = HomeLock.take(layout.directory / launcher.KEEPER_LOCK, f"network {layout.directory}")
     stop = _StopRequest()
+    apps: RunningApps | None = None
+
+    def say(line: str) -> None:
+        out.print(line, markup=False)
+
     try:
-        keeper = NetworkKeeper(layout, lambda line: out.print(line, markup=False))
+        keeper = NetworkKeeper(layout, say)
         started = keeper.start(stop.requested)
         out.print("waiting for every node's API ...")
         late = launcher.wait_ready(layout, stop_requested=stop.requested)
         if late and not stop.requested():
             out.print(f"[yellow]not answering yet:[/] {', '.join(late)} (see node.log)")
+        if with_console and not stop.requested():
+            apps = start_apps(keeper, layout, say, stop.requested)
         if not stop.requested():
             _print_ready(out, layout, started)
+            for line in [] if apps is None else apps.ready_lines():
+                say(line)
             out.print("Ctrl-C stops every node.")
         while not stop.requested():
             keeper.check()
+            if apps is not None:
+                apps.check_seed()
             time.sleep(CHECK_INTERVAL_S)  # a signal handler only sets a flag: no half-done step
         out.print("stopping ...")
     finally:  # also after an error, or a SystemExit: no node is left behind
+        if apps is not None:
+            apps.stop_seed()
         _print_down(out, launcher.down(layout))
         lock.release()
 
@@ -266,13 +304,14 @@ _background: list[subprocess.Popen[bytes]] = []
 """The background net up this process started (kept so it is never reaped as garbage)."""
 
 
-def _up_in_background(layout: NetworkLayout) -> None:
+def _up_in_background(layout: NetworkLayout, with_console: bool) -> None:
     """Start ``net up`` in its own session, wait until every API answers, and return."""
     log = layout.directory / KEEPER_OUT
     missing = sum(1 for n in launcher.every_process(layout) if launcher.pid_of(n) is None)
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "govchain", "net", "up", "--dir", str(layout.directory)],
+            [sys.executable, "-m", "govchain", "net", "up", "--dir", str(layout.directory)]
+            + (["--with-console"] if with_console else []),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -312,11 +351,14 @@ def status(
     naming what changes when the set after it differs (--json: validators,
     {node, height, validators, next_validators}, or null when no node answers).
     Storage nodes: their process, URL and whether /v1/health answers
-    (--json: storage_nodes, [{name, pid, url, ready}]).
+    (--json: storage_nodes, [{name, pid, url, ready}]). The apps of net up
+    --with-console (indexer, monitor, console): their process, URL or file,
+    and whether they answer (--json: apps, [{name, pid, url, ready}]).
     """
     layout = read_layout(directory)
     states = launcher.status(layout)
     stores = launcher.storage_status(layout)
+    apps = app_processes(layout)
     seen = _latest_validator_sets(states)
     if json_out:
         print_json(
@@ -324,6 +366,7 @@ def status(
                 "nodes": [s.to_json() for s in states],
                 "validators": _sets_json(seen),
                 "storage_nodes": [s.to_json() for s in stores],
+                "apps": apps_json(apps),
             }
         )
         return
@@ -344,6 +387,8 @@ def status(
     console.print(table)
     if stores:
         _print_storage_nodes(stores)
+    if apps:
+        print_apps(console, apps)
     if seen is not None:
         _print_validator_sets(seen)
 
@@ -400,8 +445,8 @@ def _print_validator_sets(seen: _SeenSets) -> None:
 @app.command("down")
 @reports_errors
 def down(directory: Path = typer.Option(..., "--dir", help="The network's directory.")) -> None:
-    """Stop the network's net up, if one keeps it up, and every node and storage node
-    (SIGTERM, then SIGKILL)."""
+    """Stop the network's net up, if one keeps it up, its apps (net up --with-console), and
+    every node and storage node (SIGTERM, then SIGKILL)."""
     _print_down(console, launcher.down(read_layout(directory)))
 
 

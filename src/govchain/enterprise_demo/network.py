@@ -27,7 +27,7 @@ from govchain.node.ports import free_base_port
 from govchain.types import Member
 from govchain.types.network_registry import MEMBER_PERMISSIONS
 
-__all__ = ["lay_out_demo_network", "start_network", "stop_network"]
+__all__ = ["add_demo_members", "lay_out_demo_network", "start_network", "stop_network"]
 
 STOP_GRACE_S = 10.0
 
@@ -45,6 +45,18 @@ def lay_out_demo_network(directory: Path, now: dt.datetime | None = None) -> Net
         chain_id="govchain-demo",
         now=now,
     )
+    return add_demo_members(layout, now)
+
+
+def add_demo_members(layout: NetworkLayout, now: dt.datetime | None = None) -> NetworkLayout:
+    """Name the members of a network just laid out by ``init_network`` (none of its nodes has
+    started) as :data:`DEMO_MEMBERS`, and add the demo members that run no node; rewrites
+    every genesis.json and network.json; returns the layout with every member's admin key.
+
+    ``govchain net init --demo`` and :func:`lay_out_demo_network` use it.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    directory = layout.directory
     genesis = load_genesis(directory / GENESIS_FILE)
     suite = suite_for(genesis.suite)
     members = list(genesis.network.members)

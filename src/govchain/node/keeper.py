@@ -1,6 +1,7 @@
 """``govchain net up`` keeps a network's nodes running: a node that fails is started again.
 
-Storage nodes are kept the same way as chain nodes.
+Storage nodes are kept the same way as chain nodes, and so are the off-chain
+apps of ``net up --with-console`` (indexer, monitor, console), once added.
 
 Issue 13 item 1. A node stops itself, exiting non-zero, when one of its
 parts fails (``node.supervision``); started again, it recovers from disk.
@@ -115,6 +116,16 @@ class NetworkKeeper:
                 started += 1
             self._watched.append(watched)
         return started
+
+    def add(self, process: launcher.AnyNode) -> bool:
+        """Follow one more process (an app of ``net up --with-console``) like a node, starting
+        it when it does not run; whether it was started."""
+        pid = launcher.pid_of(process)
+        watched = _Watched(process, None, pid, self._clock())
+        if pid is None:
+            self._start(watched)
+        self._watched.append(watched)
+        return pid is None
 
     def check(self) -> None:
         """Restart the nodes whose delay is over; notice those that exited."""

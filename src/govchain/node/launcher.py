@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 
 from govchain.client.endpoints import client_tls_context
+from govchain.node.app_processes import AppProcess, app_processes
 from govchain.node.home_lock import locked_pid
 from govchain.node.netinit import NetworkLayout, NodeLayout
 from govchain.node.storage_layout import StorageNodeLayout
@@ -50,24 +51,38 @@ _children: dict[int, subprocess.Popen[bytes]] = {}
 
 NODE_COMMAND = ("node", "start")
 STORAGE_COMMAND = ("storage", "serve")
-AnyNode = NodeLayout | StorageNodeLayout
-"""A process ``net up`` runs: a chain node or a storage node."""
+AnyNode = NodeLayout | StorageNodeLayout | AppProcess
+"""A process ``net up`` runs: a chain node, a storage node or an off-chain app
+(indexer, monitor, console: ``govchain.node.app_processes``)."""
 
 
-def command_of(node: AnyNode) -> tuple[str, str]:
-    """The ``govchain`` command that runs ``node``."""
-    return STORAGE_COMMAND if isinstance(node, StorageNodeLayout) else NODE_COMMAND
+def argv_of(node: AnyNode) -> list[str]:
+    """The command line that runs ``node``."""
+    if isinstance(node, AppProcess):
+        return node.argv()
+    command = STORAGE_COMMAND if isinstance(node, StorageNodeLayout) else NODE_COMMAND
+    return [sys.executable, "-m", "govchain", *command, "--home", str(node.home)]
 
 
 def pid_of(node: AnyNode) -> int | None:
     """The pid of ``node``'s running process (:func:`running_pid` with its command)."""
+    if isinstance(node, AppProcess):
+        _reap()
+        pid = _pid_in(node.home)
+        if pid is not None and pid in _children:
+            return pid  # started here and not ended (its command line may not show yet)
+        alive = pid is not None and is_process_of(
+            pid, node.command, node.owner_option, node.owner_path
+        )
+        return pid if alive else None
     if isinstance(node, StorageNodeLayout):
         return running_pid(node.home, STORAGE_COMMAND)
     return running_pid(node.home)
 
 
 def every_process(layout: NetworkLayout) -> tuple[AnyNode, ...]:
-    """The chain nodes, then the storage nodes: what ``net up`` starts and ``net down`` stops."""
+    """The chain nodes, then the storage nodes: what ``net up`` starts and ``net down`` stops
+    (``net down`` stops the network's apps as well: :func:`down`)."""
     return (*layout.nodes, *layout.storage_nodes)
 
 
@@ -125,11 +140,15 @@ def _reap() -> None:
 def running_pid(home: Path, command: tuple[str, str] = NODE_COMMAND) -> int | None:
     """The pid of the process of ``home`` (running ``command``), if it is alive and really that."""
     _reap()
+    pid = _pid_in(home)
+    return pid if pid is not None and is_process_of(pid, command, "--home", home) else None
+
+
+def _pid_in(home: Path) -> int | None:
     try:
-        pid = int((home / PID_FILE).read_text().strip())
+        return int((home / PID_FILE).read_text().strip())
     except (OSError, ValueError):
         return None
-    return pid if is_process_of(pid, command, "--home", home) else None
 
 
 def keeper_pid(directory: Path) -> int | None:
@@ -166,12 +185,12 @@ def is_process_of(pid: int, command: tuple[str, ...], option: str, path: Path) -
 
 
 def start_node(node: AnyNode) -> subprocess.Popen[bytes]:
-    """Start one node (or storage node) process in its own session (Ctrl-C in a terminal
-    reaches only ``up``)."""
+    """Start one node (storage node, app) process in its own session (Ctrl-C in a terminal
+    reaches only ``up``). An app's pid file is written here (a node writes its own)."""
     out = (node.home / OUT_FILE).open("ab")
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "govchain", *command_of(node), "--home", str(node.home)],
+            argv_of(node),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -180,6 +199,8 @@ def start_node(node: AnyNode) -> subprocess.Popen[bytes]:
     finally:
         out.close()
     _children[process.pid] = process
+    if isinstance(node, AppProcess):
+        (node.home / PID_FILE).write_text(f"{process.pid}\n")
     return process
 
 
@@ -234,10 +255,25 @@ def status(layout: NetworkLayout) -> list[NodeState]:
 
 
 def answers(node: AnyNode, ca_bundle: Path | None) -> bool:
-    """Whether the node's API (``/v1/status``) or the storage node's (``/v1/health``) answers."""
+    """Whether the node's API (``/v1/status``) or the storage node's (``/v1/health``) answers;
+    an app: whether its page answers (the console) or its file is there (indexer, monitor)."""
+    if isinstance(node, AppProcess):
+        return app_ready(node)
     if isinstance(node, StorageNodeLayout):
         return storage_ready(node.url, 1.0)
     return api_status(node.api_url, 1.0, ca_bundle) is not None
+
+
+def app_ready(app: AppProcess) -> bool:
+    """Whether ``app`` runs and answers: its URL with 200, or its file written."""
+    if pid_of(app) is None:
+        return False
+    if app.url:
+        try:
+            return httpx.get(f"{app.url}/", timeout=2.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+    return app.ready_file is None or app.ready_file.is_file()
 
 
 def storage_status(layout: NetworkLayout) -> list[StorageNodeState]:
@@ -261,8 +297,8 @@ def storage_ready(url: str, timeout_s: float) -> bool:
 
 
 def down(layout: NetworkLayout, grace_s: float = STOP_GRACE_S) -> dict[str, str]:
-    """Stop the network's keeper, then every node and storage node: SIGTERM, SIGKILL after
-    ``grace_s``.
+    """Stop the network's keeper, then its apps, every node and storage node: SIGTERM,
+    SIGKILL after ``grace_s``.
 
     Returns node name -> what happened. The keeper (``net up``) is told first,
     so that it restarts nothing; it stops the nodes too, which is harmless.
@@ -270,7 +306,8 @@ def down(layout: NetworkLayout, grace_s: float = STOP_GRACE_S) -> dict[str, str]
     keeper = keeper_pid(layout.directory)
     if keeper == os.getpid():
         keeper = None  # the keeper itself is stopping its nodes
-    pids = {n.name: pid_of(n) or _child_of(n.home) for n in every_process(layout)}
+    every: tuple[AnyNode, ...] = (*app_processes(layout), *every_process(layout))
+    pids = {n.name: pid_of(n) or _child_of(n.home) for n in every}
     if keeper is not None:
         _signal(keeper, signal.SIGTERM)
     outcome = {name: "not running" for name, pid in pids.items() if pid is None}
