@@ -150,7 +150,7 @@ def proposal_page(
         )
         for vote in votes
     ]  # fmt: skip
-    headers = [text(lang, f"gov.{key}") for key in ("member", "voter", "vote", "height", "tx")]
+    headers = [text(lang, f"gov.{key}") for key in ("member", "voter", "vote", "vote_height", "tx")]
     body = Html(
         facts
         + tag("h2", text(lang, "gov.votes"))
