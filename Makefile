@@ -9,13 +9,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
 TEST_TOOLS_STAMP := $(VENV)/.test-tools
+WEB := src/govchain/console/web
+WEB_STAMP := $(VENV)/.console-web
 
 .PHONY: help install run demo test check test-long bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-install: $(STAMP) ## create .venv and install GovChain with its dev tools (idempotent)
+install: $(STAMP) $(WEB_STAMP) ## create .venv, install GovChain with its dev tools, build the console's browser code (idempotent)
 
 $(SYSTEM_STAMP):
 	@scripts/install-system-packages.sh
@@ -29,6 +31,14 @@ $(TEST_TOOLS_STAMP): scripts/install-test-tools.sh scripts/install-postgres.sh
 	@scripts/install-test-tools.sh
 	@scripts/install-postgres.sh
 	@if command -v zbarimg >/dev/null 2>&1 && test -x /usr/bin/chromium && compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then mkdir -p $(VENV) && touch $@; fi
+
+# The console's browser code (docs/spec/console.md, "The build step"): npm ci from the
+# committed lock file, then esbuild into static/build/ (never committed); again only when
+# the lock file or a source changed.
+$(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json $(wildcard $(WEB)/src/*.js) $(SYSTEM_STAMP)
+	@command -v npm >/dev/null 2>&1 || { echo "error: npm is missing (scripts/install-system-packages.sh installs nodejs and npm)"; exit 1; }
+	@cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+	@mkdir -p $(VENV) && touch $@
 
 $(STAMP): pyproject.toml $(SYSTEM_STAMP)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,5 +77,5 @@ test-long: install $(TEST_TOOLS_STAMP) ## slow soak and simulation runs on top o
 bench: install ## crypto figures as JSON
 	@$(BIN)/govchain bench crypto --json
 
-clean: ## remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+clean: ## remove the virtual environment, caches and the console's build
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis $(WEB)/node_modules src/govchain/console/static/build

@@ -5,13 +5,17 @@
 #   independent implementation),
 # - venv support for the Python that runs the project,
 # - a CJK font (fonts-droid-fallback, about 2 MB to download) for the Chinese
-#   text of `govchain audit report --out F.pdf` (docs/spec/audit.md).
+#   text of `govchain audit report --out F.pdf` (docs/spec/audit.md),
+# - nodejs and npm, for the console's browser code (`make install` builds it
+#   with esbuild from src/govchain/console/web; docs/spec/console.md).
 set -euo pipefail
 
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 ldconfig -p 2>/dev/null | grep -q 'libcrypto\.so\.3' || missing+=(libssl3)
 [ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || missing+=(fonts-droid-fallback)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 python="$(command -v python3.11 || command -v python3 || true)"
 if [ -z "$python" ]; then
   missing+=(python3.11 python3.11-venv)

@@ -25,6 +25,16 @@ from govchain.console import (
     IndexReader,
     create_app,
 )
+from govchain.console.app import SIGNING_BUNDLE
+from govchain.console.chain_actions import ChainActions
+from govchain.console.routes_access import ConsoleAccess
+from govchain.console.sessions import (
+    DEFAULT_SESSION_MINUTES,
+    MAX_SESSION_MINUTES,
+    SessionStore,
+)
+from govchain.console.signin import ChallengeStore
+from govchain.console.tx_prep import PendingTxStore
 from govchain.ledger.genesis_file import load_genesis
 
 __all__ = ["console_command"]
@@ -70,14 +80,26 @@ def console_command(
     port: int = typer.Option(
         DEFAULT_PORT, "--port", min=0, max=65535, help="Port to listen on (0: any free port)."
     ),
+    session_minutes: int = typer.Option(
+        DEFAULT_SESSION_MINUTES,
+        "--session-minutes",
+        min=1,
+        max=MAX_SESSION_MINUTES,
+        help="How long a sign-in session lasts, in minutes.",
+    ),
 ) -> None:
     """Serve the web console: overview (nodes, height, throughput, open alerts), blocks,
     transactions with the offline check of their receipt, and cases with their timelines.
 
-    Chinese by default; ?lang=en (kept in a cookie) switches to English. Pages
-    are public for now: listen on a loopback or internal address. Runs until
-    Ctrl-C.
+    Governance (proposals, votes) and isolation (evidence, accounts): a member
+    admin signs in with their own key file, read and used in the browser only
+    (a signed challenge), and votes or proposes with txs signed there too.
+    Chinese by default; ?lang=en (kept in a cookie) switches to English.
+    Reading pages are public: listen on a loopback or internal address, or
+    behind https. Runs until Ctrl-C.
     """
+    if not SIGNING_BUNDLE.is_file():
+        fail(f"the console's browser code is not built ({SIGNING_BUNDLE.name}): run make install")
     urls = node_urls(nodes)
     trusted = None
     if genesis is not None:
@@ -97,7 +119,11 @@ def console_command(
     sock = _listening_socket(host, port)
     bound = sock.getsockname()[1]
     chain = ChainReader(urls, ca_bundle, trusted)
-    app = create_app(ConsoleSources(chain, index, alert_reader))
+    actions = ChainActions(urls, ca_bundle)
+    access = ConsoleAccess(
+        actions, ChallengeStore(), SessionStore(session_minutes), PendingTxStore()
+    )
+    app = create_app(ConsoleSources(chain, index, alert_reader), access)
     shown_host = f"[{host}]" if ":" in host else host
     console.print(
         f"console at http://{shown_host}:{bound}/ (chain {chain_id or '(not indexed yet)'}, "
@@ -114,5 +140,6 @@ def console_command(
         server.run(sockets=[sock])
     finally:
         chain.close()
+        actions.close()
         sock.close()
     console.print("console stopped", highlight=False)

@@ -58,13 +58,17 @@ from govchain.console.pages_chain import (
 )
 from govchain.console.pages_registry import member_page, members_page
 from govchain.console.registry_reader import member, members, registry_nodes, security_events
+from govchain.console.routes_access import ConsoleAccess, install_access
+from govchain.console.routes_gov import install_governance
 from govchain.types.errors import GovChainError, ValidationError
 
-__all__ = ["ConsoleSources", "create_app"]
+__all__ = ["SIGNING_BUNDLE", "ConsoleSources", "create_app"]
 
 log = logging.getLogger("govchain.console")
 
 STATIC_DIR = Path(__file__).parent / "static"
+SIGNING_BUNDLE = STATIC_DIR / "build" / "console-signing.js"
+"""The browser signing code ``make install`` builds from web/ (docs/spec/console.md)."""
 MAX_INT = 2**63 - 1
 LANG_COOKIE = "lang"
 _CSP = (
@@ -154,12 +158,16 @@ def _install_language(app: FastAPI) -> None:
         return response
 
 
-def create_app(sources: ConsoleSources) -> FastAPI:
-    """The console over ``sources``."""
+def create_app(sources: ConsoleSources, access: ConsoleAccess | None = None) -> FastAPI:
+    """The console over ``sources``; with ``access``, sign-in, sessions and the
+    governance and isolation pages too."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_pages(app)
     _install_language(app)
+    if access is not None:
+        install_access(app, access)
+        install_governance(app, sources.index, access)
 
     def live(lang: str) -> Html:
         trouble: list[str] = []

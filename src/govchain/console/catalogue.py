@@ -9,6 +9,8 @@ the chain wrote it.
 
 from __future__ import annotations
 
+from govchain.console.catalogue_access import ACCESS_EN, ACCESS_ZH
+
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "MESSAGES", "language_of", "text", "value_text"]
 
 DEFAULT_LANGUAGE = "zh"
@@ -400,6 +402,9 @@ _EN: dict[str, str] = {
     "state.subject": "subject",
     "state.storage": "storage node",
 }
+
+_ZH.update(ACCESS_ZH)
+_EN.update(ACCESS_EN)
 
 MESSAGES: dict[str, dict[str, str]] = {"zh": _ZH, "en": _EN}
 """Language -> key -> label."""

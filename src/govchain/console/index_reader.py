@@ -9,6 +9,7 @@ from a worker thread has a connection of its own. SQLite connections are
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ __all__ = [
     "IndexReader",
     "IndexUnavailableError",
     "TxRow",
+    "VoteRow",
 ]
 
 PAGE_ROWS = 50
@@ -209,3 +211,36 @@ class IndexReader:
             )
             for r in found
         ]
+
+    def votes(self, proposal_id: int) -> list[VoteRow]:
+        """The votes on proposal ``proposal_id`` in the order the chain took them (its
+        ``gov.voted`` events, whose canonical JSON attributes start with the id)."""
+        rows = self._all(
+            "SELECT e.height, e.tx_hash, t.sender, e.attributes FROM events e "
+            "LEFT JOIN txs t ON t.hash = e.tx_hash WHERE e.type = 'gov.voted' "
+            f"AND e.attributes LIKE ? ORDER BY e.height, e.tx_hash LIMIT {MAX_VOTES}",
+            (f'{{"id":{int(proposal_id)},%',),
+        )
+        return [vote for vote in (_vote_of(row, proposal_id) for row in rows) if vote is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class VoteRow:
+    """A governance vote as indexed: its height, tx, voter address, member and yes/no."""
+
+    height: int
+    tx_hash: str
+    voter: str
+    member: str
+    yes: bool
+
+
+MAX_VOTES = 1000
+
+
+def _vote_of(row: tuple[Any, ...], proposal_id: int) -> VoteRow | None:
+    attributes = json.loads(str(row[3]))
+    if attributes.get("id") != proposal_id:
+        return None
+    return VoteRow(int(row[0]), str(row[1]), str(row[2] or ""), str(attributes.get("member")),
+                   attributes.get("yes") is True)  # fmt: skip

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from govchain.console.catalogue import text
+from govchain.console.sessions import SIGNED_IN
 
 __all__ = ["Html", "esc", "hex_text", "layout", "link", "table", "tag", "utc_time"]
 
@@ -83,7 +84,19 @@ _NAV = (
     ("/members", "nav.members"),
     ("/assets", "nav.assets"),
     ("/audit", "nav.audit"),
+    ("/governance", "nav.governance"),
+    ("/evidence", "nav.evidence"),
 )
+
+
+def _who(language: str) -> Html:
+    """Who is signed in (address, role, member) linking to the sign-in page, or a sign-in link."""
+    identity = SIGNED_IN.get()
+    if identity is None:
+        return link("/signin", text(language, "signin.link"), id="who")
+    role = text(language, f"role.{identity.role}")
+    label = f"{identity.address[:8]}… · {role}" + (f" · {identity.org}" if identity.org else "")
+    return link("/signin", label, id="who", class_="signed-in", title=identity.address)
 
 
 def layout(language: str, title: str, body: Html, path: str, scripts: Sequence[str] = ()) -> str:
@@ -98,6 +111,7 @@ def layout(language: str, title: str, body: Html, path: str, scripts: Sequence[s
             link(href, text(language, key), class_="current" if href == path else None)
             for href, key in _NAV
         ),
+        _who(language),
         link(f"{path}?{urlencode({'lang': other})}", text(language, "lang.other"), id="lang"),
     )
     head = tag(
