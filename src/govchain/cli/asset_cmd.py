@@ -35,6 +35,7 @@ from govchain.cli.console import (
     print_json,
     reports_errors,
 )
+from govchain.cli.grant_cmd import history
 from govchain.cli.node_access import ca_bundle_option, node_client, nodes_option
 from govchain.client.asset_crypto import Plaintext
 from govchain.client.asset_types import load_fields_file
@@ -431,3 +432,7 @@ def data_key(
         print_json({"id": ref, "method": method, "data_key": value.hex()})
         return
     console.print(f"{method} data key of {ref}: {value.hex()}")
+
+
+# an asset's usage history is a grants read; listed here, where a holder looks for it
+asset_app.command("history")(history)
