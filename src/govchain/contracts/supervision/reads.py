@@ -103,9 +103,7 @@ def _refusal(reader: ProvingReader, usage: Usage | None, signer: bytes) -> ReadR
     return None
 
 
-def scoped_read(
-    reader: ProvingReader, use_tx: bytes, signer: bytes
-) -> ScopedRead | ReadRefusal:
+def scoped_read(reader: ProvingReader, use_tx: bytes, signer: bytes) -> ScopedRead | ReadRefusal:
     """Serve the case or tx a regulator's usage record ``use_tx`` names to ``signer``, or say
     why not (docs/spec/supervision.md, "Reading cases and transactions")."""
     proven = prove_key(reader, usage_key(use_tx))
