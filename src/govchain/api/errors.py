@@ -65,6 +65,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "unknown_member": 404,
     "unknown_account": 404,
     "unknown_proposal": 404,
+    "not_in_scope": 403,
+    "use_stale": 403,
     # the API's own
     "invalid_request": 422,
     "malformed_batch": 400,

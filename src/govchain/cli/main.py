@@ -39,6 +39,7 @@ COMMANDS: dict[str, CommandEntry] = {
     "sim": CommandEntry("sim_cmd", "sim", group=False),
     "notarize": CommandEntry("notary_cmd", "notarize", group=False),
     "chaos": CommandEntry("chaos_cmd", "chaos", group=False),
+    "usage": CommandEntry("regulator_cmd", "usage_history", group=False),
     "crypto": CommandEntry("crypto_cmd", "app"),
     "keys": CommandEntry("keys_cmd", "app"),
     "ca": CommandEntry("ca_cmd", "app"),

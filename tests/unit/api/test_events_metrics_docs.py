@@ -196,6 +196,8 @@ def test_docs_and_the_openapi_schema_are_served(client: TestClient) -> None:
         "/v1/processes/{code}/stats": ["get"],
         "/v1/regulators": ["get"],
         "/v1/regulators/{address}": ["get"],
+        "/v1/supervision/reads/{use_tx}": ["get"],
+        "/v1/accounts/{address}/usage": ["get"],
         "/v1/usage/{tx_hash}": ["get"],
         "/v1/assets/{ref}/usage": ["get"],
         "/v1/grants/to/{address}": ["get"],
@@ -221,6 +223,7 @@ def test_the_openapi_schema_names_each_answer_model(client: TestClient) -> None:
         ("/v1/assets/{ref}", "get", "200"): "AssetResponse",
         ("/v1/lockers/{address}", "get", "200"): "LockerResponse",
         ("/v1/status", "get", "200"): "NodeStatus",
+        ("/v1/supervision/reads/{use_tx}", "get", "200"): "ScopedReadResponse",
     }
     for (path, method, status), model in models.items():
         responses = spec["paths"][path][method]["responses"]

@@ -32,6 +32,7 @@ from govchain.contracts.assets.state import identifier_key
 from govchain.contracts.grants.reads import (
     GRANTS_PAGE_MAX,
     grants_to_page,
+    holder_usage_page,
     record_with_fact,
     requests_page,
     usage_page,
@@ -40,6 +41,7 @@ from govchain.contracts.grants.reads import (
 from govchain.contracts.grants.records import ID_SIZE
 from govchain.contracts.proving_reader import ProvingReader
 from govchain.types.fields import HASH_SIZE
+from govchain.types.validators import ADDRESS_SIZE
 
 __all__ = ["RecordResponse", "UsagePage", "UsageResponse", "grant_routes"]
 
@@ -62,7 +64,8 @@ class UsageResponse(ApiModel):
 
 
 class UsagePage(ApiModel):
-    """An asset's usage records, oldest first, each with its tx's receipt bundle."""
+    """An asset's or a holder's usage records, oldest first, each with its tx's receipt
+    bundle."""
 
     usage: list[dict[str, Any]]
     next: str | None
@@ -96,7 +99,8 @@ def _next(index: int | None) -> str | None:
 
 
 def grant_routes(service: NodeService) -> APIRouter:
-    """``/v1/grants/{id}``, ``/v1/usage/{tx}``, ``/v1/assets/{ref}/usage``, the signed lists."""
+    """``/v1/grants/{id}``, ``/v1/usage/{tx}``, ``/v1/assets/{ref}/usage``,
+    ``/v1/accounts/{address}/usage``, the signed lists."""
     router = APIRouter(tags=["grants"])
     signed = account_signed_reads(service)
 
@@ -157,6 +161,25 @@ def grant_routes(service: NodeService) -> APIRouter:
         if page is None:
             raise ApiError("not_found", f"no asset {ref}")
         items, following = page
+        usage = [{**p.usage.to_json(), "receipt": p.receipt.to_json()} for p in items]
+        return UsagePage.model_validate({"usage": usage, "next": _next(following)})
+
+    @router.get(
+        "/v1/accounts/{address}/usage",
+        response_model=UsagePage,
+        summary=(
+            "A holder's usage history: every read of its assets, cases and txs, oldest first,"
+            " each with its proof"
+        ),
+        responses=error_responses("invalid_hex", "invalid_request", "invalid_cursor", *_FACT_CODES),
+    )
+    async def holder_usage(
+        address: Annotated[str, address_path()],
+        cursor: Annotated[str | None, cursor_query(INDEX_CURSOR_PATTERN, "25")] = None,
+    ) -> UsagePage:
+        holder = parse_hex(address, "address", ADDRESS_SIZE)
+        start = 0 if cursor is None else parse_cursor(parse_index_cursor, cursor)
+        items, following = await service.read(holder_usage_page, holder, start, GRANTS_PAGE_MAX)
         usage = [{**p.usage.to_json(), "receipt": p.receipt.to_json()} for p in items]
         return UsagePage.model_validate({"usage": usage, "next": _next(following)})
 

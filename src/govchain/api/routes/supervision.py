@@ -8,22 +8,35 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
+from pydantic import Field
 
 from govchain.api.errors import ApiError, error_responses
+from govchain.api.request_signatures import SIGNED_READ_RESPONSES
 from govchain.api.routes.params import (
     INDEX_CURSOR_PATTERN,
     address_path,
     cursor_query,
+    hash_path,
     parse_cursor,
     parse_hex,
     parse_index_cursor,
 )
+from govchain.api.routes.registry import account_signed_reads
 from govchain.api.schemas import ApiModel, StateFact
 from govchain.api.service import NodeService
-from govchain.contracts.supervision.reads import SCOPES_PAGE_MAX, scope_with_fact, scopes_page
+from govchain.contracts.registry.records import json_form
+from govchain.contracts.supervision.reads import (
+    SCOPES_PAGE_MAX,
+    ReadRefusal,
+    ScopedRead,
+    scope_with_fact,
+    scoped_read,
+    scopes_page,
+)
+from govchain.types.fields import HASH_SIZE
 
-__all__ = ["ScopePage", "ScopeResponse", "supervision_routes"]
+__all__ = ["ScopePage", "ScopeResponse", "ScopedReadResponse", "supervision_routes"]
 
 
 class ScopeResponse(ApiModel):
@@ -40,9 +53,41 @@ class ScopePage(ApiModel):
     next: str | None
 
 
+class ScopedReadResponse(ApiModel):
+    """A regulator's usage record of a case or a tx with its fact, and what it serves: the case
+    (form and materials) with its fact, or the tx (its arguments) with its receipt bundle."""
+
+    usage: dict[str, Any]
+    fact: StateFact
+    case: dict[str, Any] | None = Field(default=None, description="the case record (a case read)")
+    case_fact: StateFact | None = None
+    tx: dict[str, Any] | None = Field(
+        default=None,
+        description="a tx read: {hash, type, sender (address), args, receipt (its bundle)}",
+    )
+
+
+def _scoped_read_json(found: ScopedRead) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "usage": found.usage.to_json(),
+        "fact": found.usage_fact.fact.to_json(),
+    }
+    if found.case is not None and found.case_fact is not None:
+        answer["case"] = found.case.to_json()
+        answer["case_fact"] = found.case_fact.fact.to_json()
+    if found.tx is not None:
+        answer["tx"] = {
+            "hash": found.usage.target_id.hex(), "type": found.tx.tx.type,
+            "sender": found.sender.hex(), "args": json_form(found.tx.tx.args),
+            "receipt": found.tx.to_json(),
+        }  # fmt: skip
+    return answer
+
+
 def supervision_routes(service: NodeService) -> APIRouter:
-    """``/v1/regulators``, ``/v1/regulators/{address}``."""
+    """``/v1/regulators``, ``/v1/regulators/{address}``, ``/v1/supervision/reads/{use_tx}``."""
     router = APIRouter(tags=["supervision"])
+    signed = account_signed_reads(service)
 
     @router.get(
         "/v1/regulators",
@@ -74,5 +119,35 @@ def supervision_routes(service: NodeService) -> APIRouter:
         return ScopeResponse.model_validate(
             {"scope": proven.scope.to_json(), "fact": proven.proven.fact.to_json()}
         )
+
+    @router.get(
+        "/v1/supervision/reads/{use_tx}",
+        response_model=ScopedReadResponse,
+        summary=(
+            "A regulator's read of a case or a tx, served against its usage record: a signed"
+            " read by the record's reader"
+        ),
+        responses={
+            **error_responses(
+                "invalid_hex",
+                "invalid_request",
+                "not_found",
+                "permission_denied",
+                "not_in_scope",
+                "use_stale",
+                "no_blocks",
+                "busy",
+            ),
+            **SIGNED_READ_RESPONSES,
+        },
+    )
+    async def read_in_scope(
+        use_tx: Annotated[str, hash_path("usage tx (grants.use naming a case or a tx)")],
+        reader: bytes = Depends(signed),
+    ) -> ScopedReadResponse:
+        found = await service.read(scoped_read, parse_hex(use_tx, "use_tx", HASH_SIZE), reader)
+        if isinstance(found, ReadRefusal):
+            raise ApiError(found.code, found.reason)
+        return ScopedReadResponse.model_validate(_scoped_read_json(found))
 
     return router

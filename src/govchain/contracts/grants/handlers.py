@@ -25,6 +25,7 @@ from govchain.contracts.grants.state import (
     delegation_key,
     grant_key,
     grants_to,
+    holder_usages,
     read_code,
     read_delegation,
     read_grant,
@@ -34,12 +35,14 @@ from govchain.contracts.grants.txs import (
     CodeArgs,
     DelegateArgs,
     GrantArgs,
+    RecordReadArgs,
     RevokeArgs,
     UndelegateArgs,
     UseArgs,
 )
 from govchain.contracts.registry.state import read_account
 from govchain.contracts.state_lists import append_to_list, list_count
+from govchain.contracts.supervision.record_reads import record_read
 from govchain.contracts.supervision.scope import asset_in_scope
 from govchain.contracts.supervision.state import read_scope
 from govchain.crypto import CryptoSuite
@@ -207,31 +210,45 @@ def _in_scope(ctx: TxContext, scope_id: bytes, reader: bytes, asset: Asset, acti
     return scope_id
 
 
+def _asset_use(suite: CryptoSuite, ctx: TxContext, tx: Tx, sender: bytes) -> Usage:
+    """The usage record of a read of an asset through a grant, a code or a scope."""
+    args = UseArgs.from_args(tx.args)
+    asset = valid_asset(ctx.get, args.asset)
+    reader = args.on_behalf or sender
+    acting_for(ctx.get, sender, args.on_behalf, reader, args.action, asset, ctx.time)
+    if "grant" in args.via:
+        via, via_id = "grant", _take_grant(ctx, args.via["grant"], reader, asset, args.action)
+    elif "scope" in args.via:
+        via, via_id = "scope", _in_scope(ctx, args.via["scope"], reader, asset, args.action)
+    else:
+        via, via_id = "code", _take_code(suite, ctx, tx, args.via, reader, asset)
+    account = read_account(ctx.get, reader)
+    return Usage(
+        ctx.tx_hash, asset.content_id, asset.version, asset.content.blob.hash, reader,
+        sender, asset.holder, args.action, args.purpose, via, via_id, ctx.height, ctx.time,
+        "" if account is None else account.org, asset.issuer,
+    )  # fmt: skip
+
+
 def use_handler(suite: CryptoSuite) -> Handler:
-    """The handler of ``grants.use``: a usage record through a grant or a code."""
+    """The handler of ``grants.use``: a usage record of an asset through a grant, a code or a
+    scope, or of a case or a tx through a regulator's scope (``supervision.record_reads``)."""
 
     def handle(ctx: TxContext, tx: Tx) -> None:
-        args = UseArgs.from_args(tx.args)
-        asset = valid_asset(ctx.get, args.asset)
         sender = records.address_of(suite, tx.sender)
-        reader = args.on_behalf or sender
-        acting_for(ctx.get, sender, args.on_behalf, reader, args.action, asset, ctx.time)
-        if "grant" in args.via:
-            via, via_id = "grant", _take_grant(ctx, args.via["grant"], reader, asset, args.action)
-        elif "scope" in args.via:
-            via, via_id = "scope", _in_scope(ctx, args.via["scope"], reader, asset, args.action)
+        if "asset" in tx.args:
+            usage = _asset_use(suite, ctx, tx, sender)
         else:
-            via, via_id = "code", _take_code(suite, ctx, tx, args.via, reader, asset)
-        account = read_account(ctx.get, reader)
-        usage = Usage(
-            ctx.tx_hash, asset.content_id, asset.version, asset.content.blob.hash, reader,
-            sender, asset.holder, args.action, args.purpose, via, via_id, ctx.height, ctx.time,
-            "" if account is None else account.org, asset.issuer,
-        )  # fmt: skip
+            usage = record_read(ctx, RecordReadArgs.from_args(tx.args), sender)
         usage.validate()
         ctx.put(usage_key(ctx.tx_hash), usage.encode())
-        append_to_list(ctx.get, ctx.put, asset_usages(asset.content_id), ctx.tx_hash)
-        ctx.emit("grants.used", asset=asset.content_id, reader=reader, action=args.action, via=via)
+        if usage.target:
+            named = {usage.target: usage.target_id}
+        else:
+            append_to_list(ctx.get, ctx.put, asset_usages(usage.asset), ctx.tx_hash)
+            named = {"asset": usage.asset}
+        append_to_list(ctx.get, ctx.put, holder_usages(usage.holder), ctx.tx_hash)
+        ctx.emit("grants.used", **named, reader=usage.reader, action=usage.action, via=usage.via)
 
     return handle
 

@@ -18,6 +18,7 @@ from govchain.contracts.grants.state import (
     grant_key,
     grants_to,
     holder_requests,
+    holder_usages,
     read_grant,
     read_request,
     read_usage,
@@ -34,6 +35,7 @@ __all__ = [
     "ProvenRecord",
     "ProvenUsage",
     "grants_to_page",
+    "holder_usage_page",
     "record_with_fact",
     "requests_page",
     "usage_page",
@@ -98,6 +100,16 @@ def usage_page(
     """An asset's usage records from ``start``, oldest first, each with its receipt."""
     assert 1 <= limit <= GRANTS_PAGE_MAX, f"page limit {limit}"
     hashes, following = list_page(reader, asset_usages(content_id), start, limit)
+    return [_proven_usage(reader, tx_hash) for tx_hash in hashes], following
+
+
+def holder_usage_page(
+    reader: ProvingReader, holder: bytes, start: int, limit: int
+) -> tuple[list[ProvenUsage], int | None]:
+    """The usage records of a holder's assets, cases and txs from ``start``, oldest first, each
+    with its receipt (the holder's usage history)."""
+    assert 1 <= limit <= GRANTS_PAGE_MAX, f"page limit {limit}"
+    hashes, following = list_page(reader, holder_usages(holder), start, limit)
     return [_proven_usage(reader, tx_hash) for tx_hash in hashes], following
 
 

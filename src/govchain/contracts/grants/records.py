@@ -22,6 +22,7 @@ __all__ = [
     "ID_SIZE",
     "MAX_PURPOSE",
     "MAX_USES",
+    "READ_TARGETS",
     "REQUEST_STATUSES",
     "CodeRecord",
     "Delegation",
@@ -39,6 +40,8 @@ MAX_USES = 1_000_000
 MAX_SEALED_CODE = 128
 MAX_CODE_KEY = 65
 MAX_DELEGATED = 32
+READ_TARGETS = {"case": ID_SIZE, "tx": 32}
+"""What a regulator reads besides an asset (docs/spec/supervision.md), and the size of its id."""
 
 
 def _address(what: str, value: object, *, allow_empty: bool = False) -> bytes:
@@ -259,13 +262,15 @@ class Usage(FieldRecord):
     """The reader's member (a department), empty for a subject: with ``issuer``, the two
     departments a cross-department read involves (F-C4)."""
     issuer: str = ""
+    target: str = ""
+    """What was read: "" an asset; ``case`` or ``tx`` a regulator's read in its scope of the
+    case or tx ``target_id`` (then ``asset``, ``content_hash`` are empty, ``version`` 0)."""
+    target_id: bytes = b""
 
     def validate(self) -> None:
         """Raise ValidationError naming the first field that breaks its rule."""
         check_hash("usage.tx_hash", self.tx_hash)
-        check_bytes("usage.asset", self.asset, size=CONTENT_ID_SIZE)
-        check_uint("usage.version", self.version, maximum=999)
-        check_hash("usage.content_hash", self.content_hash)
+        self._check_target()
         _address("usage.reader", self.reader)
         _address("usage.by", self.by)
         _address("usage.holder", self.holder)
@@ -279,3 +284,20 @@ class Usage(FieldRecord):
         check_uint("usage.time", self.time)
         check_text("usage.reader_org", self.reader_org, max_size=18)
         check_text("usage.issuer", self.issuer, max_size=18)
+
+    def _check_target(self) -> None:
+        if check_text("usage.target", self.target, max_size=4) == "":
+            check_bytes("usage.asset", self.asset, size=CONTENT_ID_SIZE)
+            check_uint("usage.version", self.version, maximum=999)
+            check_hash("usage.content_hash", self.content_hash)
+            check_bytes("usage.target_id", self.target_id, size=0)
+            return
+        if self.target not in READ_TARGETS:
+            raise ValidationError(f"usage.target: expected '' or one of {tuple(READ_TARGETS)}")
+        check_bytes("usage.target_id", self.target_id, size=READ_TARGETS[self.target])
+        check_bytes("usage.asset", self.asset, max_size=0)
+        check_bytes("usage.content_hash", self.content_hash, max_size=0)
+        if check_uint("usage.version", self.version, maximum=0) or self.via != "scope":
+            raise ValidationError(
+                f"usage: a {self.target} read names no asset and is made through a scope"
+            )

@@ -17,6 +17,7 @@ __all__ = [
     "grant_key",
     "grants_to",
     "holder_requests",
+    "holder_usages",
     "read_code",
     "read_delegation",
     "read_grant",
@@ -68,6 +69,12 @@ def asset_usages(content_id: bytes) -> ListKeys:
 def grants_to(address: bytes) -> ListKeys:
     """The ids of the grants to an account ("shared with me")."""
     return ListKeys(GRANTS_KEY_PREFIX + b"to/" + address + b"/")
+
+
+def holder_usages(address: bytes) -> ListKeys:
+    """The tx hashes of the usage records of a holder's assets, cases and txs, in order (the
+    holder's usage history)."""
+    return ListKeys(GRANTS_KEY_PREFIX + b"holder/" + address + b"/u/")
 
 
 def holder_requests(address: bytes) -> ListKeys:

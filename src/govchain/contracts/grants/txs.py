@@ -27,9 +27,17 @@ from govchain.contracts.grants.records import (
 )
 from govchain.contracts.signing import signed_tx
 from govchain.crypto import SigningKey
+from govchain.execution.registry import ContractError
 from govchain.types import Tx
 from govchain.types.errors import ValidationError
-from govchain.types.fields import check_bytes, check_list, check_map, check_text, check_uint
+from govchain.types.fields import (
+    HASH_SIZE,
+    check_bytes,
+    check_list,
+    check_map,
+    check_text,
+    check_uint,
+)
 from govchain.types.validators import ADDRESS_SIZE
 
 __all__ = [
@@ -37,6 +45,7 @@ __all__ = [
     "CodeArgs",
     "DelegateArgs",
     "GrantArgs",
+    "RecordReadArgs",
     "RemindArgs",
     "RequestArgs",
     "RevokeArgs",
@@ -203,6 +212,33 @@ class UseArgs(ParsedArgs):
     purpose: str
     via: dict[str, bytes]
     on_behalf: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordReadArgs(ParsedArgs):
+    """``grants.use`` naming a case or a tx instead of an asset: a regulator's read in its scope
+    (docs/spec/supervision.md); a tx read names the tx's sender as ``holder``."""
+
+    TX_TYPE: ClassVar[str] = "grants.use"
+    CHECKS: ClassVar[dict[str, Check]] = {
+        "action": _action, "purpose": _purpose, "via": _via, "case": _record_id,
+        "tx": lambda w, v: check_bytes(w, v, size=HASH_SIZE), "holder": _address,
+    }  # fmt: skip
+    action: str
+    purpose: str
+    via: dict[str, bytes]
+    case: bytes = b""
+    tx: bytes = b""
+    holder: bytes = b""
+
+    def target(self) -> tuple[str, bytes]:
+        """``("case", id)`` or ``("tx", hash)``; ContractError ``invalid_args`` unless exactly
+        one is named, with ``holder`` given for a tx only."""
+        if bool(self.case) == bool(self.tx):
+            raise ContractError("invalid_args: grants.use names exactly one of asset, case, tx")
+        if bool(self.holder) != bool(self.tx):
+            raise ContractError("invalid_args: grants.use: holder (the tx's sender) goes with tx")
+        return ("case", self.case) if self.case else ("tx", self.tx)
 
 
 @dataclass(frozen=True, slots=True)

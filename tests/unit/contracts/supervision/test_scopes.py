@@ -7,7 +7,7 @@ import os
 from govchain.codes.demo import demo_uscc
 from govchain.contracts.assets import IssueArgs
 from govchain.contracts.grants import UseArgs, grants_tx
-from govchain.contracts.grants.reads import usage_page
+from govchain.contracts.grants.reads import holder_usage_page, usage_page
 from govchain.contracts.grants.state import read_usage
 from govchain.contracts.supervision import read_scope
 from govchain.crypto import SigningKey
@@ -76,7 +76,9 @@ def test_a_regulator_reads_in_scope_and_the_holder_sees_it_f_e1() -> None:
         from govchain.contracts import ChainReader
 
         history, _ = usage_page(ChainReader(view), scene.watched, 0, 10)
+        by_holder, _ = holder_usage_page(ChainReader(view), scene.holder, 0, 10)
     assert [p.usage.reader for p in history] == [scene.regulator]
+    assert [p.usage.tx_hash for p in by_holder] == [read.tx_hash]
 
     assert "does not name" in refused(
         scene.use(scene.regulator_key, scene.unseen, scope.id), "no_envelope"
