@@ -1,6 +1,6 @@
 """Compliance report figures over a small index built with the indexer's schema (issue 19 item 4;
 F-E2, N-3): the range picks blocks by BFT time, every total counts the rows in it and none
-outside, and the HTML and PDF carry them."""
+outside, and the HTML and PDF carry them; on SQLite and on a real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from govchain.cli.main import app
 from govchain.indexer.database import DerivedRows, open_database
 from govchain.indexer.rows import BlockRows, json_text
 from govchain.types.errors import ValidationError
+from tests.postgres_server import fresh_database, postgres_server  # noqa: F401
 
 DAY1 = parse_range("2026-03-01", "2026-03-01")
 T1 = DAY1.start_ms
@@ -83,9 +84,13 @@ def _blocks() -> list[tuple[BlockRows, DerivedRows]]:
     ]
 
 
-@pytest.fixture
-def index_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'index.db'}"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def index_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same small index on SQLite and on a real PostgreSQL: the report reads both alike."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'index.db'}"
+    else:
+        url = fresh_database(request.getfixturevalue("postgres_server"))
     with open_database(url) as db:
         db.start("audit-test-chain")
         for block, derived in _blocks():
