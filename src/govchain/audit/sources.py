@@ -24,10 +24,14 @@ from govchain.ledger.genesis_file import load_genesis
 from govchain.storage.access_log import ACCESS_LOG_FILE, read_access_log, verify_access_log
 from govchain.types.errors import GovChainError, ValidationError
 
-__all__ = ["read_access_log_input", "read_alerts", "read_index"]
+__all__ = ["USAGE_OBJECT_SQL", "read_access_log_input", "read_alerts", "read_index"]
 
 _BATCH = 500
 """Keys per ``IN (...)`` query."""
+
+USAGE_OBJECT_SQL = "CASE WHEN target = '' THEN asset ELSE target || ':' || target_id END"
+"""What a usage row read, as one column (SQLite and PostgreSQL alike): the asset's content id,
+or ``case:<id>`` / ``tx:<hash>`` for a regulator's read of a case or a tx."""
 
 
 def _in_batches(
@@ -71,8 +75,9 @@ def read_index(db: Database, period: ReportRange, made_at_ms: int) -> ReportInpu
             heights,
         )
         usage = db.select(
-            "SELECT tx_hash, asset, version, reader, by_account, holder, action, purpose, via, "
-            "via_id, reader_org, time, height FROM usage WHERE height >= ? AND height <= ? "
+            f"SELECT tx_hash, {USAGE_OBJECT_SQL}, version, reader, by_account, holder, "
+            "action, purpose, via, via_id, reader_org, time, height FROM usage "
+            "WHERE height >= ? AND height <= ? "
             "ORDER BY height, tx_hash",
             heights,
         )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from govchain.audit.figures import tx_volume
 from govchain.audit.period import DAY_MS, ReportRange
+from govchain.audit.sources import USAGE_OBJECT_SQL
 from govchain.console.index_reader import PAGE_ROWS, IndexReader
 from govchain.contracts.assets import ASSET_STATUSES
 from govchain.types.errors import ValidationError
@@ -48,9 +49,10 @@ SUBJECT_KINDS = ("enterprise", "person")
 _ADDRESS = re.compile(r"[0-9a-f]{40}")
 _FIRST_DAY = dt.date(1970, 1, 1)
 _USAGE = (
-    "SELECT tx_hash, asset, version, reader, by_account, holder, action, purpose, via, via_id, "
-    "reader_org, time, height FROM usage"
+    f"SELECT tx_hash, {USAGE_OBJECT_SQL}, version, reader, by_account, holder, action, purpose, "
+    "via, via_id, reader_org, time, height FROM usage"
 )
+"""A regulator's read of a case or a tx shows as ``case:<id>`` / ``tx:<hash>`` in ``asset``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,7 @@ class UsageRow:
 
     tx_hash: str
     asset: str
+    """The asset's content id, or ``case:<id>`` / ``tx:<hash>`` for a regulator's read of one."""
     version: int
     reader: str
     by_account: str

@@ -53,6 +53,16 @@ def _filter_form(lang: str, account: str, day_from: str, day_to: str) -> Html:
     )
 
 
+def _read_object(lang: str, asset: str) -> Html:
+    """An asset's content id, or a regulator's read of a case or a tx linking to its page."""
+    kind, _, ident = asset.partition(":")
+    if kind == "case" and ident:
+        return link(f"/cases/{ident}", f"{text(lang, 'audit.target.case')} {ident[:12]}")
+    if kind == "tx" and ident:
+        return link(f"/txs/{ident}", f"{text(lang, 'audit.target.tx')} {ident[:12]}")
+    return hex_text(asset, 12)
+
+
 def _trail(lang: str, trail: TrailPage) -> Html:
     rows = [
         [
@@ -62,7 +72,7 @@ def _trail(lang: str, trail: TrailPage) -> Html:
             hex_text(u.by_account, 12) if u.by_account else "-",
             u.reader_org or "-",
             hex_text(u.holder, 12),
-            hex_text(u.asset, 12),
+            _read_object(lang, u.asset),
             str(u.version),
             u.action,
             u.purpose,

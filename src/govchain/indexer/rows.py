@@ -227,9 +227,10 @@ def grant_row(kind: str, record: Mapping[str, Any], height: int) -> Row:
 
 
 def usage_row(usage: Mapping[str, Any], height: int) -> Row:
-    """The ``usage`` row of a usage record (``GET /v1/usage/{tx}``)."""
+    """The ``usage`` row of a usage record (``GET /v1/usage/{tx}``): an asset's, or a
+    regulator's read of a case or a tx (``target``, ``target_id``; the asset then empty)."""
     names = ("tx_hash", "asset", "version", "reader", "by", "holder", "action", "purpose", "via",
-             "via_id", "reader_org", "issuer", "time")  # fmt: skip
+             "via_id", "reader_org", "issuer", "target", "target_id", "time")  # fmt: skip
     values = [
         _int(n, usage.get(n)) if n in ("version", "time") else _text(n, usage.get(n, ""))
         for n in names

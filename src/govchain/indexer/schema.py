@@ -19,7 +19,7 @@ __all__ = [
     "table",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Written in the progress row; a database of another version is refused."""
 
 PROGRESS_TABLE = "indexer_progress"
@@ -147,6 +147,8 @@ TABLES: tuple[Table, ...] = (
             ("via_id", _TEXT),
             ("reader_org", _TEXT),
             ("issuer", _TEXT),
+            ("target", _TEXT),
+            ("target_id", _TEXT),
             ("time", _INT),
             ("height", _INT),
         ),

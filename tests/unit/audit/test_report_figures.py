@@ -40,7 +40,7 @@ def _event(
 
 def _usage(tx: str, height: int, time: int) -> tuple[object, ...]:
     return (tx, "c1" * 32, 1, "bb" * 20, "bb" * 20, "cc" * 20, "read", "贷款审核", "grant",
-            "g1" * 32, "91370100MA3C5TXX0D", "dd" * 20, time, height)  # fmt: skip
+            "g1" * 32, "91370100MA3C5TXX0D", "dd" * 20, "", "", time, height)  # fmt: skip
 
 
 def _blocks() -> list[tuple[BlockRows, DerivedRows]]:

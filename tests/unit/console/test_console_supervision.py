@@ -207,6 +207,27 @@ def test_the_audit_page_shows_the_trail_escaped_and_each_nodes_security_events(
     assert "Security events" in english.text
 
 
+def test_a_regulators_reads_of_a_case_and_a_tx_link_to_them_f_e1(tmp_path: Path) -> None:
+    index_url = _index(tmp_path / "index.db")  # its own: a third height changes other pages
+    case_id, tx_read = "99" * 32, "88" * 32
+    reads = [
+        {**_usage(tx, READER, DAY0 + 3 * DAY, "监管抽查"), "asset": "", "version": 0,
+         "target": target, "target_id": target_id}
+        for tx, target, target_id in (("04" * 32, "case", case_id), ("05" * 32, "tx", tx_read))
+    ]  # fmt: skip
+    with open_database(index_url) as db:
+        db.write_height(*_height(3, DAY0 + 3 * DAY, ["04" * 32, "05" * 32], [],
+                                 [("usage", usage_row(r, 3)) for r in reads]))  # fmt: skip
+    page = _client(index_url).get("/audit?from=2026-01-04")
+    assert "共 2 条使用记录符合条件" in page.text
+    assert f'href="/cases/{case_id}"' in page.text
+    assert f'href="/txs/{tx_read}"' in page.text
+    assert f"办件 {case_id[:12]}" in page.text
+    english = _client(index_url).get("/audit?from=2026-01-04&lang=en")
+    assert f"Case {case_id[:12]}" in english.text
+    assert f"Tx {tx_read[:12]}" in english.text
+
+
 def test_the_members_page_lists_members_nodes_accounts_and_subjects(index_url: str) -> None:
     page = _client(index_url).get("/members")
     assert page.status_code == 200
