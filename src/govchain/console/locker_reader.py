@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ COMMIT_TIMEOUT_S = 30.0
 MAX_USAGE = 200
 """The most usage records an asset page shows (8 pages of 25)."""
 NONCE_BYTES = 32
+_BLOB_PATH = re.compile(r"/v1/blobs/[0-9a-f]{64}")
 
 
 class ReadRefusedError(GovChainError):
@@ -302,26 +304,41 @@ class LockerViewer:
 
     def fetch(
         self,
+        address: bytes,
         public_key: bytes,
+        content_id: bytes,
         use: UseTx | None,
         signer: ReadSigner,
         urls: Sequence[str],
     ) -> Fetched:
-        """Submit the signed usage tx (when ``use``), wait for its commit, then read the
-        wrapped locker key and the content blob from the first storage node that serves
-        each, with the browser's signatures."""
-        use_hash = ""
-        if use is not None:
-            use_hash = self._submit_use(public_key, use).hex()
-        by_hash: dict[str, list[str]] = {}
+        """Submit the signed usage tx (when ``use``: a reader other than the holder), wait
+        for its commit, then read the wrapped locker key and the content blob from the first
+        storage node that serves each, with the browser's signatures. Only the storage nodes
+        the chain names are asked, and only for these two blobs."""
+        suite = self.suite()
+        if records.address_of(suite, public_key) != address:
+            raise ValidationError("the public key is not the signed-in account's")
+        use_hash = "" if use is None else self._submit_use(public_key, use).hex()
+        stores = set(self._storage_urls().values())
+        wrapped: list[str] = []
+        content: list[str] = []
         for url in urls:
-            by_hash.setdefault(httpx.URL(url).path, []).append(url)
-        found: list[bytes] = []
-        for tried in by_hash.values():
-            found.append(self._first_blob(tried, signer))
-        if len(found) != 2:
+            parsed = httpx.URL(url)
+            origin = f"{parsed.scheme}://{parsed.netloc.decode('ascii')}"
+            if origin not in stores or not _BLOB_PATH.fullmatch(parsed.path):
+                raise ValidationError("a fetch reads blobs from the chain's storage nodes only")
+            query = parsed.query.decode("ascii")
+            if query == f"locker={address.hex()}":
+                wrapped.append(url)
+            elif query == (f"use={use_hash}" if use_hash else f"asset={content_id.hex()}"):
+                content.append(url)
+            else:
+                raise ValidationError("a fetch reads the locker key and this asset only")
+        if not wrapped or not content:
             raise ValidationError("a fetch reads the wrapped locker key and the content blob")
-        return Fetched(wrapped=found[0], blob=found[1], use_tx=use_hash)
+        return Fetched(
+            self._first_blob(wrapped, signer), self._first_blob(content, signer), use_hash
+        )
 
     def _submit_use(self, public_key: bytes, use: UseTx) -> bytes:
         suite = self.suite()
