@@ -21,7 +21,8 @@ from govchain.console.markup import Html, hex_text, layout, link, tag, utc_time
 
 __all__ = ["asset_page", "locker_fragment", "locker_page", "locker_start_page"]
 
-SCRIPT = "/static/locker.js"
+SCRIPT = "/static/build/console-signing.js"
+"""The console's bundle (web/): its locker part is web/locker/locker_page.js."""
 
 
 def cards(
@@ -41,6 +42,28 @@ def cards(
 def _status(lang: str, status: str) -> Html:
     kind = {"valid": "ok", "pending": "wait", "active": "ok", "open": "wait", "approved": "ok"}
     return tag("span", value_text(lang, status), class_=f"badge {kind.get(status, 'bad')}")
+
+
+def _key_inputs(lang: str) -> Html:
+    """The key file (read in the browser only) and its optional password."""
+    return Html(
+        tag("label", text(lang, "locker.key_file"), for_="key-file")
+        + Html('<input id="key-file" class="key-file" type="file" accept=".pem,.key">')
+        + tag("label", text(lang, "locker.key_password"), for_="key-password")
+        + Html('<input id="key-password" class="key-password" type="password" autocomplete="off">')
+    )
+
+
+def _messages(lang: str) -> dict[str, str]:
+    """The script's messages, as data attributes of its form."""
+    return {
+        "data_msg_working": text(lang, "fetch.working"),
+        "data_msg_done": text(lang, "fetch.done"),
+        "data_msg_failed": text(lang, "fetch.failed"),
+        "data_msg_need_purpose": text(lang, "fetch.need_purpose"),
+        "data_msg_fields": text(lang, "fetch.fields"),
+        "data_msg_file": text(lang, "fetch.file"),
+    }
 
 
 def _headers(lang: str, *keys: str) -> list[str]:
@@ -67,9 +90,21 @@ def locker_start_page(lang: str) -> str:
 
 def locker_page(lang: str, address: str) -> str:
     """A locker's shell: the script asks the browser to sign the reads, then shows them."""
+    form = tag(
+        "form",
+        tag("p", text(lang, "locker.sign_explain"), class_="note"),
+        _key_inputs(lang),
+        tag("button", text(lang, "locker.unlock"), type="submit"),
+        tag("p", "", class_="sign-message", role="status"),
+        id="locker-open",
+        class_="ask",
+        **{**_messages(lang), "data_msg_failed": text(lang, "locker.failed"),
+           "data_msg_working": text(lang, "locker.signing"), "data_msg_done": ""},
+    )  # fmt: skip
     box = tag(
         "div",
-        tag("p", text(lang, "locker.signing"), class_="note"),
+        form,
+        tag("div", "", id="locker-signed"),
         id="locker",
         data_address=address,
         data_reads=f"/locker/{address}/reads",
@@ -290,6 +325,7 @@ def asset_page(lang: str, address: str, view: AssetView, grant: str) -> str:
         data_address=address,
         data_grant=grant or None,
         data_holder="1" if asset["holder"] == address else "0",
+        **_messages(lang),
     )
     body = Html(
         facts
