@@ -234,7 +234,7 @@ def create_app(sources: ConsoleSources, access: ConsoleAccess | None = None) -> 
 
     _install_supervision(app, sources)
     if sources.locker is not None:
-        install_locker_routes(app, sources.locker, sources.index)
+        install_locker_routes(app, sources.locker, sources.index, BadRequestError)
     return app
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
@@ -119,8 +120,20 @@ def _failure(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
-def install_locker_routes(app: FastAPI, viewer: LockerViewer, index: IndexReader) -> None:
-    """Add the locker pages and their script exchanges to ``app``."""
+def install_locker_routes(
+    app: FastAPI,
+    viewer: LockerViewer,
+    index: IndexReader,
+    bad_request: Callable[[str], Exception],
+) -> None:
+    """Add the locker pages and their script exchanges to ``app``; a page asked with a
+    malformed address or id raises ``bad_request(reason)`` (the app's 400 page)."""
+
+    def checked(parse: Callable[[str], bytes], value: str) -> bytes:
+        try:
+            return parse(value)
+        except BadInputError as exc:
+            raise bad_request(str(exc)) from exc
 
     def lang(request: Request) -> str:
         return str(request.state.lang)
@@ -132,11 +145,11 @@ def install_locker_routes(app: FastAPI, viewer: LockerViewer, index: IndexReader
     @app.get("/locker/open")
     def open_locker(address: str = Query(..., max_length=64)) -> Response:
         value = address.strip().lower().removeprefix("0x")
-        return RedirectResponse(f"/locker/{_address(value).hex()}", status_code=303)
+        return RedirectResponse(f"/locker/{checked(_address, value).hex()}", status_code=303)
 
     @app.get("/locker/{address}", response_class=HTMLResponse)
     def locker(request: Request, address: str) -> str:
-        return locker_page(lang(request), _address(address).hex())
+        return locker_page(lang(request), checked(_address, address).hex())
 
     @app.get("/locker/{address}/reads")
     def reads(request: Request, address: str) -> Response:
@@ -169,9 +182,9 @@ def install_locker_routes(app: FastAPI, viewer: LockerViewer, index: IndexReader
         content_id: str,
         grant: str = Query("", max_length=32),
     ) -> str:
-        owner, cid = _address(address), _content_id(content_id)
+        owner, cid = checked(_address, address), checked(_content_id, content_id)
         if grant:
-            _content_id(grant)
+            checked(_content_id, grant)
         return asset_page(lang(request), owner.hex(), viewer.asset(cid), grant)
 
     @app.post("/locker/{address}/assets/{content_id}/plan")

@@ -29,7 +29,9 @@ _RUNNER = """
 import { openAsset } from %s;
 import { hexToBytes, bytesToHex } from "@noble/hashes/utils.js";
 const cases = JSON.parse(await new Promise((ok) => {
-  let text = ""; process.stdin.on("data", (c) => (text += c)); process.stdin.on("end", () => ok(text));
+  let text = "";
+  process.stdin.on("data", (c) => (text += c));
+  process.stdin.on("end", () => ok(text));
 }));
 const out = [];
 for (const c of cases) {
