@@ -87,7 +87,7 @@ def test_a_read_the_browser_did_not_sign_or_signed_malformed_is_refused() -> Non
     with pytest.raises(MissingSignatureError, match="nonce"):
         BrowserSignedReads(suite, address, {"u": BrowserSignature(1, "bad nonce!", "00")})
     with pytest.raises(MissingSignatureError, match="created"):
-        BrowserSignedReads(suite, address, {"u": BrowserSignature(True, "A" * 43, "00")})  # type: ignore[arg-type]
+        BrowserSignedReads(suite, address, {"u": BrowserSignature(True, "A" * 43, "00")})
 
 
 # --- pages over a mock node ---------------------------------------------------------------
