@@ -313,9 +313,8 @@ def asset_page(lang: str, address: str, view: AssetView, grant: str) -> str:
         tag("label", text(lang, "fetch.purpose"), for_="purpose"),
         Html('<input id="purpose" name="purpose" maxlength="256" autocomplete="off">'),
         tag("label", text(lang, "fetch.password"), for_="password"),
-        Html(
-            '<input id="password" name="password" type="password" autocomplete="current-password">'
-        ),
+        Html('<input id="password" name="password" type="password" autocomplete="off">'),
+        _key_inputs(lang),
         tag("button", text(lang, "fetch.button"), type="submit"),
         tag("p", "", id="fetch-status", role="status"),
         id="fetch",

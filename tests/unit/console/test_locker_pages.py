@@ -247,6 +247,7 @@ def test_an_asset_page_shows_history_public_fields_and_the_fetch_form(
     assert page.status_code == 200
     assert "Fetch the content with a purpose" in page.text
     assert 'data-holder="1"' in page.text
+    assert 'class="key-file"' in page.text
     assert "&lt;script&gt;" in page.text
     assert HOSTILE not in page.text
     assert 'href="/blocks/5"' in page.text  # history with heights
