@@ -197,7 +197,7 @@ def _fetch(page: Page, site: Locker, purpose: str) -> None:
     page.click(f"#shared a[href*='/assets/{site.licence}']")
     page.wait_for_url(f"**/assets/{site.licence}?grant=*")
     assert MARKER not in page.content()  # before the fetch: not on the page
-    assert "贷款审批" not in page.text_content("#usage")
+    assert purpose not in page.text_content("#usage")
     page.fill("#purpose", purpose)
     page.fill("#password", PASSWORD)
     page.set_input_files("#key-file", str(site.bank_key))

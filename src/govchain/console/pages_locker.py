@@ -282,7 +282,7 @@ def asset_page(lang: str, address: str, view: AssetView, grant: str) -> str:
             ),
         ]
     )
-    public = [[k, str(v)] for k, v in sorted(asset.get("metadata", {}).items())]
+    public = [(str(k), str(v)) for k, v in sorted(asset.get("metadata", {}).items())]
     history = [
         [
             value_text(lang, str(h.get("action", ""))),
@@ -329,7 +329,7 @@ def asset_page(lang: str, address: str, view: AssetView, grant: str) -> str:
     body = Html(
         facts
         + tag("h2", text(lang, "asset.public"))
-        + cards(_headers(lang, "asset.field", "asset.value"), public, "-")
+        + (_facts(public) if public else tag("p", "-", class_="empty"))
         + fetch
         + tag("div", "", id="content", class_="content", hidden="hidden")
         + tag("h2", text(lang, "asset.history"))
