@@ -216,8 +216,6 @@ _ZH: dict[str, str] = {
     "locker.signing": "正在请您的浏览器签名读取请求……",
     "locker.failed": "无法读取保险箱",
     "locker.sign_explain": "选择您的账户密钥文件：它只在本浏览器中读取，用来签名保险箱的读取请求。",
-    "locker.key_file": "账户密钥文件（PEM）",
-    "locker.key_password": "密钥文件口令（如有）",
     "locker.unlock": "签名并打开",
     "locker.assets": "资产（按类型）",
     "locker.no_assets": "保险箱中还没有资产",
@@ -465,8 +463,6 @@ _EN: dict[str, str] = {
     "locker.failed": "The locker could not be read",
     "locker.sign_explain": "Pick your account key file: it is read in this browser only, to "
     "sign the locker's reads.",
-    "locker.key_file": "Account key file (PEM)",
-    "locker.key_password": "Key file password (if any)",
     "locker.unlock": "Sign and open",
     "locker.assets": "Assets by type",
     "locker.no_assets": "No asset in this locker yet",

@@ -14,7 +14,6 @@ the console's log without any signature.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -36,6 +35,11 @@ from govchain.console.pages_locker import (
     locker_page,
     locker_start_page,
 )
+from govchain.console.routes_access import (
+    AccessDeniedError,
+    json_body,
+    require_session,
+)
 from govchain.types.errors import GovChainError, ValidationError
 
 __all__ = ["install_locker_routes"]
@@ -45,8 +49,6 @@ log = logging.getLogger("govchain.console")
 _ADDRESS = re.compile(r"[0-9a-f]{40}")
 _ID = re.compile(r"[0-9a-f]{32}")
 _HEX = re.compile(r"(?:[0-9a-f]{2}){1,256}")
-BODY_MAX = 64 * 1024
-"""The largest JSON body a script exchange accepts."""
 READS_MAX = 20
 """The most signed reads one exchange carries (3 for a locker, up to 16 for a fetch)."""
 PURPOSE_MAX = 256
@@ -78,16 +80,22 @@ def _hex(body: dict[str, Any], name: str) -> bytes:
 
 
 async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > BODY_MAX:
-        raise BadInputError(f"a body is at most {BODY_MAX} bytes")
+    """The posted JSON object (this console's own pages only: same Origin)."""
     try:
-        value = json.loads(raw)
+        return await json_body(request)
     except ValueError as exc:
-        raise BadInputError("the body is not JSON") from exc
-    if not isinstance(value, dict):
-        raise BadInputError("the body is a JSON object")
-    return value
+        raise BadInputError(f"the body is not a JSON object: {exc}") from exc
+
+
+def _owner(request: Request, address: str) -> tuple[bytes, Response | None]:
+    """The locker's address, and a refusal unless the signed-in account owns it (no session:
+    AccessDeniedError, which the app answers with a 403 or a redirect to sign in)."""
+    session = require_session(request)
+    owner = _address(address)
+    if session.identity.address != owner.hex():
+        refusal = {"code": "not_owner", "message": "a locker is opened by its own account only"}
+        return owner, JSONResponse({"error": refusal}, status_code=403)
+    return owner, None
 
 
 def _signatures(body: dict[str, Any]) -> dict[str, BrowserSignature]:
@@ -107,6 +115,8 @@ def _signatures(body: dict[str, Any]) -> dict[str, BrowserSignature]:
 
 
 def _failure(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, AccessDeniedError):
+        raise exc  # the app's answer: 403, or back to sign in
     if isinstance(exc, ValidationError):
         status, code = 400, getattr(exc, "code", "bad_request")
     elif isinstance(exc, ReadRefusedError):
@@ -128,19 +138,29 @@ def install_locker_routes(
 ) -> None:
     """Add the locker pages and their script exchanges to ``app``; a page asked with a
     malformed address or id raises ``bad_request(reason)`` (the app's 400 page)."""
+    _install_pages(app, viewer, bad_request)
+    _install_exchanges(app, viewer, index)
 
+
+def _lang(request: Request) -> str:
+    return str(request.state.lang)
+
+
+def _install_pages(
+    app: FastAPI, viewer: LockerViewer, bad_request: Callable[[str], Exception]
+) -> None:
     def checked(parse: Callable[[str], bytes], value: str) -> bytes:
         try:
             return parse(value)
         except BadInputError as exc:
             raise bad_request(str(exc)) from exc
 
-    def lang(request: Request) -> str:
-        return str(request.state.lang)
-
     @app.get("/locker", response_class=HTMLResponse)
-    def start(request: Request) -> str:
-        return locker_start_page(lang(request))
+    def start(request: Request) -> Response:
+        session = getattr(request.state, "session", None)
+        if session is not None:
+            return RedirectResponse(f"/locker/{session.identity.address}", status_code=303)
+        return HTMLResponse(locker_start_page(_lang(request)))
 
     @app.get("/locker/open")
     def open_locker(address: str = Query(..., max_length=64)) -> Response:
@@ -149,31 +169,7 @@ def install_locker_routes(
 
     @app.get("/locker/{address}", response_class=HTMLResponse)
     def locker(request: Request, address: str) -> str:
-        return locker_page(lang(request), checked(_address, address).hex())
-
-    @app.get("/locker/{address}/reads")
-    def reads(request: Request, address: str) -> Response:
-        try:
-            owner = _address(address)
-            bases = viewer.reads_to_sign(owner, viewer.locker_urls(owner))
-        except Exception as exc:  # every failure answers JSON, never a traceback
-            return _failure(request, exc)
-        return JSONResponse({"reads": [b.to_json() for b in bases]})
-
-    @app.post("/locker/{address}/view")
-    async def view(request: Request, address: str) -> Response:
-        try:
-            owner = _address(address)
-            signer = BrowserSignedReads(viewer.suite(), owner, _signatures(await _body(request)))
-            shown = viewer.locker(owner, signer)
-            try:
-                given = index.holder_grants(owner.hex())
-            except IndexUnavailableError as exc:
-                log.warning("console: %s", exc)
-                given = None
-        except Exception as exc:  # every failure answers JSON, never a traceback
-            return _failure(request, exc)
-        return HTMLResponse(locker_fragment(lang(request), owner.hex(), shown, given))
+        return locker_page(_lang(request), checked(_address, address).hex())
 
     @app.get("/locker/{address}/assets/{content_id}", response_class=HTMLResponse)
     def asset(
@@ -185,12 +181,45 @@ def install_locker_routes(
         owner, cid = checked(_address, address), checked(_content_id, content_id)
         if grant:
             checked(_content_id, grant)
-        return asset_page(lang(request), owner.hex(), viewer.asset(cid), grant)
+        return asset_page(_lang(request), owner.hex(), viewer.asset(cid), grant)
+
+
+def _install_exchanges(app: FastAPI, viewer: LockerViewer, index: IndexReader) -> None:
+    @app.get("/locker/{address}/reads")
+    def reads(request: Request, address: str) -> Response:
+        try:
+            owner, refused = _owner(request, address)
+            if refused is not None:
+                return refused
+            bases = viewer.reads_to_sign(owner, viewer.locker_urls(owner))
+        except Exception as exc:  # every failure answers JSON, never a traceback
+            return _failure(request, exc)
+        return JSONResponse({"reads": [b.to_json() for b in bases]})
+
+    @app.post("/locker/{address}/view")
+    async def view(request: Request, address: str) -> Response:
+        try:
+            owner, refused = _owner(request, address)
+            if refused is not None:
+                return refused
+            signer = BrowserSignedReads(viewer.suite(), owner, _signatures(await _body(request)))
+            shown = viewer.locker(owner, signer)
+            try:
+                given = index.holder_grants(owner.hex())
+            except IndexUnavailableError as exc:
+                log.warning("console: %s", exc)
+                given = None
+        except Exception as exc:  # every failure answers JSON, never a traceback
+            return _failure(request, exc)
+        return HTMLResponse(locker_fragment(_lang(request), owner.hex(), shown, given))
 
     @app.post("/locker/{address}/assets/{content_id}/plan")
     async def plan(request: Request, address: str, content_id: str) -> Response:
         try:
-            owner, cid = _address(address), _content_id(content_id)
+            owner, refused = _owner(request, address)
+            if refused is not None:
+                return refused
+            cid = _content_id(content_id)
             body = await _body(request)
             grant = _hex(body, "grant") if body.get("grant") else None
             purpose = body.get("purpose", "")
@@ -204,7 +233,10 @@ def install_locker_routes(
     @app.post("/locker/{address}/assets/{content_id}/fetch")
     async def fetch(request: Request, address: str, content_id: str) -> Response:
         try:
-            owner, cid = _address(address), _content_id(content_id)
+            owner, refused = _owner(request, address)
+            if refused is not None:
+                return refused
+            cid = _content_id(content_id)
             body = await _body(request)
             public_key = _hex(body, "public_key")
             use = _use_of(body.get("tx"), cid)

@@ -18,10 +18,11 @@ from govchain.console.catalogue import text, value_text
 from govchain.console.index_reader import GrantRow
 from govchain.console.locker_reader import AssetView, LockerView
 from govchain.console.markup import Html, hex_text, layout, link, tag, utc_time
+from govchain.console.pages_signin import SIGNING_SCRIPT, key_inputs, key_messages
 
 __all__ = ["asset_page", "locker_fragment", "locker_page", "locker_start_page"]
 
-SCRIPT = "/static/build/console-signing.js"
+SCRIPT = SIGNING_SCRIPT
 """The console's bundle (web/): its locker part is web/locker/locker_page.js."""
 
 
@@ -44,19 +45,10 @@ def _status(lang: str, status: str) -> Html:
     return tag("span", value_text(lang, status), class_=f"badge {kind.get(status, 'bad')}")
 
 
-def _key_inputs(lang: str) -> Html:
-    """The key file (read in the browser only) and its optional password."""
-    return Html(
-        tag("label", text(lang, "locker.key_file"), for_="key-file")
-        + Html('<input id="key-file" class="key-file" type="file" accept=".pem,.key">')
-        + tag("label", text(lang, "locker.key_password"), for_="key-password")
-        + Html('<input id="key-password" class="key-password" type="password" autocomplete="off">')
-    )
-
-
 def _messages(lang: str) -> dict[str, str]:
     """The script's messages, as data attributes of its form."""
     return {
+        **key_messages(lang),
         "data_msg_working": text(lang, "fetch.working"),
         "data_msg_done": text(lang, "fetch.done"),
         "data_msg_failed": text(lang, "fetch.failed"),
@@ -93,7 +85,7 @@ def locker_page(lang: str, address: str) -> str:
     form = tag(
         "form",
         tag("p", text(lang, "locker.sign_explain"), class_="note"),
-        _key_inputs(lang),
+        key_inputs(lang, "locker"),
         tag("button", text(lang, "locker.unlock"), type="submit"),
         tag("p", "", class_="sign-message", role="status"),
         id="locker-open",
@@ -314,7 +306,7 @@ def asset_page(lang: str, address: str, view: AssetView, grant: str) -> str:
         Html('<input id="purpose" name="purpose" maxlength="256" autocomplete="off">'),
         tag("label", text(lang, "fetch.password"), for_="password"),
         Html('<input id="password" name="password" type="password" autocomplete="off">'),
-        _key_inputs(lang),
+        key_inputs(lang, "fetch"),
         tag("button", text(lang, "fetch.button"), type="submit"),
         tag("p", "", id="fetch-status", role="status"),
         id="fetch",

@@ -24,7 +24,12 @@ from govchain.console.browser_signatures import (
     MissingSignatureError,
     read_to_sign,
 )
+from govchain.console.chain_actions import ChainActions
 from govchain.console.locker_reader import LockerViewer
+from govchain.console.routes_access import ConsoleAccess
+from govchain.console.sessions import SessionStore
+from govchain.console.signin import ChallengeStore
+from govchain.console.tx_prep import PendingTxStore
 from govchain.crypto import suite_for
 from govchain.crypto.httpsig import RequestView, verify_request
 from govchain.indexer.database import open_database
@@ -116,9 +121,17 @@ def _asset(holder: str) -> dict[str, Any]:
 class FakeNode:
     """A node and a storage node answering the locker pages' requests; it records each."""
 
-    def __init__(self, holder: str) -> None:
+    def __init__(self, holder: str, keys: list[Any]) -> None:
         self.holder = holder
         self.seen: list[httpx.Request] = []
+        self.accounts = {
+            address_of(suite_for("gm"), k.public_key).hex(): {
+                "address": address_of(suite_for("gm"), k.public_key).hex(),
+                "public_key": k.public_key.hex(), "kind": "subject", "org": "",
+                "roles": [], "status": "active", "height": 1, "post": "",
+            }
+            for k in keys
+        }  # fmt: skip
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.seen.append(request)
@@ -173,9 +186,22 @@ class FakeNode:
             },
             "/v1/storage-nodes": {"nodes": [{"name": "storage-0", "url": STORE}]},
         }
+        for key, account in self.accounts.items():
+            answers[f"/v1/accounts/{key}"] = {"account": account, "fact": {}}
         if path in answers:
             return httpx.Response(200, json=answers[path])
         return httpx.Response(404, json={"error": {"code": "not_found", "message": path}})
+
+
+ORIGIN = {"origin": "http://testserver"}
+STRANGER = suite_for("gm").generate_key()
+
+
+def _sign_in(client: TestClient, key: Any) -> None:
+    challenge = client.post("/signin/challenge", json={}, headers=ORIGIN).json()
+    body = {"id": challenge["id"], "suite": "gm", "public_key": key.public_key.hex(),
+            "signature": key.sign(challenge["text"].encode()).hex(), "next": "/locker"}  # fmt: skip
+    assert client.post("/signin", json=body, headers=ORIGIN).status_code == 200
 
 
 @pytest.fixture
@@ -193,12 +219,20 @@ def site(tmp_path: Path) -> tuple[TestClient, FakeNode, Any]:
     )
     connection.commit()
     connection.close()
-    fake = FakeNode(holder)
+    fake = FakeNode(holder, [key, STRANGER])
     transport = httpx.MockTransport(fake)
     viewer = LockerViewer([NODE], None, transport=transport)
     chain = ChainReader([NODE], None, None, transport=transport)
-    app = create_app(ConsoleSources(chain, IndexReader(f"sqlite:///{db}"), None, viewer))
-    return TestClient(app), fake, key
+    access = ConsoleAccess(
+        ChainActions([NODE], None, transport=transport),
+        ChallengeStore(),
+        SessionStore(minutes=5),
+        PendingTxStore(),
+    )
+    sources = ConsoleSources(chain, IndexReader(f"sqlite:///{db}"), None, viewer)
+    client = TestClient(create_app(sources, access), headers=ORIGIN)
+    _sign_in(client, key)
+    return client, fake, key
 
 
 def test_a_locker_page_shows_assets_by_type_after_the_browser_signed_its_reads(
@@ -287,3 +321,21 @@ def test_the_fetch_plan_and_the_fetch_refuse_what_they_must(
         assert bad.status_code == 400, body
         assert "Traceback" not in bad.text
     assert client.get("/locker/NOT-AN-ADDRESS").status_code == 400
+
+
+def test_the_locker_exchanges_need_the_owners_session(
+    site: tuple[TestClient, FakeNode, Any],
+) -> None:
+    client, _, key = site
+    holder = address_of(suite_for("gm"), key.public_key).hex()
+    assert client.get("/locker", follow_redirects=False).headers["location"] == f"/locker/{holder}"
+    signed = {f"{NODE}/v1/lockers/{holder}": {"created": 1, "nonce": "A" * 43, "signature": "00"}}
+    _sign_in(client, STRANGER)  # another account signed in: refused
+    other = client.post(f"/locker/{holder}/view", json={"reads": signed})
+    assert other.status_code == 403
+    assert "own account" in other.json()["error"]["message"]
+    client.post("/signout", json={})
+    client.cookies.clear()
+    nobody = client.post(f"/locker/{holder}/view", json={"reads": signed})
+    assert nobody.status_code == 403
+    assert client.get(f"/locker/{holder}/reads").status_code == 403

@@ -29,7 +29,8 @@ async function exchange(url, body) {
   const type = answer.headers.get("content-type") || "";
   const data = type.includes("application/json") ? await answer.json() : await answer.text();
   if (!answer.ok) {
-    const error = data && data.error ? data.error : { code: "http_" + answer.status, message: "" };
+    let error = data && data.error ? data.error : { code: "http_" + answer.status, message: "" };
+    if (typeof error === "string") error = { code: "refused", message: error };
     throw new LockerError(error.code, error.message || error.code);
   }
   return data;
@@ -55,10 +56,11 @@ function say(element, message, failed) {
 }
 
 function reason(form, error) {
-  const label = form.dataset.msgFailed || "";
-  const code = error && error.code ? error.code : "";
+  const code = error && error.code ? String(error.code) : "";
+  const known = code && form.dataset["msg" + code.replace(/(^|_)(\w)/g, (_, __, c) => c.toUpperCase())];
+  if (known) return known;
   const message = error && error.message ? error.message : String(error);
-  return label + (code ? " (" + code + ")" : "") + ": " + message;
+  return (form.dataset.msgFailed || "") + (code ? " (" + code + ")" : "") + ": " + message;
 }
 
 async function openLocker(keys, form, box) {
