@@ -35,7 +35,7 @@ $(TEST_TOOLS_STAMP): scripts/install-test-tools.sh scripts/install-postgres.sh
 # The console's browser code (docs/spec/console.md, "The build step"): npm ci from the
 # committed lock file, then esbuild into static/build/ (never committed); again only when
 # the lock file or a source changed.
-$(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json $(wildcard $(WEB)/src/*.js) $(SYSTEM_STAMP)
+$(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json $(wildcard $(WEB)/src/*.js) $(wildcard $(WEB)/locker/*.js) $(SYSTEM_STAMP)
 	@command -v npm >/dev/null 2>&1 || { echo "error: npm is missing (scripts/install-system-packages.sh installs nodejs and npm)"; exit 1; }
 	@cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 	@mkdir -p $(VENV) && touch $@

@@ -27,6 +27,7 @@ from govchain.console import (
 )
 from govchain.console.app import SIGNING_BUNDLE
 from govchain.console.chain_actions import ChainActions
+from govchain.console.locker_reader import LockerViewer
 from govchain.console.routes_access import ConsoleAccess
 from govchain.console.sessions import (
     DEFAULT_SESSION_MINUTES,
@@ -123,7 +124,8 @@ def console_command(
     access = ConsoleAccess(
         actions, ChallengeStore(), SessionStore(session_minutes), PendingTxStore()
     )
-    app = create_app(ConsoleSources(chain, index, alert_reader), access)
+    locker = LockerViewer(urls, ca_bundle)
+    app = create_app(ConsoleSources(chain, index, alert_reader, locker), access)
     shown_host = f"[{host}]" if ":" in host else host
     console.print(
         f"console at http://{shown_host}:{bound}/ (chain {chain_id or '(not indexed yet)'}, "
@@ -141,5 +143,6 @@ def console_command(
     finally:
         chain.close()
         actions.close()
+        locker.close()
         sock.close()
     console.print("console stopped", highlight=False)

@@ -44,6 +44,8 @@ from govchain.console.index_reader import (
     IndexReader,
     IndexUnavailableError,
 )
+from govchain.console.locker_reader import LockerViewer
+from govchain.console.locker_routes import install_locker_routes
 from govchain.console.markup import Html, layout, link, tag
 from govchain.console.pages_assets import assets_page
 from govchain.console.pages_audit import audit_page
@@ -87,6 +89,7 @@ class ConsoleSources:
     chain: ChainReader
     index: IndexReader
     alerts: AlertReader | None
+    locker: LockerViewer | None = None
 
 
 class BadRequestError(GovChainError):
@@ -230,6 +233,8 @@ def create_app(sources: ConsoleSources, access: ConsoleAccess | None = None) -> 
         return case_page(_lang(request), sources.chain.case(bytes.fromhex(case_id)))
 
     _install_supervision(app, sources)
+    if sources.locker is not None:
+        install_locker_routes(app, sources.locker, sources.index, BadRequestError)
     return app
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "PAGE_ROWS",
     "BlockRow",
     "CaseRow",
+    "GrantRow",
     "IndexReader",
     "IndexUnavailableError",
     "TxRow",
@@ -87,6 +88,22 @@ class CaseRow:
     closed: int
     overdue_steps: int
     interventions: int
+
+
+@dataclass(frozen=True, slots=True)
+class GrantRow:
+    """A row of ``grants``: a grant, code or request of one holder (never its envelope)."""
+
+    id: str
+    kind: str
+    asset: str
+    grantee: str
+    purpose: str
+    status: str
+    expires: int
+    uses: int
+    used: int
+    height: int
 
 
 _BLOCK = "SELECT height, hash, prev_hash, time, proposer, tx_count FROM blocks"
@@ -212,6 +229,17 @@ class IndexReader:
             for r in found
         ]
 
+    def holder_grants(self, holder: str) -> list[GrantRow]:
+        """The grants and codes a holder gave (``holder`` in hex), newest first, at most
+        PAGE_ROWS * 4."""
+        found = self._all(
+            "SELECT id, kind, asset, grantee, purpose, status, expires, uses, used, height "
+            "FROM grants WHERE holder = ? AND kind IN ('grant', 'code') "
+            f"ORDER BY height DESC, id LIMIT {PAGE_ROWS * 4}",
+            (holder,),
+        )
+        return [_grant_row(r) for r in found]
+
     def votes(self, proposal_id: int) -> list[VoteRow]:
         """The votes on proposal ``proposal_id`` in the order the chain took them (its
         ``gov.voted`` events, whose canonical JSON attributes start with the id)."""
@@ -244,3 +272,9 @@ def _vote_of(row: tuple[Any, ...], proposal_id: int) -> VoteRow | None:
         return None
     return VoteRow(int(row[0]), str(row[1]), str(row[2] or ""), str(attributes.get("member")),
                    attributes.get("yes") is True)  # fmt: skip
+
+
+def _grant_row(r: tuple[Any, ...]) -> GrantRow:
+    texts = [str(v) for v in r[:6]]
+    numbers = [int(v) for v in r[6:10]]
+    return GrantRow(texts[0], texts[1], texts[2], texts[3], texts[4], texts[5], *numbers)

@@ -86,6 +86,7 @@ _NAV = (
     ("/audit", "nav.audit"),
     ("/governance", "nav.governance"),
     ("/evidence", "nav.evidence"),
+    ("/locker", "nav.locker"),
 )
 
 

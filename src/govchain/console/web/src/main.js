@@ -8,6 +8,7 @@
 // the unit tests.
 import { KeyFileError, readKeyFile } from "./keyfile.js";
 import { publicKeyHex, signHex, signText } from "./signing.js";
+import { startLockerPages } from "../locker/locker_page.js";
 
 export { KeyFileError, readKeyFile, publicKeyHex, signHex, signText };
 
@@ -126,3 +127,7 @@ if (typeof document !== "undefined") {
     wire(form, signTx);
   }
 }
+
+// The locker pages (web/locker): reads, the usage tx and storage reads signed with the key file
+// picked on the page, the content decrypted here.
+startLockerPages({ read: readKey, publicKeyHex, signHex });
