@@ -44,9 +44,11 @@ from govchain.console.index_reader import (
     IndexReader,
     IndexUnavailableError,
 )
+from govchain.console.locker_message_routes import install_message_routes
 from govchain.console.locker_reader import LockerViewer
 from govchain.console.locker_routes import install_locker_routes
 from govchain.console.markup import Html, layout, link, tag
+from govchain.console.message_reader import MessageViewer
 from govchain.console.pages_assets import assets_page
 from govchain.console.pages_audit import audit_page
 from govchain.console.pages_cases import case_page, cases_page
@@ -235,6 +237,7 @@ def create_app(sources: ConsoleSources, access: ConsoleAccess | None = None) -> 
     _install_supervision(app, sources)
     if sources.locker is not None:
         install_locker_routes(app, sources.locker, sources.index, BadRequestError)
+        install_message_routes(app, MessageViewer(sources.locker), BadRequestError)
     return app
 
 

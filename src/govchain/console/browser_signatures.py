@@ -40,6 +40,7 @@ from govchain.crypto.httpsig.profile import SIGNATURE_LABEL, algorithm_of
 from govchain.types.errors import ValidationError
 
 __all__ = [
+    "SIGNED_METHODS",
     "BrowserSignedReads",
     "MissingSignatureError",
     "ReadSigner",
@@ -49,6 +50,8 @@ __all__ = [
 
 _NONCE = re.compile(r"[A-Za-z0-9_-]{22,86}")
 """A nonce as the ``nonce`` parameter carries it: 16..64 bytes, base64url unpadded."""
+SIGNED_METHODS = ("GET", "POST")
+"""What a browser signs for the console to send: reads, and bodiless POSTs (read receipts)."""
 SIGNATURE_HEX_MAX = 256
 """The longest signature accepted from a browser, in hex digits (a DER SM2 one is ~144)."""
 
@@ -109,11 +112,14 @@ def _params_value(suite: CryptoSuite, address: bytes, created: int, nonce: str) 
 
 
 def read_to_sign(
-    suite: CryptoSuite, address: bytes, url: str, created: int, nonce: bytes
+    suite: CryptoSuite, address: bytes, url: str, created: int, nonce: bytes, method: str = "GET"
 ) -> ReadToSign:
-    """The GET of ``url`` as ``address`` would sign it at ``created`` with ``nonce``."""
+    """The ``method`` (GET, or a POST without a body such as a message's read receipt) of
+    ``url`` as ``address`` would sign it at ``created`` with ``nonce``."""
+    if method not in SIGNED_METHODS:
+        raise ValidationError(f"the browser signs {' or '.join(SIGNED_METHODS)} without a body")
     text = base64.urlsafe_b64encode(nonce).rstrip(b"=").decode("ascii")
-    view = _view("GET", url)
+    view = _view(method, url)
     view.validate()
     value = _params_value(suite, address, created, text)
     return ReadToSign(url, created, text, signature_base(view, REQUEST_COMPONENTS, value))
@@ -157,9 +163,10 @@ class BrowserSignedReads:
         self._signed = dict(signed)
 
     def headers(self, method: str, url: str, body: bytes = b"") -> dict[str, str]:
-        """The header fields of the browser's signature of ``GET url``."""
-        if method != "GET" or body:
-            raise MissingSignatureError("the browser signs reads (GET, no body) only")
+        """The header fields of the browser's signature of ``method url`` (GET, or a POST
+        without a body)."""
+        if method not in SIGNED_METHODS or body:
+            raise MissingSignatureError("the browser signs requests without a body only")
         found = self._signed.get(url)
         if found is None:
             raise MissingSignatureError(f"the browser did not sign the read of {_path_of(url)}")

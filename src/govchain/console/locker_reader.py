@@ -161,11 +161,14 @@ class LockerViewer:
             f"{base}/v1/grants/requests/{hexed}",
         ]
 
-    def reads_to_sign(self, address: bytes, urls: Sequence[str]) -> list[ReadToSign]:
-        """Each of ``urls`` as the browser signs it, now and with a fresh nonce."""
+    def reads_to_sign(
+        self, address: bytes, urls: Sequence[str], method: str = "GET"
+    ) -> list[ReadToSign]:
+        """Each of ``urls`` as the browser signs it (a GET, or a bodiless ``method``), now and
+        with a fresh nonce."""
         created = int(self._clock())
         return [
-            read_to_sign(self.suite(), address, url, created, self._random(NONCE_BYTES))
+            read_to_sign(self.suite(), address, url, created, self._random(NONCE_BYTES), method)
             for url in urls
         ]
 
@@ -377,6 +380,37 @@ class LockerViewer:
     def _storage_urls(self) -> dict[str, str]:
         answer = self._any.get_json("/v1/storage-nodes")
         return {str(n["name"]): str(n["url"]).rstrip("/") for n in answer.get("nodes", [])}
+
+    # --- for the message pages (console.message_reader) ---------------------------------
+
+    def storage_urls(self) -> dict[str, str]:
+        """The storage nodes the chain lists: name -> URL (``GET /v1/storage-nodes``)."""
+        return self._storage_urls()
+
+    def wrapped_key_reads(self, address: bytes) -> tuple[str, list[str]]:
+        """The locker public key of ``address`` (hex) and the storage reads of its wrapped
+        private key (``?locker=``), one per listed storage node that keeps it."""
+        locker = self._any.get_json(f"/v1/lockers/{address.hex()}/key")["locker"]
+        stores, wrapped = self._storage_urls(), locker["key_blob"]
+        urls = [
+            f"{stores[n]}/v1/blobs/{wrapped['hash']}?locker={address.hex()}"
+            for n in wrapped["locators"]
+            if n in stores
+        ]
+        return str(locker["public_key"]), urls
+
+    def first_blob(self, urls: Sequence[str], signer: ReadSigner) -> bytes:
+        """The blob of the first of ``urls`` that serves bytes of the right hash."""
+        return self._first_blob(urls, signer)
+
+    def signed_json(self, method: str, url: str, signer: ReadSigner) -> dict[str, Any]:
+        """The JSON answer of ``method url`` (no body) signed by ``signer``; ReadRefusedError
+        with the answer's code when it is not 200."""
+        try:
+            answer = self._http.request(method, url, headers=signer.headers(method, url))
+        except httpx.HTTPError as exc:
+            raise ReadRefusedError("unreachable", f"{type(exc).__name__}") from exc
+        return _json_of(answer)
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,13 @@ from govchain.console.routes_access import (
 )
 from govchain.types.errors import GovChainError, ValidationError
 
-__all__ = ["install_locker_routes"]
+__all__ = [
+    "failure_answer",
+    "install_locker_routes",
+    "owner_or_refusal",
+    "posted_body",
+    "signatures_of",
+]
 
 log = logging.getLogger("govchain.console")
 
@@ -270,3 +276,11 @@ def _use_of(value: object, content_id: bytes) -> UseTx | None:
         expiry,
         _hex(value, "signature"),
     )
+
+
+# What the message routes (console.locker_message_routes) share with these: the same owner check,
+# signature parsing, JSON body and failure answers.
+owner_or_refusal = _owner
+signatures_of = _signatures
+posted_body = _body
+failure_answer = _failure

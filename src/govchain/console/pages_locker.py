@@ -102,7 +102,9 @@ def locker_page(lang: str, address: str) -> str:
         data_reads=f"/locker/{address}/reads",
         data_view=f"/locker/{address}/view",
     )
-    body = Html(tag("p", hex_text(address), class_="owner") + box)
+    inbox = tag("p", link(f"/locker/{address}/messages", text(lang, "messages.link"),
+                          id="messages-link"), class_="note")  # fmt: skip
+    body = Html(tag("p", hex_text(address), class_="owner") + inbox + box)
     return layout(lang, text(lang, "locker.title"), body, f"/locker/{address}", [SCRIPT])
 
 

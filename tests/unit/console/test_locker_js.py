@@ -2,6 +2,8 @@
 code seals: run under ``node`` on wrapped locker keys, envelopes and content blobs made by
 password_wrap, envelopes and asset_crypto, for both suites and both KDFs (issue 19 item 6;
 F-C1, F-C2, docs/formats.md section 9). The same plaintext must come out, byte for byte.
+So with messages (web/locker/message_crypto.js, F-C6): sealed by client/message_crypto.py to a
+locker whose key is unwrapped as the messages page unwraps it; altered ones refused.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pytest
 
 from govchain.client.asset_crypto import encrypt_content, envelope_for
 from govchain.client.locker_keys import new_locker
+from govchain.client.message_crypto import MessagePlaintext, seal_message
 from govchain.crypto import suite_for
 from govchain.crypto.password_wrap import Pbkdf2Params, ScryptParams, default_params, wrap_secret
 
@@ -136,4 +139,121 @@ def test_js_refuses_a_wrong_password_an_altered_blob_and_another_version(
         {"error": "decryption_failed"},
         {"error": "decryption_failed"},
         {"error": "envelope_not_opened"},
+    ]
+
+
+# --- messages (web/locker/message_crypto.js; docs/spec/messages.md) -----------------------
+
+MESSAGE_MODULE = WEB / "locker" / "message_crypto.js"
+
+_MESSAGE_RUNNER = """
+import { unwrapLockerKey } from %s;
+import { openMessage } from %s;
+import { hexToBytes, bytesToHex } from "@noble/hashes/utils.js";
+const cases = JSON.parse(await new Promise((ok) => {
+  let text = "";
+  process.stdin.on("data", (c) => (text += c));
+  process.stdin.on("end", () => ok(text));
+}));
+const out = [];
+for (const c of cases) {
+  try {
+    const secret = await unwrapLockerKey(c.suite, hexToBytes(c.wrapped), c.password,
+                                         hexToBytes(c.address));
+    const got = openMessage(c.suite, secret, hexToBytes(c.address), hexToBytes(c.sealed));
+    out.push({ sender: bytesToHex(got.sender), recipient: bytesToHex(got.recipient),
+               kind: got.kind, name: got.name, body: bytesToHex(got.body), time: got.time });
+  } catch (err) {
+    out.push({ error: err.code || String(err) });
+  }
+}
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def _run_messages(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    script = _MESSAGE_RUNNER % (json.dumps(MODULE.as_uri()), json.dumps(MESSAGE_MODULE.as_uri()))
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        cwd=WEB,
+        input=json.dumps(cases).encode(),
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    return list(json.loads(done.stdout))
+
+
+def _message_case(
+    suite_name: str, plaintext: MessagePlaintext | None = None, kind: str = "text"
+) -> tuple[dict[str, Any], MessagePlaintext]:
+    """A locker (wrapped key, scrypt made quick) and a message our Python code sealed to it."""
+    suite = suite_for(suite_name)
+    address = os.urandom(20)
+    locker, public = new_locker(suite)
+    params = ScryptParams(os.urandom(16), n=2**10, r=8, p=1)
+    wrapped = wrap_secret(suite, locker.private_bytes(), b"message password", address, params)
+    body = "消息正文 MESSAGE-MARKER-5c1e\n第二行".encode() if kind == "text" else os.urandom(500)
+    name = "" if kind == "text" else "材料清单.pdf"
+    message = plaintext or MessagePlaintext(
+        os.urandom(20), address, kind, name, body, 1_765_000_000_123
+    )
+    return {
+        "suite": suite_name,
+        "wrapped": wrapped.hex(),
+        "password": "message password",
+        "address": address.hex(),
+        "sealed": seal_message(suite, public, message).hex(),
+    }, message
+
+
+def _shown(message: MessagePlaintext) -> dict[str, Any]:
+    return {
+        "sender": message.sender.hex(),
+        "recipient": message.recipient.hex(),
+        "kind": message.kind,
+        "name": message.name,
+        "body": message.body.hex(),
+        "time": message.time,
+    }
+
+
+def test_js_opens_messages_python_sealed_for_both_suites(node_modules: Path) -> None:
+    made = [_message_case("gm"), _message_case("intl"), _message_case("gm", kind="file")]
+    assert _run_messages([case for case, _ in made]) == [_shown(m) for _, m in made]
+
+
+def test_js_refuses_a_tampered_message_another_lockers_and_another_recipients(
+    node_modules: Path,
+) -> None:
+    tampered, _ = _message_case("gm")
+    sealed = bytearray.fromhex(tampered["sealed"])
+    sealed[-5] ^= 1  # inside the box's tag
+    tampered["sealed"] = sealed.hex()
+    other_locker, _ = _message_case("intl")
+    other_locker["sealed"] = _message_case("intl")[0]["sealed"]
+    # sealed to this locker, but the recipient inside (and so the AAD) is another account
+    elsewhere, _ = _message_case("gm")
+    suite = suite_for("gm")
+    locker, public = new_locker(suite)
+    address = os.urandom(20)
+    wrapped = wrap_secret(
+        suite, locker.private_bytes(), b"message password", address,
+        ScryptParams(os.urandom(16), n=2**10, r=8, p=1),
+    )  # fmt: skip
+    other = MessagePlaintext(os.urandom(20), os.urandom(20), "text", "", b"x", 1)
+    elsewhere.update(
+        wrapped=wrapped.hex(),
+        address=address.hex(),
+        sealed=seal_message(suite, public, other).hex(),
+    )
+    not_sealed, _ = _message_case("intl")
+    not_sealed["sealed"] = "a1616101"  # CBOR {"a": 1}
+    found = _run_messages([tampered, other_locker, elsewhere, not_sealed])
+    assert found == [
+        {"error": "decryption_failed"},
+        {"error": "decryption_failed"},
+        {"error": "decryption_failed"},
+        {"error": "invalid_format"},
     ]

@@ -75,7 +75,7 @@ export function aeadOpen(suite, key, sealed, aad) {
   }
 }
 
-function decodeCbor(data, what) {
+export function decodeCbor(data, what) {
   try {
     return decode(data, { useMaps: false, rejectDuplicateMapKeys: true });
   } catch (err) {

@@ -18,7 +18,7 @@
 import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { LockerError, openAsset } from "./locker_crypto.js";
 
-async function exchange(url, body) {
+export async function exchange(url, body) {
   const answer = await fetch(url, {
     method: body === undefined ? "GET" : "POST",
     credentials: "same-origin",
@@ -36,7 +36,7 @@ async function exchange(url, body) {
   return data;
 }
 
-function signReads(keys, key, reads) {
+export function signReads(keys, key, reads) {
   const signed = {};
   for (const read of reads) {
     signed[read.url] = {
@@ -48,14 +48,14 @@ function signReads(keys, key, reads) {
   return signed;
 }
 
-function say(element, message, failed) {
+export function say(element, message, failed) {
   if (element) {
     element.textContent = message;
     element.classList.toggle("refused", Boolean(failed));
   }
 }
 
-function reason(form, error) {
+export function reason(form, error) {
   const code = error && error.code ? String(error.code) : "";
   const known = code && form.dataset["msg" + code.replace(/(^|_)(\w)/g, (_, __, c) => c.toUpperCase())];
   if (known) return known;
@@ -149,7 +149,7 @@ async function fetchAsset(keys, form) {
   }
 }
 
-function wire(form, act, status) {
+export function wire(form, act, status) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     for (const button of form.querySelectorAll("button")) button.disabled = true;

@@ -9,6 +9,7 @@
 import { KeyFileError, readKeyFile } from "./keyfile.js";
 import { publicKeyHex, signHex, signText } from "./signing.js";
 import { startLockerPages } from "../locker/locker_page.js";
+import { startMessagePages } from "../locker/messages_page.js";
 
 export { KeyFileError, readKeyFile, publicKeyHex, signHex, signText };
 
@@ -129,5 +130,7 @@ if (typeof document !== "undefined") {
 }
 
 // The locker pages (web/locker): reads, the usage tx and storage reads signed with the key file
-// picked on the page, the content decrypted here.
+// picked on the page, the content decrypted here; and the locker's messages, read and opened
+// the same way.
 startLockerPages({ read: readKey, publicKeyHex, signHex });
+startMessagePages({ read: readKey, publicKeyHex, signHex });
