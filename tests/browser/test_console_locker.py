@@ -9,6 +9,11 @@ sees the licence under its type; the bank opens its own locker, follows the gran
 purpose and its locker password, and the content appears, decrypted in the browser, with the
 usage record naming the purpose on the asset's page. The same at 390x844 with no horizontal
 scroll. The marker never appears in a page before the fetch nor in the console's log.
+
+Messages (F-C6): the bank sends the holder a message with ``govchain msg send`` for each
+screen; the holder's inbox page lists it unread (sender and time only), it opens in the
+browser with the locker password showing its marker text (in no page before, never in the
+console's log), and shows as read, also after a fresh read of the inbox.
 Screenshots go to the artifacts directory (``GOVCHAIN_TEST_ARTIFACTS``).
 """
 
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,6 +49,8 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "asset-types"
 LICENCE_TYPE = "11100000MB0143028R001"
 MARKER = "张标记LOCKER7f3a"
 PASSWORD = "演示 locker password"
+MESSAGE_MARKER = "消息标记MSG9d2b"
+VIEWPORTS = [(1280, 900, "desktop"), (390, 844, "phone")]
 
 pytestmark = [
     pytest.mark.timeout(900),
@@ -65,6 +73,9 @@ class Locker:
     licence: str
     shots: Path
     log: Path
+    messages: dict[str, str]
+    """Viewport name -> the id of a message the bank sent the holder with ``msg send``, whose
+    text holds MESSAGE_MARKER and the viewport's name."""
 
 
 def _subject(
@@ -120,6 +131,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Locker]:
             "--purpose", "贷款审批", "--expires", later, "--uses", "5",
             "--password-file", tmp / "locker-password",
         )  # fmt: skip
+        messages = {}
+        for _, _, name in VIEWPORTS:  # one unread message for each viewport's test to open
+            text = tmp / f"message-{name}.txt"
+            text.write_text(f"您好：{MESSAGE_MARKER} {name}\n请查收营业执照。", encoding="utf-8")
+            messages[name] = str(govchain_json(
+                "msg", "send", *node, "--key", bank_key, "--to", holder, "--file", text,
+            )["id"])  # fmt: skip
         db = tmp / "index.db"
         running: list[subprocess.Popen[bytes]] = []
         log_path = tmp / "console.log"
@@ -141,7 +159,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Locker]:
                 ))  # fmt: skip
             url = f"http://127.0.0.1:{port}"
             wait_for(lambda: _answers(url + "/locker"), 60, "the console to answer")
-            yield Locker(url, holder, holder_key, bank, bank_key, licence, shots, log_path)
+            yield Locker(
+                url, holder, holder_key, bank, bank_key, licence, shots, log_path, messages
+            )
         finally:
             for process in running:
                 process.terminate()
@@ -154,6 +174,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Locker]:
         console_log = log_path.read_text(errors="replace")
         assert "Traceback" not in console_log, console_log
         assert MARKER not in console_log
+        assert MESSAGE_MARKER not in console_log
 
 
 def _answers(url: str) -> bool:
@@ -195,6 +216,7 @@ def _open_locker(page: Page, site: Locker, address: str, key: Path) -> None:
     page.set_input_files("#locker-key-file", str(key))
     page.click("#locker-open button[type=submit]")
     expect(page.locator("#locker-signed h2").first).to_be_visible(timeout=30_000)
+    assert MESSAGE_MARKER not in page.content()
 
 
 def _fetch(page: Page, site: Locker, purpose: str) -> None:
@@ -210,7 +232,7 @@ def _fetch(page: Page, site: Locker, purpose: str) -> None:
     expect(page.locator("#usage")).to_contain_text(purpose, timeout=30_000)
 
 
-@pytest.mark.parametrize(("width", "height", "name"), [(1280, 900, "desktop"), (390, 844, "phone")])
+@pytest.mark.parametrize(("width", "height", "name"), VIEWPORTS)
 def test_a_locker_by_type_and_a_fetch_with_a_purpose(
     browser: Browser, site: Locker, width: int, height: int, name: str
 ) -> None:
@@ -242,4 +264,47 @@ def test_a_locker_by_type_and_a_fetch_with_a_purpose(
     assert page.input_value("#password") == ""  # not kept on the page
     _fits(page, width, f"{name} fetched")
     page.screenshot(path=site.shots / f"locker-fetched-{name}.png", full_page=True)
+    assert outside == []
+
+
+def _read_inbox(page: Page, site: Locker) -> None:
+    """On the messages page: sign the inbox reads with the key file, wait for the list."""
+    page.set_input_files("#inbox-key-file", str(site.holder_key))
+    page.click("#inbox-open button[type=submit]")
+    expect(page.locator("#inbox-list tbody tr").first).to_be_visible(timeout=30_000)
+
+
+@pytest.mark.parametrize(("width", "height", "name"), VIEWPORTS)
+def test_a_message_sent_with_the_cli_opens_in_the_browser_and_shows_as_read(
+    browser: Browser, site: Locker, width: int, height: int, name: str
+) -> None:
+    page, outside = _page(browser, site, width, height)
+    _open_locker(page, site, site.holder, site.holder_key)
+    page.click("#messages-link")
+    page.wait_for_url(f"{site.url}/locker/{site.holder}/messages")
+    _read_inbox(page, site)
+    row = page.locator(f"#inbox-list tr[data-id='{site.messages[name]}']")
+    expect(row).to_have_count(1)
+    assert site.bank[:12] in row.text_content()  # the sender, in clear
+    expect(row.locator(".state")).to_have_class(re.compile(r"\bwait\b"))  # unread
+    assert MESSAGE_MARKER not in page.content()  # sealed: nothing of it before it is opened
+    _fits(page, width, f"{name} inbox")
+    page.screenshot(path=site.shots / f"messages-{name}.png", full_page=True)
+    # open it: the sealed body through the console, opened here with the locker key
+    page.fill("#inbox-password", PASSWORD)
+    row.locator("button.open-message").click()
+    expect(page.locator("#message-body")).to_contain_text(
+        f"{MESSAGE_MARKER} {name}", timeout=60_000
+    )
+    assert site.bank in page.text_content("#message")  # the sender inside the message
+    expect(row.locator(".state")).to_have_class(re.compile(r"\bok\b"), timeout=30_000)  # read
+    assert page.input_value("#inbox-password") == ""  # not kept on the page
+    _fits(page, width, f"{name} message")
+    page.screenshot(path=site.shots / f"messages-opened-{name}.png", full_page=True)
+    # the receipt is on the storage node: a fresh read of the inbox shows it read
+    page.reload()
+    _read_inbox(page, site)
+    again = page.locator(f"#inbox-list tr[data-id='{site.messages[name]}'] .state")
+    expect(again).to_have_class(re.compile(r"\bok\b"))
+    assert MESSAGE_MARKER not in page.content()
     assert outside == []
