@@ -10,6 +10,7 @@ the chain wrote it.
 from __future__ import annotations
 
 from govchain.console.catalogue_access import ACCESS_EN, ACCESS_ZH
+from govchain.console.catalogue_scoped import SCOPED_EN, SCOPED_ZH
 
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "MESSAGES", "language_of", "text", "value_text"]
 
@@ -539,6 +540,8 @@ _EN: dict[str, str] = {
 
 _ZH.update(ACCESS_ZH)
 _EN.update(ACCESS_EN)
+_ZH.update(SCOPED_ZH)
+_EN.update(SCOPED_EN)
 
 MESSAGES: dict[str, dict[str, str]] = {"zh": _ZH, "en": _EN}
 """Language -> key -> label."""

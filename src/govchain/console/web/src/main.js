@@ -9,6 +9,7 @@
 import { KeyFileError, readKeyFile } from "./keyfile.js";
 import { publicKeyHex, signHex, signText } from "./signing.js";
 import { startLockerPages } from "../locker/locker_page.js";
+import { startScopedReads } from "./scoped_read.js";
 
 export { KeyFileError, readKeyFile, publicKeyHex, signHex, signText };
 
@@ -131,3 +132,6 @@ if (typeof document !== "undefined") {
 // The locker pages (web/locker): reads, the usage tx and storage reads signed with the key file
 // picked on the page, the content decrypted here.
 startLockerPages({ read: readKey, publicKeyHex, signHex });
+
+// A regulator's read with a purpose (case and tx pages): the usage tx and the read signed here.
+startScopedReads({ read: readKey, signHex, refusal });
