@@ -9,13 +9,17 @@ Member admins sign in with their own key files, read and used by the page's
 script only; a wrong key and a replayed challenge are refused; an admin
 proposes to evict the node that equivocated (from the evidence page) and to
 freeze an account (from its page); three admins of four approve the freeze
-one after the other and the page shows it executed. Screenshots of each
-page go to the artifacts directory.
+one after the other and the page shows it executed. A regulator, set by a
+vote, reads a case in its scope with a purpose (its form shown, checked
+against the genesis), the read is in the holder's usage history on the
+account page and in the access trail, and a case outside the scope offers
+no form. Screenshots of each page go to the artifacts directory.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import subprocess
 import threading
@@ -30,10 +34,12 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from govchain.client.sdk import NodeClient
 from govchain.client.submission import committed_receipt, submit_built
+from govchain.codes.demo import demo_uscc
 from govchain.consensus.evidence import DuplicateVote
 from govchain.console import ChainReader, ConsoleSources, IndexReader, create_app
 from govchain.console.chain_actions import ChainActions
 from govchain.console.routes_access import ConsoleAccess
+from govchain.console.scoped_reads import ScopedReader
 from govchain.console.sessions import SessionStore
 from govchain.console.signin import ChallengeStore
 from govchain.console.tx_prep import PendingTxStore
@@ -41,11 +47,12 @@ from govchain.contracts.evidence import evidence_tx
 from govchain.crypto import suite_for
 from govchain.crypto.keyfiles import read_signing_key, write_file_atomic
 from govchain.ledger import records
+from govchain.ledger.genesis_file import load_genesis
 from govchain.node.netinit import VALIDATOR_KEY_FILE, NetworkLayout
 from govchain.types.commit import Vote, VoteType
 from tests.browser.test_console import CHROMIUM, _indexed_height
-from tests.govchain_cli import GOVCHAIN
-from tests.integration.network_support import running_network, wait_for
+from tests.govchain_cli import GOVCHAIN, govchain, govchain_json, key_address
+from tests.integration.network_support import decide_by_vote, running_network, wait_for
 from tests.s3_server import free_ports
 
 pytestmark = [
@@ -80,6 +87,8 @@ class Site:
     clock: Clock
     shots: Path
     stranger_key: Path
+    db: Path
+    tmp: Path
 
 
 def _equivocate(layout: NetworkLayout) -> str:
@@ -123,7 +132,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     shots.mkdir(parents=True, exist_ok=True)
     print(f"console sign-in screenshots: {shots}")
     stranger = tmp / "stranger.pem"
-    with running_network(tmp / "net", validators=4) as layout:
+    with running_network(tmp / "net", validators=4, storage_nodes=1) as layout:
         write_file_atomic(stranger, suite_for(layout.suite).generate_key().to_pem())
         urls = [n.api_url for n in layout.nodes]
         db = tmp / "index.db"
@@ -133,8 +142,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                  f"sqlite:///{db}", "--poll-s", "0.2"], stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         clock = Clock()
-        chain = ChainReader(urls, None, None)
+        genesis = load_genesis(layout.directory / "genesis.json")
+        chain = ChainReader(urls, None, genesis)
         actions = ChainActions(urls, None)
+        scoped = ScopedReader(urls, None, genesis)
         server = None
         try:
             wait_for(lambda: _indexed_height(db) >= 1, 120, "the indexer to start")
@@ -144,19 +155,21 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 SessionStore(SESSION_MINUTES, clock=clock),
                 PendingTxStore(clock=clock),
             )
-            app = create_app(ConsoleSources(chain, IndexReader(f"sqlite:///{db}"), None), access)
+            index = IndexReader(f"sqlite:///{db}")
+            app = create_app(ConsoleSources(chain, index, None, scoped=scoped), access)
             (port,) = free_ports(1)
             server, thread = _serve(app, port)
             url = f"http://127.0.0.1:{port}"
             wait_for(lambda: httpx.get(url + "/signin", timeout=2).status_code == 200, 60,
                      "the console to answer")  # fmt: skip
-            yield Site(url, layout, clock, shots, stranger)
+            yield Site(url, layout, clock, shots, stranger, db, tmp)
         finally:
             if server is not None:
                 server.should_exit = True
                 thread.join(timeout=30)
             chain.close()
             actions.close()
+            scoped.close()
             indexer.terminate()
             indexer.wait(timeout=30)
 
@@ -221,6 +234,87 @@ def test_a_member_admin_signs_in_with_the_key_file_and_strangers_are_refused(
     page.click("#signout")
     page.wait_for_url(site.url + "/signin")
     assert "登录" in (page.text_content("#who") or "")
+
+
+def _subject(site: Site, serial: int, name: str) -> Path:
+    """A registered enterprise subject of member 0 with a locker (a regulator opens envelopes
+    with it; an applicant receives a case's outputs in it)."""
+    node = ["--node", ",".join(n.api_url for n in site.layout.nodes)]
+    code0, _, admin0 = site.layout.members[0]
+    key = site.tmp / f"subject{serial}.pem"
+    write_file_atomic(key, suite_for(site.layout.suite).generate_key().to_pem())
+    govchain("subject", "apply", *node, "--key", key, "--kind", "enterprise",
+             "--code", demo_uscc(serial), "--name", name, "--member", code0)  # fmt: skip
+    govchain("subject", "approve", key_address(key), *node, "--key", admin0,
+             "--permissions", "transact")  # fmt: skip
+    password = site.tmp / "locker-password"
+    password.write_text("演示 password\n", encoding="utf-8")
+    govchain("locker", "init", *node, "--key", key, "--password-file", password,
+             "--copies", "1")  # fmt: skip
+    return key
+
+
+def _case(site: Site, matter: str, applicant: Path) -> str:
+    """A case of a one-step process of ``matter`` (member 0's), applied by the client."""
+    node = ["--node", ",".join(n.api_url for n in site.layout.nodes)]
+    code0, _, admin0 = site.layout.members[0]
+    spec = site.tmp / f"{matter}.json"
+    spec.write_text(json.dumps({"code": matter, "name": "监管演示事项", "kind": "行政许可",
+                                "department": code0, "time_limit_days": 1, "outputs": []},
+                               ensure_ascii=False),
+                    encoding="utf-8")  # fmt: skip
+    govchain("matter", "define", *node, "--key", admin0, "--file", spec)
+    process = site.tmp / f"{matter}.toml"
+    process.write_text(
+        f'code = "{matter.lower()}"\nname = "监管演示"\n\n[steps.review]\n'
+        f'matter = "{matter}"\ntime_limit_minutes = 60\n',
+        encoding="utf-8",
+    )
+    govchain("process", "publish", process, *node, "--key", admin0)
+    form = site.tmp / "form.json"
+    form.write_text(json.dumps({"名称": "济南演示受监管有限公司"}, ensure_ascii=False), "utf-8")
+    return str(govchain_json(
+        "case", "apply", *node, "--key", site.layout.client_key, "--process", matter.lower(),
+        "--applicant", key_address(applicant), "--form", form,
+    )["case"])  # fmt: skip
+
+
+def test_a_regulator_reads_a_case_in_scope_with_a_purpose_and_the_holder_sees_it_f_e1(
+    browser: Browser, site: Site
+) -> None:
+    regulator = _subject(site, 9601, "济南演示市场监管中心")
+    company = _subject(site, 9602, "济南演示受监管有限公司")
+    inside, outside = _case(site, "REG-IN", company), _case(site, "REG-OUT", company)
+    urls = [n.api_url for n in site.layout.nodes]
+    decide_by_vote(urls, site.layout, "regulator.set", {
+        "address": key_address(regulator), "types": "", "departments": "", "matters": "REG-IN",
+        "reason": "办件合规抽查",
+    })  # fmt: skip
+    page = _page(browser, site)
+    _sign_in(page, site, regulator, f"/cases/{inside}")
+    assert "监管机构" in (page.text_content("#who") or "")
+    assert page.locator("#scoped-form").count() == 0  # no form content before the read
+    page.fill("#scoped-purpose", "年度双随机抽查")
+    page.set_input_files("#scoped-key-file", str(regulator))
+    page.click("form#scoped-read button[type=submit]")
+    expect(page.locator("#scoped-form")).to_contain_text("济南演示受监管有限公司", timeout=60_000)
+    expect(page.locator("#scoped-check .outcome")).to_have_text("通过")
+    page.screenshot(path=site.shots / "regulator-case-read.png", full_page=True)
+    page.goto(f"{site.url}/cases/{outside}")
+    expect(page.locator("form#scoped-read")).to_have_count(0)
+    page.screenshot(path=site.shots / "regulator-case-out-of-scope.png", full_page=True)
+    holder = key_address(company)
+    page.goto(f"{site.url}/accounts/{holder}")
+    history = page.locator("#usage-history")
+    expect(history).to_contain_text("年度双随机抽查")
+    expect(history).to_contain_text(key_address(regulator)[:12])
+    page.screenshot(path=site.shots / "holder-usage-history.png", full_page=True)
+    with NodeClient(urls) as client:
+        height = int(client.status()["height"])
+    wait_for(lambda: _indexed_height(site.db) >= height, 60, "the index to reach the read")
+    page.goto(f"{site.url}/audit?account={holder}")
+    expect(page.locator("main")).to_contain_text("年度双随机抽查")
+    page.screenshot(path=site.shots / "audit-regulator-read.png", full_page=True)
 
 
 def test_isolation_proposals_from_evidence_and_an_account_and_three_admins_approve(

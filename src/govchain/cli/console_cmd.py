@@ -29,6 +29,7 @@ from govchain.console.app import SIGNING_BUNDLE
 from govchain.console.chain_actions import ChainActions
 from govchain.console.locker_reader import LockerViewer
 from govchain.console.routes_access import ConsoleAccess
+from govchain.console.scoped_reads import ScopedReader
 from govchain.console.sessions import (
     DEFAULT_SESSION_MINUTES,
     MAX_SESSION_MINUTES,
@@ -94,7 +95,9 @@ def console_command(
 
     Governance (proposals, votes) and isolation (evidence, accounts): a member
     admin signs in with their own key file, read and used in the browser only
-    (a signed challenge), and votes or proposes with txs signed there too.
+    (a signed challenge), and votes or proposes with txs signed there too. A
+    regulator reads a case's form or a tx's args in its scope with a purpose,
+    recorded on chain as a usage record (shown on the holder's account page).
     Chinese by default; ?lang=en (kept in a cookie) switches to English.
     Reading pages are public: listen on a loopback or internal address, or
     behind https. Runs until Ctrl-C.
@@ -125,7 +128,8 @@ def console_command(
         actions, ChallengeStore(), SessionStore(session_minutes), PendingTxStore()
     )
     locker = LockerViewer(urls, ca_bundle)
-    app = create_app(ConsoleSources(chain, index, alert_reader, locker), access)
+    scoped = ScopedReader(urls, ca_bundle, trusted)
+    app = create_app(ConsoleSources(chain, index, alert_reader, locker, scoped), access)
     shown_host = f"[{host}]" if ":" in host else host
     console.print(
         f"console at http://{shown_host}:{bound}/ (chain {chain_id or '(not indexed yet)'}, "
@@ -144,5 +148,6 @@ def console_command(
         chain.close()
         actions.close()
         locker.close()
+        scoped.close()
         sock.close()
     console.print("console stopped", highlight=False)

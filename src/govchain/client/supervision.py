@@ -25,7 +25,7 @@ from govchain.ledger.proofs import TxReceiptBundle
 from govchain.types import Genesis
 from govchain.types.errors import ProofError
 
-__all__ = ["RegulatorClient", "ScopedReadResult"]
+__all__ = ["RegulatorClient", "ScopedReadResult", "verify_scoped_read"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,19 +89,26 @@ class RegulatorClient:
 
     def _verify(self, answer: dict[str, Any]) -> None:
         assert self.genesis is not None
-        usage = answer["usage"]
-        if answer.get("case") is not None:
-            verify_record(
-                self.genesis, case_key(bytes.fromhex(str(usage["target_id"]))),
-                answer["case_fact"], answer["case"], Case.from_stored, Case.to_json,
-            )  # fmt: skip
-            return
-        shown = answer.get("tx")
-        if not isinstance(shown, dict):
-            raise ProofError("the node served neither a case nor a tx", "format")
-        bundle = TxReceiptBundle.from_json(shown["receipt"])
-        verified = verify_tx_receipt(self.genesis, bundle)
-        if verified.tx_hash.hex() != usage["target_id"]:
-            raise ProofError("the served tx is not the one the record names", "tx")
-        if shown.get("args") != json_form(bundle.tx.args):
-            raise ProofError("the served args are not the receipt's tx's", "tx")
+        verify_scoped_read(self.genesis, answer)
+
+
+def verify_scoped_read(genesis: Genesis, answer: dict[str, Any]) -> None:
+    """Check what a node served against a usage record (``GET /v1/supervision/reads/{use_tx}``)
+    with ``genesis`` alone: the case's state fact, or the tx's receipt bundle, that it is the
+    tx the record names and that the served args are the bundle's tx's; ProofError if not."""
+    usage = answer["usage"]
+    if answer.get("case") is not None:
+        verify_record(
+            genesis, case_key(bytes.fromhex(str(usage["target_id"]))),
+            answer["case_fact"], answer["case"], Case.from_stored, Case.to_json,
+        )  # fmt: skip
+        return
+    shown = answer.get("tx")
+    if not isinstance(shown, dict):
+        raise ProofError("the node served neither a case nor a tx", "format")
+    bundle = TxReceiptBundle.from_json(shown["receipt"])
+    verified = verify_tx_receipt(genesis, bundle)
+    if verified.tx_hash.hex() != usage["target_id"]:
+        raise ProofError("the served tx is not the one the record names", "tx")
+    if shown.get("args") != json_form(bundle.tx.args):
+        raise ProofError("the served args are not the receipt's tx's", "tx")

@@ -64,6 +64,8 @@ from govchain.console.pages_registry import member_page, members_page
 from govchain.console.registry_reader import member, members, registry_nodes, security_events
 from govchain.console.routes_access import ConsoleAccess, install_access
 from govchain.console.routes_gov import install_governance
+from govchain.console.routes_scoped import case_read_part, install_scoped_reads, tx_read_part
+from govchain.console.scoped_reads import ScopedReader
 from govchain.types.errors import GovChainError, ValidationError
 
 __all__ = ["SIGNING_BUNDLE", "ConsoleSources", "create_app"]
@@ -92,6 +94,8 @@ class ConsoleSources:
     index: IndexReader
     alerts: AlertReader | None
     locker: LockerViewer | None = None
+    scoped: ScopedReader | None = None
+    """A regulator's reads with a purpose (needs ``access`` too)."""
 
 
 class BadRequestError(GovChainError):
@@ -173,6 +177,8 @@ def create_app(sources: ConsoleSources, access: ConsoleAccess | None = None) -> 
     if access is not None:
         install_access(app, access)
         install_governance(app, sources.index, access)
+        if sources.scoped is not None:
+            install_scoped_reads(app, sources.scoped, access)
 
     def live(lang: str) -> Html:
         trouble: list[str] = []
@@ -222,7 +228,8 @@ def create_app(sources: ConsoleSources, access: ConsoleAccess | None = None) -> 
     def tx(request: Request, tx_hash: str) -> str:
         if not _TX_HASH.fullmatch(tx_hash):
             raise BadRequestError("a tx hash is 64 lowercase hex digits")
-        return tx_page(_lang(request), sources.chain.tx(bytes.fromhex(tx_hash)))
+        view = sources.chain.tx(bytes.fromhex(tx_hash))
+        return tx_page(_lang(request), view, tx_read_part(request, sources.scoped, view))
 
     @app.get("/cases", response_class=HTMLResponse)
     def cases(request: Request, page: int = Query(0, ge=0, le=MAX_CASE_PAGE)) -> str:
@@ -232,7 +239,8 @@ def create_app(sources: ConsoleSources, access: ConsoleAccess | None = None) -> 
     def case(request: Request, case_id: str) -> str:
         if not _CASE_ID.fullmatch(case_id):
             raise BadRequestError("a case id is 32 lowercase hex digits")
-        return case_page(_lang(request), sources.chain.case(bytes.fromhex(case_id)))
+        view = sources.chain.case(bytes.fromhex(case_id))
+        return case_page(_lang(request), view, case_read_part(request, sources.scoped, view))
 
     _install_supervision(app, sources)
     if sources.locker is not None:

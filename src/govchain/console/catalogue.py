@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from govchain.console.catalogue_access import ACCESS_EN, ACCESS_ZH
 from govchain.console.catalogue_messages import MESSAGES_EN, MESSAGES_ZH
+from govchain.console.catalogue_scoped import SCOPED_EN, SCOPED_ZH
 
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "MESSAGES", "language_of", "text", "value_text"]
 
@@ -542,6 +543,8 @@ _ZH.update(ACCESS_ZH)
 _EN.update(ACCESS_EN)
 _ZH.update(MESSAGES_ZH)
 _EN.update(MESSAGES_EN)
+_ZH.update(SCOPED_ZH)
+_EN.update(SCOPED_EN)
 
 MESSAGES: dict[str, dict[str, str]] = {"zh": _ZH, "en": _EN}
 """Language -> key -> label."""

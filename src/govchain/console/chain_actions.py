@@ -34,6 +34,8 @@ COMMIT_WAIT_S = 30.0
 """How long a page waits for the commit of a tx it submitted."""
 PROPOSALS_PAGE = 50
 EVIDENCE_SHOWN = 100
+USAGE_SHOWN = 200
+"""The most usage records an account page shows (8 pages of 25)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +118,20 @@ class ChainActions:
             if exc.status == 404:
                 raise NotFoundError(f"no account {address}") from exc
             raise
+
+    def holder_usage(self, address: str) -> tuple[list[dict[str, Any]], bool]:
+        """The account's usage history as the holder (``GET /v1/accounts/{address}/usage``),
+        oldest first, at most :data:`USAGE_SHOWN` records; and whether there are more."""
+        found: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while len(found) < USAGE_SHOWN:
+            params: dict[str, str | int] = {} if cursor is None else {"cursor": cursor}
+            page = self._node.get_json(f"/v1/accounts/{address}/usage", params)
+            found += page.get("usage", [])
+            cursor = page.get("next")
+            if cursor is None:
+                break
+        return found[:USAGE_SHOWN], cursor is not None or len(found) > USAGE_SHOWN
 
     def proposals(self, cursor: str | None) -> dict[str, Any]:
         """One page of proposals, newest first: ``{proposals, next, height}``."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +81,8 @@ class CaseView:
     timeline: list[dict[str, Any]]
     check: OfflineCheck
     failed_entry: int | None = None
+    process: dict[str, Any] = field(default_factory=dict)
+    """The case's process version as the node answered it (its steps name their matters)."""
 
 
 class NotFoundError(GovChainError):
@@ -164,8 +166,9 @@ class ChainReader:
                 raise NotFoundError(f"no case {case_id.hex()}") from exc
             raise
         case, steps = answer["case"], list(answer["steps"])
+        process = dict(answer.get("process") or {})
         if self.genesis is None:
-            return CaseView(case, steps, entries, OfflineCheck("unavailable"))
+            return CaseView(case, steps, entries, OfflineCheck("unavailable"), process=process)
         try:
             verify_record(
                 self.genesis,
@@ -176,7 +179,8 @@ class ChainReader:
                 Case.to_json,
             )
         except ProofError as exc:
-            return CaseView(case, steps, entries, OfflineCheck("failed", exc.check, str(exc)))
+            failed = OfflineCheck("failed", exc.check, str(exc))
+            return CaseView(case, steps, entries, failed, process=process)
         for shown in entries:
             index = int(shown["index"])
             try:
@@ -190,8 +194,8 @@ class ChainReader:
                 )
             except ProofError as exc:
                 failed = OfflineCheck("failed", exc.check, str(exc))
-                return CaseView(case, steps, entries, failed, failed_entry=index)
-        return CaseView(case, steps, entries, OfflineCheck("passed"))
+                return CaseView(case, steps, entries, failed, index, process)
+        return CaseView(case, steps, entries, OfflineCheck("passed"), process=process)
 
     def read(self, path: str, params: dict[str, str | int] | None = None) -> dict[str, Any]:
         """``GET path`` of any node that answers; NotFoundError for a 404."""

@@ -14,6 +14,7 @@ from govchain.console.chain_reader import CaseView
 from govchain.console.index_reader import PAGE_ROWS, CaseRow
 from govchain.console.markup import Html, hex_text, layout, link, table, tag, utc_time
 from govchain.console.pages_chain import check_box
+from govchain.console.pages_signin import SIGNING_SCRIPT
 
 __all__ = ["case_page", "cases_page"]
 
@@ -60,8 +61,9 @@ def cases_page(lang: str, cases: Sequence[CaseRow], page: int = 0) -> str:
     return layout(lang, text(lang, "cases.title"), body, "/cases")
 
 
-def case_page(lang: str, view: CaseView) -> str:
-    """A case: its facts, steps (deadline, overdue, interventions) and the timeline."""
+def case_page(lang: str, view: CaseView, read_part: Html | None = None) -> str:
+    """A case: its facts, steps (deadline, overdue, interventions) and the timeline; then
+    ``read_part`` (a regulator's read form, pages_scoped) when given."""
     case, steps = view.case, view.steps
     case_id = str(case["id"])
     overdue = sum(1 for s in steps if s.get("overdue"))
@@ -114,8 +116,11 @@ def case_page(lang: str, view: CaseView) -> str:
         + tag("h2", text(lang, "case.timeline"))
         + _timeline_check(lang, view)
         + _timeline(lang, view)
+        + (read_part or "")
     )
-    return layout(lang, text(lang, "case.title", id=case_id[:12]), body, f"/cases/{case_id}")
+    scripts = [SIGNING_SCRIPT] if read_part else []
+    title = text(lang, "case.title", id=case_id[:12])
+    return layout(lang, title, body, f"/cases/{case_id}", scripts)
 
 
 def _timeline_check(lang: str, view: CaseView) -> Html:

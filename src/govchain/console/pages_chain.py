@@ -14,6 +14,7 @@ from govchain.console.catalogue import text, value_text
 from govchain.console.chain_reader import NodeState, OfflineCheck, TxView
 from govchain.console.index_reader import BlockRow, TxRow
 from govchain.console.markup import Html, esc, hex_text, layout, link, table, tag, utc_time
+from govchain.console.pages_signin import SIGNING_SCRIPT
 
 __all__ = [
     "REFRESH_S",
@@ -253,8 +254,9 @@ def check_box(lang: str, check: OfflineCheck, passed_note: str = "") -> Html:
     )
 
 
-def tx_page(lang: str, view: TxView) -> str:
-    """A tx with its receipt (from the node's receipt file) and the offline check."""
+def tx_page(lang: str, view: TxView, read_part: Html | None = None) -> str:
+    """A tx with its receipt (from the node's receipt file) and the offline check; then
+    ``read_part`` (a regulator's read form, pages_scoped) when given."""
     path = f"/txs/{view.tx_hash}"
     title = text(lang, "tx.title")
     if view.bundle is None:
@@ -305,8 +307,9 @@ def tx_page(lang: str, view: TxView) -> str:
             events,
             text(lang, "tx.no_events"),
         )
+        + (read_part or "")
     )
-    return layout(lang, title, body, path)
+    return layout(lang, title, body, path, [SIGNING_SCRIPT] if read_part else [])
 
 
 def _hex_of(value: object) -> str:

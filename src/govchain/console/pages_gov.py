@@ -218,9 +218,12 @@ def evidence_page(
     return layout(lang, text(lang, "iso.evidence_title"), body, "/evidence", [SIGNING_SCRIPT])
 
 
-def account_page(lang: str, account: Mapping[str, Any], who: Identity) -> str:
+def account_page(
+    lang: str, account: Mapping[str, Any], who: Identity, usage: Html | None = None
+) -> str:
     """An account as the chain has it and, for a member admin while it is active, the form
-    that proposes to freeze it (``account.freeze``)."""
+    that proposes to freeze it (``account.freeze``); then ``usage`` (its usage history as the
+    holder, pages_scoped) when given."""
     address = str(account["address"])
     facts = _facts([
         (text(lang, "signin.address"), tag("code", address, class_="hex")),
@@ -236,4 +239,5 @@ def account_page(lang: str, account: Mapping[str, Any], who: Identity) -> str:
         act = Html(tag("h2", text(lang, "iso.freeze_title"))
                    + _propose_form(lang, "account.freeze", address, "freeze"))  # fmt: skip
     title = text(lang, "iso.account_title")
-    return layout(lang, title, Html(facts + act), f"/accounts/{address}", [SIGNING_SCRIPT])
+    body = Html(facts + act + (usage or ""))
+    return layout(lang, title, body, f"/accounts/{address}", [SIGNING_SCRIPT])

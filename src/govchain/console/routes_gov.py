@@ -30,6 +30,7 @@ from govchain.console.pages_gov import (
     governance_page,
     proposal_page,
 )
+from govchain.console.pages_scoped import usage_table
 from govchain.console.routes_access import (
     AccessDeniedError,
     ConsoleAccess,
@@ -148,7 +149,10 @@ def _install_pages(app: FastAPI, index: IndexReader, access: ConsoleAccess) -> N
         session = require_session(request)
         if not _ADDRESS.fullmatch(address):
             raise NotFoundError("an address is 40 lowercase hex digits")
-        return account_page(_lang(request), actions.account(address), session.identity)
+        record = actions.account(address)
+        usage, more = actions.holder_usage(address)
+        lang = _lang(request)
+        return account_page(lang, record, session.identity, usage_table(lang, usage, more))
 
 
 def _install_signing(app: FastAPI, index: IndexReader, access: ConsoleAccess) -> None:

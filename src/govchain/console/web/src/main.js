@@ -10,6 +10,7 @@ import { KeyFileError, readKeyFile } from "./keyfile.js";
 import { publicKeyHex, signHex, signText } from "./signing.js";
 import { startLockerPages } from "../locker/locker_page.js";
 import { startMessagePages } from "../locker/messages_page.js";
+import { startScopedReads } from "./scoped_read.js";
 
 export { KeyFileError, readKeyFile, publicKeyHex, signHex, signText };
 
@@ -134,3 +135,6 @@ if (typeof document !== "undefined") {
 // the same way.
 startLockerPages({ read: readKey, publicKeyHex, signHex });
 startMessagePages({ read: readKey, publicKeyHex, signHex });
+
+// A regulator's read with a purpose (case and tx pages): the usage tx and the read signed here.
+startScopedReads({ read: readKey, signHex, refusal });
