@@ -12,33 +12,33 @@ directory the session prints (``GOVCHAIN_TEST_ARTIFACTS`` names another).
 
 from __future__ import annotations
 
-import os
 import re
-import sqlite3
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from govchain.client.sdk import NodeClient
 from govchain.monitor.alerts import Alert, AlertStore
+from tests.browser.browser_support import (
+    NEEDS_CHROMIUM,
+    answers,
+    chromium,
+    indexed_height,
+    screenshots_dir,
+    stop_all,
+)
 from tests.browser.console_network import CaseOpened, open_case
 from tests.govchain_cli import GOVCHAIN
 from tests.integration.network_support import running_network, wait_for
 from tests.s3_server import free_ports
 
-CHROMIUM = Path("/usr/bin/chromium")
-
 pytestmark = [
     pytest.mark.timeout(900),
-    pytest.mark.skipif(
-        not CHROMIUM.is_file(),
-        reason="Debian chromium is missing (make test installs it: scripts/install-test-tools.sh)",
-    ),
+    NEEDS_CHROMIUM,
 ]
 
 
@@ -53,19 +53,6 @@ class Site:
     """The credit code of the member the enterprise applied to."""
 
 
-def _indexed_height(db: Path) -> int:
-    if not db.is_file():
-        return 0
-    connection = sqlite3.connect(db)
-    try:
-        found = connection.execute("SELECT height FROM indexer_progress WHERE id = 1").fetchone()
-    except sqlite3.Error:
-        return 0
-    finally:
-        connection.close()
-    return 0 if found is None else int(found[0])
-
-
 def _alerts_file(path: Path) -> None:
     """A monitor's alerts file with one open alert and one that ended."""
     store = AlertStore(path)
@@ -78,20 +65,10 @@ def _alerts_file(path: Path) -> None:
     store.close()
 
 
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tmp = tmp_path_factory.mktemp("console")
-    artifacts = os.environ.get("GOVCHAIN_TEST_ARTIFACTS")
-    shots = (Path(artifacts) if artifacts else tmp) / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    print(f"console screenshots: {shots}")
+    shots = screenshots_dir(tmp, "console")
     with running_network(tmp / "net", validators=2, storage_nodes=2) as layout:
         nodes = ",".join(n.api_url for n in layout.nodes)
         db = tmp / "index.db"
@@ -105,7 +82,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             case = open_case(layout, tmp, ["--node", nodes])
             with NodeClient(layout.nodes[0].api_url) as client:
                 made = int(client.status()["height"])
-            wait_for(lambda: _indexed_height(db) >= made, 120, "the indexer to reach the case")
+            wait_for(lambda: indexed_height(db) >= made, 120, "the indexer to reach the case")
             alerts = tmp / "alerts.sqlite"
             _alerts_file(alerts)
             (port,) = free_ports(1)
@@ -116,29 +93,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                      "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
                 ))  # fmt: skip
             url = f"http://127.0.0.1:{port}"
-            wait_for(lambda: _answers(url + "/"), 60, "the console to answer")
+            wait_for(lambda: answers(url + "/"), 60, "the console to answer")
             yield Site(url, case, shots, layout.members[0][0])
         finally:
-            for process in running:
-                process.terminate()
-            for process in running:
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=30)
+            stop_all(running)
         console_log = (tmp / "console.log").read_text(errors="replace")
         assert "Traceback" not in console_log, console_log
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=str(CHROMIUM))
-        try:
-            yield launched
-        finally:
-            launched.close()
+    yield from chromium()
 
 
 def _page(

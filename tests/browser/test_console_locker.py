@@ -20,7 +20,6 @@ Screenshots go to the artifacts directory (``GOVCHAIN_TEST_ARTIFACTS``).
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from collections.abc import Iterator
@@ -28,16 +27,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from govchain.client.sdk import NodeClient
 from govchain.codes.demo import demo_uscc
 from govchain.crypto import suite_for
 from govchain.crypto.keyfiles import write_file_atomic
 from govchain.node.netinit import NetworkLayout
-from tests.browser.test_console import CHROMIUM, _indexed_height
+from tests.browser.browser_support import (
+    NEEDS_CHROMIUM,
+    answers,
+    assert_fits,
+    chromium,
+    indexed_height,
+    screenshots_dir,
+    stop_all,
+)
 from tests.govchain_cli import GOVCHAIN, govchain, govchain_json, key_address
 from tests.integration.network_support import running_network, wait_for
 from tests.s3_server import free_ports
@@ -54,10 +60,7 @@ VIEWPORTS = [(1280, 900, "desktop"), (390, 844, "phone")]
 
 pytestmark = [
     pytest.mark.timeout(900),
-    pytest.mark.skipif(
-        not CHROMIUM.is_file(),
-        reason="Debian chromium is missing (make test installs it: scripts/install-test-tools.sh)",
-    ),
+    NEEDS_CHROMIUM,
 ]
 
 
@@ -102,10 +105,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Locker]:
     if not BUNDLE.is_file():
         pytest.fail(f"the console bundle is missing ({BUNDLE}): run make install")
     tmp = tmp_path_factory.mktemp("locker")
-    artifacts = os.environ.get("GOVCHAIN_TEST_ARTIFACTS")
-    shots = (Path(artifacts) if artifacts else tmp) / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    print(f"locker screenshots: {shots}")
+    shots = screenshots_dir(tmp, "locker")
     with running_network(tmp / "net", validators=1, storage_nodes=1) as layout:
         url0 = layout.nodes[0].api_url
         node = ["--node", url0]
@@ -149,7 +149,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Locker]:
                 ))  # fmt: skip
             with NodeClient(url0) as client:
                 made = int(client.status()["height"])
-            wait_for(lambda: _indexed_height(db) >= made, 120, "the indexer to reach the grant")
+            wait_for(lambda: indexed_height(db) >= made, 120, "the indexer to reach the grant")
             (port,) = free_ports(1)
             with log_path.open("wb") as log:
                 running.append(subprocess.Popen(
@@ -158,40 +158,21 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Locker]:
                     stdout=log, stderr=subprocess.STDOUT,
                 ))  # fmt: skip
             url = f"http://127.0.0.1:{port}"
-            wait_for(lambda: _answers(url + "/locker"), 60, "the console to answer")
+            wait_for(lambda: answers(url + "/locker"), 60, "the console to answer")
             yield Locker(
                 url, holder, holder_key, bank, bank_key, licence, shots, log_path, messages
             )
         finally:
-            for process in running:
-                process.terminate()
-            for process in running:
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=30)
+            stop_all(running)
         console_log = log_path.read_text(errors="replace")
         assert "Traceback" not in console_log, console_log
         assert MARKER not in console_log
         assert MESSAGE_MARKER not in console_log
 
 
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=str(CHROMIUM))
-        try:
-            yield launched
-        finally:
-            launched.close()
+    yield from chromium()
 
 
 def _page(browser: Browser, site: Locker, width: int, height: int) -> tuple[Page, list[str]]:
@@ -199,11 +180,6 @@ def _page(browser: Browser, site: Locker, width: int, height: int) -> tuple[Page
     outside: list[str] = []
     page.on("request", lambda r: None if r.url.startswith(site.url) else outside.append(r.url))
     return page, outside
-
-
-def _fits(page: Page, width: int, what: str) -> None:
-    wide = page.evaluate("document.scrollingElement.scrollWidth")
-    assert wide <= width, f"{what}: the page is {wide} px wide on a {width} px screen"
 
 
 def _open_locker(page: Page, site: Locker, address: str, key: Path) -> None:
@@ -244,12 +220,12 @@ def test_a_locker_by_type_and_a_fetch_with_a_purpose(
     assert LICENCE_TYPE in types.first.text_content()
     assert "有效" in types.first.text_content()
     assert site.bank[:8] in page.text_content("#given-grant")
-    _fits(page, width, f"{name} locker")
+    assert_fits(page, width, f"{name} locker")
     page.screenshot(path=site.shots / f"locker-{name}.png", full_page=True)
     page.click(f"section.type a[href*='/assets/{site.licence}']")
     page.wait_for_url(f"**/assets/{site.licence}")
     assert MARKER not in page.content()  # the holder's asset page: public fields only
-    _fits(page, width, f"{name} asset")
+    assert_fits(page, width, f"{name} asset")
     page.screenshot(path=site.shots / f"locker-asset-{name}.png", full_page=True)
     assert outside == []
     # the bank (its own browser): its locker shows the grant; fetch with a purpose,
@@ -262,7 +238,7 @@ def test_a_locker_by_type_and_a_fetch_with_a_purpose(
     rows = page.locator("#usage tbody tr").all_text_contents()
     assert any(purpose in row and site.bank[:12] in row for row in rows), rows
     assert page.input_value("#password") == ""  # not kept on the page
-    _fits(page, width, f"{name} fetched")
+    assert_fits(page, width, f"{name} fetched")
     page.screenshot(path=site.shots / f"locker-fetched-{name}.png", full_page=True)
     assert outside == []
 
@@ -288,7 +264,7 @@ def test_a_message_sent_with_the_cli_opens_in_the_browser_and_shows_as_read(
     assert site.bank[:12] in row.text_content()  # the sender, in clear
     expect(row.locator(".state")).to_have_class(re.compile(r"\bwait\b"))  # unread
     assert MESSAGE_MARKER not in page.content()  # sealed: nothing of it before it is opened
-    _fits(page, width, f"{name} inbox")
+    assert_fits(page, width, f"{name} inbox")
     page.screenshot(path=site.shots / f"messages-{name}.png", full_page=True)
     # open it: the sealed body through the console, opened here with the locker key
     page.fill("#inbox-password", PASSWORD)
@@ -299,7 +275,7 @@ def test_a_message_sent_with_the_cli_opens_in_the_browser_and_shows_as_read(
     assert site.bank in page.text_content("#message")  # the sender inside the message
     expect(row.locator(".state")).to_have_class(re.compile(r"\bok\b"), timeout=30_000)  # read
     assert page.input_value("#inbox-password") == ""  # not kept on the page
-    _fits(page, width, f"{name} message")
+    assert_fits(page, width, f"{name} message")
     page.screenshot(path=site.shots / f"messages-opened-{name}.png", full_page=True)
     # the receipt is on the storage node: a fresh read of the inbox shows it read
     page.reload()

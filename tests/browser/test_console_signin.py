@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from govchain.client.sdk import NodeClient
 from govchain.client.submission import committed_receipt, submit_built
@@ -50,17 +49,14 @@ from govchain.ledger import records
 from govchain.ledger.genesis_file import load_genesis
 from govchain.node.netinit import VALIDATOR_KEY_FILE, NetworkLayout
 from govchain.types.commit import Vote, VoteType
-from tests.browser.test_console import CHROMIUM, _indexed_height
+from tests.browser.browser_support import NEEDS_CHROMIUM, chromium, indexed_height, screenshots_dir
 from tests.govchain_cli import GOVCHAIN, govchain, govchain_json, key_address
 from tests.integration.network_support import decide_by_vote, running_network, wait_for
 from tests.s3_server import free_ports
 
 pytestmark = [
     pytest.mark.timeout(900),
-    pytest.mark.skipif(
-        not CHROMIUM.is_file(),
-        reason="Debian chromium is missing (make test installs it: scripts/install-test-tools.sh)",
-    ),
+    NEEDS_CHROMIUM,
 ]
 
 SESSION_MINUTES = 30
@@ -127,10 +123,7 @@ def _serve(app: object, port: int) -> tuple[uvicorn.Server, threading.Thread]:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tmp = tmp_path_factory.mktemp("console-signin")
-    artifacts = os.environ.get("GOVCHAIN_TEST_ARTIFACTS")
-    shots = (Path(artifacts) if artifacts else tmp) / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    print(f"console sign-in screenshots: {shots}")
+    shots = screenshots_dir(tmp, "console sign-in")
     stranger = tmp / "stranger.pem"
     with running_network(tmp / "net", validators=4, storage_nodes=1) as layout:
         write_file_atomic(stranger, suite_for(layout.suite).generate_key().to_pem())
@@ -148,7 +141,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         scoped = ScopedReader(urls, None, genesis)
         server = None
         try:
-            wait_for(lambda: _indexed_height(db) >= 1, 120, "the indexer to start")
+            wait_for(lambda: indexed_height(db) >= 1, 120, "the indexer to start")
             access = ConsoleAccess(
                 actions,
                 ChallengeStore(clock=clock),
@@ -176,12 +169,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=str(CHROMIUM))
-        try:
-            yield launched
-        finally:
-            launched.close()
+    yield from chromium()
 
 
 def _page(browser: Browser, site: Site) -> Page:
@@ -311,7 +299,7 @@ def test_a_regulator_reads_a_case_in_scope_with_a_purpose_and_the_holder_sees_it
     page.screenshot(path=site.shots / "holder-usage-history.png", full_page=True)
     with NodeClient(urls) as client:
         height = int(client.status()["height"])
-    wait_for(lambda: _indexed_height(site.db) >= height, 60, "the index to reach the read")
+    wait_for(lambda: indexed_height(site.db) >= height, 60, "the index to reach the read")
     page.goto(f"{site.url}/audit?account={holder}")
     expect(page.locator("main")).to_contain_text("年度双随机抽查")
     page.screenshot(path=site.shots / "audit-regulator-read.png", full_page=True)

@@ -30,12 +30,12 @@ from playwright.sync_api import Page, expect, sync_playwright
 from govchain.node import launcher
 from govchain.node.netinit import NetworkLayout, read_layout
 from govchain.node.ports import free_base_port
+from tests.browser.browser_support import CHROMIUM, NEEDS_CHROMIUM, screenshots_dir
 from tests.govchain_cli import GOVCHAIN, govchain_json
 from tests.integration.network_support import wait_for
 from tests.s3_server import free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 READY_LINE = "Ctrl-C stops every node."
 SHORT_THRESHOLDS = "[thresholds]\nheight_stall_s = 4\nmissing_blocks = 3\n"
 
@@ -116,9 +116,7 @@ def _answers(url: str) -> str | None:
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     tmp = tmp_path_factory.mktemp("make-run")
-    artifacts = os.environ.get("GOVCHAIN_TEST_ARTIFACTS")
-    shots = (Path(artifacts) if artifacts else tmp) / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
+    shots = screenshots_dir(tmp, "make run")
     local = tmp / "local"
     init, up = _make_run_commands(local)
     assert up[-1] == "--with-console", up
@@ -169,8 +167,7 @@ def test_make_run_prints_the_console_beside_the_apis_and_shows_the_seeded_case(r
     assert len(_every_pid(run.layout)) == 4 + 2 + 3
 
 
-@pytest.mark.skipif(not CHROMIUM.is_file(), reason="Debian chromium is missing (make test "
-                    "installs it: scripts/install-test-tools.sh)")  # fmt: skip
+@NEEDS_CHROMIUM
 def test_an_alert_appears_when_a_validator_stops_and_clears_when_it_returns(run: Run) -> None:
     node = run.layout.nodes[3]
     with sync_playwright() as driver:
