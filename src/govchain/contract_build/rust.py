@@ -95,7 +95,9 @@ def _table(manifest: dict[str, object], name: str, where: Path) -> dict[str, obj
     return value
 
 
-def load_crate(directory: Path, depth: int = 0, seen: dict[Path, CrateSpec] | None = None) -> CrateSpec:
+def load_crate(
+    directory: Path, depth: int = 0, seen: dict[Path, CrateSpec] | None = None
+) -> CrateSpec:
     """The crate in ``directory`` with its path dependencies, read from its Cargo.toml."""
     directory = directory.resolve()
     seen = {} if seen is None else seen
@@ -156,7 +158,10 @@ def _rustc_command(rustc: str, crate: CrateSpec, libs: Path) -> list[str]:
     command += ["--remap-path-prefix", f"{libs}=deps"]
     command += ["-L", f"dependency={libs}"]
     for dependency in crate.dependencies:
-        command += ["--extern", f"{dependency.crate_name}={libs / f'lib{dependency.crate_name}.rlib'}"]
+        command += [
+            "--extern",
+            f"{dependency.crate_name}={libs / f'lib{dependency.crate_name}.rlib'}",
+        ]
     return command
 
 
