@@ -11,15 +11,17 @@ SYSTEM_STAMP := $(VENV)/.system-packages
 TEST_TOOLS_STAMP := $(VENV)/.test-tools
 WEB := src/govchain/console/web
 WEB_STAMP := $(VENV)/.console-web
+SDK_AS := contract-sdk/assemblyscript
+SDK_AS_STAMP := $(VENV)/.contract-sdk-as
 
 .PHONY: help install run demo test check test-long bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-install: $(STAMP) $(WEB_STAMP) ## create .venv, install GovChain with its dev tools, build the console's browser code (idempotent)
+install: $(STAMP) $(WEB_STAMP) $(SDK_AS_STAMP) ## create .venv, install GovChain with its dev tools, build the console's browser code, install the contract compilers (idempotent)
 
-$(SYSTEM_STAMP):
+$(SYSTEM_STAMP): scripts/install-system-packages.sh
 	@scripts/install-system-packages.sh
 	@mkdir -p $(VENV) && touch $@
 
@@ -38,6 +40,14 @@ $(TEST_TOOLS_STAMP): scripts/install-test-tools.sh scripts/install-postgres.sh
 $(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json $(wildcard $(WEB)/src/*.js) $(wildcard $(WEB)/locker/*.js) $(SYSTEM_STAMP)
 	@command -v npm >/dev/null 2>&1 || { echo "error: npm is missing (scripts/install-system-packages.sh installs nodejs and npm)"; exit 1; }
 	@cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+	@mkdir -p $(VENV) && touch $@
+
+# The AssemblyScript compiler contracts build with (docs/spec/contracts.md, "Contract
+# languages"): npm ci from the committed lock file, again only when it changed. Rust's
+# compiler comes from Debian (scripts/install-system-packages.sh).
+$(SDK_AS_STAMP): $(SDK_AS)/package.json $(SDK_AS)/package-lock.json $(SYSTEM_STAMP)
+	@command -v npm >/dev/null 2>&1 || { echo "error: npm is missing (scripts/install-system-packages.sh installs nodejs and npm)"; exit 1; }
+	@cd $(SDK_AS) && npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p $(VENV) && touch $@
 
 $(STAMP): pyproject.toml $(SYSTEM_STAMP)
@@ -78,4 +88,4 @@ bench: install ## crypto figures as JSON
 	@$(BIN)/govchain bench crypto --json
 
 clean: ## remove the virtual environment, caches and the console's build
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis $(WEB)/node_modules src/govchain/console/static/build
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis $(WEB)/node_modules src/govchain/console/static/build $(SDK_AS)/node_modules

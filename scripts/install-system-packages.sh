@@ -7,7 +7,10 @@
 # - a CJK font (fonts-droid-fallback, about 2 MB to download) for the Chinese
 #   text of `govchain audit report --out F.pdf` (docs/spec/audit.md),
 # - nodejs and npm, for the console's browser code (`make install` builds it
-#   with esbuild from src/govchain/console/web; docs/spec/console.md).
+#   with esbuild from src/govchain/console/web; docs/spec/console.md) and for
+#   the AssemblyScript compiler of contracts (contract-sdk/assemblyscript/),
+# - Debian's rustc with the wasm32 standard library, and lld (its linker), for
+#   contracts written in Rust (`govchain contract build`; docs/spec/contracts.md).
 set -euo pipefail
 
 missing=()
@@ -16,6 +19,9 @@ ldconfig -p 2>/dev/null | grep -q 'libcrypto\.so\.3' || missing+=(libssl3)
 [ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || missing+=(fonts-droid-fallback)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+[ -x /usr/bin/rustc ] || missing+=(rustc)
+compgen -G "/usr/lib/rustlib/wasm32-unknown-unknown/lib/libstd-*.rlib" >/dev/null || missing+=(libstd-rust-dev-wasm32)
+command -v wasm-ld >/dev/null 2>&1 || missing+=(lld)
 python="$(command -v python3.11 || command -v python3 || true)"
 if [ -z "$python" ]; then
   missing+=(python3.11 python3.11-venv)

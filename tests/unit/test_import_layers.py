@@ -23,6 +23,8 @@ ALLOWED: dict[str, set[str]] = {
     "storage": {"types", "codec"},
     "ledger": {"types", "codec", "crypto", "storage"},
     "execution": {"types", "codec", "crypto", "storage", "ledger"},
+    # building contracts from source (issue 20 item 3): compilers run, modules hashed
+    "contract_build": {"types", "codec"},
     # a service SDK builds its txs and reads with the service's own modules (ARCHITECTURE.md)
     "client": {"types", "codec", "codes", "crypto", "ledger", "execution", "contracts"},
     "consensus": {"types", "codec", "crypto", "ledger"},
@@ -156,6 +158,7 @@ ALLOWED: dict[str, set[str]] = {
         "monitor",
         "audit",
         "console",
+        "contract_build",
     },
 }
 """Package -> the other govchain packages it may import."""

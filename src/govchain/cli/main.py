@@ -72,6 +72,7 @@ COMMANDS: dict[str, CommandEntry] = {
     "audit": CommandEntry("audit_cmd", "app"),
     "indexer": CommandEntry("indexer_cmd", "app"),
     "monitor": CommandEntry("monitor_cmd", "app"),
+    "contract": CommandEntry("contract_cmd", "app"),
 }
 """Every top-level command in the order the help lists them."""
 

@@ -1,0 +1,47 @@
+"""CLI of contracts departments write: ``govchain contract build`` (docs/spec/contracts.md).
+
+``build`` compiles a contract's source (AssemblyScript or Rust, detected from
+the directory) into the module a submission carries, and prints its code hash.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from govchain.cli.console import print_json, reports_errors
+from govchain.contract_build import build_contract
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="Contracts departments write: build from source (AssemblyScript or Rust).",
+    no_args_is_help=True,
+)
+
+
+@app.command("build")
+@reports_errors
+def build(
+    directory: Path = typer.Argument(
+        ..., help="The contract's directory: asconfig.json (AssemblyScript) or Cargo.toml (Rust)."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="The module to write (default DIR/build/<DIR's name>.wasm)."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Build the contract in DIR into a WebAssembly module and print its code hash and size.
+
+    The compiler runs with fixed flags (optimized, no debug names, no local paths):
+    two builds of the same source give the same bytes. Exits 1 with the reason
+    when a compiler is missing (make install installs both) or the build fails.
+    """
+    result = build_contract(directory, out)
+    if json_out:
+        print_json(result.to_json())
+        return
+    typer.echo(f"built {result.out} ({result.language}, {result.size} bytes)")
+    typer.echo(f"code hash sm3:    {result.sm3.hex()}")
+    typer.echo(f"code hash sha256: {result.sha256.hex()}")
