@@ -23,6 +23,9 @@ ALLOWED: dict[str, set[str]] = {
     "storage": {"types", "codec"},
     "ledger": {"types", "codec", "crypto", "storage"},
     "execution": {"types", "codec", "crypto", "storage", "ledger"},
+    # the WebAssembly sandbox of department contracts (docs/spec/contracts.md): pure, beside
+    # execution; the lifecycle service (contracts) drives it
+    "sandbox": {"types", "codec", "crypto"},
     # a service SDK builds its txs and reads with the service's own modules (ARCHITECTURE.md)
     "client": {"types", "codec", "codes", "crypto", "ledger", "execution", "contracts"},
     "consensus": {"types", "codec", "crypto", "ledger"},
@@ -37,6 +40,7 @@ ALLOWED: dict[str, set[str]] = {
         "ledger",
         "execution",
         "consensus",
+        "sandbox",
     },
     "sim": {
         "types",
