@@ -34,7 +34,9 @@ def host_import(name: str) -> str:
     return f'(import "govchain" "{name}" (func ${name} {param_text} {result_text}))'
 
 
-def contract_wat(methods: str, imports: tuple[str, ...] = (), pages: int = 1, data: str = "") -> str:
+def contract_wat(
+    methods: str, imports: tuple[str, ...] = (), pages: int = 1, data: str = ""
+) -> str:
     """The text of a contract with ``methods`` (WAT functions, exported by the caller)."""
     import_text = "\n  ".join(host_import(name) for name in imports)
     return f"""(module
