@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -137,6 +138,7 @@ def test_f_d2_two_processes_give_the_same_outcomes() -> None:
     child = subprocess.run(
         [sys.executable, "-c", RUN_IN_CHILD],
         capture_output=True,
+        cwd=Path(__file__).resolve().parents[3],
         text=True,
         check=True,
         timeout=120,
