@@ -25,6 +25,9 @@ ALLOWED: dict[str, set[str]] = {
     "execution": {"types", "codec", "crypto", "storage", "ledger"},
     # building contracts from source (issue 20 item 3): compilers run, modules hashed
     "contract_build": {"types", "codec"},
+    # the WebAssembly sandbox of department contracts (docs/spec/contracts.md): pure, beside
+    # execution; the lifecycle service (contracts) drives it
+    "sandbox": {"types", "codec", "crypto"},
     # a service SDK builds its txs and reads with the service's own modules (ARCHITECTURE.md)
     "client": {"types", "codec", "codes", "crypto", "ledger", "execution", "contracts"},
     "consensus": {"types", "codec", "crypto", "ledger"},
@@ -39,6 +42,7 @@ ALLOWED: dict[str, set[str]] = {
         "ledger",
         "execution",
         "consensus",
+        "sandbox",
     },
     "sim": {
         "types",
