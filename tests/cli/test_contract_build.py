@@ -3,8 +3,9 @@
 Both examples build, twice to the same bytes (also from another directory),
 import only the spec's host functions with their exact types, export exactly
 ``memory``, ``govchain_alloc`` and their methods, and behave the same in both
-languages under a stand-in host (tests/cli/contract_fake_host.py): state,
-events, results and the canonical CBOR of their support libraries. Skipped,
+languages in the chain's sandbox (module rules, fuel, limits) over a stand-in
+of the chain's state (tests/cli/contract_fake_host.py): state, events, results
+and the canonical CBOR of their support libraries. Skipped,
 with the reason, only where a compiler is genuinely missing (make install
 installs both).
 """
