@@ -78,6 +78,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
             report = govchain_json("contract", "build", EXAMPLES / name, "--out", out)
             assert report["out"] == str(out)
             assert report["size"] == out.stat().st_size
+            extra = {"decision"} if name.endswith("-v2") else set()
+            assert set(report["methods"]) == METHODS_V1 | extra  # the module rules' own list
             modules[name] = out.read_bytes()
     return modules
 

@@ -163,6 +163,7 @@ ALLOWED: dict[str, set[str]] = {
         "audit",
         "console",
         "contract_build",
+        "sandbox",
     },
 }
 """Package -> the other govchain packages it may import."""

@@ -1,7 +1,9 @@
 """CLI of contracts departments write: ``govchain contract build`` (docs/spec/contracts.md).
 
 ``build`` compiles a contract's source (AssemblyScript or Rust, detected from
-the directory) into the module a submission carries, and prints its code hash.
+the directory) into the module a submission carries, checks it against the
+chain's module rules (the same check a submission meets, with the default
+parameters) and prints its methods and code hash.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from pathlib import Path
 
 import typer
 
-from govchain.cli.console import print_json, reports_errors
+from govchain.cli.console import fail, print_json, reports_errors
 from govchain.contract_build import build_contract
+from govchain.sandbox import ModuleParams, ModuleRefusedError, check_module
 
 __all__ = ["app"]
 
@@ -35,13 +38,20 @@ def build(
     """Build the contract in DIR into a WebAssembly module and print its code hash and size.
 
     The compiler runs with fixed flags (optimized, no debug names, no local paths):
-    two builds of the same source give the same bytes. Exits 1 with the reason
-    when a compiler is missing (make install installs both) or the build fails.
+    two builds of the same source give the same bytes. The module is checked
+    against the chain's module rules (default parameters). Exits 1 with the
+    reason when a compiler is missing (make install installs both), the build
+    fails, or the module breaks a rule.
     """
     result = build_contract(directory, out)
+    try:
+        info = check_module(result.out.read_bytes(), ModuleParams())
+    except ModuleRefusedError as exc:
+        fail(f"{result.out} was built but breaks a submission rule: {exc}")
     if json_out:
-        print_json(result.to_json())
+        print_json({**result.to_json(), "methods": list(info.methods)})
         return
     typer.echo(f"built {result.out} ({result.language}, {result.size} bytes)")
+    typer.echo(f"methods: {', '.join(info.methods)}")
     typer.echo(f"code hash sm3:    {result.sm3.hex()}")
     typer.echo(f"code hash sha256: {result.sha256.hex()}")
