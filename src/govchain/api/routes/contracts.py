@@ -121,7 +121,7 @@ def _contract_id(text: str) -> bytes:
 
 def _id_path() -> Any:
     return Path(
-        description=f"the contract id: {CONTRACT_ID_SIZE} bytes as {2 * CONTRACT_ID_SIZE} hex digits",
+        description=f"the contract id: {CONTRACT_ID_SIZE} bytes as hex",
         json_schema_extra={"pattern": _ID_PATTERN},
     )
 
