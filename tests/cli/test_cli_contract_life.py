@@ -36,10 +36,13 @@ def test_f_f1_a_test_network_says_so_in_its_chain_id(tmp_path: Path) -> None:
     wrong = RUNNER.invoke(
         net_app, ["init", "--dir", str(tmp_path / "u"), "--profile", "test", "--chain-id", "x"]
     )
-    assert wrong.exit_code == 1 and "ends in -test" in wrong.output
+    assert wrong.exit_code == 1
+    assert "ends in -test" in wrong.output
     prod = RUNNER.invoke(net_app, ["init", "--dir", str(tmp_path / "v"), "--chain-id", "y-test"])
-    assert prod.exit_code == 1 and "--profile test" in prod.output
-    assert not (tmp_path / "u").exists() and not (tmp_path / "v").exists()
+    assert prod.exit_code == 1
+    assert "--profile test" in prod.output
+    assert not (tmp_path / "u").exists()
+    assert not (tmp_path / "v").exists()
 
 
 def test_the_commands_refuse_bad_input_before_sending(tmp_path: Path) -> None:
@@ -50,14 +53,18 @@ def test_the_commands_refuse_bad_input_before_sending(tmp_path: Path) -> None:
     app = _contract_app()
     node = ["--node", "http://127.0.0.1:9", "--key", str(key)]
     submitted = RUNNER.invoke(app, ["submit", str(text), *node, "--name", "n"])
-    assert submitted.exit_code == 1 and "not a WebAssembly module" in submitted.output
+    assert submitted.exit_code == 1
+    assert "not a WebAssembly module" in submitted.output
     bad_id = RUNNER.invoke(app, ["deploy", "zz", *node])
-    assert bad_id.exit_code == 1 and "expected 32 hex digits" in bad_id.output
+    assert bad_id.exit_code == 1
+    assert "expected 32 hex digits" in bad_id.output
     no_side = RUNNER.invoke(app, ["review", "00" * 16, *node, "--comment", "c"])
-    assert no_side.exit_code == 1 and "--approve or --reject" in no_side.output
+    assert no_side.exit_code == 1
+    assert "--approve or --reject" in no_side.output
     args = tmp_path / "args.json"
     args.write_text("{oops")
     bad_args = RUNNER.invoke(app, ["call", "00" * 16, "fee", *node, "--args", str(args)])
-    assert bad_args.exit_code == 1 and "not JSON" in bad_args.output
+    assert bad_args.exit_code == 1
+    assert "not JSON" in bad_args.output
     helps = RUNNER.invoke(app, ["freeze", "--help"])
     assert "contracts.freeze" in helps.output

@@ -68,7 +68,8 @@ def test_test_record_files(tmp_path: Path) -> None:
 def test_the_builder_checks_its_arguments_before_signing() -> None:
     key = suite_for("intl").generate_key()
     tx = lifecycle_tx(key, "c-test", CallArgs(b"\x01" * 16, "fee"), b"n" * 16, 10)
-    assert tx.type == "contracts.call" and "args" not in tx.args  # no arguments: left out
+    assert tx.type == "contracts.call"
+    assert "args" not in tx.args  # no arguments: left out
     with pytest.raises(ValidationError, match="reserved"):
         lifecycle_tx(key, "c", CallArgs(b"\x01" * 16, "govchain_alloc"), b"n" * 16, 10)
     with pytest.raises(ValidationError, match="blank"):

@@ -81,12 +81,14 @@ def test_the_list_and_the_params(api: TestClient, scene: tuple[LifecycleChain, b
     one = api.get("/v1/contracts", params={"limit": 1}).json()
     assert one["next"] == "1"
     params = api.get("/v1/contracts/params").json()["params"]
-    assert params["tx_fuel"] == 10_000_000 and params["test_genesis"] == ""
+    assert params["tx_fuel"] == 10_000_000
+    assert params["test_genesis"] == ""
 
 
 def test_bad_paths_get_clear_errors(api: TestClient) -> None:
     missing = api.get(f"/v1/contracts/{'00' * 16}")
-    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found"
     assert api.get("/v1/contracts/xyz").json()["error"]["code"] == "invalid_hex"
     assert (
         api.get("/v1/contracts", params={"cursor": "x"}).json()["error"]["code"] == "invalid_cursor"

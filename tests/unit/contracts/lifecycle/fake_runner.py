@@ -49,6 +49,8 @@ class FakeRunner:
 
     checked: list[bytes] = field(default_factory=list)
     calls: list[tuple[str, int]] = field(default_factory=list)
+    ran: list[bytes] = field(default_factory=list)
+    """The code hash of each call."""
 
     def check(self, code: bytes, params: RunnerParams) -> ModuleInfo:
         self.checked.append(code)
@@ -77,6 +79,10 @@ class FakeRunner:
         params: RunnerParams,
     ) -> CallOutcome:
         self.calls.append((method, fuel))
+        self.ran.append(code_hash)
+        del params  # the fake has no memory to bound
+        if method not in self.check(code, RunnerParams(1, len(code), False)).methods:
+            return CallOutcome(False, CALL_FUEL, reason="trap", message=f"no export {method}")
         if method == "loop":
             return CallOutcome(False, fuel, reason="out_of_fuel")
         if fuel < CALL_FUEL:
@@ -91,7 +97,8 @@ class FakeRunner:
         assert isinstance(given, dict)
         if method == "put":
             key, value = given["key"], given["value"]
-            assert isinstance(key, bytes) and isinstance(value, bytes)
+            assert isinstance(key, bytes)
+            assert isinstance(value, bytes)
             return CallOutcome(True, CALL_FUEL, encode(None), ((key, value),))
         if method == "drop":
             key = given["key"]

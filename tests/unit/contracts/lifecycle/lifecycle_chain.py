@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from govchain.codec import decode, encode
-from govchain.contracts.lifecycle.state import read_contract, read_version
 from govchain.contracts.lifecycle.records import ContractRecord, VersionRecord
+from govchain.contracts.lifecycle.state import read_contract, read_version
 from govchain.contracts.lifecycle.txs import EMPTY_ARGS
 from govchain.crypto import SigningKey
 from govchain.types import Receipt

@@ -27,7 +27,8 @@ def test_f_d1_deploy_makes_the_approved_version_active(life: LifecycleChain) -> 
     assert other.error.startswith("not_owner: ")
     receipt = ok(life.send(life.owner, "contracts.deploy", contract=contract))
     [event] = events_of(receipt, "contracts.deployed")
-    assert event["version"] == 1 and event["code_hash"] == life.version(contract, 1).code_hash
+    assert event["version"] == 1
+    assert event["code_hash"] == life.version(contract, 1).code_hash
     record = life.contract(contract)
     assert (record.status, record.active_version) == ("active", 1)
     assert life.version(contract, 1).status == "active"
@@ -44,7 +45,8 @@ def test_f_d1_a_call_writes_under_the_contract_prefix_and_reports_fuel(
     [event] = events_of(receipt, "contracts.called")
     assert (event["method"], event["version"], event["fuel"]) == ("count", 1, CALL_FUEL)
     [emitted] = events_of(receipt, "contracts.event")
-    assert emitted["contract"] == contract and emitted["name"] == "counted"
+    assert emitted["contract"] == contract
+    assert emitted["name"] == "counted"
     assert decode(emitted["data"]) == {"n": 1}  # type: ignore[arg-type]
     assert life.chain.read(state_prefix(contract) + b"n") == (1).to_bytes(8, "big")
     assert called(life.call(contract, "count")) == 2
@@ -74,7 +76,8 @@ def test_call_refusals(life: LifecycleChain) -> None:
 def test_f_d2_a_failed_call_writes_nothing_and_says_why_and_the_fuel(life: LifecycleChain) -> None:
     contract = life.deployed()
     looped = life.call(contract, "loop")
-    assert looped.status == 1 and not looped.events
+    assert looped.status == 1
+    assert not looped.events
     assert looped.error == "out_of_fuel: used 10000000 of 10000000 fuel"
     aborted = life.call(contract, "abort")
     assert aborted.error == "contract_abort: not eligible; used 700 of 10000000 fuel"

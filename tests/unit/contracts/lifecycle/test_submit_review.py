@@ -22,14 +22,16 @@ def test_f_d1_submit_stores_version_one_in_review_with_its_code(life: LifecycleC
     receipt = ok(life.submit("fee-rule", module, abi={"count": "adds one"}, description="fees"))
     [event] = events_of(receipt, "contracts.submitted")
     contract = event["contract"]
-    assert isinstance(contract, bytes) and len(contract) == 16
+    assert isinstance(contract, bytes)
+    assert len(contract) == 16
     record = life.contract(contract)
     assert (record.name, record.status, record.versions, record.active_version) == (
         "fee-rule", "in_review", 1, 0,
     )  # fmt: skip
     assert record.member == life.chain.codes[0]
     version = life.version(contract, 1)
-    assert version.status == "in_review" and version.rule == "MAJORITY"
+    assert version.status == "in_review"
+    assert version.rule == "MAJORITY"
     assert version.abi == {"count": "adds one", "put": ""}
     assert version.electorate == tuple(sorted(life.chain.codes))
     assert life.chain.read(code_key(version.code_hash)) == module
@@ -43,7 +45,8 @@ def test_f_d2_a_module_breaking_a_rule_is_refused_with_its_reason(
     life: LifecycleChain, rule: str
 ) -> None:
     receipt = life.submit("bad", fake_module("count", refuse=rule))
-    assert receipt.status == 1 and receipt.error.startswith(f"{rule}: ")
+    assert receipt.status == 1
+    assert receipt.error.startswith(f"{rule}: ")
     assert life.chain.read(name_key("bad")) is None
 
 
@@ -89,7 +92,9 @@ def test_f_d1_majority_approves_and_the_votes_are_kept(life: LifecycleChain) -> 
     version = life.version(contract, 1)
     assert (version.status, version.yes, version.no) == ("approved", 3, 0)
     vote = read_vote(life.chain.read, contract, 1, life.chain.codes[1])
-    assert vote is not None and vote.approve and vote.comment == "reviewed"
+    assert vote is not None
+    assert vote.approve
+    assert vote.comment == "reviewed"
 
 
 def test_f_d1_rejected_once_the_rule_can_no_longer_pass(life: LifecycleChain) -> None:

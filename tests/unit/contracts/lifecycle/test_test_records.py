@@ -77,9 +77,12 @@ def test_f_f1_production_deployment_needs_a_verified_test_call(
     assert refused.error.startswith("test_required: ")
     receipt = ok(_record(production, contract, net.genesis_file, net.receipt_file(passed)))
     [event] = events_of(receipt, "contracts.test_recorded")
-    assert event["chain_id"] == "dept-test" and event["test_tx"] == passed.tx_hash
+    assert event["chain_id"] == "dept-test"
+    assert event["test_tx"] == passed.tx_hash
     record = read_test_record(production.chain.read, contract, 1)
-    assert record is not None and record.method == "count" and record.chain_id == "dept-test"
+    assert record is not None
+    assert record.method == "count"
+    assert record.chain_id == "dept-test"
     ok(production.send(production.owner, "contracts.deploy", contract=contract))
     assert production.contract(contract).status == "active"
 
