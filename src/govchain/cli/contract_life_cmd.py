@@ -292,13 +292,23 @@ def call(
     key: Path = _key_option(),
     password_file: Path | None = _password_option(),
     args_file: Path | None = typer.Option(None, "--args", help="Arguments, a JSON file."),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Write the call's receipt file here (a test network's, for test-record).",
+    ),
     timeout_s: float = _timeout_option(),
     json_out: bool = _json_option(),
 ) -> None:
     """Call a method of the deployed version; print its result, fuel and events."""
     signer = _signer(key, password_file)
     args = CallArgs(_contract_id(contract), method, _call_args(args_file))
-    tx_hash, receipt = _send(nodes, ca_bundle, signer, args, timeout_s)
+    with node_client(nodes, ca_bundle) as client:
+        _, tx_hash = ContractsClient(client).send(signer, args)
+        receipt = _committed(client, tx_hash, timeout_s)
+        if out is not None:
+            bundle = client.tx(tx_hash).receipt
+            out.write_text(json.dumps(bundle, indent=2) + "\n", encoding="utf-8")
     outcome = call_result(receipt)
     answer = {
         "tx": tx_hash.hex(), "version": outcome.version, "fuel": outcome.fuel,
