@@ -69,8 +69,9 @@ class ChainMaker:
     def tx(
         self, signer: SigningKey, tx_type: str = "kv.put", expiry: int = 10_000, **args: object
     ) -> Tx:
+        chain_id = self.genesis.chain_id
         unsigned = Tx(
-            CHAIN_ID, tx_type, dict(args), "key", signer.public_key, os.urandom(16), expiry
+            chain_id, tx_type, dict(args), "key", signer.public_key, os.urandom(16), expiry
         )
         return records.sign_tx(signer, unsigned)
 
@@ -94,12 +95,18 @@ class ChainMaker:
             if signers is not None and index >= signers:
                 break
             vote = Vote(
-                CHAIN_ID, VoteType.PRECOMMIT, height, 0, block_hash, time + index, member.address
+                self.genesis.chain_id,
+                VoteType.PRECOMMIT,
+                height,
+                0,
+                block_hash,
+                time + index,
+                member.address,
             )
             sigs.append(
                 CommitSig(member.address, vote.time, key.sign(records.vote_signing_bytes(vote)))
             )
-        return Commit(CHAIN_ID, height, 0, block_hash, tuple(sigs))
+        return Commit(self.genesis.chain_id, height, 0, block_hash, tuple(sigs))
 
     def extend(self, chain: ChainStore, txs: list[Tx], last_commit: Commit | None) -> Commit:
         """Propose, apply and commit the next block; return its commit certificate."""

@@ -58,6 +58,10 @@ def parse_action_args(action: str, pairs: list[str]) -> dict[str, object]:
     return args
 
 
+_BYTE_SIZES = {"address": 20, "contract_id": 16, "hash": 32}
+"""Kinds given as hex, and their sizes in bytes."""
+
+
 def _typed(name: str, kind: str, text: str) -> object:
     items = [item.strip() for item in text.split(",") if item.strip()]
     try:
@@ -65,11 +69,15 @@ def _typed(name: str, kind: str, text: str) -> object:
             return int(text)
         if kind == "int_or_text":
             return int(text) if text.isdigit() else text
+        if kind == "bool":
+            if text not in ("true", "false"):
+                fail(f"--set {name}: expected true or false")
+            return text == "true"
         if kind == "names":
             return sorted(set(items))
-        if kind in ("address", "hash"):
+        if kind in _BYTE_SIZES:
             value = bytes.fromhex(text)
-            size = 20 if kind == "address" else 32
+            size = _BYTE_SIZES[kind]
             if len(value) != size:
                 fail(f"--set {name}: expected {size} bytes as {2 * size} hex digits")
             return value

@@ -16,7 +16,9 @@ from rich.table import Table
 from govchain.cli.console import console, fail, human_time_ms, print_json, reports_errors
 from govchain.cli.net_apps import RunningApps, apps_json, print_apps, start_apps
 from govchain.cli.net_node_proposals import command_name, print_node_added, print_node_removal
+from govchain.contracts.lifecycle.tested import TEST_CHAIN_SUFFIX
 from govchain.contracts.registry.validators import MAX_POWER
+from govchain.crypto import suite_for
 from govchain.enterprise_demo.network import add_demo_members
 from govchain.ledger.genesis_file import load_genesis
 from govchain.node import add_node as node_addition
@@ -58,7 +60,15 @@ def init(
         max=65000,
         help="Node k: peers on base+2k, API on base+2k+1.",
     ),
-    chain_id: str = typer.Option("govchain-local", "--chain-id", help="The chain's id."),
+    chain_id: str = typer.Option(
+        "", "--chain-id", help="The chain's id (default govchain-local, or govchain-local-test)."
+    ),
+    profile: str = typer.Option(
+        "production",
+        "--profile",
+        help="production, or test: a test network for contracts, whose chain id ends in -test "
+        "(a production chain records its genesis hash as contracts' test_genesis).",
+    ),
     api_tls: bool = typer.Option(
         False,
         "--api-tls",
@@ -86,6 +96,7 @@ def init(
     """Write genesis.json, every node's home (keys, certificates, config) and a client key."""
     if suite not in ("gm", "intl"):
         fail(f"--suite {suite!r}: expected gm or intl")
+    chain_id = _profile_chain_id(profile, chain_id)
     layout = init_network(
         directory,
         validators=validators,
@@ -108,6 +119,13 @@ def init(
         table.add_row(store.name, "storage", str(store.home), store.url)
     console.print(table)
     console.print(f"genesis: {directory / 'genesis.json'}")
+    if profile == "test":
+        digest = suite_for(layout.suite).hash((directory / "genesis.json").read_bytes())
+        console.print(
+            f"test network: a production chain records it with govchain gov propose "
+            f"contracts.params --set test_genesis={digest.hex()}",
+            highlight=False,
+        )
     console.print(f"client key (may notarize): {layout.client_key}")
     members = Table(title="members (their admins propose and vote: govchain gov)")
     members.add_column("credit code", no_wrap=True)
@@ -119,6 +137,21 @@ def init(
     if layout.ca_bundle is not None:
         console.print(f"CA bundle for clients (--ca-bundle): {layout.ca_bundle}")
     console.print(f"next: govchain net up --dir {directory}")
+
+
+def _profile_chain_id(profile: str, chain_id: str) -> str:
+    """The chain id of a network of ``profile``: a test network's ends in ``-test``."""
+    if profile not in ("production", "test"):
+        fail(f"--profile {profile!r}: expected production or test")
+    if profile == "test":
+        chain_id = chain_id or f"govchain-local{TEST_CHAIN_SUFFIX}"
+        if not chain_id.endswith(TEST_CHAIN_SUFFIX):
+            fail(f"--chain-id {chain_id!r}: a test network's chain id ends in {TEST_CHAIN_SUFFIX}")
+        return chain_id
+    chain_id = chain_id or "govchain-local"
+    if chain_id.endswith(TEST_CHAIN_SUFFIX):
+        fail(f"--chain-id {chain_id!r}: a chain id ending in -test is for --profile test")
+    return chain_id
 
 
 @app.command("add-node")

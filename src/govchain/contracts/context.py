@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from govchain.crypto import CryptoSuite
 from govchain.execution.registry import Registry
 from govchain.types import Genesis, ValidatorSet
+
+if TYPE_CHECKING:
+    from govchain.contracts.lifecycle.runner import ContractRunner
 
 __all__ = ["Register", "ServiceContext", "ValidatorsAt"]
 
@@ -32,6 +36,9 @@ class ServiceContext:
     """The validator set of a height."""
     genesis: Genesis
     """The chain's genesis (a chain without members runs no registry and no permission check)."""
+    contract_runner: ContractRunner | None = None
+    """The sandbox that checks and runs departments' contracts (docs/spec/contracts.md); None:
+    the chain runs no ``contracts`` service."""
 
 
 Register = Callable[[Registry, ServiceContext], None]

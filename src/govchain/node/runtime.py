@@ -41,6 +41,7 @@ from govchain.consensus.events import CoreConfig, Timeouts
 from govchain.consensus.evidence import DuplicateVote, verify_duplicate_vote
 from govchain.consensus.messages import Decision, Message
 from govchain.contracts import ServiceContext
+from govchain.contracts.lifecycle.sandbox_runner import SandboxRunner
 from govchain.crypto import SigningKey, suite_for
 from govchain.crypto.keyfiles import read_signing_key
 from govchain.execution.block_executor import BlockExecutor
@@ -113,7 +114,11 @@ class Node:
         except BaseException:
             self.chain.store.close()  # refused as configured: nothing stays open
             raise
-        registry = build_registry(ServiceContext(self.suite, self.chain.validators, self.genesis))
+        registry = build_registry(
+            ServiceContext(
+                self.suite, self.chain.validators, self.genesis, contract_runner=SandboxRunner()
+            )
+        )
         address = None if self.key is None else records.address_of(self.suite, self.key.public_key)
         self.executor = BlockExecutor(self.chain, registry, address)
         limits = self.config.mempool

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from govchain.api.routes import ServiceRoutes
 from govchain.api.routes.assets import asset_routes
 from govchain.api.routes.certificates import certificate_routes
+from govchain.api.routes.contracts import contract_routes
 from govchain.api.routes.evidence import evidence_routes
 from govchain.api.routes.gov import gov_routes
 from govchain.api.routes.grants import grant_routes
@@ -29,6 +30,7 @@ from govchain.contracts import (
     evidence,
     gov,
     grants,
+    lifecycle,
     messages,
     notary,
     registry,
@@ -66,6 +68,7 @@ SERVICES: tuple[Service, ...] = (
     Service("messages", messages.register, message_routes),
     Service("workflow", workflow.register, workflow_routes),
     Service("supervision", supervision.register, supervision_routes),
+    Service("contracts", lifecycle.register, contract_routes),
 )
 """Every service, in the order the API documents them."""
 

@@ -203,6 +203,10 @@ def test_docs_and_the_openapi_schema_are_served(client: TestClient) -> None:
         "/v1/grants/to/{address}": ["get"],
         "/v1/grants/requests/{address}": ["get"],
         "/v1/messages/notices/{message_hash}": ["get"],
+        "/v1/contracts": ["get"],
+        "/v1/contracts/params": ["get"],
+        "/v1/contracts/{contract}": ["get"],
+        "/v1/contracts/{contract}/history": ["get"],
         "/v1/status": ["get"],
         "/v1/storage-nodes": ["get"],
         "/v1/events": ["get"],
@@ -224,6 +228,8 @@ def test_the_openapi_schema_names_each_answer_model(client: TestClient) -> None:
         ("/v1/lockers/{address}", "get", "200"): "LockerResponse",
         ("/v1/status", "get", "200"): "NodeStatus",
         ("/v1/supervision/reads/{use_tx}", "get", "200"): "ScopedReadResponse",
+        ("/v1/contracts/{contract}", "get", "200"): "ContractResponse",
+        ("/v1/contracts/{contract}/history", "get", "200"): "HistoryResponse",
     }
     for (path, method, status), model in models.items():
         responses = spec["paths"][path][method]["responses"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from govchain.codes.demo import demo_uscc
 from govchain.contracts import ServiceContext
 from govchain.contracts.gov import ACTION_NAMES, DEFAULT_PARAMS, default_policies
+from govchain.contracts.lifecycle.runner import ContractRunner
 from govchain.crypto import SigningKey
 from govchain.execution import Registry, apply_block, propose_block
 from govchain.ledger import records
@@ -43,7 +44,14 @@ class GovernedChain:
     receipts: list[Receipt] = field(default_factory=list)
 
     @classmethod
-    def make(cls, suite_name: str = "intl", members: int = 4) -> GovernedChain:
+    def make(
+        cls,
+        suite_name: str = "intl",
+        members: int = 4,
+        chain_id: str = CHAIN_ID,
+        contract_runner: ContractRunner | None = None,
+    ) -> GovernedChain:
+        """``chain_id`` names the chain; ``contract_runner`` runs the contracts service."""
         base = ChainMaker.make(suite_name, validators=members)
         suite = base.suite
         admins = [suite.generate_key() for _ in range(members)]
@@ -70,9 +78,12 @@ class GovernedChain:
             default_policies(ACTION_NAMES),
             tuple(sorted(DEFAULT_PARAMS.items())),
         )
-        genesis = dataclasses.replace(base.genesis, network=network, governance=governance)
+        genesis = dataclasses.replace(
+            base.genesis, chain_id=chain_id, network=network, governance=governance
+        )
         chain = ChainStore.create(MemoryStore(TABLES), genesis, genesis_state(genesis))
-        registry = build_registry(ServiceContext(suite, chain.validators, genesis))
+        context = ServiceContext(suite, chain.validators, genesis, contract_runner)
+        registry = build_registry(context)
         maker = dataclasses.replace(base, genesis=genesis, registry=registry)
         return cls(maker, admins, client, codes, chain, registry)
 
@@ -94,7 +105,8 @@ class GovernedChain:
         return records.address_of(self.maker.suite, key.public_key)
 
     def tx(self, signer: SigningKey, tx_type: str, args: dict[str, object]) -> Tx:
-        unsigned = Tx(CHAIN_ID, tx_type, args, "key", signer.public_key, os.urandom(16), 10_000)
+        chain_id = self.genesis.chain_id
+        unsigned = Tx(chain_id, tx_type, args, "key", signer.public_key, os.urandom(16), 10_000)
         return records.sign_tx(signer, unsigned)
 
     def run(self, *txs: Tx, advance_ms: int = 1) -> list[Receipt]:

@@ -61,6 +61,10 @@ ACTION_NAMES = (
     "account.unfreeze",
     "asset_type.define",
     "cert.revoke",
+    "contracts.abolish",
+    "contracts.freeze",
+    "contracts.params",
+    "contracts.unfreeze",
     "member.admit",
     "member.exit",
     "member.resume",
@@ -423,6 +427,14 @@ def _supervision_actions() -> dict[str, Action]:
     return {"regulator.remove": regulator_remove, "regulator.set": regulator_set}
 
 
+def _lifecycle_actions() -> dict[str, Action]:
+    """``contracts.freeze``, ``unfreeze``, ``abolish``, ``params`` (docs/spec/contracts.md;
+    imported here as the supervision actions are)."""
+    from govchain.contracts.lifecycle.actions import LIFECYCLE_ACTIONS  # noqa: PLC0415
+
+    return dict(LIFECYCLE_ACTIONS)
+
+
 def build_actions(suite: CryptoSuite) -> dict[str, Action]:
     """Every action by name, for a chain of ``suite``."""
     actions: dict[str, Action] = {
@@ -443,6 +455,7 @@ def build_actions(suite: CryptoSuite) -> dict[str, Action]:
         "policy.set": _policy_set,
         "process.publish": _process_publish(),
         **_supervision_actions(),
+        **_lifecycle_actions(),
     }
     assert tuple(sorted(actions)) == ACTION_NAMES == tuple(sorted(ARG_KINDS))
     return actions
@@ -454,6 +467,19 @@ ARG_KINDS: dict[str, dict[str, str]] = {
     "account.unfreeze": {"address": "address", "reason": "text"},
     "asset_type.define": {"definition": "type_file", "owner": "text"},
     "cert.revoke": {"id": "hash", "reason": "text"},
+    "contracts.abolish": {"contract": "contract_id", "reason": "text"},
+    "contracts.freeze": {"contract": "contract_id", "reason": "text"},
+    "contracts.params": {
+        "allow_floats": "bool",
+        "block_fuel": "int",
+        "max_module_bytes": "int",
+        "memory_pages": "int",
+        "require_test": "bool",
+        "review_rule": "text",
+        "test_genesis": "hash",
+        "tx_fuel": "int",
+    },
+    "contracts.unfreeze": {"contract": "contract_id", "reason": "text"},
     "member.admit": {
         "admins": "keys",
         "ca_certs": "certs",
@@ -489,8 +515,9 @@ ARG_KINDS: dict[str, dict[str, str]] = {
     },
 }
 """Each action's arguments and their kinds, for clients that take them as text (the CLI):
-``text``; ``int``; ``int_or_text`` (digits are an integer); ``names`` (a comma-separated,
-sorted list); ``address`` (20 bytes as hex); ``hash`` (32 bytes as hex); ``keys`` (public
-keys: hex, or a PEM key file); ``key`` (one such public key); ``certs`` (certificate files,
-PEM or DER); ``type_file`` (an asset type file, TOML: docs/spec/assets.md); ``process_file``
-(a process file, TOML or BPMN: docs/spec/workflow.md)."""
+``text``; ``int``; ``int_or_text`` (digits are an integer); ``bool`` (true or false);
+``names`` (a comma-separated, sorted list); ``address`` (20 bytes as hex); ``hash`` (32
+bytes as hex); ``contract_id`` (16 bytes as hex); ``keys`` (public keys: hex, or a PEM key
+file); ``key`` (one such public key); ``certs`` (certificate files, PEM or DER);
+``type_file`` (an asset type file, TOML: docs/spec/assets.md); ``process_file`` (a process
+file, TOML or BPMN: docs/spec/workflow.md)."""

@@ -78,6 +78,13 @@ _ISSUER_TX_TYPES = (
     "assets.abolish",
 )
 """Sent by a department's accounts (a member role may list them for staff or systems)."""
+_CONTRACT_OWNER_TX_TYPES = (
+    "contracts.deploy",
+    "contracts.submit",
+    "contracts.test_record",
+    "contracts.upgrade",
+)
+"""Sent by a member's accounts that publish contracts (the handler checks the member)."""
 
 
 def default_policies(actions: tuple[str, ...]) -> tuple[PolicyEntry, ...]:
@@ -89,6 +96,9 @@ def default_policies(actions: tuple[str, ...]) -> tuple[PolicyEntry, ...]:
         *(PolicyEntry(tx_type, "ANY") for tx_type in _EVERY_ACCOUNT_TX_TYPES),
         *(PolicyEntry(tx_type, "ANY", ("admin", "client")) for tx_type in _ISSUER_TX_TYPES),
         PolicyEntry("assets.type_define", "ANY", ("admin",)),
+        *(PolicyEntry(t, "ANY", ("admin", "publish_contract")) for t in _CONTRACT_OWNER_TX_TYPES),
+        PolicyEntry("contracts.review", "ANY", ("admin",)),
+        PolicyEntry("contracts.call", "ANY", ("admin", "client", "transact")),
         *(PolicyEntry(tx_type, "ANY", ("admin",)) for tx_type in _DEFINER_TX_TYPES),
         PolicyEntry("registry.access_apply", "SELF"),
         *(PolicyEntry(tx_type, "ANY", ("admin",)) for tx_type in _ADMIN_TX_TYPES),

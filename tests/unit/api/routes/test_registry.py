@@ -85,7 +85,14 @@ def test_pages_of_members_nodes_and_policies(api: TestClient, governed: Governed
     assert rest["next"] is None
     nodes = api.get("/v1/registry/nodes").json()["nodes"]
     assert [n["name"] for n in nodes] == ["node0", "node1", "node2", "node3"]
-    policies = {p["resource"]: p for p in api.get("/v1/policies").json()["policies"]}
+    policies: dict[str, dict[str, object]] = {}
+    cursor: str | None = None
+    while True:  # every page: the table is longer than one
+        page = api.get("/v1/policies", params={} if cursor is None else {"cursor": cursor}).json()
+        policies.update({p["resource"]: p for p in page["policies"]})
+        cursor = page["next"]
+        if cursor is None:
+            break
     assert policies["notary.anchor"]["roles"] == ["admin", "client", "transact"]
     assert policies["registry.subject_apply"]["rule"] == "SELF"
 
