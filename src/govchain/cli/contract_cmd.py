@@ -1,9 +1,11 @@
-"""CLI of contracts departments write: ``govchain contract build`` (docs/spec/contracts.md).
+"""CLI of contracts departments write: ``govchain contract ...`` (docs/spec/contracts.md).
 
 ``build`` compiles a contract's source (AssemblyScript or Rust, detected from
 the directory) into the module a submission carries, checks it against the
 chain's module rules (the same check a submission meets, with the default
-parameters) and prints its methods and code hash.
+parameters) and prints its methods and code hash. The lifecycle's commands
+(submit, review, test-record, deploy, call, upgrade, freeze, unfreeze,
+abolish, show, list) are in ``contract_life_cmd``.
 """
 
 from __future__ import annotations
@@ -13,13 +15,17 @@ from pathlib import Path
 import typer
 
 from govchain.cli.console import fail, print_json, reports_errors
+from govchain.cli.contract_life_cmd import LIFECYCLE_COMMANDS
 from govchain.contract_build import build_contract
 from govchain.sandbox import ModuleParams, ModuleRefusedError, check_module
 
 __all__ = ["app"]
 
 app = typer.Typer(
-    help="Contracts departments write: build from source (AssemblyScript or Rust).",
+    help=(
+        "Contracts departments write: build from source (AssemblyScript or Rust), submit, "
+        "review, test-record, deploy, call, upgrade, freeze, unfreeze, abolish, show, list."
+    ),
     no_args_is_help=True,
 )
 
@@ -55,3 +61,7 @@ def build(
     typer.echo(f"methods: {', '.join(info.methods)}")
     typer.echo(f"code hash sm3:    {result.sm3.hex()}")
     typer.echo(f"code hash sha256: {result.sha256.hex()}")
+
+
+for _name, _command in LIFECYCLE_COMMANDS.items():
+    app.command(_name)(_command)
