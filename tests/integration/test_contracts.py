@@ -20,13 +20,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import wasmtime
 
+from govchain.client.contracts import ContractsClient
+from govchain.client.sdk import NodeClient
+from govchain.client.submission import committed_receipt
+from govchain.contracts.lifecycle.txs import CallArgs
 from govchain.crypto import suite_for
+from govchain.crypto.keyfiles import read_signing_key
 from govchain.node import launcher
 from govchain.node.netinit import NetworkLayout, read_layout
 from govchain.node.ports import free_base_port
 from tests.govchain_cli import govchain, govchain_json, one_line_error
-from tests.integration.network_support import assert_ready, decide_by_vote, running_network
+from tests.integration.network_support import (
+    assert_ready,
+    decide_by_vote,
+    running_network,
+    wait_for,
+)
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -34,6 +45,29 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "contracts"
 TARIFF = {"kind": "llc", "base": 10_000, "per_wan": 10, "cap": 100_000}
 QUOTE = {"kind": "llc", "capital_wan": 500}
 FEE = 15_000  # min(cap, base + per_wan * capital_wan)
+
+
+# A small contract in WebAssembly text: `ok` answers an empty map, `spin` never ends and
+# `grow` takes memory a page at a time until refused, then traps.
+PROBE_WAT = """
+(module
+  (memory (export "memory") 1)
+  (data (i32.const 0) "\\a0")
+  (global $top (mut i32) (i32.const 1024))
+  (func (export "govchain_alloc") (param $n i32) (result i32)
+    (local $at i32)
+    (local.set $at (global.get $top))
+    (global.set $top (i32.add (global.get $top) (local.get $n)))
+    (local.get $at))
+  (func (export "ok") (param i32 i32) (result i64) (i64.const 1))
+  (func (export "spin") (param i32 i32) (result i64)
+    (loop $again (br $again))
+    (i64.const 1))
+  (func (export "grow") (param i32 i32) (result i64)
+    (loop $again
+      (br_if $again (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))
+    unreachable))
+"""
 
 
 @dataclass(frozen=True)
@@ -128,7 +162,13 @@ def _call(nets: Networks, layout: NetworkLayout, contract: str, method: str,
     )  # fmt: skip
 
 
-def _tested_on_test_network(nets: Networks, module: Path, name: str, prod_id: str) -> None:
+def _tested_on_test_network(
+    nets: Networks,
+    module: Path,
+    name: str,
+    prod_id: str,
+    call: tuple[str, Any] = ("set_tariff", TARIFF),
+) -> None:
     """Submit, approve, deploy and call ``module`` on the test network; record that call's
     receipt for the production contract's latest version."""
     test = nets.test
@@ -136,7 +176,7 @@ def _tested_on_test_network(nets: Networks, module: Path, name: str, prod_id: st
     _approve(nets, test, test_id)
     govchain("contract", "deploy", test_id, *nets.node(test), "--key", nets.admins(test)[0])
     receipt = nets.tmp / f"{name}-test-call.json"
-    _call(nets, test, test_id, "set_tariff", TARIFF, out=receipt)
+    _call(nets, test, test_id, *call, out=receipt)
     recorded = govchain_json(
         "contract", "test-record", prod_id, *nets.node(), "--key", nets.admins()[0],
         "--genesis", nets.tmp / "test" / "genesis.json", "--receipt", receipt,
@@ -243,3 +283,123 @@ def _upgrade_keeps_state(nets: Networks, contract: str) -> None:
     decision = _call(nets, nets.prod, contract, "decision", {"case": "c-1"}, key=client)
     assert decision["result"]["fee"] == FEE
     assert decision["result"]["number"] == 1
+
+
+def _modules_of(nets: Networks, texts: dict[str, str]) -> dict[str, Path]:
+    paths = {}
+    for name, text in texts.items():
+        paths[name] = nets.tmp / f"{name}.wasm"
+        paths[name].write_bytes(wasmtime.wat2wasm(text))
+    return paths
+
+
+def _every_node_s_receipt(nets: Networks, tx_hash: bytes) -> tuple[int, str]:
+    """The receipt of ``tx_hash`` from each production validator: the same on every one."""
+    receipts = set()
+    for node in nets.prod.nodes:
+        with NodeClient(node.api_url, timeout_s=10) as client:
+            bundle = client.wait(tx_hash, 60).receipt or {}
+            receipt = committed_receipt(client, tx_hash, 60)
+        receipts.add((bundle.get("receipt"), receipt.status, receipt.error))
+    assert len(receipts) == 1, receipts
+    _, status, error = receipts.pop()
+    return status, error
+
+
+def _sent_call(nets: Networks, contract: str, method: str) -> bytes:
+    signer = read_signing_key(nets.prod.client_key)
+    with NodeClient([n.api_url for n in nets.prod.nodes], timeout_s=10) as client:
+        _, tx_hash = ContractsClient(client).send(signer, CallArgs(bytes.fromhex(contract), method))
+    return tx_hash
+
+
+def _same_state_roots(nets: Networks) -> int:
+    """Wait until every validator has the latest block one of them has; compare that
+    block's state root on all four. Returns the height compared."""
+    urls = [n.api_url for n in nets.prod.nodes]
+    with NodeClient(urls[0], timeout_s=10) as client:
+        height = int(client.status()["height"])
+
+    def reached() -> bool:
+        for url in urls:
+            with NodeClient(url, timeout_s=10) as client:
+                if int(client.status()["height"]) < height:
+                    return False
+        return True
+
+    wait_for(reached, what=f"every validator at height {height}")
+    roots = set()
+    for url in urls:
+        with NodeClient(url, timeout_s=10) as client:
+            roots.add(client.block(height)["header"]["state_root"])
+    assert len(roots) == 1, roots
+    return height
+
+
+def test_f_d2_the_same_calls_give_the_same_results_on_every_validator(networks: Networks) -> None:
+    nets = networks
+    probe = _modules_of(nets, {"probe": PROBE_WAT})["probe"]
+    contract = _submit(nets, nets.prod, probe, "probe")
+    _approve(nets, nets.prod, contract)
+    _tested_on_test_network(nets, probe, "probe", contract, call=("ok", {}))
+    govchain("contract", "deploy", contract, *nets.node(), "--key", nets.admins()[0])
+
+    endless = govchain(
+        "contract", "call", contract, "spin", *nets.node(), "--key", nets.prod.client_key,
+        check=False,
+    )  # fmt: skip
+    assert "out_of_fuel: used 10000000 of 10000000 fuel" in one_line_error(endless)
+    status, error = _every_node_s_receipt(nets, _sent_call(nets, contract, "spin"))
+    assert status != 0
+    assert error == "out_of_fuel: used 10000000 of 10000000 fuel", error
+
+    status, error = _every_node_s_receipt(nets, _sent_call(nets, contract, "grow"))
+    assert status != 0
+    assert error.startswith("memory_limit"), error
+    assert error.endswith(" of 10000000 fuel"), error
+
+    status, error = _every_node_s_receipt(nets, _sent_call(nets, contract, "ok"))
+    assert (status, error) == (0, "")
+    assert _same_state_roots(nets) > 0
+
+
+# Each module breaks one rule of item 6 (docs/spec/contracts.md "Module rules").
+_ALLOC = """
+  (memory (export "memory") 1)
+  (func (export "govchain_alloc") (param i32) (result i32) (i32.const 1024))
+"""
+REFUSED_WAT = {
+    "bad_import": f'(module (import "env" "clock" (func (result i64))) {_ALLOC}'
+    '(func (export "ok") (param i32 i32) (result i64) (i64.const 1)))',
+    "floats_forbidden": f"(module {_ALLOC}"
+    '(func (export "half") (param i32 i32) (result i64)'
+    " (i64.trunc_f64_s (f64.div (f64.const 1) (f64.const 2)))))",
+    "no_entry": f"(module {_ALLOC})",
+    "bad_export": f"(module {_ALLOC}"
+    '(func (export "twice") (param i32) (result i32) (local.get 0)))',
+    "too_large": f'(module {_ALLOC} (data (i32.const 0) "{"x" * 2048}")'
+    '(func (export "ok") (param i32 i32) (result i64) (i64.const 1)))',
+}
+
+
+def test_item_6_refused_modules_are_refused_at_submission_with_their_reasons(
+    networks: Networks,
+) -> None:
+    nets = networks
+    modules = _modules_of(nets, REFUSED_WAT)
+    not_wasm = nets.tmp / "not_wasm.wasm"
+    not_wasm.write_bytes(b"\0asm\x01\0\0\0\x01\xff\xff")
+    modules["not_wasm"] = not_wasm
+    urls = [n.api_url for n in nets.prod.nodes]
+    decide_by_vote(urls, nets.prod, "contracts.params", {"max_module_bytes": "1024"})
+    try:
+        for code, module in sorted(modules.items()):
+            refused = govchain(
+                "contract", "submit", module, *nets.node(), "--key", nets.admins()[0],
+                "--name", f"refused-{code.replace('_', '-')}", check=False,
+            )  # fmt: skip
+            assert code in one_line_error(refused), (code, refused.stderr)
+    finally:
+        decide_by_vote(urls, nets.prod, "contracts.params", {"max_module_bytes": "524288"})
+    listed = govchain_json("contract", "list", *nets.node())["contracts"]
+    assert not [c for c in listed if c["name"].startswith("refused-")]
