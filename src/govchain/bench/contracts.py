@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -203,8 +204,8 @@ def _offer(urls: Sequence[str], txs: Sequence[Tx]) -> tuple[list[bytes], list[st
     return accepted, refused
 
 
-def _committed(url: str, tx_hashes: Sequence[bytes]) -> list[_Committed]:
-    """Each tx's block height, BFT time and receipt, waited for in turn."""
+def _committed_at(url: str, tx_hashes: Sequence[bytes]) -> list[_Committed]:
+    """Each tx's block height, BFT time and receipt from one node, waited for in turn."""
     found = []
     with NodeClient(url, timeout_s=30) as node:
         for tx_hash in tx_hashes:
@@ -218,6 +219,15 @@ def _committed(url: str, tx_hashes: Sequence[bytes]) -> list[_Committed]:
     return found
 
 
+def _committed(urls: Sequence[str], tx_hashes: Sequence[bytes]) -> list[_Committed]:
+    """Every tx's commit, the receipts read from all nodes at once (a receipt carries its
+    proofs: reading them one after another from one node takes longer than the phase)."""
+    shares = [tx_hashes[i :: len(urls)] for i in range(len(urls))]
+    with ThreadPoolExecutor(len(urls)) as pool:
+        found = pool.map(_committed_at, urls, shares)
+        return [item for share in found for item in share]
+
+
 def _phase(urls: Sequence[str], txs: Sequence[Tx]) -> tuple[PhaseResult, list[_Committed]]:
     """Offer ``txs``, wait for every accepted one; the figures and the committed txs."""
     sent_ms = time.time() * 1000
@@ -226,7 +236,7 @@ def _phase(urls: Sequence[str], txs: Sequence[Tx]) -> tuple[PhaseResult, list[_C
     send_s = time.perf_counter() - began
     if not accepted:
         raise BenchError(f"every tx was refused: {refused[0] if refused else 'no answer'}")
-    done = _committed(urls[0], accepted)
+    done = _committed(urls, accepted)
     heights = {c.height for c in done}
     seconds = max(max(c.time_ms for c in done) - sent_ms, 1.0) / 1000
     good = [c for c in done if c.receipt.status == 0]
