@@ -48,6 +48,12 @@ def load_signing_key_pem(
             "the key file is encrypted: give its password" if password is None else str(exc)
         ) from exc
     except ValueError as exc:
+        if password is not None and b"ENCRYPTED PRIVATE KEY" in pem:
+            # a wrong password decrypts to bytes that sometimes pass the padding check and
+            # then fail to parse: either way the password (or the file) is wrong
+            raise KeyFileError(
+                "wrong password, or a damaged key file: the encrypted key does not decrypt"
+            ) from exc
         raise KeyFileError(f"not a readable private key: {exc}") from exc
     if isinstance(key, ed25519.Ed25519PrivateKey):
         return IntlSigningKey(key)

@@ -82,3 +82,22 @@ def test_missing_and_oversize_files(tmp_path: Path) -> None:
     big.write_bytes(b"x" * 70_000)
     with pytest.raises(KeyFileError, match="64 KiB"):
         read_public_key(big)
+
+
+def test_a_wrong_password_that_decrypts_to_garbage_still_names_the_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """About one wrong password in 256 passes the padding check and fails in the ASN.1 parse."""
+    import cryptography.hazmat.primitives.serialization as serialization_module
+
+    from govchain.crypto import keyfiles
+
+    def garbage(_pem: bytes, _password: bytes | None) -> None:
+        raise ValueError("Could not deserialize key data. Details: ASN.1 parsing error")
+
+    monkeypatch.setattr(serialization_module, "load_pem_private_key", garbage)
+    pem = b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n"
+    with pytest.raises(KeyFileError, match="wrong password"):
+        keyfiles.load_signing_key_pem(pem, b"guess")
+    with pytest.raises(KeyFileError, match="not a readable private key"):
+        keyfiles.load_signing_key_pem(pem.replace(b"ENCRYPTED ", b""), b"guess")
