@@ -25,12 +25,14 @@ from govchain.bench.flood import (
 from govchain.bench.ledger import run_ledger_bench
 from govchain.bench.sync import SyncSettings, run_sync_bench
 from govchain.cli.bench_contracts_cmd import contracts
+from govchain.cli.bench_profile_cmd import profile
 from govchain.cli.bench_workflow_cmd import workflow
 from govchain.cli.console import console, fail, print_json, reports_errors
 
 app = typer.Typer(help="Measure performance; figures, never pass/fail.")
 app.command("workflow")(workflow)
 app.command("contracts")(contracts)
+app.command("profile")(profile)
 
 
 @app.command("crypto")

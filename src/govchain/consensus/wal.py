@@ -107,12 +107,12 @@ class Wal:
             if good_end == 0:
                 _write_all(fd, MAGIC, 0)
                 os.ftruncate(fd, len(MAGIC))
-                os.fsync(fd)
+                _sync(fd)
                 _fsync_dir(path.parent)
                 good_end = len(MAGIC)
             elif good_end != len(data):
                 os.ftruncate(fd, good_end)
-                os.fsync(fd)
+                _sync(fd)
         except BaseException:
             os.close(fd)
             raise
@@ -133,7 +133,7 @@ class Wal:
         start = self._size
         try:
             _write_all(fd, frame, start)
-            os.fsync(fd)
+            _sync(fd)
         except OSError as exc:
             self._roll_back(fd, start)
             if exc.errno in _FULL_ERRNOS:
@@ -180,7 +180,7 @@ class Wal:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             _write_all(fd, content, 0)
-            os.fsync(fd)
+            _sync(fd)
         except OSError as exc:
             os.close(fd)
             _remove_stray(tmp)
@@ -209,7 +209,7 @@ class Wal:
         """Cut the file back to ``length`` after a failed write; poison the WAL if that fails."""
         try:
             os.ftruncate(fd, length)
-            os.fsync(fd)
+            _sync(fd)
         except OSError as exc:
             # The file may end in part of a frame. Replay cuts that off, but
             # appending after it would bury it mid-file, so stop here.
@@ -371,7 +371,7 @@ def _open_locked(path: Path) -> int:
         if os.fstat(fd).st_ino != os.stat(path).st_ino:
             raise WalLockedError(f"WAL {path} was replaced while opening it; retry")
         if created:
-            os.fsync(fd)
+            _sync(fd)
             _fsync_dir(path.parent)
     except BaseException:
         os.close(fd)
@@ -401,10 +401,15 @@ def _write_all(fd: int, data: bytes, offset: int) -> None:
         view = view[written:]
 
 
+def _sync(fd: int) -> None:
+    """fsync ``fd``: its own function, so a profile tells waiting on the disk apart."""
+    os.fsync(fd)
+
+
 def _fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        os.fsync(fd)
+        _sync(fd)
     finally:
         os.close(fd)
 
