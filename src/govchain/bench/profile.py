@@ -201,20 +201,37 @@ def _machine_busy_s() -> float:
 
 
 def _ours(pids: list[int]) -> Callable[[], float]:
-    """CPU seconds used so far by ``pids``, this process and every child of them all."""
-    processes = [psutil.Process()] + [psutil.Process(p) for p in pids]
+    """CPU seconds used so far by this process, ``pids`` and their descendants, each once,
+    and by this process's children that have exited (py-spy among them)."""
+    me = psutil.Process()
 
     def used() -> float:
-        total = 0.0
-        for process in processes:
+        live: dict[int, psutil.Process] = {me.pid: me}
+        for root in [me, *(_process(pid) for pid in pids)]:
+            if root is None:
+                continue
+            live.setdefault(root.pid, root)
             try:
-                total += _cpu_s(process)
-                total += sum(_cpu_s(child) for child in process.children(recursive=True))
+                live.update((child.pid, child) for child in root.children(recursive=True))
             except psutil.Error:
                 continue
-        return total
+        total = 0.0
+        for process in live.values():
+            try:
+                total += _cpu_s(process)
+            except psutil.Error:
+                continue
+        reaped = me.cpu_times()
+        return total + float(reaped.children_user + reaped.children_system)
 
     return used
+
+
+def _process(pid: int) -> psutil.Process | None:
+    try:
+        return psutil.Process(pid)
+    except psutil.Error:
+        return None
 
 
 def _window(sampler: _Sampler, step: ClientStep, settings_hz: int) -> _Window:

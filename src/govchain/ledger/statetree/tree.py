@@ -8,7 +8,7 @@ transaction as the block.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -84,10 +84,15 @@ class VerifiedNodes:
 
     def put(self, node_key: bytes, ref_hash: bytes, node: Node) -> None:
         """Remember a node that hashed to ``ref_hash``."""
+        self.put_many(((node_key, ref_hash, node),))
+
+    def put_many(self, nodes: Iterable[tuple[bytes, bytes, Node]]) -> None:
+        """Remember each ``(node key, hash, node)``, the node being one that hashes to it."""
         with self._lock:
-            if len(self._nodes) >= self.max_entries:
-                del self._nodes[next(iter(self._nodes))]
-            self._nodes[(node_key, ref_hash)] = node
+            for node_key, ref_hash, node in nodes:
+                if len(self._nodes) >= self.max_entries:
+                    del self._nodes[next(iter(self._nodes))]
+                self._nodes[(node_key, ref_hash)] = node
 
     def __len__(self) -> int:
         return len(self._nodes)
@@ -112,11 +117,17 @@ class NodeReader(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class TreeUpdate:
-    """The result of one batch: the new root, nodes to write, node keys made stale."""
+    """The result of one batch: the new root, nodes to write, node keys made stale.
+
+    ``made`` holds each new node decoded, with its key and hash, so a store that has
+    written them can remember them as checked (:class:`VerifiedNodes`) without reading
+    them back.
+    """
 
     root: RootRecord
     new_nodes: dict[bytes, bytes]
     stale: list[bytes]
+    made: tuple[tuple[bytes, bytes, Node], ...] = ()
 
 
 def root_at(reader: NodeReader, version: int) -> RootRecord:
@@ -199,6 +210,7 @@ class _Batch:
     reader: NodeReader
     new_nodes: dict[bytes, bytes] = field(default_factory=dict)
     stale: list[bytes] = field(default_factory=list)
+    made: list[tuple[bytes, bytes, Node]] = field(default_factory=list)
 
     def place(self, sub: _Leaf | ChildRef | None, depth: int, path: int) -> ChildRef | None:
         """Store ``sub`` at (depth, path) if it is not already stored there."""
@@ -212,10 +224,14 @@ class _Batch:
         ref = ChildRef(
             self.hasher.leaf(sub.kh, self.hasher.value_hash(sub.value)), self.version, True
         )
-        self.new_nodes[NodeKey(self.version, depth, path).to_bytes()] = encode_node(
-            LeafNode(sub.key, sub.value)
+        self._made(
+            NodeKey(self.version, depth, path).to_bytes(), ref.hash, LeafNode(sub.key, sub.value)
         )
         return ref
+
+    def _made(self, node_key: bytes, node_hash: bytes, node: Node) -> None:
+        self.new_nodes[node_key] = encode_node(node)
+        self.made.append((node_key, node_hash, node))
 
     def build(self, items: list[_Leaf], depth: int, path: int) -> _Leaf | ChildRef | None:
         """The subtree of ``items`` (sorted by key hash) at (depth, path)."""
@@ -246,8 +262,9 @@ class _Batch:
             self.place(left, depth + 1, path << 1), self.place(right, depth + 1, (path << 1) | 1)
         )
         hashes = [EMPTY if c is None else c.hash for c in (node.left, node.right)]
-        self.new_nodes[NodeKey(self.version, depth, path).to_bytes()] = encode_node(node)
-        return ChildRef(self.hasher.internal(*hashes), self.version, False)
+        made = ChildRef(self.hasher.internal(*hashes), self.version, False)
+        self._made(NodeKey(self.version, depth, path).to_bytes(), made.hash, node)
+        return made
 
     def _as_leaf(
         self, sub: _Leaf | ChildRef | None, depth: int, path: int
@@ -320,4 +337,4 @@ def apply_batch(
     result = batch.update(previous, 0, 0, items)
     top = batch.place(result, 0, 0)
     record = RootRecord(version, EMPTY if top is None else top.hash, top)
-    return TreeUpdate(record, batch.new_nodes, batch.stale)
+    return TreeUpdate(record, batch.new_nodes, batch.stale, tuple(batch.made))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from govchain.ledger.statetree import MemoryNodeStore, VerifiedNodes, apply_batch, get_value
-from govchain.ledger.statetree.nodes import LeafNode
+from govchain.ledger.statetree.nodes import LeafNode, StateHasher, decode_node, node_hash
 
 HASH = "sm3"
 
@@ -72,3 +72,34 @@ def test_the_cache_is_bounded_oldest_first() -> None:
     assert len(cache) == 3
     assert cache.get(b"\x00", b"h") is None
     assert cache.get(b"\x04", b"h") is not None
+
+
+def test_each_node_a_batch_makes_is_what_its_stored_bytes_decode_and_hash_to() -> None:
+    """The store may remember `made` nodes as checked: each equals its stored bytes, decoded,
+    and its hash is the one its parent holds (so a cached read answers as storage would)."""
+    store = _store(100)
+    update = apply_batch(store, HASH, 2, {b"key-3": b"changed", b"new": b"x", b"key-7": None})
+    assert update.made
+    assert {key for key, _, _ in update.made} == set(update.new_nodes)
+    hasher = StateHasher(HASH)
+    for key, made_hash, node in update.made:
+        assert decode_node(update.new_nodes[key]) == node
+        assert node_hash(hasher, node) == made_hash
+    assert update.root.node is not None
+    assert update.root.node.hash in {made_hash for _, made_hash, _ in update.made}
+
+
+def test_reads_after_a_committed_batch_need_no_storage_read_when_its_nodes_are_remembered() -> None:
+    store = _store(200)
+    cache = VerifiedNodes()
+    update = apply_batch(store, HASH, 2, {f"key-{i}".encode(): b"v2" for i in range(0, 200, 7)})
+    store.commit(update)
+    cache.put_many(update.made)
+    reader = CountingReader(store, cache)
+    remembered = [get_value(reader, HASH, 2, f"key-{i}".encode()) for i in range(0, 200, 7)]
+    assert remembered == [b"v2"] * len(remembered)
+    assert reader.reads == 0
+    unchecked = CountingReader(store, None)
+    assert [
+        get_value(unchecked, HASH, 2, f"key-{i}".encode()) for i in range(0, 200, 7)
+    ] == remembered
