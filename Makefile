@@ -13,13 +13,15 @@ WEB := src/govchain/console/web
 WEB_STAMP := $(VENV)/.console-web
 SDK_AS := contract-sdk/assemblyscript
 SDK_AS_STAMP := $(VENV)/.contract-sdk-as
+COMPILED_STAMP := $(VENV)/.compiled
+COMPILED_SOURCES := $(wildcard src/govchain/codec/*.py src/govchain/ledger/statetree/*.py) src/govchain/compiled.py
 
 .PHONY: help install run demo test check test-long bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-install: $(STAMP) $(WEB_STAMP) $(SDK_AS_STAMP) ## create .venv, install GovChain with its dev tools, build the console's browser code, install the contract compilers (idempotent)
+install: $(STAMP) $(COMPILED_STAMP) $(WEB_STAMP) $(SDK_AS_STAMP) ## create .venv, install GovChain with its dev tools, compile the hot paths, build the console's browser code, install the contract compilers (idempotent)
 
 $(SYSTEM_STAMP): scripts/install-system-packages.sh
 	@scripts/install-system-packages.sh
@@ -56,6 +58,13 @@ $(STAMP): pyproject.toml $(SYSTEM_STAMP)
 	@touch $@
 	@echo "installed: $$($(BIN)/govchain --version)"
 
+# The hot paths compiled with mypyc beside their sources (src/govchain/compiled.py lists them;
+# docs/performance.md, "Compiled hot paths"), again whenever one of their sources changed.
+# A source edited since leaves its build unused (pure Python) until this runs again.
+$(COMPILED_STAMP): $(STAMP) $(COMPILED_SOURCES) scripts/build_compiled.py
+	@$(BIN)/python scripts/build_compiled.py
+	@touch $@
+
 LOCAL_NET := .govchain/local
 
 # `make run` is these commands; tests/integration/test_make_run.py runs the same ones.
@@ -87,5 +96,6 @@ test-long: install $(TEST_TOOLS_STAMP) ## slow soak and simulation runs on top o
 bench: install ## crypto figures as JSON
 	@$(BIN)/govchain bench crypto --json
 
-clean: ## remove the virtual environment, caches and the console's build
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis $(WEB)/node_modules src/govchain/console/static/build $(SDK_AS)/node_modules
+clean: ## remove the virtual environment, caches, the console's build and the compiled hot paths
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis $(WEB)/node_modules src/govchain/console/static/build $(SDK_AS)/node_modules src/govchain/compiled.json
+	find src -name "*.so" -delete

@@ -10,7 +10,9 @@
 #   with esbuild from src/govchain/console/web; docs/spec/console.md) and for
 #   the AssemblyScript compiler of contracts (contract-sdk/assemblyscript/),
 # - Debian's rustc with the wasm32 standard library, and lld (its linker), for
-#   contracts written in Rust (`govchain contract build`; docs/spec/contracts.md).
+#   contracts written in Rust (`govchain contract build`; docs/spec/contracts.md),
+# - gcc and the Python headers, for the hot paths `make install` compiles with
+#   mypyc (scripts/build_compiled.py; docs/performance.md).
 set -euo pipefail
 
 missing=()
@@ -22,11 +24,14 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ -x /usr/bin/rustc ] || missing+=(rustc)
 compgen -G "/usr/lib/rustlib/wasm32-unknown-unknown/lib/libstd-*.rlib" >/dev/null || missing+=(libstd-rust-dev-wasm32)
 command -v wasm-ld >/dev/null 2>&1 || missing+=(lld)
+command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 python="$(command -v python3.11 || command -v python3 || true)"
 if [ -z "$python" ]; then
-  missing+=(python3.11 python3.11-venv)
-elif ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then
-  missing+=(python3-venv)
+  missing+=(python3.11 python3.11-venv python3.11-dev)
+else
+  "$python" -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+  "$python" -c 'import os, sysconfig; raise SystemExit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+    || missing+=(python3-dev)
 fi
 
 if [ "${#missing[@]}" -eq 0 ]; then
