@@ -468,11 +468,13 @@ def _drive(
     progress("reading a sample of each kind's receipts")
     receipts = check_receipts(layout, run.committed)
     result = _figures(run, best, measured, stop, unsettled, peaks, layout)
+    ramp = [s for s in run.steps if s.kind == "ramp"]
+    top = best or max(ramp, key=lambda s: s.committed_tps, default=None)  # as ``tps`` is
     result["kinds"] = kind_figures(
         run.source,
         [s.kinds for s in run.steps],
-        best.kinds if best else {},
-        best.committed_tps if best else 0.0,
+        top.kinds if top else {},
+        top.committed_tps if top else 0.0,
         receipts,
     )
     return result

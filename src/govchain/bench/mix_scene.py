@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from govchain.bench.contracts import deploy_counter
 from govchain.bench.network import EXPIRY_AHEAD, BenchError, api_height
 from govchain.bench.procstats import usable_cores
 from govchain.client.locker_keys import new_locker, wrap
@@ -168,6 +167,10 @@ class ContractCalls:
 
     def __init__(self, chain: MixChain) -> None:
         self._chain = chain
+        # here, not at the top: bench.contracts imports bench.cluster, which imports the mix
+        # (and wasmtime loads only for a mix with contract calls)
+        from govchain.bench.contracts import deploy_counter  # noqa: PLC0415
+
         self._key = read_signing_key(chain.layout.client_key)
         self._contract = deploy_counter(chain.layout, chain.progress)
 
