@@ -52,7 +52,7 @@ BENCH_SCHEMA: dict[str, object] = {
     },
     "required": ["名称", "成立日期"],
 }
-"""The bench's asset type schema (``bench assets``, and the e-licences of ``bench cluster --mix``)."""
+"""The bench type's schema (``bench assets``; the licences of ``bench cluster --mix``)."""
 
 
 @dataclass(frozen=True)
