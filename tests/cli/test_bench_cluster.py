@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,8 +48,11 @@ STEP_KEYS = {
 
 
 def test_bench_cluster_json_results_and_files(tmp_path: Path) -> None:
+    """One short run of the mixed load (issue 21 item 6) checks the JSON and files of every
+    mix and the per-kind figures: a run per mix would cost half a minute each."""
     result = govchain(
         "bench", "cluster", "--validators", "1", "--duration", "5", "--clients", "1",
+        "--mix", "mixed",
         "--json", "--dir", tmp_path / "net", "--results-dir", tmp_path / "results",
     )  # fmt: skip
     report = json.loads(result.stdout)
@@ -78,6 +82,31 @@ def test_bench_cluster_json_results_and_files(tmp_path: Path) -> None:
     assert png.read_bytes().startswith(b"\x89PNG")
     assert (tmp_path / "net" / "network.json").exists()  # --dir is kept
     assert not list((tmp_path / "net").glob("node*/node.pid"))  # and every node stopped
+    _check_every_kind_committed(report)
+
+
+def _check_every_kind_committed(report: dict[str, Any]) -> None:
+    """``--mix mixed`` set up and offered every kind, each committed and executed (a sample
+    of its receipts read back with status 0), counted per kind and per step (N-1)."""
+    assert report["mix"] == "mixed"
+    kinds = report["kinds"]
+    assert set(kinds) == {
+        "notary.anchor", "assets.issue", "grants.grant", "grants.use",
+        "workflow.step_result", "contracts.call",
+    }  # fmt: skip
+    for kind, figures in kinds.items():
+        assert figures["committed"] > 0, kind
+        assert figures["committed"] <= figures["scheduled"], kind
+        assert figures["receipts"]["checked"] > 0, kind
+        assert figures["receipts"]["failed"] == 0, (kind, figures["receipts"])
+    assert sum(k["share"] for k in kinds.values()) == pytest.approx(1.0)
+    assert sum(k["committed"] for k in kinds.values()) == report["committed"]
+    for step in report["steps"]:
+        assert sum(k["committed"] for k in step["kinds"].values()) == step["committed"]
+        assert sum(k["scheduled"] for k in step["kinds"].values()) == step["scheduled"]
+    markdown = Path(report["results_files"]["markdown"]).read_text(encoding="utf-8")
+    assert "mix mixed" in markdown
+    assert "| grants.use |" in markdown
 
 
 def test_bench_sync_json_compares_catch_up_with_the_live_rate(tmp_path: Path) -> None:
@@ -102,6 +131,10 @@ def test_bench_sync_json_compares_catch_up_with_the_live_rate(tmp_path: Path) ->
 def test_bench_cluster_refuses_an_unknown_suite_and_a_used_directory(tmp_path: Path) -> None:
     unknown = govchain("bench", "cluster", "--suite", "rot13", check=False)
     assert "--suite" in one_line_error(unknown)
+    no_mix = govchain("bench", "cluster", "--mix", "payroll", check=False)
+    assert "--mix: expected one of notary, assets, workflow, contracts, mixed" in one_line_error(
+        no_mix
+    )
     used = tmp_path / "used"
     used.mkdir()
     (used / "file").write_text("x")

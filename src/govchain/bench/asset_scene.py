@@ -31,12 +31,19 @@ from govchain.ledger.genesis_file import load_genesis
 from govchain.node.netinit import GENESIS_FILE, NetworkLayout
 from govchain.types import Genesis
 
-__all__ = ["BENCH_TYPE_SUFFIX", "AssetScene", "Holder", "sample_fields", "set_up_scene"]
+__all__ = [
+    "BENCH_SCHEMA",
+    "BENCH_TYPE_SUFFIX",
+    "AssetScene",
+    "Holder",
+    "sample_fields",
+    "set_up_scene",
+]
 
 BENCH_TYPE_SUFFIX = "901"
 """The bench's asset type code: the admin's member credit code and these 3 digits."""
 COMMIT_TIMEOUT_S = 60.0
-_SCHEMA: dict[str, object] = {
+BENCH_SCHEMA: dict[str, object] = {
     "type": "object",
     "properties": {
         "名称": {"type": "string", "maxLength": 64, "public": True},
@@ -45,6 +52,7 @@ _SCHEMA: dict[str, object] = {
     },
     "required": ["名称", "成立日期"],
 }
+"""The bench type's schema (``bench assets``; the licences of ``bench cluster --mix``)."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +151,7 @@ def _register(node: NodeClient, admin: SigningKey, keys: list[SigningKey]) -> No
 
 def _define_type(node: NodeClient, admin: SigningKey, member: str, code: str, copies: int) -> None:
     args = TypeDefineArgs(
-        code, "基准测试证照", _SCHEMA, (member,), ("authority",), "long_term", b"", "none"
+        code, "基准测试证照", BENCH_SCHEMA, (member,), ("authority",), "long_term", b"", "none"
     )
     client = AssetClient(node, admin, copies=copies)
     client.send(args)

@@ -11,6 +11,13 @@ sustained (or when ``duration_s`` is spent); one more step at half the highest
 sustained rate gives the latency figures, from submit until the client sees
 the tx in a block.
 
+``mix`` (:mod:`govchain.bench.mix`) chooses what the load is: notary
+anchorings (the baseline), e-licences, cases, contract calls, or all of
+them in a stated ratio; the network is set up for it before anything is
+timed, and every figure below is the mix's. Each step also counts its
+scheduled and committed txs by kind, and after the run a sample of each
+kind's receipts is read (they must show status 0).
+
 The bound: every validator checks every tx signature once, so V validators
 sharing C cores commit at most (verifications/s on one core) x C / V txs/s.
 ``bound_ratio`` says how close the network comes to it. Targets are reported
@@ -28,9 +35,16 @@ from pathlib import Path
 from typing import Any
 
 from govchain.bench.loadclients import ClientStep, LoadClients
+from govchain.bench.mix import (
+    MIX_NAMES,
+    MixSource,
+    check_receipts,
+    kind_counts,
+    kind_figures,
+    mix_source,
+)
 from govchain.bench.network import (
     BenchError,
-    TxSource,
     local_network,
     node_pids,
     without_rate_limits,
@@ -90,6 +104,8 @@ class ClusterSettings:
     keep: bool = False
     """Keep the temporary network directory."""
     results_dir: Path = Path("bench-results")
+    mix: str = "notary"
+    """The application mix offered (a name of ``govchain.bench.mix.MIXES``)."""
 
     @property
     def step_s(self) -> float:
@@ -214,6 +230,8 @@ class StepFigures:
     clients_cpu_percent: float = 0.0
     machine_cpu_percent: float = 0.0
     """Every process of the machine, ours and others' (200.0: two cores busy)."""
+    kinds: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
+    """Tx kind -> {"scheduled": N, "committed": M} of the step."""
 
     def to_json(self) -> dict[str, Any]:
         """The JSON row (figures rounded, never NaN)."""
@@ -304,11 +322,13 @@ class _Run:
 
     settings: ClusterSettings
     clients: LoadClients
-    source: TxSource
+    source: MixSource
     stats: ProcessStats
     node_names: list[str]
     steps: list[StepFigures] = dataclasses.field(default_factory=list)
     count: int = 0
+    committed: dict[str, list[bytes]] = dataclasses.field(default_factory=dict)
+    """Tx kind -> hashes of its committed txs, every step's (the warm-up's too)."""
 
     def step(self, kind: str, rate_tps: float, seconds: float, drain_s: float) -> StepFigures:
         """Sign, offer and judge one step; kept in ``steps`` unless it is the warm-up."""
@@ -324,10 +344,21 @@ class _Run:
                 sum(v for n, v in cpu.items() if n.startswith(LOAD_CLIENT)), 1
             ),
             machine_cpu_percent=cpu.get(MACHINE, 0.0),
+            kinds=self._kinds(txs, sample),
         )
         if kind != "warmup":
             self.steps.append(figures)
         return figures
+
+    def _kinds(
+        self, txs: list[tuple[bytes, bytes]], sample: ClientStep
+    ) -> dict[str, dict[str, int]]:
+        committed = sample.committed_hashes
+        for tx_hash in committed:
+            self.committed.setdefault(self.source.kind_of(tx_hash), []).append(tx_hash)
+        scheduled = kind_counts((h for h, _ in txs), self.source.kind_of)
+        done = kind_counts(committed, self.source.kind_of)
+        return {k: {"scheduled": n, "committed": done.get(k, 0)} for k, n in scheduled.items()}
 
 
 def _warm_up(run: _Run, progress: Progress) -> None:
@@ -377,6 +408,8 @@ def run_cluster_bench(
     host = machine()
     report(f"measuring {settings.suite} signature checks on one core")
     verify_rate = measure_verify_per_s(settings.suite)
+    if settings.mix not in MIX_NAMES:
+        raise BenchError(f"unknown mix {settings.mix!r}; use one of {', '.join(MIX_NAMES)}")
     report(f"starting {settings.validators} validators")
     with local_network(
         settings.directory,
@@ -393,6 +426,7 @@ def run_cluster_bench(
     result.update(
         validators=settings.validators,
         suite=settings.suite,
+        mix=settings.mix,
         clients=settings.clients,
         duration_s=settings.duration_s,
         cores=host["cores"],
@@ -418,10 +452,11 @@ def _drive(
 ) -> dict[str, Any]:
     apis = [n.api_url for n in layout.nodes if n.role == "validator"]
     workdir = layout.directory / "bench"
+    source = mix_source(settings.mix, layout, progress)
     with LoadClients(apis, apis, settings.clients, workdir) as clients:
         watched = {**pids, **{f"{LOAD_CLIENT}{i}": pid for i, pid in enumerate(clients.pids)}}
         with ProcessStats(watched, machine=True) as stats:
-            run = _Run(settings, clients, TxSource(layout), stats, list(pids))
+            run = _Run(settings, clients, source, stats, list(pids))
             _warm_up(run, progress)
             best, stop = _ramp(run, progress)
             progress("letting the backlog commit")
@@ -430,7 +465,19 @@ def _drive(
             progress(f"measuring latency at {half:,.0f} tx/s")
             measured = run.step("measure", half, settings.measure_s, settings.drain_s)
             peaks = stats.peak_rss_mb()
-    return _figures(run, best, measured, stop, unsettled, peaks, layout)
+    progress("reading a sample of each kind's receipts")
+    receipts = check_receipts(layout, run.committed)
+    result = _figures(run, best, measured, stop, unsettled, peaks, layout)
+    ramp = [s for s in run.steps if s.kind == "ramp"]
+    top = best or max(ramp, key=lambda s: s.committed_tps, default=None)  # as ``tps`` is
+    result["kinds"] = kind_figures(
+        run.source,
+        [s.kinds for s in run.steps],
+        top.kinds if top else {},
+        top.committed_tps if top else 0.0,
+        receipts,
+    )
+    return result
 
 
 def _figures(

@@ -56,7 +56,13 @@ from govchain.node.netinit import NetworkLayout
 from govchain.types import Receipt, Tx
 from govchain.types.errors import GovChainError
 
-__all__ = ["COUNTER_WAT", "ContractsSettings", "PhaseResult", "run_contracts_bench"]
+__all__ = [
+    "COUNTER_WAT",
+    "ContractsSettings",
+    "PhaseResult",
+    "deploy_counter",
+    "run_contracts_bench",
+]
 
 Progress = Callable[[str], None]
 
@@ -153,7 +159,7 @@ def _accepted(receipt: Receipt, what: str) -> Receipt:
     return receipt
 
 
-def _deploy(layout: NetworkLayout, progress: Progress) -> bytes:
+def deploy_counter(layout: NetworkLayout, progress: Progress) -> bytes:
     """Submit, approve (a majority of the member admins) and deploy the bench's contract."""
     admins = [read_signing_key(admin) for _, _, admin in layout.members]
     urls = [node.api_url for node in layout.nodes]
@@ -279,7 +285,7 @@ def run_contracts_bench(
         suite=settings.suite,
         before_start=without_rate_limits,
     ) as (layout, _processes):
-        contract = _deploy(layout, report)
+        contract = deploy_counter(layout, report)
         urls = [node.api_url for node in layout.nodes]
         key = read_signing_key(layout.client_key)
         with NodeClient(urls, timeout_s=10) as node:

@@ -65,11 +65,18 @@ class ClientStep:
     """``time.monotonic()`` of the step's start."""
     seconds: float
     """How long the sends were spread over."""
+    hashes: tuple[bytes, ...] = ()
+    """The hash of each accepted tx (in the order of ``send_s``)."""
 
     @property
     def committed(self) -> int:
         """Accepted txs seen in a block."""
         return sum(1 for c in self.commit_s if c is not None)
+
+    @property
+    def committed_hashes(self) -> list[bytes]:
+        """The hashes of the accepted txs seen in a block."""
+        return [h for h, c in zip(self.hashes, self.commit_s, strict=True) if c is not None]
 
     @classmethod
     def merge(
@@ -98,6 +105,7 @@ class ClientStep:
             ),
             start_at=start_at,
             seconds=seconds,
+            hashes=tuple(bytes.fromhex(h) for a in answers for h in a.get("hashes", [])),
         )
 
 

@@ -254,6 +254,7 @@ class LoadClient:
             "accepted": len(accepted),
             "refused": dict(counts.refused),
             "errors": dict(counts.errors),
+            "hashes": [s.tx_hash for s in accepted],
             "send_s": [round(s.sent_at - start_at, 4) for s in accepted],
             "commit_s": [
                 None if s.committed_at is None else round(s.committed_at - start_at, 4)

@@ -102,7 +102,8 @@ def cluster_markdown(result: dict[str, Any]) -> str:
     machine = result["machine"]
     targets, met = result["targets"], result["targets_met"]
     lines = [
-        f"# bench cluster: {result['validators']} validators, {result['suite']}",
+        f"# bench cluster: {result['validators']} validators, {result['suite']}, "
+        f"mix {result.get('mix', 'notary')}",
         "",
         f"{machine['cores']} cores ({machine['cpu']}), Python {machine['python']}, "
         f"{result['clients']} load clients, duration {result['duration_s']:g} s, "
@@ -132,6 +133,7 @@ def cluster_markdown(result: dict[str, Any]) -> str:
         "",
         *_table(STEP_COLUMNS, [_step_row(s) for s in result["steps"]]),
         "",
+        *_kinds_section(result.get("kinds", {})),
         "## Nodes",
         "",
         *_table(
@@ -198,6 +200,39 @@ def plot_steps(steps: Sequence[dict[str, Any]], path: Path, title: str) -> Path:
     finally:
         plt.close(figure)
     return path
+
+
+def _kinds_section(kinds: dict[str, dict[str, Any]]) -> list[str]:
+    """The mix's tx kinds: share, txs scheduled and committed, rate at max, receipts read."""
+    if not kinds:
+        return []
+    rows = [
+        [
+            kind,
+            f"{f['weight']} ({f['share']:.0%})",
+            f["scheduled"],
+            f["committed"],
+            f["tps_at_max"],
+            f"{f['receipts']['failed']} of {f['receipts']['checked']}",
+        ]
+        for kind, f in kinds.items()
+    ]
+    header = ["kind", "weight (share)", "scheduled", "committed", "tx/s at max", "failed receipts"]
+    errors = [
+        f"- {kind}: {f['receipts']['first_error']}"
+        for kind, f in kinds.items()
+        if f["receipts"]["failed"]
+    ]
+    return [
+        "## Tx kinds",
+        "",
+        *_table(header, rows),
+        "",
+        "Every kind carries one signature, so the verify bound is the same for every mix. "
+        "Receipts: a sample of each kind's committed txs, read after the run.",
+        "",
+        *([*errors, ""] if errors else []),
+    ]
 
 
 def write_cluster_report(

@@ -23,6 +23,7 @@ from govchain.bench.flood import (
     run_flood_bench,
 )
 from govchain.bench.ledger import run_ledger_bench
+from govchain.bench.mix import MIX_NAMES
 from govchain.bench.sync import SyncSettings, run_sync_bench
 from govchain.cli.bench_contracts_cmd import contracts
 from govchain.cli.bench_profile_cmd import profile
@@ -140,10 +141,19 @@ def cluster(
     results: Path = typer.Option(
         Path("bench-results"), "--results-dir", help="Where the Markdown and PNG go."
     ),
+    mix: str = typer.Option(
+        "notary",
+        "--mix",
+        help=f"What the load is: {', '.join(MIX_NAMES)} (docs/performance.md, 'bench cluster').",
+    ),
 ) -> None:
     """Highest tx rate a fresh local network sustains; latency at half of it; CPU and memory."""
     _check_suite(suite)
-    settings = ClusterSettings(validators, suite, duration, clients, directory, keep, results)
+    if mix not in MIX_NAMES:
+        fail(f"--mix: expected one of {', '.join(MIX_NAMES)}, got {mix!r}")
+    settings = ClusterSettings(
+        validators, suite, duration, clients, directory, keep, results, mix=mix
+    )
     with _progress(json_out) as report:
         result = run_cluster_bench(settings, report)
     if json_out:
@@ -154,7 +164,10 @@ def cluster(
 
 def _print_cluster(result: dict[str, Any]) -> None:
     validators = _validators(result["validators"])
-    title = f"bench cluster: {validators}, {result['suite']} (tx/s, latency ms, node CPU %)"
+    title = (
+        f"bench cluster: {validators}, {result['suite']}, mix {result['mix']} "
+        "(tx/s, latency ms, node CPU %)"
+    )
     table = Table(title=title)
     columns = ("step", "offered", "committed", "p50", "p99", "refused", "behind", "CPU %")
     for column in (*columns, "ok"):
@@ -196,8 +209,29 @@ def _print_cluster(result: dict[str, Any]) -> None:
         f"bound ratio {result['bound_ratio']} (target >= {targets['bound_ratio']}: "
         f"{_met(met['bound_ratio'])})"
     )
+    _print_kinds(result["kinds"])
     files = result["results_files"]
     console.print(f"wrote {files['markdown']} and {files['png']}")
+
+
+def _print_kinds(kinds: dict[str, dict[str, Any]]) -> None:
+    table = Table(title="tx kinds (receipts: failed of read)")
+    for column in ("kind", "share", "scheduled", "committed", "tx/s at max", "receipts"):
+        table.add_column(column, justify="right")
+    for kind, figures in kinds.items():
+        receipts = figures["receipts"]
+        table.add_row(
+            kind,
+            f"{figures['share']:.0%}",
+            f"{figures['scheduled']:,}",
+            f"{figures['committed']:,}",
+            f"{figures['tps_at_max']:,}",
+            f"{receipts['failed']} of {receipts['checked']}",
+        )
+    console.print(table)
+    for kind, figures in kinds.items():
+        if figures["receipts"]["failed"]:
+            console.print(f"[yellow]{kind}: failed receipts: {figures['receipts']['first_error']}")
 
 
 @app.command("sync")
