@@ -2,7 +2,8 @@
 
 A fresh local network (4 validators by default) runs as OS processes, as
 ``bench cluster`` starts it. Load clients offer pre-signed txs open loop at
-one steady rate. While they do, py-spy samples one validator's threads
+one steady rate: notarizations, or another of ``bench cluster``'s mixes
+(:mod:`govchain.bench.mix`; each service's handlers get their own stage). While they do, py-spy samples one validator's threads
 (``--format raw``, without pausing it) and the process's CPU time is read
 from the kernel at the start and end of the window. Each sample is put in
 one stage (:mod:`govchain.bench.stages`); a stage's CPU is its share of the
@@ -34,9 +35,9 @@ import psutil  # type: ignore[import-untyped]  # psutil 7.2.2 ships no type hint
 
 from govchain.bench.cluster import measure_verify_per_s
 from govchain.bench.loadclients import START_LEAD_S, ClientStep, LoadClients
+from govchain.bench.mix import mix_source
 from govchain.bench.network import (
     BenchError,
-    TxSource,
     local_network,
     node_pids,
     without_rate_limits,
@@ -72,6 +73,7 @@ class ProfileSettings:
     clients: int = 2
     node: int = 0
     sample_hz: int = 100
+    mix: str = "notary"
     directory: Path | None = None
     keep: bool = False
 
@@ -276,7 +278,7 @@ def run_profile_bench(
         work = Path(tempfile.mkdtemp(prefix="govchain-profile-"))
         try:
             with LoadClients(apis, apis, settings.clients, layout.directory / "bench") as clients:
-                source = TxSource(layout)
+                source = mix_source(settings.mix, layout, report)
                 report("warming up: waiting for the first commits")
                 warm = clients.run_step(1, source.make(WARMUP_TXS), 4.0, 60.0)
                 if warm.committed == 0:
@@ -311,6 +313,7 @@ def _result(
     return {
         "validators": settings.validators,
         "suite": settings.suite,
+        "mix": settings.mix,
         "node": f"node{settings.node}",
         "offered_tps": settings.rate_tps,
         "committed_tps": round(window.committed / window.wall_s, 1) if window.wall_s else 0.0,

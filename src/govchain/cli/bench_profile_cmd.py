@@ -12,6 +12,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from govchain.bench.mix import MIX_NAMES
 from govchain.bench.profile import NOISY_SHARE, ProfileSettings, run_profile_bench
 from govchain.cli.console import console, fail, print_json, reports_errors
 
@@ -29,6 +30,9 @@ def profile(
     clients: int = typer.Option(2, "--clients", min=1, max=16, help="Load client processes."),
     node: int = typer.Option(0, "--node", min=0, help="The validator sampled (0 = node0)."),
     hz: int = typer.Option(100, "--hz", min=10, max=1000, help="Samples per second per thread."),
+    mix: str = typer.Option(
+        "notary", "--mix", help=f"The txs offered, as bench cluster's: {', '.join(MIX_NAMES)}."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
     directory: Path | None = typer.Option(
         None, "--dir", help="Lay the network out here (kept); default: a temporary directory."
@@ -41,9 +45,13 @@ def profile(
     block costs once are also given per block."""
     if suite not in ("gm", "intl"):
         fail(f"unknown suite {suite!r}: gm or intl")
+    if mix not in MIX_NAMES:
+        fail(f"unknown mix {mix!r}: {', '.join(MIX_NAMES)}")
     if node >= validators:
         fail(f"--node {node}: the network has validators 0 to {validators - 1}")
-    settings = ProfileSettings(rate, seconds, validators, suite, clients, node, hz, directory, keep)
+    settings = ProfileSettings(
+        rate, seconds, validators, suite, clients, node, hz, mix, directory, keep
+    )
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True, disable=json_out) as progress:
         task = progress.add_task("starting", total=None)
@@ -67,7 +75,7 @@ def print_profile(result: dict[str, Any]) -> None:
     """The stage table and the figures around it, for a person."""
     table = Table(
         title=f"bench profile: {result['node']} of {result['validators']} validators, "
-        f"{result['suite']}, {result['committed_tps']:,} tx/s committed"
+        f"{result['suite']}, mix {result['mix']}, {result['committed_tps']:,} tx/s committed"
     )
     for column in ("stage", "share %", "µs per tx", "µs per block"):
         table.add_column(column, justify="left" if column == "stage" else "right")
