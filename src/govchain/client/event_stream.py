@@ -171,9 +171,7 @@ class BlockWatch:
         """
         with self._changed:
             return (
-                self._changed.wait_for(
-                    lambda: self._closed or (self._live and self._height > height), timeout_s
-                )
+                self._changed.wait_for(lambda: self._closed or self._height > height, timeout_s)
                 and not self._closed
             )
 
