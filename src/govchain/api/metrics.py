@@ -59,6 +59,7 @@ class NodeMetrics:
             ["route", "status"],
             registry=registry,
         )
+        self._api_request_counters: dict[tuple[str, int], Counter] = {}
         self.security_events = Counter(
             "govchain_security_events",
             "Security events (refused peers, permission denials, bad signatures, rate-limit "
@@ -82,4 +83,10 @@ class NodeMetrics:
 
     def api_request(self, route: str, status: int) -> None:
         """Count one API answer; ``route`` is the route's template, never the raw path."""
-        self.api_requests.labels(route=route, status=str(status)).inc()
+        # the labelled counter is looked up once per (route, status): both come from finite
+        # sets (route templates, HTTP statuses), so the cache is bounded
+        counter = self._api_request_counters.get((route, status))
+        if counter is None:
+            counter = self.api_requests.labels(route=route, status=str(status))
+            self._api_request_counters[(route, status)] = counter
+        counter.inc()

@@ -8,8 +8,11 @@ way a busy gateway in front of a chain batches. At most ``--in-flight``
 requests are outstanding: txs whose time comes while every slot is taken are
 not sent and are counted as *behind*, so a slow node shows up as load the
 client could not offer instead of silently slowing the client down.
-Meanwhile it follows the chain on the ``--watch`` node, fetching every block
-in order, and notes when each of its txs is first seen in a block.
+Meanwhile it follows the chain on the ``--watch`` node's event stream
+(``GET /v1/events``: a ``block`` event, then a ``tx`` event per tx), notes
+when it first hears of each of its txs, and reads the blocks the stream did
+not announce (before it connected, or named by a ``gap``) from
+``GET /v1/blocks/{h}``.
 
 The parent speaks to a client in JSON lines, commands on its stdin and one
 answer per command on its stdout::
@@ -44,6 +47,7 @@ from typing import Any, TextIO
 import httpx
 
 from govchain.bench.child_lines import emit, error_code
+from govchain.client.event_stream import EventParser, HeightGuard
 from govchain.codec import encode
 from govchain.types.errors import GovChainError
 
@@ -58,8 +62,8 @@ BATCH_MAX_TXS = 500
 LATE_S = 0.05
 """A send this much after its scheduled time counts as late (it is still sent)."""
 POLL_S = 0.025
-"""The block watcher asks for the next height this often while it is not there yet
-(each miss costs the node about a millisecond of CPU)."""
+"""How often a client checks whether its txs are in, and waits before connecting its event
+stream again (or asking again for a block it reads back)."""
 REQUEST_TIMEOUT_S = 10.0
 BLOCKS_KEPT = 100_000
 READY_TIMEOUT_S = 30.0
@@ -150,27 +154,76 @@ class LoadClient:
             await asyncio.sleep(0.2)
 
     async def follow(self) -> None:
-        """Fetch every block in order, forever; note when each tracked tx is first seen."""
+        """Follow the watch node's ``/v1/events`` forever; note when each tracked tx is first
+        heard of, and keep a record per block.
+
+        On connecting, and after a ``gap`` event, the heights the stream did not
+        announce are read from ``GET /v1/blocks/{h}``; a dropped stream is
+        connected again. Heights only go up: a ``block`` at or below the last
+        one (a replay, out of order) is ignored, with its ``tx`` events.
+        """
+        guard = HeightGuard(self.height)
         while True:
-            try:
-                answer = await self.watch_http.get(f"/v1/blocks/{self.height + 1}")
-            except httpx.HTTPError:
-                await asyncio.sleep(POLL_S)
-                continue
+            # dropped, refused or nonsense: connect again
+            with contextlib.suppress(httpx.HTTPError, ValueError, KeyError, TypeError):
+                await self._follow_stream(guard)
+            await asyncio.sleep(POLL_S)
+
+    async def _follow_stream(self, guard: HeightGuard) -> None:
+        timeout = httpx.Timeout(REQUEST_TIMEOUT_S, read=None)  # a quiet chain sends keep-alives
+        async with self.watch_http.stream("GET", "/v1/events", timeout=timeout) as answer:
             if answer.status_code != 200:
+                raise ValueError(f"/v1/events answered {answer.status_code}")
+            status = await self.watch_http.get("/v1/status")
+            await self._read_back(guard.caught_up(int(status.json()["height"])))
+            parser, announced = EventParser(), 0
+            async for line in answer.aiter_lines():
+                event = parser.feed(line)
+                if event is None:
+                    continue
+                kind, data = event
+                if kind == "block":
+                    missed, new = guard.block(int(data["height"]))
+                    await self._read_back(missed)
+                    announced = int(data["height"]) if new else 0
+                    if new:
+                        self._heard_block(data, time.monotonic())
+                elif kind == "tx" and announced and data.get("height") == announced:
+                    self._heard_tx(str(data["hash"]), time.monotonic())
+                elif kind == "gap":
+                    announced = 0
+                    await self._read_back(guard.gap(int(data["to"])))
+                self.height = guard.height
+
+    def _heard_block(self, event: dict[str, Any], seen: float) -> None:
+        self.blocks.append((
+            int(event["height"]), seen, int(event["txs"]), int(event.get("round", 0)),
+            str(event.get("proposer", "")),
+        ))  # fmt: skip
+
+    def _heard_tx(self, tx_hash: str, seen: float) -> None:
+        sent = self.tracked.pop(tx_hash, None)
+        if sent is not None:
+            sent.committed_at = seen
+
+    async def _read_back(self, heights: list[int]) -> None:
+        """Read blocks the stream did not announce from ``GET /v1/blocks/{h}``, in order."""
+        for height in heights:
+            while True:
+                answer = await self.watch_http.get(f"/v1/blocks/{height}")
+                if answer.status_code == 200:
+                    break
                 await asyncio.sleep(POLL_S)
-                continue
             seen = time.monotonic()
             block = answer.json()
             hashes = block["txs"]
-            self.height += 1
-            commit_round = int((block.get("commit") or {}).get("round", 0))
-            proposer = str((block.get("header") or {}).get("proposer", ""))
-            self.blocks.append((self.height, seen, len(hashes), commit_round, proposer))
+            self.blocks.append((
+                height, seen, len(hashes), int((block.get("commit") or {}).get("round", 0)),
+                str((block.get("header") or {}).get("proposer", "")),
+            ))  # fmt: skip
             for tx_hash in hashes:
-                sent = self.tracked.pop(tx_hash, None)
-                if sent is not None:
-                    sent.committed_at = seen
+                self._heard_tx(tx_hash, seen)
+            self.height = height
 
     async def _send(self, raws: list[bytes], sents: list[_Sent], counts: _StepCounts) -> None:
         url = f"{self.apis[self.next_api % len(self.apis)]}/v1/txs/batch"

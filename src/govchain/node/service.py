@@ -327,6 +327,7 @@ class ChainNodeService:
                 "txs": len(block.txs),
                 "time": block.header.time,
                 "round": commit.round,
+                "proposer": block.header.proposer.hex(),
             }
         ]
         for tx_hash, receipt in zip(result.tx_hashes, result.receipts, strict=True):

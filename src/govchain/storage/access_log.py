@@ -24,6 +24,7 @@ oldest kept line starts the chain (the lines before it were rotated away).
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -97,8 +98,7 @@ class AccessLog:
             line["hash"] = _chained(self._hash, line)
             data = _canonical(line) + b"\n"
             self._rotate_for(len(data))
-            with self.path.open("ab") as out:
-                out.write(data)
+            _append_to(self.path, data)
             self.seq, self.prev = line["seq"], line["hash"]
             return line
 
@@ -107,6 +107,18 @@ class AccessLog:
             return
         if self.path.stat().st_size + size > self.max_bytes:
             self.path.replace(rotated_path(self.path))
+
+
+def _append_to(path: Path, data: bytes) -> None:
+    """Append ``data`` to the file at ``path`` (created if missing), unbuffered: one line costs
+    one open, write and close, without building a Python file object per line (issue 21)."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def _resume(path: Path) -> tuple[int, str]:

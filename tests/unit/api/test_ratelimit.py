@@ -224,6 +224,39 @@ def test_a_rate_of_zero_turns_that_limit_off() -> None:
         assert _call(app, "POST", "/v1/txs", "10.0.0.1", _tx(ALICE))[0] == 200
 
 
+def test_a_limit_that_is_off_leaves_the_request_untouched() -> None:
+    """With submissions off (``bench cluster``) a batch body is neither buffered nor decoded
+    here, and with reads off a read runs without a work meter (issue 21, N-1)."""
+    seen: list[tuple[object, object]] = []
+
+    async def downstream(_scope: Any, receive: Any, send: Any) -> None:
+        seen.append((receive, charge_work_meter()))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    app = RateLimitMiddleware(
+        downstream, RateLimits(reads_per_s=0, submissions_per_s=0), max_body_bytes=1 << 20
+    )
+
+    async def receive() -> dict[str, Any]:
+        raise AssertionError("the middleware read the body")
+
+    async def send(_message: dict[str, Any]) -> None:
+        return None
+
+    for method, path in (("POST", "/v1/txs/batch"), ("POST", "/v1/txs"), ("GET", "/v1/status")):
+        scope = {"type": "http", "method": method, "path": path, "client": ("10.0.0.1", 1)}
+        asyncio.run(app(scope, receive, send))
+    assert seen == [(receive, None)] * 3
+
+
+def charge_work_meter() -> object:
+    """The work meter of the request being served (None: no read bucket charges it)."""
+    from govchain.api.ratelimit import _work_ns
+
+    return _work_ns.get()
+
+
 # --- installed by create_app ------------------------------------------------------------
 
 

@@ -72,3 +72,68 @@ def test_a_batch_over_the_body_limit_or_of_the_wrong_type_is_refused(
     )
     assert typed.status_code == 415
     assert node.pending_txs == {}
+
+
+_AWKWARD_MESSAGES = [
+    "plain",
+    'quotes " and backslashes \\ and a slash /',
+    "control \x00\x01\x1f\x7f\n\r\t\b\f characters",
+    "non-ASCII: 签名无效 é \u2028\u2029 \U0001f600",
+]
+
+
+def test_a_1000_tx_batch_answer_is_the_bytes_the_response_model_gives(
+    make_client: MakeClient, chain: Chain, node: FakeNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch answer is written without pydantic (issue 21, item 4; F-A7, N-1): it must
+    be the very bytes FastAPI wrote from ``TxBatchAccepted`` for admitted and refused txs."""
+    from ..fake_node import MempoolRefusalError
+
+    tx = chain.maker.tx(chain.maker.keys[1], key=b"mixed", value=b"v")
+    good = records.encode_tx(tx)
+    raws = [
+        good if i % 3 == 0 else b"\x01not a tx" if i % 3 == 1 else f"refuse {i}".encode()
+        for i in range(MAX_BATCH_TXS)
+    ]
+    submit = node.submit_txs
+
+    async def scripted(batch: list[bytes]) -> list[object]:
+        outcomes: list[object] = []
+        for raw in batch:
+            if raw.startswith(b"refuse "):
+                index = int(raw.split()[1])
+                message = _AWKWARD_MESSAGES[index % len(_AWKWARD_MESSAGES)]
+                outcomes.append(MempoolRefusalError("mempool_full", f"{index}: {message}"))
+            else:
+                [outcome] = await submit([raw])
+                outcomes.append(outcome)
+        return outcomes
+
+    monkeypatch.setattr(node, "submit_txs", scripted)
+    client = make_client(max_body_bytes=1024 * 1024)
+    answer = client.post("/v1/txs/batch", content=encode(raws), headers=CBOR)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/json"
+    tx_hash = records.tx_hash(chain.maker.suite, tx).hex()
+    expected = TxBatchAccepted.model_validate({
+        "accepted": len(raws[::3]),
+        "results": [
+            {"hash": tx_hash} if i % 3 == 0
+            else {"error": {"code": "malformed_tx", "message": _malformed_message(raws[1])}}
+            if i % 3 == 1
+            else {"error": {"code": "mempool_full",
+                            "message": f"{i}: {_AWKWARD_MESSAGES[i % len(_AWKWARD_MESSAGES)]}"}}
+            for i in range(MAX_BATCH_TXS)
+        ],
+    })  # fmt: skip
+    assert answer.content == expected.model_dump_json().encode()
+    assert TxBatchAccepted.model_validate(answer.json()) == expected
+    assert int(answer.headers["content-length"]) == len(answer.content)
+
+
+def _malformed_message(raw: bytes) -> str:
+    try:
+        records.decode_tx(raw)
+    except Exception as exc:  # the fake node's own wording, whatever the error
+        return f"not a signed tx: {exc}"
+    raise AssertionError("the raw tx decoded")
