@@ -104,6 +104,10 @@ class EventSubscription(Protocol):
         """The next event, waiting for it."""
         ...
 
+    def ready(self) -> list[dict[str, Any]]:
+        """The events that wait now (none: an empty list), in order, without waiting."""
+        ...
+
     async def aclose(self) -> None:
         """Drop the subscriber (its queue and its slot); harmless twice."""
         ...

@@ -3,14 +3,15 @@
 A fresh local network (4 validators by default) runs as OS processes, as
 ``bench cluster`` starts it. Load clients offer pre-signed txs open loop at
 one steady rate: notarizations, or another of ``bench cluster``'s mixes
-(:mod:`govchain.bench.mix`; each service's handlers get their own stage). While they do, py-spy samples one validator's threads
-(``--format raw``, without pausing it) and the process's CPU time is read
-from the kernel at the start and end of the window. Each sample is put in
-one stage (:mod:`govchain.bench.stages`); a stage's CPU is its share of the
-samples in each thread times the CPU that thread really used (the kernel's
-count), and its cost per tx is
-that divided by the txs the network committed in the window. Stages a
-block costs once are also given per block.
+(:mod:`govchain.bench.mix`; each service's handlers get their own stage).
+While they do, py-spy samples one validator's threads (``--format raw
+--native``: the compiled hot paths are C frames, seen only so) and the CPU
+time of each of its threads is read from the kernel at the start and end of
+the window. Each sample is put in one stage (:mod:`govchain.bench.stages`);
+a stage's CPU is its share of the samples in each thread times the CPU that
+thread really used (the kernel's count), and its cost per tx is that
+divided by the txs the network committed in the window. Stages a block
+costs once are also given per block.
 
 The signature check of one tx (one core, measured at the start of the run)
 sits beside the table: it is the part of a tx's cost the bound allows.
@@ -76,6 +77,8 @@ class ProfileSettings:
     mix: str = "notary"
     directory: Path | None = None
     keep: bool = False
+    samples_out: Path | None = None
+    """Where to keep py-spy's raw samples (collapsed stacks, for a flame graph)."""
 
 
 @dataclass(frozen=True)
@@ -138,8 +141,8 @@ class _Sampler:
     def __init__(self, pid: int, seconds: float, hz: int, out: Path) -> None:
         self._command = [
             _py_spy(), "record", "--pid", str(pid), "--rate", str(hz), "--format", "raw",
-            "--output", str(out), "--duration", str(max(1, round(seconds))), "--nonblocking",
-            "--threads",
+            "--output", str(out), "--duration", str(max(1, round(seconds))), "--threads",
+            "--native",
         ]  # fmt: skip
         self._pid = pid
         self.out = out
@@ -295,6 +298,8 @@ def run_profile_bench(
                 step = clients.run_step(2, txs, settings.rate_tps, DRAIN_S)
                 sampler.join()
                 window = _window(sampler, step, settings.sample_hz)
+                if settings.samples_out is not None:
+                    shutil.copyfile(sampler.out, settings.samples_out)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return _result(settings, host, verify_rate, window, step)

@@ -2,8 +2,10 @@
 
 ``govchain bench profile`` samples one validator with py-spy (collapsed
 stacks, one line per distinct stack: ``frame;frame;...;frame COUNT``, root
-first, each frame ``function (file:line)``). This module is the pure part:
-it drops the samples of threads that were waiting rather than running,
+first, each frame ``function (file:line)``; with ``--native`` the C frames
+too, among them the compiled hot paths as ``CPyDef_<module>___<function>``).
+This module is the pure part: it drops the samples of threads that were
+waiting rather than running (judged by their innermost Python frame),
 and gives each remaining sample one stage by the first rule of
 :data:`RULES` that one of its frames matches. Rules go from the specific
 to the general, so a signature checked while a vote is admitted counts as
@@ -66,7 +68,13 @@ DISK_WAIT_LEAVES: tuple[str, ...] = (
 apart from the CPU split."""
 
 _SIGNATURE = ("verify_digest (", ".verify (govchain/crypto", "batch_verify (", "run_batch (")
-_DECODE = ("govchain/codec/decode.py", "from_cbor (", "decode_tx (", "parse_tx_batch (")
+_DECODE = (
+    "govchain/codec/decode.py",
+    "CPyDef_decode___",
+    "from_cbor (",
+    "decode_tx (",
+    "parse_tx_batch (",
+)
 _API = ("govchain/api/", "starlette/", "fastapi/", "uvicorn/", "h11/", "httptools", "anyio/")
 _INTAKE = ("submit_txs (govchain/", "submit_tx (govchain/")
 _GOSSIP = ("_drain_gossip (", "admit_gossiped (", "govchain/node/tx_batcher.py")
@@ -89,8 +97,14 @@ RULES: tuple[StageRule, ...] = (
     StageRule(
         "storage commit", ("ChainStore.commit_block (", "_LmdbWrite.commit ("), per_block=True
     ),
-    StageRule("state tree: update", ("apply_batch (govchain/ledger/statetree",)),
-    StageRule("state tree: reads", ("govchain/ledger/statetree", "govchain/storage/"), (_EXECUTE,)),
+    StageRule(
+        "state tree: update", ("apply_batch (govchain/ledger/statetree", "_tree___apply_batch")
+    ),
+    StageRule(
+        "state tree: reads",
+        ("govchain/ledger/statetree", "govchain/storage/", "CPyDef_tree___", "CPyDef_nodes___"),
+        (_EXECUTE,),
+    ),
     StageRule("execution: permission checks", ("permission.py", "permissions.py"), (_EXECUTE,)),
     # an execution stage per service comes here (stage_of): the handler's package names it
     StageRule("execution: framework", (_EXECUTE,)),
@@ -129,8 +143,16 @@ def parse_collapsed(lines: Iterable[str]) -> Iterator[tuple[list[str], int]]:
         yield stack.split(";"), int(count)
 
 
+def _python_leaf(frames: Sequence[str]) -> str:
+    """The innermost Python frame: with ``--native`` C frames (libc, OpenSSL) follow it."""
+    for frame in reversed(frames):
+        if ".py:" in frame or ".py)" in frame:
+            return _LINE.sub(")", frame)
+    return frames[-1] if frames else ""
+
+
 def _is_idle(frames: Sequence[str]) -> bool:
-    leaf = _LINE.sub(")", frames[-1]) if frames else ""
+    leaf = _python_leaf(frames)
     return any(mark in leaf for mark in IDLE_LEAVES)
 
 
@@ -232,7 +254,7 @@ def count_stages(lines: Iterable[str]) -> StageCounts:
             continue
         if _is_idle(frames):
             idle += count
-        elif any(mark in frames[-1] for mark in DISK_WAIT_LEAVES):
+        elif any(mark in _python_leaf(frames) for mark in DISK_WAIT_LEAVES):
             disk_wait[stage_of(frames)] += count
         else:
             samples.setdefault(tid, Counter())[stage_of(frames)] += count

@@ -38,6 +38,9 @@ def profile(
         None, "--dir", help="Lay the network out here (kept); default: a temporary directory."
     ),
     keep: bool = typer.Option(False, "--keep", help="Keep the temporary network directory."),
+    samples: Path | None = typer.Option(
+        None, "--samples-out", help="Keep py-spy's raw samples here (collapsed stacks)."
+    ),
 ) -> None:
     """Microseconds of one validator's CPU per committed tx, by stage of a tx's life (intake,
     gossip, proposal, validation, execution per service, state tree, receipts, storage, WAL,
@@ -50,7 +53,7 @@ def profile(
     if node >= validators:
         fail(f"--node {node}: the network has validators 0 to {validators - 1}")
     settings = ProfileSettings(
-        rate, seconds, validators, suite, clients, node, hz, mix, directory, keep
+        rate, seconds, validators, suite, clients, node, hz, mix, directory, keep, samples
     )
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True, disable=json_out) as progress:

@@ -59,21 +59,37 @@ class Subscriber:
     async def __anext__(self) -> dict[str, Any]:
         """The next event (a ``gap`` once the backlog is read after a loss); waits for one."""
         while not self._closed:
-            if self._blocks:
-                block = self._blocks[0]
-                event = block[self._position]
-                self._position += 1
-                if self._position == len(block):
-                    self._blocks.popleft()
-                    self._position = 0
+            event = self._next_now()
+            if event is not None:
                 return event
-            if self._missed is not None:
-                first, last = self._missed
-                self._missed = None
-                return {"type": GAP_EVENT, "from": first, "to": last}
             self._wake.clear()
             await self._wake.wait()
         raise StopAsyncIteration
+
+    def ready(self) -> list[dict[str, Any]]:
+        """Every event that waits now, in the order ``__anext__`` would give them."""
+        found: list[dict[str, Any]] = []
+        while not self._closed:
+            event = self._next_now()
+            if event is None:
+                break
+            found.append(event)
+        return found
+
+    def _next_now(self) -> dict[str, Any] | None:
+        if self._blocks:
+            block = self._blocks[0]
+            event = block[self._position]
+            self._position += 1
+            if self._position == len(block):
+                self._blocks.popleft()
+                self._position = 0
+            return event
+        if self._missed is not None:
+            first, last = self._missed
+            self._missed = None
+            return {"type": GAP_EVENT, "from": first, "to": last}
+        return None
 
     async def aclose(self) -> None:
         """Stop: free the slot and the backlog; a waiting ``__anext__`` ends. Harmless twice."""

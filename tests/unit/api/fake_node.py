@@ -143,6 +143,9 @@ class _ScriptedEvents:
         await asyncio.Event().wait()  # stays open until the client goes away
         raise StopAsyncIteration
 
+    def ready(self) -> list[dict[str, Any]]:
+        return list(self._events)
+
     async def aclose(self) -> None:
         if not self._closed:
             self._closed = True

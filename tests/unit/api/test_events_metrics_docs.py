@@ -11,6 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from govchain.api import create_app
 from govchain.api.metrics import COMMIT_LATENCY_BUCKETS_S
+from govchain.api.routes import events as events_route
 from govchain.node.services import service_routes
 
 from .fake_node import FakeNode
@@ -54,6 +55,25 @@ def test_events_stream_as_sse_until_the_client_goes_away(
     # the stream stayed open after two events; leaving closed the node's subscription
     assert (node.subscriptions_open, node.subscriptions_closed) == (1, 1)
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_the_events_that_wait_go_out_in_one_chunk(client: TestClient, node: FakeNode) -> None:
+    node.events = [BLOCK_EVENT, TX_EVENT, TX_EVENT]
+    with client.stream("GET", "/v1/events") as answer:
+        chunk = next(answer.iter_bytes())
+    assert chunk.count(b"\n\n") == 3
+    assert chunk.startswith(b"event: block\ndata: {")
+    assert chunk.count(b"event: tx.result\n") == 2
+
+
+def test_a_quiet_stream_sends_a_keep_alive_comment(
+    client: TestClient, node: FakeNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(events_route, "KEEPALIVE_S", 0.05)
+    node.events = []
+    with client.stream("GET", "/v1/events") as answer:
+        assert next(answer.iter_lines()) == ": ping"
+    assert (node.subscriptions_open, node.subscriptions_closed) == (1, 1)
 
 
 def test_events_that_cannot_be_sent_are_dropped_and_the_stream_goes_on(

@@ -121,3 +121,24 @@ def test_hex_thread_ids_are_read_as_hex() -> None:
 
 def test_parse_skips_lines_without_a_count() -> None:
     assert list(parse_collapsed(["a;b 3\n", "garbage\n", "c x\n"])) == [(["a", "b"], 3)]
+
+
+def test_native_frames_of_compiled_modules_and_c_libraries_are_read() -> None:
+    """With py-spy's --native: mypyc functions are C frames, and a waiting thread's innermost
+    frames are libc's, so idleness is judged by the innermost Python frame."""
+    native = "__native_6b42.c:26312"
+    update = VALIDATE + f";CPyDef_tree___apply_batch ({native});CPyDef_encode___encode ({native})"
+    assert stage_of(frames(update)) == "state tree: update"
+    lines = [
+        "thread (5): verify_0;Thread.run (threading.py:975);_worker "
+        "(concurrent/futures/thread.py:81);PyThread_acquire_lock_timed (python3.11);"
+        "__futex_abstimed_wait_common (libc.so.6) 7\n",
+        "thread (6): MainThread;" + LOOP + ";Wal.append (govchain/consensus/wal.py:136);_sync "
+        "(govchain/consensus/wal.py:406);fsync (libc.so.6) 2\n",
+        "thread (5): verify_0;run_batch (govchain/crypto/batch.py:50);Sm2PublicKey.verify_digest "
+        "(govchain/crypto/sm2.py:90);EVP_DigestVerify (libcrypto.so.3) 4\n",
+    ]
+    counts = count_stages(lines)
+    assert counts.idle == 7
+    assert counts.disk_wait == Counter({"WAL": 2})
+    assert counts.samples == {5: Counter({"tx signatures": 4})}

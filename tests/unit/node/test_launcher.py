@@ -15,7 +15,9 @@ from govchain.node.home_lock import HomeInUseError, HomeLock, locked_pid
 from govchain.node.netinit import NetworkLayout, init_network
 from govchain.node.ports import free_base_port
 
-SLEEPER = "import time; time.sleep(120)"
+SLEEPER = "import time; print('up', flush=True); time.sleep(120)"
+"""A stand-in says it is up once it runs: until then its command line may still be the
+parent's (between fork and exec), which would make the launcher rightly not know it."""
 
 
 @pytest.fixture(scope="module")
@@ -33,11 +35,17 @@ def stand_ins() -> Iterator[list[subprocess.Popen[bytes]]]:
     for process in started:
         process.kill()
         process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def _stand_in(started: list[subprocess.Popen[bytes]], *words: str, cwd: Path | None = None) -> int:
-    process = subprocess.Popen([sys.executable, "-c", SLEEPER, *words], cwd=cwd)
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLEEPER, *words], cwd=cwd, stdout=subprocess.PIPE
+    )
     started.append(process)
+    assert process.stdout is not None
+    assert process.stdout.readline() == b"up\n"
     return process.pid
 
 

@@ -119,3 +119,22 @@ def test_closing_ends_a_waiting_reader() -> None:
         assert len(feed) == 0
 
     asyncio.run(scenario())
+
+
+def test_ready_hands_out_what_waits_in_the_order_anext_would_without_waiting() -> None:
+    async def scenario() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Any]]:
+        feed = EventSubscribers(limit=4, backlog_blocks=2)
+        subscriber = feed.subscribe()
+        for height in range(1, 5):  # room for blocks 1 and 2; 3 and 4 are lost
+            feed.publish(height, _block(height, txs=1))
+        first = await _take(subscriber, 1)
+        rest = subscriber.ready()
+        empty = subscriber.ready()
+        return first, rest, empty
+
+    first, rest, empty = asyncio.run(scenario())
+    assert [(e["type"], e.get("height")) for e in first + rest] == [
+        ("block", 1), ("tx", 1), ("block", 2), ("tx", 2), ("gap", None)
+    ]  # fmt: skip
+    assert rest[-1] == {"type": "gap", "from": 3, "to": 4}
+    assert empty == []
