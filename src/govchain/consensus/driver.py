@@ -15,6 +15,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from govchain.consensus.core import Core
 from govchain.consensus.driver_api import (
@@ -77,6 +78,7 @@ class _RetryBuild:
 
 
 _Item = Event | _RetryBuild
+_T = TypeVar("_T")
 
 
 class Driver:
@@ -248,7 +250,7 @@ class Driver:
         assert core is not None
         if isinstance(item, _RetryBuild):
             self._retry_queued = False
-            self._retry_build(item)
+            await self._retry_build(item)
             return
         if isinstance(item, TimeoutFired):
             if (item.height, item.round) != (core.height, core.round):
@@ -284,13 +286,32 @@ class Driver:
         for action in actions:
             if isinstance(action, ValidateBlock):
                 await self._validate(action.block)
+            elif isinstance(action, PersistWal):
+                await self._persist(action)
+            elif isinstance(action, BuildProposal):
+                await self._build(action)
+            elif isinstance(action, CommitBlock):
+                await self._off_loop(self._app.commit, action.block, action.commit)
+                self._app.committed(action.block, action.commit)
+                self._committed_at = asyncio.get_running_loop().time()
             else:
                 self._perform_one(action)
 
+    async def _off_loop(self, work: Callable[..., _T], *args: object) -> _T:
+        """``work(*args)`` in a worker thread; the loop serves the peers and the API meanwhile.
+
+        If the consumer is cancelled while it waits, it still waits for the thread to
+        finish before it goes on: no WAL or store write runs on behind a closed log.
+        """
+        job = asyncio.get_running_loop().run_in_executor(None, work, *args)
+        try:
+            return await asyncio.shield(job)
+        except asyncio.CancelledError:
+            await asyncio.wait({job})
+            raise
+
     def _perform_one(self, action: Action) -> None:
-        if isinstance(action, PersistWal):
-            self._persist(action)
-        elif isinstance(action, Broadcast):
+        if isinstance(action, Broadcast):
             self._transport.broadcast(action.message)
         elif isinstance(action, SendTo):
             self._transport.send(action.peer, action.message)
@@ -301,11 +322,6 @@ class Driver:
             self._schedule(action.height, action.delay_ms, event)
         elif isinstance(action, ScheduleResend):
             self._schedule(action.height, action.delay_ms, ResendDue(action.height))
-        elif isinstance(action, BuildProposal):
-            self._build(action)
-        elif isinstance(action, CommitBlock):
-            self._app.commit(action.block, action.commit)
-            self._committed_at = asyncio.get_running_loop().time()
         elif isinstance(action, ReportEvidence):
             self._app.report_evidence(action.evidence)
         elif isinstance(action, Refused):
@@ -321,17 +337,14 @@ class Driver:
                 return
             self._transport.send(action.peer, Decision(*decided))
 
-    def _persist(self, action: PersistWal) -> None:
+    async def _persist(self, action: PersistWal) -> None:
         """Write and fsync the record; what follows in the batch waits for it."""
         wal = self._wal
         assert wal is not None
-        if action.reset:
-            wal.reset(action.record)
-        else:
-            wal.append(action.record)
+        await self._off_loop(wal.reset if action.reset else wal.append, action.record)
 
     async def _validate(self, block: Block) -> None:
-        ok = await asyncio.to_thread(self._app.validate, block)
+        ok = await self._off_loop(self._app.validate, block)
         block_hash = records.header_hash(self._core_config.suite, block.header)
         self._push(BlockValidated(block_hash, ok))
 
@@ -343,7 +356,7 @@ class Driver:
         elapsed_ms = (asyncio.get_running_loop().time() - self._committed_at) * 1000
         return max(0, int(interval - elapsed_ms))  # under 1 ms left counts as passed
 
-    def _build(self, action: BuildProposal) -> None:
+    async def _build(self, action: BuildProposal) -> None:
         self._held = None
         left_ms = self._interval_left_ms()
         if left_ms > 0:
@@ -351,12 +364,19 @@ class Driver:
             self._retry_after_interval(action.height, action.round, left_ms)
             self._schedule_empty_block(action, left_ms)
             return
-        block = self._app.propose(action.height, False)
+        block = await self._propose(action.height, allow_empty=False)
         if block is not None:
             self._push(ProposalBlockReady(action.height, action.round, block))
             return
         self._held = (action.height, action.round)
         self._schedule_empty_block(action, 0)
+
+    async def _propose(self, height: int, *, allow_empty: bool) -> Block | None:
+        """The txs taken on the loop (the mempool is the loop's), the block built off it."""
+        txs = self._app.reap(height, allow_empty)
+        if txs is None:
+            return None
+        return await self._off_loop(self._app.build, height, txs)
 
     def _retry_after_interval(self, height: int, round_: int, left_ms: int) -> None:
         """One timer per held proposal retries once the block interval has passed."""
@@ -370,7 +390,7 @@ class Driver:
             retry = _RetryBuild(action.height, action.round, allow_empty=True)
             self._schedule(action.height, max(delay_ms, not_before_ms), retry)
 
-    def _retry_build(self, retry: _RetryBuild) -> None:
+    async def _retry_build(self, retry: _RetryBuild) -> None:
         core = self._core
         assert core is not None
         held = (retry.height, retry.round)
@@ -384,7 +404,7 @@ class Driver:
             self._retry_after_interval(retry.height, retry.round, left_ms)
             return
         self._interval_retry = None
-        block = self._app.propose(retry.height, retry.allow_empty)
+        block = await self._propose(retry.height, allow_empty=retry.allow_empty)
         if block is not None:
             self._held = None
             self._push(ProposalBlockReady(retry.height, retry.round, block))

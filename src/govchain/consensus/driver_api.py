@@ -7,7 +7,7 @@ WAL, the clock and the settings are passed in, so tests can replace each.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -15,7 +15,7 @@ from typing import Protocol
 from govchain.consensus.events import Step
 from govchain.consensus.evidence import DuplicateVote
 from govchain.consensus.wal import Wal
-from govchain.types import Block, Commit, ValidatorSet
+from govchain.types import Block, Commit, Tx, ValidatorSet
 
 __all__ = [
     "DEFAULT_INBOX_SIZE",
@@ -35,8 +35,9 @@ DEFAULT_INBOX_SIZE = 1024
 class ConsensusApp(Protocol):
     """What the node gives the driver: its ledger and its source of txs.
 
-    ``validate`` may run in a worker thread; the driver never calls two
-    methods at once, and calls every other method on the event loop's thread.
+    ``validate``, ``build`` and ``commit`` may run in a worker thread (the
+    event loop goes on meanwhile); the driver never calls two methods at
+    once, and calls every other method on the event loop's thread.
     """
 
     @property
@@ -53,11 +54,17 @@ class ConsensusApp(Protocol):
     def validate(self, block: Block) -> bool:
         """Whether ``block`` validly extends the chain (``apply_block`` accepts it)."""
 
-    def propose(self, height: int, allow_empty: bool) -> Block | None:
-        """Our block for ``height``; None when there are no txs and ``allow_empty`` is False."""
+    def reap(self, height: int, allow_empty: bool) -> Sequence[Tx] | None:
+        """The txs of our block for ``height``; None when there are none and not ``allow_empty``."""
+
+    def build(self, height: int, txs: Sequence[Tx]) -> Block:
+        """Our block for ``height`` holding ``txs`` (executed on the latest state)."""
 
     def commit(self, block: Block, commit: Commit) -> None:
         """Write the decided ``block`` with its commit certificate (durably)."""
+
+    def committed(self, block: Block, commit: Commit) -> None:
+        """After :meth:`commit`, on the loop: forget the block's txs, tell whoever listens."""
 
     def decided(self, height: int) -> tuple[Block, Commit] | None:
         """The committed block and commit of ``height``, if this node has them."""

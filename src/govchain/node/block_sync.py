@@ -79,6 +79,10 @@ class BlockSink(Protocol):
         """Write a decided block."""
         ...
 
+    def committed(self, block: Block, commit: Commit) -> None:
+        """After :meth:`commit`: forget the block's txs, tell whoever listens."""
+        ...
+
 
 class BlockSync:
     """Fetch, check and apply blocks while this node follows rather than votes."""
@@ -164,6 +168,7 @@ class BlockSync:
                 logger.warning("block from %s refused: %s", peer, exc)
                 return
             self.app.commit(block, commit)  # outside the try: a failed write is ours
+            self.app.committed(block, commit)
         self.tick()
 
     def _hand(self, peer: str, pairs: list[tuple[bytes, bytes]], hand_to: HandTo) -> None:

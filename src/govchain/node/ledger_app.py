@@ -9,7 +9,7 @@ listeners (API events, metrics) about every committed block.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from govchain.consensus.evidence import DuplicateVote
@@ -57,6 +57,8 @@ class LedgerApp:
         self.evidence: dict[bytes, DuplicateVote] = {}
         self.gossip_evidence: Callable[[DuplicateVote], None] | None = None
         """Set by the node: sends new evidence to the peers."""
+        self._committed: BlockResult | None = None
+        """What :meth:`commit` wrote, for :meth:`committed`."""
 
     @property
     def height(self) -> int:
@@ -80,8 +82,11 @@ class LedgerApp:
         """
         return self.executor.validate(block, self.mempool.verified)
 
-    def propose(self, height: int, allow_empty: bool) -> Block | None:
-        """A block of pending txs (and evidence we hold); None if there are none yet."""
+    def reap(self, height: int, allow_empty: bool) -> list[Tx] | None:
+        """Pending txs (and evidence we hold) for a block; None if there are none yet.
+
+        On the event loop: the mempool is the loop's.
+        """
         if height != self.height + 1:
             return None
         txs = [
@@ -90,11 +95,27 @@ class LedgerApp:
         ]
         if not txs and not allow_empty:
             return None
-        return self.executor.build(txs[: self.limits.max_txs])
+        return txs[: self.limits.max_txs]
+
+    def build(self, height: int, txs: Sequence[Tx]) -> Block:
+        """Our block of ``txs``, executed on the latest state (a worker thread may call it)."""
+        assert height == self.height + 1, (height, self.height)
+        return self.executor.build(list(txs))
 
     def commit(self, block: Block, commit: Commit) -> None:
-        """Write the decided block, clear its txs from the pool, tell the listeners."""
-        result = self.executor.commit(block, commit, self.mempool.verified)
+        """Write the decided block durably (a worker thread may call it); then :meth:`committed`.
+
+        Like :meth:`validate`, it only looks up single keys in the mempool's live view.
+        """
+        self._committed = self.executor.commit(block, commit, self.mempool.verified)
+
+    def committed(self, block: Block, commit: Commit) -> None:
+        """On the loop, after :meth:`commit`: clear the block's txs from the pool, tell the
+        listeners (API events, metrics, caches)."""
+        result = self._committed
+        assert result is not None, "commit first"
+        assert result.block_hash == commit.block_hash, "commit first"
+        self._committed = None
         self.mempool.on_commit(result.tx_hashes, block.header.height)
         for listener in self.listeners:
             listener(block, commit, result)

@@ -11,6 +11,7 @@ import datetime as dt
 import http.client
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -204,7 +205,15 @@ def test_a_request_the_system_refuses_is_not_retried_f_d5(
     assert "400" in str(refused.value)
     assert "invalid_request" in str(refused.value)
     assert sleeps == []
-    assert len([line for line in lines if " POST /v1/cases " in line]) == 1
+
+    def posts() -> int:
+        return len([line for line in lines if " POST /v1/cases " in line])
+
+    # the server logs a request after it has answered, from its own thread: wait for the line
+    deadline = time.monotonic() + 10
+    while posts() == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert posts() == 1
 
 
 # --- against a scripted system ------------------------------------------------------------

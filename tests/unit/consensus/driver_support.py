@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -60,6 +61,8 @@ class LedgerApp:
         self.evidence: list[DuplicateVote] = []
         self.propose_calls = 0
         self.commits = 0
+        self.off_loop_calls = 0
+        """Calls of build and commit made from a worker thread (the driver makes all of them so)."""
 
     @property
     def chain(self) -> ChainStore:
@@ -88,8 +91,8 @@ class LedgerApp:
         """``apply_block`` on a snapshot."""
         return self.executor.validate(block)
 
-    def propose(self, height: int, allow_empty: bool) -> Block | None:
-        """A block over pending txs not committed yet; None if there are none."""
+    def reap(self, height: int, allow_empty: bool) -> list[Tx] | None:
+        """Pending txs not committed yet; None if there are none."""
         self.propose_calls += 1
         assert height == self.height + 1, (height, self.height)
         with self.chain.view() as view:
@@ -100,11 +103,23 @@ class LedgerApp:
             ]
         if not fresh and not allow_empty:
             return None
-        return self.executor.build(fresh[: self.max_txs])
+        return fresh[: self.max_txs]
+
+    def build(self, height: int, txs: Sequence[Tx]) -> Block:
+        """A block of ``txs`` on the latest state (the driver calls it off the loop)."""
+        assert height == self.height + 1, (height, self.height)
+        self.off_loop_calls += threading.current_thread() is not threading.main_thread()
+        return self.executor.build(list(txs))
 
     def commit(self, block: Block, commit: Commit) -> None:
-        """Write the block and forget its txs."""
+        """Write the block (the driver calls it off the loop)."""
+        self.off_loop_calls += threading.current_thread() is not threading.main_thread()
         self.executor.commit(block, commit)
+
+    def committed(self, block: Block, commit: Commit) -> None:
+        """Forget the block's txs; on the loop, after ``commit``."""
+        assert threading.current_thread() is threading.main_thread()
+        assert self.height == block.header.height == commit.height
         done = {records.tx_hash(self.suite, tx) for tx in block.txs}
         self.pending = [tx for tx in self.pending if records.tx_hash(self.suite, tx) not in done]
         self.commits += 1

@@ -7,8 +7,11 @@ overall limit; nothing depends on how long a step takes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
+import threading
+import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,7 @@ from govchain.consensus.state import proposal_record, vote_record
 from govchain.consensus.transport import LocalHub
 from govchain.consensus.wal import Wal, WalCorruptError
 from govchain.ledger import records
-from govchain.types import Vote, VoteType
+from govchain.types import Block, Commit, Vote, VoteType
 from govchain.types.errors import GovChainError, StorageFullError
 
 from ...chain_support import CHAIN_ID
@@ -128,6 +131,8 @@ def test_a_single_validator_commits_each_batch_with_no_timeout(tmp_path: Path) -
             await network.reach(batch)
             with node.chain.view() as view:
                 assert view.block(batch).txs == tuple(txs)
+        # the last commit is written off the loop; then the next height finds no txs and holds
+        await wait_for(lambda: node.driver.status.holding_proposal, "a held proposal")
         status = node.driver.status
         await network.stop()
         assert status.timeouts_fired == 0
@@ -184,20 +189,19 @@ def test_txs_arriving_within_the_block_interval_share_one_block(tmp_path: Path) 
         )
         node = network.nodes[0]
         loop = asyncio.get_running_loop()
-        commit, built, committed_at, proposed_at = node.app.commit, node.app.propose, [], []
+        commit, built, committed_at, proposed_at = node.app.commit, node.app.build, [], []
 
         def timed_commit(*args: object) -> None:
             commit(*args)  # type: ignore[arg-type]
             committed_at.append(loop.time())
 
-        def timed_propose(*args: object) -> object:
+        def timed_build(*args: object) -> object:
             block = built(*args)  # type: ignore[arg-type]
-            if block is not None:
-                proposed_at.append(loop.time())
+            proposed_at.append(loop.time())
             return block
 
         node.app.commit = timed_commit  # type: ignore[method-assign]
-        node.app.propose = timed_propose  # type: ignore[method-assign,assignment]
+        node.app.build = timed_build  # type: ignore[method-assign,assignment]
         await network.start()
         network.submit(1)
         await network.reach(1)  # the first block does not wait: nothing was committed before
@@ -443,3 +447,92 @@ def test_the_clock_must_give_whole_milliseconds(tmp_path: Path) -> None:
         assert driver.status.step is Step.PROPOSE
 
     run(scenario)
+
+
+# --- slow work off the event loop (issue 21, item 2) ------------------------------
+
+
+def test_blocks_are_built_and_written_off_the_loop_which_keeps_serving(tmp_path: Path) -> None:
+    """A slow durable write does not stall the loop: peers and the API go on meanwhile."""
+
+    async def scenario() -> tuple[int, int]:
+        network = Network(tmp_path, 1)
+        node = network.nodes[0]
+        commit = node.app.commit
+        writing = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def slow_commit(block: Block, certificate: Commit) -> None:
+            loop.call_soon_threadsafe(writing.set)
+            time.sleep(0.3)
+            commit(block, certificate)
+
+        node.app.commit = slow_commit  # type: ignore[method-assign]
+        await network.start()
+        network.submit(1)
+        await writing.wait()
+        ticks = 0
+        while node.app.height < 1:
+            await asyncio.sleep(0.01)
+            ticks += 1
+        await network.stop()
+        return ticks, node.app.off_loop_calls
+
+    ticks, off_loop = asyncio.run(scenario())
+    assert ticks >= 5  # the loop ran other work during the 0.3 s write
+    assert off_loop == 2  # the build and the commit both ran in a worker thread
+
+
+class _SlowWal:
+    """A real WAL whose writes take a while; notes a close that overlaps a write."""
+
+    def __init__(self, inner: WalLog) -> None:
+        self.inner = inner
+        self.writing = threading.Event()
+        self.busy = False
+        self.closed_while_writing = False
+        self.writes = 0
+
+    def append(self, record: object) -> None:
+        self._slowly(self.inner.append, record)
+
+    def reset(self, record: object) -> None:
+        self._slowly(self.inner.reset, record)
+
+    def _slowly(self, write: Callable[[object], None], record: object) -> None:
+        self.busy = True
+        self.writing.set()
+        time.sleep(0.2)
+        write(record)
+        self.writes += 1
+        self.busy = False
+
+    def close(self) -> None:
+        self.closed_while_writing |= self.busy
+        self.inner.close()
+
+
+def test_a_cancelled_driver_closes_its_wal_only_after_the_write_in_flight(tmp_path: Path) -> None:
+    wals: list[_SlowWal] = []
+
+    def opener(path: Path) -> tuple[WalLog, list[object]]:
+        inner, records = open_wal(path)
+        wals.append(_SlowWal(inner))
+        return wals[-1], records
+
+    async def scenario() -> None:
+        network = Network(tmp_path, 1, wal_opener=opener)
+        node = network.nodes[0]
+        await network.start()
+        network.submit(1)
+        await asyncio.to_thread(wals[0].writing.wait, 10)
+        task = node.driver._task  # the consumer, as a supervisor cancelling it would
+        assert task is not None
+        task.cancel()
+        await asyncio.wait({task})
+        with contextlib.suppress(Exception):
+            await network.stop()
+
+    asyncio.run(scenario())
+    assert wals[0].writes >= 1
+    assert not wals[0].closed_while_writing

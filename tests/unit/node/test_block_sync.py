@@ -37,6 +37,9 @@ class _App:
     def commit(self, block: Block, commit: Commit) -> None:
         self.executor.commit(block, commit)
 
+    def committed(self, block: Block, commit: Commit) -> None:
+        assert self.executor.chain.height == block.header.height == commit.height
+
 
 def _source(maker: ChainMaker, blocks: int) -> list[tuple[bytes, bytes]]:
     chain = ChainStore.create(MemoryStore(TABLES), maker.genesis)
