@@ -165,9 +165,11 @@ class PeerConnection:
     async def _write_loop(self) -> None:
         try:
             while True:
-                self._writer.write(await self._queue.get())
+                frames = [await self._queue.get()]
                 while not self._queue.empty():
-                    self._writer.write(self._queue.get_nowait())
+                    frames.append(self._queue.get_nowait())
+                # one TLS record and one send for what queued up together, not one per frame
+                self._writer.write(frames[0] if len(frames) == 1 else b"".join(frames))
                 await self._writer.drain()
         except (ConnectionError, OSError) as exc:
             logger.info("cannot write to %s: %s", self.peer, exc)
