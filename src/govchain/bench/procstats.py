@@ -25,6 +25,7 @@ import psutil  # type: ignore[import-untyped]  # psutil 7.2.2 ships no type hint
 
 __all__ = [
     "MACHINE",
+    "NOISY_SHARE",
     "CpuMark",
     "ProcessStats",
     "cpu_percent",
@@ -37,6 +38,9 @@ MACHINE = "machine"
 """The name under which marks also carry the busy CPU seconds of the whole machine."""
 
 SAMPLE_INTERVAL_S = 0.25
+NOISY_SHARE = 0.10
+"""A run where processes other than the benchmark's own took more than this part of the
+machine is marked noisy: its figures are not used for the tables (issue 21)."""
 MARKS_KEPT = 20_000
 _MIB = 1024 * 1024
 

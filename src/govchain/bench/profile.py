@@ -43,7 +43,7 @@ from govchain.bench.network import (
     node_pids,
     without_rate_limits,
 )
-from govchain.bench.procstats import machine
+from govchain.bench.procstats import NOISY_SHARE, machine
 from govchain.bench.stages import StageCounts, count_stages
 
 __all__ = [
@@ -54,8 +54,6 @@ __all__ = [
     "stage_table",
 ]
 
-NOISY_SHARE = 0.10
-"""A run where other processes took more than this part of the machine is marked noisy."""
 WARMUP_TXS = 8
 DRAIN_S = 20.0
 PY_SPY = "py-spy"

@@ -122,9 +122,19 @@ def cluster_markdown(result: dict[str, Any]) -> str:
                 ["signature checks per s per core", result["verify_per_s_per_core"]],
                 ["verify bound (tx/s) = per core x cores / validators", result["verify_bound_tps"]],
                 ["bound ratio = tps / verify bound", result["bound_ratio"]],
+                ["CPU other processes took (share of the machine)", result["others_cpu_share"]],
             ],
         ),
         "",
+        *(
+            [
+                "**Noisy run**: other processes took more than 10% of the machine; do not use"
+                " these figures for the tables.",
+                "",
+            ]
+            if result["noisy"]
+            else []
+        ),
         f"Targets: bound ratio >= {targets['bound_ratio']} (set for 4 validators under gm): "
         f"{_met(met['bound_ratio'])}; p99 < {targets['latency_ms_p99']} ms at half load: "
         f"{_met(met['latency_ms_p99'])}.",

@@ -210,6 +210,13 @@ def _print_cluster(result: dict[str, Any]) -> None:
         f"{_met(met['bound_ratio'])})"
     )
     _print_kinds(result["kinds"])
+    if result["noisy"]:
+        console.print(
+            f"noisy: other processes took {100 * result['others_cpu_share']:.0f}% of the machine"
+            " (more than 10%); do not use this run for the tables",
+            style="yellow",
+            highlight=False,
+        )
     files = result["results_files"]
     console.print(f"wrote {files['markdown']} and {files['png']}")
 

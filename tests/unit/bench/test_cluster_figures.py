@@ -11,6 +11,7 @@ from govchain.bench.cluster import (
     percentile,
     verify_bound_tps,
 )
+from govchain.bench.cluster_steps import StepFigures, is_noisy, others_cpu_share
 from govchain.bench.loadclients import ClientStep, SeenBlock
 
 DRAIN_S = 2.0
@@ -186,3 +187,27 @@ def test_commits_that_come_a_big_block_at_a_time_still_keep_up() -> None:
     figures = judge_step(_step(sends, commits, seconds, blocks=blocks), rate, DRAIN_S, "ramp")
     assert figures.sustained, figures.reason
     assert figures.committed == len(sends)
+
+
+def test_others_share_is_what_the_machine_used_beyond_the_network_and_its_clients() -> None:
+    """Issue 21: a run is noisy when others took more than 10% of the machine."""
+    quiet = _figures(seconds=10.0, machine=150.0, nodes={"node0": 100.0, "node1": 40.0}, clients=8)
+    busy = _figures(seconds=30.0, machine=190.0, nodes={"node0": 80.0, "node1": 30.0}, clients=10)
+    assert others_cpu_share([quiet], cores=2) == pytest.approx(2 / 200)
+    assert not is_noisy(others_cpu_share([quiet], cores=2))
+    # (2 x 10 + 70 x 30) / (40 s x 200) = 0.265: weighed by each step's length
+    assert others_cpu_share([quiet, busy], cores=2) == pytest.approx(2120 / 8000)
+    assert is_noisy(others_cpu_share([quiet, busy], cores=2))
+    assert others_cpu_share([], cores=2) == 0.0
+
+
+def _figures(
+    *, seconds: float, machine: float, nodes: dict[str, float], clients: float
+) -> StepFigures:
+    return StepFigures(
+        kind="ramp", offered_tps=1.0, seconds=seconds, scheduled=1, submitted=1, accepted=1,
+        committed=1, committed_tps=1.0, latency_ms_p50=None, latency_ms_p99=None, refused={},
+        behind=0, late=0, errors={}, backlog_growth_tps=0.0, sustained=True, reason="", blocks=1,
+        txs_per_block=1.0, blocks_late_round=0, nodes_cpu_percent=nodes,
+        clients_cpu_percent=clients, machine_cpu_percent=machine,
+    )  # fmt: skip

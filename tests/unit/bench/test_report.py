@@ -63,6 +63,8 @@ def _cluster_result() -> dict[str, Any]:
         "verify_per_s_per_core": 2460.3,
         "verify_bound_tps": 1230.2,
         "bound_ratio": 0.068,
+        "others_cpu_share": 0.02,
+        "noisy": False,
         "targets": {"bound_ratio": 0.6, "latency_ms_p99": 1000},
         "targets_met": {"bound_ratio": False, "latency_ms_p99": True},
         "steps": [
@@ -100,6 +102,10 @@ def test_cluster_markdown_has_the_figures_targets_steps_and_nodes() -> None:
     assert "committed 70% of the offered rate" in text
     assert text.count("| validator |") == 4
     assert "–" in text  # a figure that does not exist is a dash, never NaN
+    assert "| CPU other processes took (share of the machine) | 0.02 |" in text
+    assert "Noisy run" not in text
+    noisy = cluster_markdown({**_cluster_result(), "others_cpu_share": 0.31, "noisy": True})
+    assert "**Noisy run**" in noisy
 
 
 def test_the_plot_is_a_png_from_fixed_figures(tmp_path: Path) -> None:
