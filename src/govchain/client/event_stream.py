@@ -163,9 +163,10 @@ class BlockWatch:
 
     def start(self) -> BlockWatch:
         """Start reading the stream in a daemon thread; returns the watch."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="block-watch", daemon=True)
-            self._thread.start()
+        with self._changed:  # not while closing: close() joins the thread it finds
+            if self._thread is None and not self._closed:
+                self._thread = threading.Thread(target=self._run, name="block-watch", daemon=True)
+                self._thread.start()
         return self
 
     def wait_past(
@@ -215,12 +216,12 @@ class BlockWatch:
         with self._changed:
             self._closed = True
             self._changed.notify_all()
+            thread = self._thread
         reading = self._socket
         if reading is not None:
             with contextlib.suppress(OSError):  # already closed
                 # the plain socket's shutdown, also under TLS: it wakes a blocked read
                 socket.socket.shutdown(reading, socket.SHUT_RDWR)
-        thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(CLOSE_WAIT_S)
         self._http.close()
