@@ -10,13 +10,18 @@ after a backoff doubling to ``RETRY_MAX_S``. Progress (the scanned height
 and the pending steps) is kept in a JSON file in the state directory,
 written atomically after each poll, so a restarted adapter resumes where
 it stopped; without one it reads the chain again from height 1.
+
+:meth:`AdapterRunner.run` polls again as soon as the chain node's
+``/v1/events`` stream announces a new block
+(:func:`~govchain.client.block_events.follow_blocks`, issue 21); while the
+stream is down or refused, and while steps are pending or running (their
+results and retries are collected by polls), at least every poll interval.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from govchain.client.block_events import BlockWaiter, follow_blocks
 from govchain.crypto.keyfiles import write_file_atomic
 from govchain.types.errors import GovChainError, ValidationError
 
@@ -136,8 +142,8 @@ class AdapterRunner:
         self._again: set[StepKey] = set()
         self.handled: dict[str, int] = {}
 
-    def poll(self) -> None:
-        """Read new blocks, collect finished work, start due steps."""
+    def poll(self) -> int:
+        """Read new blocks, collect finished work, start due steps; the latest height."""
         latest = self.blocks.latest_height()
         last = min(latest, self.progress.scanned + BLOCKS_PER_POLL)
         for height in range(self.progress.scanned + 1, last + 1):
@@ -151,6 +157,7 @@ class AdapterRunner:
             due = self._next.get(key)
             if key not in self._running and (due is None or due.at <= now):
                 self._running[key] = self._pool.submit(self.handler.handle, *key)
+        return latest
 
     def _follow(self, kind: str, attributes: dict[str, Any]) -> None:
         case, step = attributes.get("case"), attributes.get("step")
@@ -210,15 +217,20 @@ class AdapterRunner:
         """No step pending or running (tests and the demo wait for this)."""
         return not self.progress.pending and not self._running
 
-    def run(self, stop: threading.Event, poll_s: float) -> None:
-        """Poll every ``poll_s`` seconds until ``stop``; then wait for running steps."""
+    def run(self, waiter: BlockWaiter) -> None:
+        """Poll at each block ``waiter`` hears of (at least every poll interval while steps are
+        pending) until it is stopped; then wait for running steps. Closes ``waiter``."""
+
+        def read() -> tuple[int, int, bool] | None:
+            try:
+                latest = self.poll()
+            except GovChainError as exc:
+                log.warning("the chain could not be read: %s", exc)
+                return None
+            return self.progress.scanned, latest, not self.idle()
+
         try:
-            while not stop.is_set():
-                try:
-                    self.poll()
-                except GovChainError as exc:
-                    log.warning("the chain could not be read: %s", exc)
-                stop.wait(poll_s)
+            follow_blocks(read, waiter)
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._collect()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-import threading
 from pathlib import Path
 from types import FrameType
 
@@ -24,7 +23,7 @@ from govchain.cli.asset_options import (
 from govchain.cli.console import console, fail, reports_errors
 from govchain.cli.node_access import ca_bundle_option, node_client, nodes_option
 from govchain.client.assets import AssetClient
-from govchain.client.block_events import BlockEvents
+from govchain.client.block_events import BlockEvents, BlockWaiter, node_block_watch
 from govchain.client.grants import GrantClient
 from govchain.client.locker_keys import read_password_file
 from govchain.client.workflow import WorkflowClient
@@ -68,7 +67,13 @@ def run_command(
         None, "--callback-listen", help="HOST:PORT to take answers by callback (else in the reply)."
     ),
     workers: int = typer.Option(4, "--workers", min=1, max=32, help="Steps handled at once."),
-    poll_s: float = typer.Option(1.0, "--poll-s", min=0.05, max=60, help="Seconds between polls."),
+    poll_s: float = typer.Option(
+        1.0,
+        "--poll-s",
+        min=0.05,
+        max=60,
+        help="Seconds between polls while the node's /v1/events stream is down or steps wait.",
+    ),
 ) -> None:
     """Follow the chain and handle every ready step of --department.
 
@@ -79,8 +84,10 @@ def run_command(
     later steps that read them. The --key account must be the department's
     adapter (workflow.adapter_set) with a locker; else its results count as
     manual interventions. A system that does not answer is tried again with
-    backoff; a restart resumes from --state-dir and the chain. Logs go to
-    stderr, without form values or names. Stop with Ctrl-C or SIGTERM.
+    backoff; a restart resumes from --state-dir and the chain. It polls the
+    chain as soon as the first --node's /v1/events stream announces a block
+    (every --poll-s seconds while that stream is down or steps wait). Logs go
+    to stderr, without form values or names. Stop with Ctrl-C or SIGTERM.
     """
     try:
         check_credit_code("--department", department)
@@ -116,10 +123,10 @@ def run_command(
             Progress(state_dir, trusted.chain_id),
             workers=workers,
         )
-        stop = threading.Event()
+        waiter = BlockWaiter(poll_s, node_block_watch(nodes, ca_bundle))
 
         def on_signal(_signum: int, _frame: FrameType | None) -> None:
-            stop.set()
+            waiter.stop()
 
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, on_signal)
@@ -128,7 +135,7 @@ def run_command(
             runner.progress.scanned,
         )  # fmt: skip
         try:
-            runner.run(stop, poll_s)
+            runner.run(waiter)
         finally:
             system.close()
             if inbox is not None:

@@ -14,6 +14,7 @@ import typer
 from govchain.cli.asset_options import address_of_text, key_option, key_password_option, signer_of
 from govchain.cli.console import console, fail, reports_errors
 from govchain.cli.node_access import ca_bundle_option, nodes_option, untrusted_reason
+from govchain.client.block_events import BlockWaiter, node_block_watch
 from govchain.client.messages import MessageClient
 from govchain.client.sdk import NodeClient, UntrustedNodeError
 from govchain.client.verify import check_genesis
@@ -50,7 +51,11 @@ def run(
         help="Keep progress (scanned height, open steps) in DIR/supervisor.json and resume from "
         "it; without it the chain is read again from height 1.",
     ),
-    poll_s: float = typer.Option(1.0, "--poll-s", help="Seconds between polls (0.05..3600)."),
+    poll_s: float = typer.Option(
+        1.0,
+        "--poll-s",
+        help="Seconds between reads while the node's /v1/events stream is down (0.05..3600).",
+    ),
     alert_to: list[str] = typer.Option(
         [], "--alert-to", help="An account (40 hex) that gets every alert message (repeat)."
     ),
@@ -63,7 +68,9 @@ def run(
     workflow.intervention it prints one line (kind, case, step, department,
     height) and posts a message from KEY's account to each --alert-to account
     and to the step department's adapter account (each needs a locker). Runs
-    until Ctrl-C or SIGTERM.
+    until Ctrl-C or SIGTERM. It reads the chain again as soon as the first
+    --node's /v1/events stream announces a block; while that stream is down
+    or refused, every --poll-s seconds.
     """
     if not 0.05 <= poll_s <= POLL_S_MAX:
         fail(f"--poll-s {poll_s}: expected 0.05..{POLL_S_MAX:g} seconds")
@@ -89,15 +96,16 @@ def run(
                 highlight=False,
                 soft_wrap=True,
             )
-            asyncio.run(_run(supervisor, poll_s))
+            waiter = BlockWaiter(poll_s, node_block_watch(nodes, ca_bundle))
+            asyncio.run(_run(supervisor, waiter))
     except UntrustedNodeError as exc:
         fail(untrusted_reason(exc))
     console.print(f"stopped at height {supervisor.scanned}", highlight=False)
 
 
-async def _run(supervisor: Supervisor, poll_s: float) -> None:
+async def _run(supervisor: Supervisor, waiter: BlockWaiter) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await run_supervisor(supervisor, poll_s, stop)
+    await run_supervisor(supervisor, waiter, stop)

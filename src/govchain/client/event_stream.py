@@ -16,8 +16,10 @@ thread keeps trying to reconnect.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -30,6 +32,8 @@ log = logging.getLogger("govchain.client")
 
 RECONNECT_S = 5.0
 """How long a watch waits before connecting again after its stream failed."""
+CLOSE_WAIT_S = 5.0
+"""How long :meth:`BlockWatch.close` waits for its reader thread to end."""
 MAX_EVENT_BYTES = 64 * 1024
 """A ``data`` longer than this is dropped (the node's events are a few hundred bytes)."""
 
@@ -145,6 +149,7 @@ class BlockWatch:
         self._warned = False
         self._closed = False
         self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
 
     @property
     def live(self) -> bool:
@@ -158,28 +163,67 @@ class BlockWatch:
 
     def start(self) -> BlockWatch:
         """Start reading the stream in a daemon thread; returns the watch."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="block-watch", daemon=True)
-            self._thread.start()
+        with self._changed:  # not while closing: close() joins the thread it finds
+            if self._thread is None and not self._closed:
+                self._thread = threading.Thread(target=self._run, name="block-watch", daemon=True)
+                self._thread.start()
         return self
 
-    def wait_past(self, height: int, timeout_s: float) -> bool:
+    def wait_past(
+        self,
+        height: int,
+        timeout_s: float,
+        stop: threading.Event | None = None,
+        *,
+        while_live: bool = False,
+    ) -> bool:
         """Wait until a block above ``height`` is announced, at most ``timeout_s`` seconds.
 
-        True if one was; False on timeout or once closed. With the stream down
-        this just waits ``timeout_s``: the caller polls, as before the stream.
+        True if one was; False on timeout, once closed, or once ``stop`` is set
+        (whoever sets it calls :meth:`wake`). With ``while_live`` the wait also
+        ends when the stream drops, so the caller can go back to polling. With
+        the stream down this just waits ``timeout_s``: the caller polls, as
+        before the stream.
         """
-        with self._changed:
+
+        def over() -> bool:
             return (
-                self._changed.wait_for(lambda: self._closed or self._height > height, timeout_s)
-                and not self._closed
+                self._closed
+                or self._height > height
+                or (stop is not None and stop.is_set())
+                or (while_live and not self._live)
             )
 
+        with self._changed:
+            return (
+                self._changed.wait_for(over, timeout_s)
+                and self._height > height
+                and not self._closed
+                and not (stop is not None and stop.is_set())
+            )
+
+    def wake(self) -> None:
+        """Wake every waiter to look again (after setting the ``stop`` it waits with).
+
+        Only takes the watch's reentrant lock: safe in a signal handler.
+        """
+        with self._changed:
+            self._changed.notify_all()
+
     def close(self) -> None:
-        """Stop reading and wake every waiter."""
+        """Stop reading, wake every waiter, and wait (at most ``CLOSE_WAIT_S``) for the reader
+        thread to end: a stream being read is shut down under it."""
         with self._changed:
             self._closed = True
             self._changed.notify_all()
+            thread = self._thread
+        reading = self._socket
+        if reading is not None:
+            with contextlib.suppress(OSError):  # already closed
+                # the plain socket's shutdown, also under TLS: it wakes a blocked read
+                socket.socket.shutdown(reading, socket.SHUT_RDWR)
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(CLOSE_WAIT_S)
         self._http.close()
 
     def _run(self) -> None:
@@ -188,11 +232,13 @@ class BlockWatch:
                 with self._http.stream("GET", self.url) as answer:
                     if answer.status_code != 200:
                         raise ValueError(f"it answered {answer.status_code}")
+                    self._socket = _socket_of(answer)
                     self._set(live=True)
                     for kind, event in parse_events(answer.iter_lines()):
                         self._heard(kind, event)
                 raise httpx.RemoteProtocolError("the stream ended")
-            except (httpx.HTTPError, OSError, ValueError) as exc:
+            except Exception as exc:  # the reader must outlive any failure while it is wanted
+                self._socket = None
                 self._set(live=False)
                 if self._closed:
                     return
@@ -201,8 +247,9 @@ class BlockWatch:
                     log.warning(
                         "the event stream of %s failed (%s): following by polling until it is back",
                         self.url,
-                        exc,
-                    )
+                        exc if isinstance(exc, httpx.HTTPError | OSError | ValueError)
+                        else f"{type(exc).__name__}: {exc}",
+                    )  # fmt: skip
                 with self._changed:
                     self._changed.wait_for(lambda: self._closed, self._reconnect_s)
 
@@ -221,3 +268,10 @@ class BlockWatch:
         if live and self._warned:
             log.info("the event stream of %s is back", self.url)
             self._warned = False
+
+
+def _socket_of(answer: httpx.Response) -> socket.socket | None:
+    """The socket a streamed answer is read from (None: a test transport has none)."""
+    stream = answer.extensions.get("network_stream")
+    found = None if stream is None else stream.get_extra_info("socket")
+    return found if isinstance(found, socket.socket) else None

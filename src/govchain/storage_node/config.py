@@ -36,7 +36,7 @@ The file::
 
     [notifier]
     key = "platform.pem"           # the platform account's key: run the reminder notifier
-    poll_s = 1                     # how often it reads the chain (1 to 60)
+    poll_s = 1                     # how often it reads the chain while /v1/events is down (1 to 60)
 
     [log]
     format = "json"                # or "text"
@@ -145,6 +145,7 @@ class StorageConfig:
     notifier_key: str = ""
     """The platform account's key file (relative to the home unless absolute); "": no notifier."""
     poll_s: int = 1
+    """Seconds between the notifier's reads while the chain node's event stream is down."""
 
     def problems(self) -> list[str]:
         """Every bad setting, one line each, in the order of the file."""

@@ -12,18 +12,21 @@ makes every notifier's post the same message.
 
 :class:`ReminderNotifier` is the logic, over a :class:`ReminderChain` (the
 chain as it needs it) and the inbox store (its progress); ``step`` is one
-poll, run in a worker thread; :func:`run_notifier` loops it on the event loop.
+read of the chain. :func:`run_notifier` runs it in a worker thread with
+:func:`~govchain.client.block_events.follow_blocks`: again as soon as the
+chain node's ``/v1/events`` stream announces a new block, every ``poll_s``
+seconds while the stream is down or refused (issue 21).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from govchain.client.block_events import BlockWaiter, follow_blocks
 from govchain.contracts.grants.records import GrantRequest
 from govchain.storage_node.inbox import InboxStore
 from govchain.types.errors import GovChainError
@@ -162,14 +165,27 @@ class ReminderNotifier:
                 log.warning("remind of request %s not sent: %s", request_id.hex(), exc)
 
 
-async def run_notifier(notifier: ReminderNotifier, poll_s: float, stop: asyncio.Event) -> None:
-    """Poll every ``poll_s`` seconds until ``stop``; a failed poll is logged and retried."""
-    while not stop.is_set():
+async def run_notifier(
+    notifier: ReminderNotifier, waiter: BlockWaiter, stop: asyncio.Event
+) -> None:
+    """Follow the chain until ``stop``, reading at each block ``waiter`` hears of (else every
+    poll interval); a failed read is logged and retried. Closes ``waiter``."""
+
+    def read() -> tuple[int, int, bool] | None:
         try:
-            await asyncio.to_thread(notifier.step)
+            latest = notifier.step()
         except GovChainError as exc:
             log.warning("the notifier could not read the chain: %s", exc)
+            return None
         except Exception:
             log.exception("the notifier's poll failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), poll_s)
+            return None
+        return notifier.scanned, latest, False
+
+    stopping = asyncio.create_task(stop.wait())
+    stopping.add_done_callback(lambda _task: waiter.stop())
+    try:
+        await asyncio.to_thread(follow_blocks, read, waiter)
+    finally:
+        stopping.cancel()
+        waiter.close()

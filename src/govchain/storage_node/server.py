@@ -22,6 +22,7 @@ import uvicorn
 from prometheus_client import CollectorRegistry
 
 from govchain.api.quiet_server import QuietServer
+from govchain.client.block_events import BlockWaiter, node_block_watch
 from govchain.client.messages import MessageClient
 from govchain.client.sdk import NodeClient
 from govchain.client.verify import check_genesis
@@ -137,6 +138,8 @@ class StorageNode:
             timeout_s=config.timeout_s, cache_s=0,
         )  # fmt: skip
         self._messages_client = MessageClient(self._chain_client, key, genesis=genesis)
+        watch = node_block_watch(config.chain_nodes, ca_bundle, config.timeout_s)
+        self._notifier_waiter = BlockWaiter(config.poll_s, watch)  # its stream read from run()
         chain = HttpReminderChain(self._chain_client, fresh, key)
         return ReminderNotifier(chain, self.inbox, reminder_poster(self._messages_client))
 
@@ -165,7 +168,7 @@ class StorageNode:
         notifying = None
         if self.notifier is not None:
             notifying = asyncio.create_task(
-                run_notifier(self.notifier, self.config.poll_s, self.signals.closing)
+                run_notifier(self.notifier, self._notifier_waiter, self.signals.closing)
             )
         log.info(
             "storage node %s up: %s, backend %s",
@@ -187,6 +190,7 @@ class StorageNode:
             sock.close()
             self.chain.close()
             if self.notifier is not None:
+                self._notifier_waiter.close()
                 self._messages_client.close()
                 self._chain_client.close()
             self.inbox.close()

@@ -14,12 +14,14 @@ another supervisor flagged it first is normal). Each committed
 (case, step, kind, department, height; never a form value or a name) and
 the posting of a message keyed by the event's tx, so a repeat posts the
 same message. Progress is saved after every poll that changed it.
+:func:`run_supervisor` reads again as soon as the chain node's ``/v1/events``
+stream announces a new block, every ``poll_s`` seconds while the stream is
+down or refused (:func:`~govchain.client.block_events.follow_blocks`, issue 21).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 from collections.abc import Callable
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from govchain.client.block_events import BlockWaiter, follow_blocks
 from govchain.contracts.workflow.records import StepState
 from govchain.supervisor.progress import (
     OPEN_STEPS_MAX,
@@ -270,14 +273,25 @@ class Supervisor:
                 log.info("flag of step %s of case %s sent at height %d", step, case.hex(), height)
 
 
-async def run_supervisor(supervisor: Supervisor, poll_s: float, stop: asyncio.Event) -> None:
-    """Poll every ``poll_s`` seconds until ``stop``; a failed poll is logged and retried."""
-    while not stop.is_set():
+async def run_supervisor(supervisor: Supervisor, waiter: BlockWaiter, stop: asyncio.Event) -> None:
+    """Follow the chain until ``stop``, reading at each block ``waiter`` hears of (else every
+    poll interval); a failed read is logged and retried. Closes ``waiter``."""
+
+    def read() -> tuple[int, int, bool] | None:
         try:
-            await asyncio.to_thread(supervisor.step)
+            latest = supervisor.step()
         except GovChainError as exc:
             log.warning("the supervisor could not read or post now: %s", exc)
+            return None
         except Exception as exc:  # a bug must not end the supervision: said in one line, retried
             log.error("the supervisor's poll failed: %s: %s", type(exc).__name__, exc)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), poll_s)
+            return None
+        return supervisor.scanned, latest, False
+
+    stopping = asyncio.create_task(stop.wait())
+    stopping.add_done_callback(lambda _task: waiter.stop())
+    try:
+        await asyncio.to_thread(follow_blocks, read, waiter)
+    finally:
+        stopping.cancel()
+        waiter.close()

@@ -18,6 +18,7 @@ import pytest
 
 from govchain.adapter.department import DepartmentUnavailableError
 from govchain.adapter.runner import PROGRESS_FILE, AdapterRunner, Progress
+from govchain.client.block_events import BlockWaiter
 from govchain.client.sdk import NodeUnreachableError
 from govchain.codes import demo_uscc
 from govchain.types.errors import ValidationError
@@ -416,7 +417,7 @@ def test_a_damaged_progress_file_is_refused_naming_it_f_d5(tmp_path: Path, text:
 def test_run_stops_when_told_and_waits_for_the_running_step_f_d5(
     handler: _Handler, clock: _Clock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stop = threading.Event()
+    waiter = BlockWaiter(0.01)
     handler.gate.clear()
     blocks = _Blocks([ready(CASE_A, "licence")])
     blocks.down = 2  # the node does not answer at first: the loop goes on
@@ -428,10 +429,10 @@ def test_run_stops_when_told_and_waits_for_the_running_step_f_d5(
         shutdown(*args, **kw)
 
     monkeypatch.setattr(runner._pool, "shutdown", shutdown_releasing)
-    loop = threading.Thread(target=runner.run, args=(stop, 0.01))
+    loop = threading.Thread(target=runner.run, args=(waiter,))
     loop.start()
     handler.wait_calls(1)
-    stop.set()
+    waiter.stop()
     loop.join(WAIT_S)
     assert not loop.is_alive()
     assert runner.handled == {"approved": 1}  # its result was collected before run returned

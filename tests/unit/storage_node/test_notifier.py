@@ -8,12 +8,15 @@ otherwise; after the last reminder the next one lapses the request.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from govchain.client.block_events import BlockWaiter
 from govchain.contracts.grants.records import GrantRequest
 from govchain.storage_node.inbox import INBOX_DB, InboxStore
 from govchain.storage_node.notifier import (
@@ -21,8 +24,10 @@ from govchain.storage_node.notifier import (
     ReminderNotifier,
     reminder_key,
     reminder_text,
+    run_notifier,
 )
 from govchain.types.errors import GovChainError
+from tests.unit.client.event_node import WAIT_S, EventNode
 
 REQUEST = b"\x07" * 16
 HOLDER = b"\x0a" * 20
@@ -199,3 +204,47 @@ def test_the_reminder_names_the_request_and_its_key_is_stable() -> None:
     assert "贷款审查" in text
     assert "reminder 1 of 2" in text
     assert reminder_key(REQUEST, 2) == f"grants.remind/{REQUEST.hex()}/2"
+
+
+@dataclass
+class _ReadChain(FakeChain):
+    """The fake chain, saying when the notifier first read it."""
+
+    first_read: threading.Event = field(default_factory=threading.Event)
+
+    def latest_height(self) -> int:
+        self.first_read.set()
+        return super().latest_height()
+
+
+def test_the_notifier_reads_at_each_announced_block_and_stops_with_its_watch(
+    tmp_path: Path,
+) -> None:
+    """run_notifier reads as the node's /v1/events announces blocks (not at its poll
+    interval), and stopping it ends its stream reader (issue 21 item 5)."""
+    chain, node = _ReadChain(), EventNode()
+    posted = threading.Event()
+    notifier = ReminderNotifier(chain, InboxStore(tmp_path / INBOX_DB), lambda *_: posted.set())
+    waiter = BlockWaiter(60.0, node.watch())  # a poll interval the test never waits out
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        running = asyncio.create_task(run_notifier(notifier, waiter, stop))
+        assert await asyncio.to_thread(chain.first_read.wait, WAIT_S)
+        await asyncio.to_thread(node.wait_opened, 1)
+        chain.ask()  # height 1: requested; height 2: its first reminder committed
+        chain.requests[REQUEST] = replace(chain.requests[REQUEST], reminded=1)
+        chain.events[2] = [("grants.reminded", {"request": REQUEST, "holder": HOLDER, "count": 1})]
+        chain.height = 2
+        node.commit()
+        node.commit()
+        assert await asyncio.to_thread(posted.wait, WAIT_S)
+        node.close()
+        stop.set()
+        await running
+
+    asyncio.run(scenario())
+    assert waiter.stopped
+    assert waiter.watch is not None
+    assert waiter.watch._thread is not None
+    assert not waiter.watch._thread.is_alive()
