@@ -114,11 +114,13 @@ RULES: tuple[StageRule, ...] = (
     StageRule("commit: block and indexes", ("LedgerApp.commit (", "LedgerApp.decided (")),
     StageRule("gossip: decode", _DECODE, _GOSSIP),
     StageRule("gossip: admission", ("govchain/mempool/",), _GOSSIP),
-    StageRule("gossip: send and receive", (*_GOSSIP, "govchain/network/")),
+    StageRule("peers: send and receive (txs, blocks, votes)", (*_GOSSIP, "govchain/network/")),
     StageRule("intake: decode", _DECODE, (*_INTAKE, "Mempool.screen (")),
     StageRule("intake: admission", ("govchain/mempool/",)),
-    StageRule("intake: HTTP (submit routes)", _API, _INTAKE),
-    StageRule("API: HTTP (other requests)", _API),
+    StageRule("intake: submit routes", _API, _INTAKE),
+    # the HTTP server's own work (parsing, middlewares, writing answers and event streams)
+    # names no route: for a submit it is here too
+    StageRule("API: HTTP server, middlewares, other routes", _API),
     StageRule("consensus: other", ("govchain/consensus/",), per_block=True),
     StageRule("block sync", ("block_sync.py",)),
     StageRule(

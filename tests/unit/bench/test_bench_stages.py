@@ -68,7 +68,7 @@ def frames(text: str) -> list[str]:
         (
             LOOP + ";AccessLogMiddleware.__call__ (govchain/api/access_log.py:90);block_routes."
             "<locals>.block (govchain/api/routes/blocks.py:60)",
-            "API: HTTP (other requests)",
+            "API: HTTP server, middlewares, other routes",
         ),
         (LOOP + ";Wal.append (govchain/consensus/wal.py:132)", "WAL"),
         (LOOP, "other (event loop, logging, metrics)"),
