@@ -17,6 +17,7 @@ interval when that is longer, or when the follower has work to retry).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -41,6 +42,7 @@ __all__ = [
     "ChainHead",
     "FollowerRead",
     "follow_blocks",
+    "follow_until",
     "node_block_watch",
 ]
 
@@ -206,4 +208,15 @@ def follow_blocks(read: FollowerRead, waiter: BlockWaiter) -> None:
                 continue
             waiter.wait_past(max(scanned, latest, heard), busy=busy)
     finally:
+        waiter.close()
+
+
+async def follow_until(stop: asyncio.Event, read: FollowerRead, waiter: BlockWaiter) -> None:
+    """:func:`follow_blocks` in a worker thread until ``stop`` is set; closes ``waiter``."""
+    stopping = asyncio.create_task(stop.wait())
+    stopping.add_done_callback(lambda _task: waiter.stop())
+    try:
+        await asyncio.to_thread(follow_blocks, read, waiter)
+    finally:
+        stopping.cancel()
         waiter.close()

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from govchain.client.block_events import BlockWaiter, follow_blocks
+from govchain.client.block_events import BlockWaiter, follow_until
 from govchain.contracts.grants.records import GrantRequest
 from govchain.storage_node.inbox import InboxStore
 from govchain.types.errors import GovChainError
@@ -182,10 +182,4 @@ async def run_notifier(
             return None
         return notifier.scanned, latest, False
 
-    stopping = asyncio.create_task(stop.wait())
-    stopping.add_done_callback(lambda _task: waiter.stop())
-    try:
-        await asyncio.to_thread(follow_blocks, read, waiter)
-    finally:
-        stopping.cancel()
-        waiter.close()
+    await follow_until(stop, read, waiter)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from govchain.client.block_events import BlockWaiter, follow_blocks
+from govchain.client.block_events import BlockWaiter, follow_until
 from govchain.contracts.workflow.records import StepState
 from govchain.supervisor.progress import (
     OPEN_STEPS_MAX,
@@ -288,10 +288,4 @@ async def run_supervisor(supervisor: Supervisor, waiter: BlockWaiter, stop: asyn
             return None
         return supervisor.scanned, latest, False
 
-    stopping = asyncio.create_task(stop.wait())
-    stopping.add_done_callback(lambda _task: waiter.stop())
-    try:
-        await asyncio.to_thread(follow_blocks, read, waiter)
-    finally:
-        stopping.cancel()
-        waiter.close()
+    await follow_until(stop, read, waiter)
