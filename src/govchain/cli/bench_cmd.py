@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,14 @@ from govchain.bench.ledger import run_ledger_bench
 from govchain.bench.mix import MIX_NAMES
 from govchain.bench.sync import SyncSettings, run_sync_bench
 from govchain.cli.bench_contracts_cmd import contracts
+from govchain.cli.bench_print import (
+    count_text,
+    met_text,
+    ms_text,
+    print_cluster,
+    stage_spinner,
+    validators_text,
+)
 from govchain.cli.bench_profile_cmd import profile
 from govchain.cli.bench_workflow_cmd import workflow
 from govchain.cli.console import console, fail, print_json, reports_errors
@@ -154,91 +160,12 @@ def cluster(
     settings = ClusterSettings(
         validators, suite, duration, clients, directory, keep, results, mix=mix
     )
-    with _progress(json_out) as report:
+    with stage_spinner(json_out) as report:
         result = run_cluster_bench(settings, report)
     if json_out:
         print_json(result)
         return
-    _print_cluster(result)
-
-
-def _print_cluster(result: dict[str, Any]) -> None:
-    validators = _validators(result["validators"])
-    title = (
-        f"bench cluster: {validators}, {result['suite']}, mix {result['mix']} "
-        "(tx/s, latency ms, node CPU %)"
-    )
-    table = Table(title=title)
-    columns = ("step", "offered", "committed", "p50", "p99", "refused", "behind", "CPU %")
-    for column in (*columns, "ok"):
-        table.add_column(column, justify="right")
-    for step in result["steps"]:
-        table.add_row(
-            step["kind"],
-            f"{step['offered_tps']:,}",
-            f"{step['committed_tps']:,}",
-            _ms(step["latency_ms_p50"]),
-            _ms(step["latency_ms_p99"]),
-            str(step["refused_total"]),
-            str(step["behind"]),
-            f"{step['nodes_cpu_percent_total']:,}",
-            "yes" if step["sustained"] else "no",
-        )
-    console.print(table)
-    nodes = Table(title="nodes")
-    for column in ("node", "CPU % half load", "CPU % at max", "peak RSS MiB"):
-        nodes.add_column(column, justify="right")
-    for node in result["nodes"]:
-        nodes.add_row(
-            node["name"],
-            f"{node['cpu_percent']}",
-            f"{node['cpu_percent_at_max']}",
-            f"{node['peak_rss_mb']}",
-        )
-    console.print(nodes)
-    met, targets = result["targets_met"], result["targets"]
-    console.print(
-        f"tps {result['tps']:,} (ramp stopped: {result['ramp_stop']}); at half load "
-        f"({result['half_load_tps']:,} tx/s) p50 {_ms(result['latency_ms_p50'])} ms, "
-        f"p99 {_ms(result['latency_ms_p99'])} ms (target < {targets['latency_ms_p99']}: "
-        f"{_met(met['latency_ms_p99'])})"
-    )
-    console.print(
-        f"verify bound {result['verify_bound_tps']:,} tx/s = {result['verify_per_s_per_core']:,}"
-        f"/s per core x {result['cores']} cores / {result['validators']} validators; "
-        f"bound ratio {result['bound_ratio']} (target >= {targets['bound_ratio']}: "
-        f"{_met(met['bound_ratio'])})"
-    )
-    _print_kinds(result["kinds"])
-    if result["noisy"]:
-        console.print(
-            f"noisy: other processes took {100 * result['others_cpu_share']:.0f}% of the machine"
-            " (more than 10%); do not use this run for the tables",
-            style="yellow",
-            highlight=False,
-        )
-    files = result["results_files"]
-    console.print(f"wrote {files['markdown']} and {files['png']}")
-
-
-def _print_kinds(kinds: dict[str, dict[str, Any]]) -> None:
-    table = Table(title="tx kinds (receipts: failed of read)")
-    for column in ("kind", "share", "scheduled", "committed", "tx/s at max", "receipts"):
-        table.add_column(column, justify="right")
-    for kind, figures in kinds.items():
-        receipts = figures["receipts"]
-        table.add_row(
-            kind,
-            f"{figures['share']:.0%}",
-            f"{figures['scheduled']:,}",
-            f"{figures['committed']:,}",
-            f"{figures['tps_at_max']:,}",
-            f"{receipts['failed']} of {receipts['checked']}",
-        )
-    console.print(table)
-    for kind, figures in kinds.items():
-        if figures["receipts"]["failed"]:
-            console.print(f"[yellow]{kind}: failed receipts: {figures['receipts']['first_error']}")
+    print_cluster(result)
 
 
 @app.command("sync")
@@ -261,12 +188,12 @@ def sync(
     """How fast a new full node catches up on a chain, against the live commit rate."""
     _check_suite(suite)
     settings = SyncSettings(validators, suite, blocks, rate, clients, directory, keep, results)
-    with _progress(json_out) as report:
+    with stage_spinner(json_out) as report:
         result = run_sync_bench(settings, report)
     if json_out:
         print_json(result)
         return
-    title = f"bench sync: {_validators(result['validators'])}, {result['blocks']:,} blocks"
+    title = f"bench sync: {validators_text(result['validators'])}, {result['blocks']:,} blocks"
     table = Table(title=f"{title}, {result['txs']:,} txs")
     for column in ("", "blocks/s", "txs/s", "seconds"):
         table.add_column(column, justify="right")
@@ -281,7 +208,7 @@ def sync(
     console.print(table)
     console.print(
         f"ratio catch-up / live: {result['ratio_txs']} (txs/s), {result['ratio_blocks']} "
-        f"(blocks/s); target >= {result['target_ratio']}: {_met(result['target_met'])}"
+        f"(blocks/s); target >= {result['target_ratio']}: {met_text(result['target_met'])}"
     )
     console.print(f"wrote {result['results_files']['markdown']}")
 
@@ -328,7 +255,7 @@ def api_flood(
         validators, suite, duration, flood, reads_per_s, submissions_per_s, directory, keep,
         results,
     )  # fmt: skip
-    with _progress(json_out) as report:
+    with stage_spinner(json_out) as report:
         result = run_flood_bench(settings, report)
     if json_out:
         print_json(result)
@@ -337,7 +264,7 @@ def api_flood(
 
 
 def _print_flood(result: dict[str, Any]) -> None:
-    validators = _validators(result["validators"])
+    validators = validators_text(result["validators"])
     flooded = result["flooded_node"]
     title = f"bench api-flood: {validators}, {result['suite']}, {flooded} flooded"
     table = Table(title=title)
@@ -350,9 +277,9 @@ def _print_flood(result: dict[str, Any]) -> None:
             name,
             f"{window['blocks_per_s']:,}",
             f"{window['txs_per_s']:,}",
-            _ms(window["light_load"]["latency_ms_p99"]),
-            _ms(window["block_interval_s_flooded_proposing"]),
-            _ms(window["block_interval_s_others_proposing"]),
+            ms_text(window["light_load"]["latency_ms_p99"]),
+            ms_text(window["block_interval_s_flooded_proposing"]),
+            ms_text(window["block_interval_s_others_proposing"]),
             f"{window['nodes_cpu_percent_total']:,}",
             f"{window['flood_client_cpu_percent']:,}",
             f"{window['machine_cpu_percent']:,}",
@@ -366,8 +293,8 @@ def _print_flood(result: dict[str, Any]) -> None:
             node["name"] + (" (flooded)" if node["flooded"] else ""),
             f"{node['cpu_percent_idle']}",
             f"{node['cpu_percent_flood']}",
-            _count(node["blocks_idle"]),
-            _count(node["blocks_flood"]),
+            count_text(node["blocks_idle"]),
+            count_text(node["blocks_flood"]),
         )
     console.print(nodes)
     statuses = ", ".join(f"{k}: {v:,}" for k, v in result["answers_by_status"].items())
@@ -376,7 +303,7 @@ def _print_flood(result: dict[str, Any]) -> None:
         f"flood: {result['requests']:,} requests ({result['requests_per_s']:,}/s) from "
         f"{result['flood_client']['source']}; answers {statuses or 'none'}; "
         f"429 share {result['share_429']}; no answer {result['no_answer']:,}; latency p50 "
-        f"{_ms(result['latency_ms_p50'])} ms, p99 {_ms(result['latency_ms_p99'])} ms"
+        f"{ms_text(result['latency_ms_p50'])} ms, p99 {ms_text(result['latency_ms_p99'])} ms"
     )
     console.print(
         f"rate limits ({limits['values']}): reads {limits['reads_per_s']:,}/s, submissions "
@@ -385,7 +312,7 @@ def _print_flood(result: dict[str, Any]) -> None:
     console.print(
         f"block_rate_ratio {result['block_rate_ratio']} = flood {result['flood_blocks_per_s']} "
         f"/ idle {result['idle_blocks_per_s']} blocks/s (goal >= {result['target_ratio']}: "
-        f"{_met(result['target_met'])}); {result['cores']} cores"
+        f"{met_text(result['target_met'])}); {result['cores']} cores"
     )
     console.print(f"wrote {result['results_files']['markdown']}")
 
@@ -432,7 +359,7 @@ def assets(
         validators, storage_nodes, copies, suite, clients, count, document_kib, directory, keep,
         grants, codes,
     )  # fmt: skip
-    with _progress(json_out) as report:
+    with stage_spinner(json_out) as report:
         result = run_assets_bench(settings, report)
     if json_out:
         print_json(result)
@@ -442,7 +369,7 @@ def assets(
 
 def _print_assets(result: dict[str, Any]) -> None:
     title = (
-        f"bench assets: {_validators(result['validators'])}, {result['storage_nodes']} storage "
+        f"bench assets: {validators_text(result['validators'])}, {result['storage_nodes']} storage "
         f"nodes x{result['copies']}, {result['suite']}, {result['clients']} clients"
     )
     table = Table(title=title)
@@ -460,9 +387,9 @@ def _print_assets(result: dict[str, Any]) -> None:
             f"{figures['count']:,}",
             f"{figures['seconds']:,}",
             f"{figures['per_s']:,}",
-            _ms(figures["latency_ms_p50"]),
-            _ms(figures["latency_ms_p99"]),
-            _ms(figures["storage_ms_p50"]),
+            ms_text(figures["latency_ms_p50"]),
+            ms_text(figures["latency_ms_p99"]),
+            ms_text(figures["storage_ms_p50"]),
             str(sum(figures["errors"].values())),
             f"{result[f'{phase}_bound_ratio']}",
         )
@@ -473,7 +400,7 @@ def _print_assets(result: dict[str, Any]) -> None:
         f"issue: encrypt, PUT to {result['copies']} storage nodes, submit, committed "
         f"({result['document_kib']} KiB documents); fetch: proven read, envelope, GET with "
         f"hash check, decrypt; locker unlock once per holder, p50 "
-        f"{_ms(result['unlock_ms_p50'])} ms"
+        f"{ms_text(result['unlock_ms_p50'])} ms"
     )
     console.print(
         "grant: proven reads, envelope opened and sealed to the bank, committed; code: key "
@@ -488,28 +415,3 @@ def _print_assets(result: dict[str, Any]) -> None:
         f"verify bound {result['verify_bound_tps']:,} tx/s = {result['verify_per_s_per_core']:,}"
         f"/s per core x {result['cores']} cores / {result['validators']} validators"
     )
-
-
-@contextlib.contextmanager
-def _progress(hidden: bool) -> Iterator[Callable[[str], None]]:
-    """A spinner with the current stage (nothing when the output is JSON)."""
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True, disable=hidden) as progress:
-        task = progress.add_task("starting", total=None)
-        yield lambda stage: progress.update(task, description=stage)
-
-
-def _validators(count: int) -> str:
-    return f"{count} validator" + ("" if count == 1 else "s")
-
-
-def _count(value: int | None) -> str:
-    return "–" if value is None else f"{value:,}"
-
-
-def _ms(value: float | None) -> str:
-    return "–" if value is None else f"{value:,}"
-
-
-def _met(met: bool) -> str:
-    return "met" if met else "not met"

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from govchain.bench.contracts import MAX_TXS, ContractsSettings, run_contracts_bench
+from govchain.cli.bench_print import stage_spinner
 from govchain.cli.console import console, fail, print_json, reports_errors
 
 __all__ = ["contracts"]
@@ -39,13 +39,9 @@ def contracts(
     call, against notarizations per second on the same fresh network in the same run.
     The contract is submitted, approved by a majority of the member admins and deployed first."""
     settings = ContractsSettings(validators, suite, calls, notarizations, directory, keep)
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True, disable=json_out) as progress:
-        task = progress.add_task("starting", total=None)
+    with stage_spinner(json_out) as report:
         try:
-            result = run_contracts_bench(
-                settings, lambda stage: progress.update(task, description=stage)
-            )
+            result = run_contracts_bench(settings, report)
         except KeyboardInterrupt:
             fail("interrupted; every process the bench started is stopped")
     if json_out:

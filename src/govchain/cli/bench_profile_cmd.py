@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from govchain.bench.mix import MIX_NAMES
 from govchain.bench.profile import NOISY_SHARE, ProfileSettings, run_profile_bench
+from govchain.cli.bench_print import stage_spinner
 from govchain.cli.console import console, fail, print_json, reports_errors
 
 __all__ = ["profile"]
@@ -29,7 +29,13 @@ def profile(
     suite: str = typer.Option("gm", "--suite", help="gm or intl."),
     clients: int = typer.Option(2, "--clients", min=1, max=16, help="Load client processes."),
     node: int = typer.Option(0, "--node", min=0, help="The validator sampled (0 = node0)."),
-    hz: int = typer.Option(100, "--hz", min=10, max=1000, help="Samples per second per thread."),
+    hz: int = typer.Option(
+        100,
+        "--hz",
+        min=10,
+        max=200,
+        help="Samples per second per thread (each pauses the validator for a moment).",
+    ),
     mix: str = typer.Option(
         "notary", "--mix", help=f"The txs offered, as bench cluster's: {', '.join(MIX_NAMES)}."
     ),
@@ -55,13 +61,9 @@ def profile(
     settings = ProfileSettings(
         rate, seconds, validators, suite, clients, node, hz, mix, directory, keep, samples
     )
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True, disable=json_out) as progress:
-        task = progress.add_task("starting", total=None)
+    with stage_spinner(json_out) as report:
         try:
-            result = run_profile_bench(
-                settings, lambda stage: progress.update(task, description=stage)
-            )
+            result = run_profile_bench(settings, report)
         except KeyboardInterrupt:
             fail("interrupted; every process the bench started is stopped")
     if json_out:
