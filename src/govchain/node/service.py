@@ -137,6 +137,8 @@ class ChainNodeService:
         self._gossip_task: asyncio.Task[None] | None = None
         self.gossip_dropped = 0
         """Gossiped txs dropped because ``gossip_batches`` batches were waiting."""
+        self._height: int | None = None
+        """The height the mempool has seen committed (read once, then moved by on_commit)."""
         self.security = SecurityEvents(None, self.metrics.security_event)
         """Where refused txs (bad signature, permission denied) are reported; the node sets
         one that writes its security log (docs/spec/audit.md)."""
@@ -225,8 +227,12 @@ class ChainNodeService:
                 )  # fmt: skip
 
     def _next_height(self) -> int:
-        with self._own_store():
-            return self.chain.height + 1
+        """The next block's height as the mempool knows it: it moves in :meth:`on_commit`,
+        with the pool's own record of committed txs, not by reading the store per batch."""
+        if self._height is None:
+            with self._own_store():
+                self._height = self.chain.height
+        return self._height + 1
 
     # --- reads --------------------------------------------------------------------
 
@@ -315,6 +321,7 @@ class ChainNodeService:
     def on_commit(self, block: Block, commit: Commit, result: BlockResult) -> None:
         """A block was committed: metrics, then an event per block and per tx result."""
         height = block.header.height
+        self._height = max(height, self._height or 0)
         # a block's time is the BFT time of the previous commit, when its round could start:
         # now minus it is the time the height took, proposal wait included (metrics only)
         latency_s = max(0, time.time_ns() // 1_000_000 - block.header.time) / 1000
