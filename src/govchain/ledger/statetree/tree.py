@@ -8,6 +8,7 @@ transaction as the block.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -75,7 +76,10 @@ class VerifiedNodes:
     def __init__(self, max_entries: int = 100_000) -> None:
         assert max_entries >= 1
         self.max_entries = max_entries
-        self._nodes: dict[tuple[bytes, bytes], Node] = {}
+        # an OrderedDict, not a dict: dropping a dict's oldest key again and again makes each
+        # next(iter()) skip every slot freed before it (7 us a drop at 100,000 entries, and
+        # growing), while popitem(last=False) is constant time
+        self._nodes: OrderedDict[tuple[bytes, bytes], Node] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, node_key: bytes, ref_hash: bytes) -> Node | None:
@@ -91,7 +95,7 @@ class VerifiedNodes:
         with self._lock:
             for node_key, ref_hash, node in nodes:
                 if len(self._nodes) >= self.max_entries:
-                    del self._nodes[next(iter(self._nodes))]
+                    self._nodes.popitem(last=False)
                 self._nodes[(node_key, ref_hash)] = node
 
     def __len__(self) -> int:
