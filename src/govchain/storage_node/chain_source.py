@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -125,7 +126,8 @@ class TimedCache:
         self.ttl_s = ttl_s
         self.capacity = capacity
         self._clock = clock
-        self._entries: dict[object, tuple[float, object]] = {}
+        self._entries: OrderedDict[object, tuple[float, object]] = OrderedDict()
+        """Oldest first: every entry lives ``ttl_s``, so the first to expire is the first."""
         self._lock = threading.Lock()
 
     def get(self, key: object) -> object:
@@ -142,12 +144,9 @@ class TimedCache:
             return
         with self._lock:
             now = self._clock()
-            if len(self._entries) >= self.capacity:
-                for old in [k for k, (until, _) in self._entries.items() if until <= now]:
-                    del self._entries[old]
-            while len(self._entries) >= self.capacity:
-                del self._entries[next(iter(self._entries))]  # the oldest first
             self._entries.pop(key, None)
+            while len(self._entries) >= self.capacity:
+                self._entries.popitem(last=False)  # the oldest, expired or not, in constant time
             self._entries[key] = (now + self.ttl_s, value)
 
     MISSING = _MISSING
