@@ -1,24 +1,33 @@
 """How the suite is spread over pytest-xdist's workers (`make test`, issue 21).
 
-Two rules, applied before xdist reads the markers:
+Three rules, applied to the collected tests before xdist sees them:
 
+* Every test has its own node id. Schemathesis gives each operation of
+  ``tests/api/test_schemathesis.py`` the id of the test function; xdist
+  schedules by id and would run one operation of the 45. A repeated id
+  gets the item's name (``...::test_x[POST /v1/txs]``) instead.
 * A module whose tests share a fixture wider than one test (a module-,
   class- or package-scoped fixture such as one running network) runs whole
-  on one worker: each of its tests gets ``xdist_group`` named after the
-  module, and ``--dist loadgroup`` keeps a group together. Session-scoped
-  fixtures (the PostgreSQL and SeaweedFS servers) are started once per
-  worker, in the worker's own temp directory on free ports.
-* The slow directories come first (the simulator's seeds, then real
-  networks of processes, browsers and CLI runs, the unit tests last), so
-  the long tests start early and the many short ones fill the workers at
-  the end instead of one worker finishing a long test alone.
+  on one worker: under ``--dist loadgroup`` each of its ids ends in
+  ``@<module path>``, the suffix xdist groups by. (xdist 3.8 writes that
+  suffix to ``item._nodeid``, which pytest 9.2 no longer reads, so its own
+  ``xdist_group`` marker groups nothing: this hook writes the id pytest
+  reads.) Session-scoped fixtures (the PostgreSQL and SeaweedFS servers)
+  start once per worker, in the worker's own temp directory on free ports.
+* The slow directories come first (the simulator's seeds, then networks
+  of real processes, browsers and CLI runs, the unit tests last), so the
+  long tests start early and the many short ones fill the workers at the
+  end instead of one worker finishing a long test alone.
 
-Without xdist (``pytest`` on a file) both rules change nothing a test sees.
+Without xdist only the order and the repeated ids change.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
+from _pytest.nodeid import NodeId
 
 _FIRST_TO_LAST = ("sim", "integration", "browser", "cli", "api", "fuzz", "interop", "unit")
 """Top-level test directories, slowest first."""
@@ -44,15 +53,31 @@ def _shares_a_fixture(item: pytest.Item) -> bool:
     )
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Know ``xdist_group`` also in a run without xdist (``-p no:xdist``)."""
-    config.addinivalue_line("markers", "xdist_group(name): run these tests on one xdist worker")
+def _set_node_id(item: pytest.Item, node_id: str) -> None:
+    """Give ``item`` the id ``node_id`` (pytest 9.2 keeps it as a parsed ``NodeId``)."""
+    item._id = NodeId.parse(node_id)  # type: ignore[attr-defined]
+    assert item.nodeid == node_id, (item.nodeid, node_id)
+
+
+def _unique_ids(items: list[pytest.Item]) -> None:
+    seen = Counter(item.nodeid for item in items)
+    for item in items:
+        if seen[item.nodeid] > 1:
+            _set_node_id(item, f"{item.nodeid.rsplit('::', 1)[0]}::{item.name}")
+    repeated = [i for i, n in Counter(item.nodeid for item in items).items() if n > 1]
+    assert not repeated, f"tests with the same id, xdist would run one of each: {repeated}"
+
+
+def _group_shared_modules(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _shares_a_fixture(item):
+            _set_node_id(item, f"{item.nodeid}@{item.nodeid.split('::', 1)[0]}")
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Group the tests of a module that share a fixture; put the slow directories first."""
-    for item in items:
-        if _shares_a_fixture(item):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Unique ids; one worker per module that shares a fixture; the slow directories first."""
+    _unique_ids(items)
+    if config.getvalue("loadgroup"):  # set in an xdist worker of a --dist loadgroup run
+        _group_shared_modules(items)
     items.sort(key=_directory_rank)  # stable: the order within a directory stays
