@@ -78,6 +78,6 @@ def _group_shared_modules(items: list[pytest.Item]) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Unique ids; one worker per module that shares a fixture; the slow directories first."""
     _unique_ids(items)
-    if config.getvalue("loadgroup"):  # set in an xdist worker of a --dist loadgroup run
+    if getattr(config.option, "loadgroup", False):  # an xdist worker of a loadgroup run
         _group_shared_modules(items)
     items.sort(key=_directory_rank)  # stable: the order within a directory stays
