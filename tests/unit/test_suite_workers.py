@@ -9,10 +9,11 @@ id (schemathesis gives every operation the function's id) all run.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 CONFTEST = Path(__file__).resolve().parents[1] / "conftest.py"
 XDIST = ["-n", "2", "--dist", "loadgroup", "--no-loadscope-reorder"]
@@ -21,6 +22,8 @@ XDIST = ["-n", "2", "--dist", "loadgroup", "--no-loadscope-reorder"]
 SHARED = """
 import json, os
 from pathlib import Path
+
+import pytest
 import pytest
 
 LOG = Path(__file__).parent.parent / "ran.jsonl"
@@ -57,45 +60,42 @@ def pytest_pycollect_makeitem(collector, name, obj):
 """
 
 
-def _suite(tmp_path: Path) -> Path:
-    root = tmp_path / "suite"
-    tests = root / "tests"
-    tests.mkdir(parents=True)
-    shutil.copy(CONFTEST, tests / "conftest.py")
+@pytest.fixture(scope="module")
+def suite_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, str]]:
+    """The small suite run once: pytest's output and the worker each test ran on."""
+    tests = tmp_path_factory.mktemp("suite") / "tests"
+    tests.mkdir()
+    (tests / "conftest.py").write_text(CONFTEST.read_text() + "\n" + SAME_IDS)
     (tests / "__init__.py").write_text("")
     (tests / "test_shared.py").write_text(SHARED)
     (tests / "test_alone.py").write_text(ALONE)
-    (root / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
-    return root
-
-
-def _run(root: Path) -> dict[str, str]:
+    (tests / "test_same.py").write_text(
+        "from .test_shared import ran\n\ndef test_op(request):\n    ran(request.node.name)\n"
+    )
+    (tests.parent / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", *XDIST, "tests"],
-        cwd=root,
+        cwd=tests.parent,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    lines = (root / "ran.jsonl").read_text().splitlines()
-    return dict(json.loads(line) for line in lines)
+    lines = (tests.parent / "ran.jsonl").read_text().splitlines()
+    return done.stdout[-3000:] + done.stderr[-3000:], dict(json.loads(line) for line in lines)
 
 
-def test_a_module_sharing_a_fixture_runs_whole_on_one_worker(tmp_path: Path) -> None:
-    workers = _run(_suite(tmp_path))
+def test_a_module_sharing_a_fixture_runs_whole_on_one_worker(
+    suite_run: tuple[str, dict[str, str]],
+) -> None:
+    output, workers = suite_run
     shared = {workers[f"shared-{n}"] for n in range(6)}
     assert len(shared) == 1, workers
     assert {f"alone-{n}" for n in range(6)} <= set(workers)
+    assert "passed" in output
+    assert "failed" not in output, output
 
 
-def test_tests_sharing_one_id_all_run(tmp_path: Path) -> None:
-    root = _suite(tmp_path)
-    (root / "tests" / "test_same.py").write_text(
-        "from .test_shared import ran\n\ndef test_op(request):\n    ran(request.node.name)\n"
-    )
-    plugin = root / "tests" / "conftest.py"
-    plugin.write_text(plugin.read_text() + "\n" + SAME_IDS)
-    workers = _run(root)
+def test_tests_sharing_one_id_all_run(suite_run: tuple[str, dict[str, str]]) -> None:
+    _, workers = suite_run
     assert {"test_op[a]", "test_op[b]", "test_op[c]"} <= set(workers), workers
