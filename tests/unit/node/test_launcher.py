@@ -14,6 +14,7 @@ from govchain.node import launcher
 from govchain.node.home_lock import HomeInUseError, HomeLock, locked_pid
 from govchain.node.netinit import NetworkLayout, init_network
 from govchain.node.ports import free_base_port
+from tests.integration.network_support import wait_for
 
 SLEEPER = "import time; time.sleep(120)"
 
@@ -36,8 +37,12 @@ def stand_ins() -> Iterator[list[subprocess.Popen[bytes]]]:
 
 
 def _stand_in(started: list[subprocess.Popen[bytes]], *words: str, cwd: Path | None = None) -> int:
+    """Start a stand-in and wait until the kernel shows its command line: just after
+    ``Popen`` returns, ``/proc/PID/cmdline`` may still read empty (the exec is finishing)."""
     process = subprocess.Popen([sys.executable, "-c", SLEEPER, *words], cwd=cwd)
     started.append(process)
+    cmdline = Path(f"/proc/{process.pid}/cmdline")
+    wait_for(lambda: SLEEPER.encode() in cmdline.read_bytes(), 10, "the stand-in's command line")
     return process.pid
 
 
@@ -59,6 +64,20 @@ def test_node1_is_not_node10(
     finally:
         for node in (node1, node10):
             (node.home / launcher.PID_FILE).unlink()
+
+
+def test_a_pid_reused_after_a_child_of_ours_exited_is_the_new_process(
+    eleven: NetworkLayout,
+    stand_ins: list[subprocess.Popen[bytes]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A busy machine hands an exited child's pid to a new process: it is that process's."""
+    exited = subprocess.Popen([sys.executable, "-c", "pass"])
+    exited.wait()
+    node1 = eleven.nodes[1]
+    pid = _stand_in(stand_ins, "node", "start", "--home", str(node1.home))
+    monkeypatch.setitem(launcher._children, pid, exited)  # as if it had had this pid
+    assert launcher.is_process_of(pid, ("node", "start"), "--home", node1.home)
 
 
 def test_a_relative_home_is_resolved_against_the_process_directory(
