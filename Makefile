@@ -81,8 +81,15 @@ demo: install ## install, then run enterprise setup (企业开办) end to end on
 	@$(BIN)/govchain crypto selftest >/dev/null
 	@$(BIN)/govchain demo enterprise-setup --cases 3
 
+# The suite runs on TEST_WORKERS pytest-xdist processes (tests/conftest.py: a module whose
+# tests share a network stays on one worker; the slow directories start first). Most of a
+# network test's time is spent waiting for blocks and deadlines, so there are more workers
+# than cores. `make test TEST_WORKERS=0` runs it in this one process.
+TEST_WORKERS ?= 4
+PYTEST_XDIST = -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+
 test: install $(TEST_TOOLS_STAMP) ## install, then run the whole suite (what CI runs)
-	@$(BIN)/python -m pytest -q -m "not slow"
+	@$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_XDIST)
 
 check: install ## ruff, mypy (strict on the pure layers) and the import-layer test
 	@$(BIN)/ruff check src tests
@@ -91,7 +98,7 @@ check: install ## ruff, mypy (strict on the pure layers) and the import-layer te
 	@$(BIN)/python -m pytest -q tests/unit/test_import_layers.py
 
 test-long: install $(TEST_TOOLS_STAMP) ## slow soak and simulation runs on top of the suite
-	@$(BIN)/python -m pytest -q
+	@$(BIN)/python -m pytest -q $(PYTEST_XDIST)
 
 bench: install ## crypto figures as JSON
 	@$(BIN)/govchain bench crypto --json

@@ -4,12 +4,12 @@ Hundreds of seeds of real cores under partitions, crashes with restarts from
 the WAL, lossy links and f Byzantine validators must show no safety
 violation and recover liveness once the network heals; each mutant of the
 core must be caught, within 10 seeds per catch on average, thanks to the targeted
-split-lock windows (``sim.targeted``). `make test-long` runs many more seeds.
+split-lock windows (``sim.targeted``). The 300 seeds run in chunks, each checking every
+claim (tests/sim/seed_ranges.py); `make test-long` runs many more seeds.
 """
 
 from __future__ import annotations
 
-import os
 import random
 
 import pytest
@@ -33,12 +33,12 @@ from govchain.sim.runner import (
     shrink,
 )
 from govchain.sim.targeted import ARMED, CUT
-
-JOBS = min(2, os.cpu_count() or 1)
+from tests.sim.seed_ranges import JOBS, chunked
 
 
 @pytest.mark.parametrize(
-    ("validators", "seeds"), [(4, range(0, 200)), (7, range(1000, 1100))], ids=["n4", "n7"]
+    ("validators", "seeds"),
+    [*chunked(4, range(0, 200), 50), *chunked(7, range(1000, 1100), 25)],
 )
 def test_300_seeds_keep_every_safety_claim_and_recover_liveness(
     validators: int, seeds: range

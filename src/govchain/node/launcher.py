@@ -372,8 +372,7 @@ def _alive(pid: int) -> bool:
     if child is not None:
         if child.poll() is None:
             return True
-        del _children[pid]
-        return False
+        del _children[pid]  # reaped: its pid may already be another process's, asked below
     try:
         os.kill(pid, 0)
     except (ProcessLookupError, PermissionError):  # gone, or another user's: not ours

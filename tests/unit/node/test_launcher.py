@@ -69,6 +69,20 @@ def test_node1_is_not_node10(
             (node.home / launcher.PID_FILE).unlink()
 
 
+def test_a_pid_reused_after_a_child_of_ours_exited_is_the_new_process(
+    eleven: NetworkLayout,
+    stand_ins: list[subprocess.Popen[bytes]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A busy machine hands an exited child's pid to a new process: it is that process's."""
+    exited = subprocess.Popen([sys.executable, "-c", "pass"])
+    exited.wait()
+    node1 = eleven.nodes[1]
+    pid = _stand_in(stand_ins, "node", "start", "--home", str(node1.home))
+    monkeypatch.setitem(launcher._children, pid, exited)  # as if it had had this pid
+    assert launcher.is_process_of(pid, ("node", "start"), "--home", node1.home)
+
+
 def test_a_relative_home_is_resolved_against_the_process_directory(
     eleven: NetworkLayout, stand_ins: list[subprocess.Popen[bytes]]
 ) -> None:
