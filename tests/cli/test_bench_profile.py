@@ -17,14 +17,14 @@ from tests.govchain_cli import govchain, one_line_error
 
 def test_n1_bench_profile_splits_a_validators_cpu_per_tx_by_stage(tmp_path: Path) -> None:
     result = govchain(
-        "bench", "profile", "--validators", "1", "--clients", "1", "--rate", "60",
-        "--seconds", "6", "--json", "--dir", tmp_path / "net",
+        "bench", "profile", "--validators", "1", "--clients", "1", "--rate", "40",
+        "--seconds", "8", "--json", "--dir", tmp_path / "net",
     )  # fmt: skip
     report = json.loads(result.stdout)
     assert report["committed"] > 0
     assert report["blocks"] > 0
     assert report["errors"] == 0
-    assert report["refused"] == 0
+    assert report["refused"] == 0, report["refused_codes"]
     stages = {row["stage"]: row for row in report["stages"]}
     # one validator checks every tx's signature itself, and the API took every tx
     assert "tx signatures" in stages

@@ -321,6 +321,7 @@ def _result(
         "offered_tps": settings.rate_tps,
         "committed_tps": round(window.committed / window.wall_s, 1) if window.wall_s else 0.0,
         "refused": sum(step.refused.values()),
+        "refused_codes": dict(sorted(step.refused.items())),
         "errors": sum(step.errors.values()),
         "window_s": round(window.wall_s, 1),
         "committed": window.committed,
