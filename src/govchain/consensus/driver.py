@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -121,6 +122,8 @@ class Driver:
         self._retry_queued = False
         self._stopping = False
         self._failure: BaseException | None = None
+        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="consensus-io")
+        """The driver's own worker thread: its slow work never queues behind anyone else's."""
         self._refused = 0
         self._timeouts_fired = 0
 
@@ -268,7 +271,7 @@ class Driver:
         return now
 
     def _shut_down(self) -> None:
-        """Cancel timers and close the WAL (idempotent)."""
+        """Cancel timers, close the WAL and let the driver's thread go (idempotent)."""
         for _height, handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
@@ -278,6 +281,7 @@ class Driver:
         if self._wal is not None:
             wal, self._wal = self._wal, None
             wal.close()
+        self._io.shutdown(wait=False)  # idle by now: every job of ours was waited for
 
     # --- performing actions ---------------------------------------------------------
 
@@ -303,7 +307,7 @@ class Driver:
         If the consumer is cancelled while it waits, it still waits for the thread to
         finish before it goes on: no WAL or store write runs on behind a closed log.
         """
-        job = asyncio.get_running_loop().run_in_executor(None, work, *args)
+        job = asyncio.get_running_loop().run_in_executor(self._io, work, *args)
         try:
             return await asyncio.shield(job)
         except asyncio.CancelledError:
