@@ -30,6 +30,7 @@ __all__ = [
     "ProcessStats",
     "cpu_percent",
     "machine",
+    "machine_busy_s",
     "peak_rss_bytes",
     "usable_cores",
 ]
@@ -77,7 +78,7 @@ def peak_rss_bytes(pid: int) -> int | None:
     return None
 
 
-def _machine_busy_s() -> float:
+def machine_busy_s() -> float:
     """CPU seconds every core of the machine spent running anything (not idle, not stolen)."""
     times = psutil.cpu_times()
     parts = ("user", "nice", "system", "irq", "softirq")
@@ -128,7 +129,7 @@ class ProcessStats:
                     continue
                 self._last_cpu[name] = times.user + times.system
             if self._machine:
-                self._last_cpu[MACHINE] = _machine_busy_s()
+                self._last_cpu[MACHINE] = machine_busy_s()
             mark = CpuMark(time.monotonic(), dict(self._last_cpu))
             self._marks.append(mark)
             return mark

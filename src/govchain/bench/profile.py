@@ -43,7 +43,7 @@ from govchain.bench.network import (
     node_pids,
     without_rate_limits,
 )
-from govchain.bench.procstats import NOISY_SHARE, machine
+from govchain.bench.procstats import NOISY_SHARE, machine, machine_busy_s
 from govchain.bench.stages import StageCounts, count_stages
 
 __all__ = [
@@ -165,7 +165,7 @@ class _Sampler:
     def _run(self, at: float, ours: Callable[[], float]) -> None:
         time.sleep(max(0.0, at - time.monotonic()))
         node = psutil.Process(self._pid)
-        before = (_cpu_s(node), _machine_busy_s() - ours())
+        before = (_cpu_s(node), machine_busy_s() - ours())
         threads = _thread_cpu_s(node)
         self.started = time.monotonic()
         done = subprocess.run(self._command, capture_output=True, text=True, check=False)
@@ -174,7 +174,7 @@ class _Sampler:
         self.thread_cpu = {
             tid: used - threads.get(tid, 0.0) for tid, used in _thread_cpu_s(node).items()
         }
-        self.busy = (before[1], _machine_busy_s() - ours())
+        self.busy = (before[1], machine_busy_s() - ours())
         if done.returncode != 0 or not self.out.exists():
             tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
             self.error = (
@@ -196,11 +196,6 @@ def _cpu_s(process: psutil.Process) -> float:
 def _thread_cpu_s(process: psutil.Process) -> dict[int, float]:
     """CPU seconds used so far by each thread of ``process``, by native thread id."""
     return {t.id: float(t.user_time + t.system_time) for t in process.threads()}
-
-
-def _machine_busy_s() -> float:
-    times = psutil.cpu_times()
-    return float(sum(getattr(times, p, 0.0) for p in ("user", "nice", "system", "irq", "softirq")))
 
 
 def _ours(pids: list[int]) -> Callable[[], float]:
