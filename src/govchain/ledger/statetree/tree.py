@@ -11,7 +11,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Final, Protocol, final
 
 from govchain.codec import CodecError, decode, encode
 from govchain.ledger.statetree.errors import StateNodeCorruptError
@@ -197,14 +197,22 @@ def get_value(reader: NodeReader, hash_name: str, version: int, key: bytes) -> b
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@final
 class _Leaf:
-    """A leaf on its way up: placed by the parent that keeps it (it may move up on collapse)."""
+    """A leaf on its way up: placed by the parent that keeps it (it may move up on collapse).
 
-    kh: bytes
-    key: bytes
-    value: bytes
-    stored: tuple[NodeKey, ChildRef] | None = None
+    A plain class, not a frozen dataclass, for the reason ``nodes.Record`` gives.
+    """
+
+    __slots__ = ("key", "kh", "stored", "value")
+
+    def __init__(
+        self, kh: bytes, key: bytes, value: bytes, stored: tuple[NodeKey, ChildRef] | None = None
+    ) -> None:
+        self.kh: Final = kh
+        self.key: Final = key
+        self.value: Final = value
+        self.stored: Final = stored
 
 
 @dataclass
