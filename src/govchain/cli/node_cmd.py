@@ -11,6 +11,7 @@ import typer
 
 from govchain.cli.console import console, fail, reports_errors
 from govchain.node.config import ConfigError, read_config
+from govchain.node.gc_tuning import tune_gc
 from govchain.node.home_lock import HomeLock
 from govchain.node.launcher import LOCK_FILE, PID_FILE
 from govchain.node.logs import configure_logging
@@ -57,6 +58,7 @@ def start(
     pid_file.write_text(f"{os.getpid()}\n")  # ours to write: we hold the home's lock
     try:
         node = Node(home)
+        tune_gc()  # after the node is built: what it holds now is never walked again
         console.print(
             f"{config.name} ({config.role}): API {config.api_url}, "
             f"peers on {config.p2p_listen}, logs in {log_file}",
