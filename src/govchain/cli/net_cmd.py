@@ -13,9 +13,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from govchain.cli.console import console, fail, human_time_ms, print_json, reports_errors
-from govchain.cli.net_apps import RunningApps, apps_json, print_apps, start_apps
+from govchain.cli.console import console, fail, print_json, reports_errors
+from govchain.cli.net_apps import RunningApps, start_apps
 from govchain.cli.net_node_proposals import command_name, print_node_added, print_node_removal
+from govchain.cli.net_status import print_status
 from govchain.contracts.lifecycle.tested import TEST_CHAIN_SUFFIX
 from govchain.contracts.registry.validators import MAX_POWER
 from govchain.crypto import suite_for
@@ -24,7 +25,6 @@ from govchain.ledger.genesis_file import load_genesis
 from govchain.node import add_node as node_addition
 from govchain.node import launcher
 from govchain.node import remove_node as node_removal
-from govchain.node.app_processes import app_processes
 from govchain.node.home_lock import HomeLock
 from govchain.node.keeper import CHECK_INTERVAL_S, NetworkKeeper
 from govchain.node.netinit import (
@@ -35,7 +35,6 @@ from govchain.node.netinit import (
     read_layout,
 )
 from govchain.node.storage_layout import MAX_STORAGE_NODES
-from govchain.node.validator_status import ValidatorSets, set_changes
 
 KEEPER_OUT = "net.out"
 """What a background ``net up`` prints, in the network's directory."""
@@ -388,91 +387,7 @@ def status(
     --with-console (indexer, monitor, console): their process, URL or file,
     and whether they answer (--json: apps, [{name, pid, url, ready}]).
     """
-    layout = read_layout(directory)
-    states = launcher.status(layout)
-    stores = launcher.storage_status(layout)
-    apps = app_processes(layout)
-    seen = _latest_validator_sets(states)
-    if json_out:
-        print_json(
-            {
-                "nodes": [s.to_json() for s in states],
-                "validators": _sets_json(seen),
-                "storage_nodes": [s.to_json() for s in stores],
-                "apps": apps_json(apps),
-            }
-        )
-        return
-    table = Table(title=f"network in {directory}")
-    for column in ("node", "role", "pid", "API", "height", "block time", "state root", "peers"):
-        table.add_column(column)
-    for s in states:
-        table.add_row(
-            s.name,
-            s.role,
-            "-" if s.pid is None else str(s.pid),
-            s.api_url,
-            "-" if s.height is None else str(s.height),
-            "-" if s.block_time is None else human_time_ms(s.block_time),
-            "-" if not s.state_root else s.state_root[:16] + "…",
-            "-" if s.peers is None else str(s.peers),
-        )
-    console.print(table)
-    if stores:
-        _print_storage_nodes(stores)
-    if apps:
-        print_apps(console, apps)
-    if seen is not None:
-        _print_validator_sets(seen)
-
-
-def _print_storage_nodes(stores: list[launcher.StorageNodeState]) -> None:
-    table = Table(title="storage nodes")
-    for column in ("name", "pid", "API", "ready"):
-        table.add_column(column)
-    for s in stores:
-        pid = "-" if s.pid is None else str(s.pid)
-        table.add_row(s.name, pid, s.url, "yes" if s.ready else "no")
-    console.print(table)
-
-
-_SeenSets = tuple[launcher.NodeState, ValidatorSets]
-
-
-def _latest_validator_sets(states: list[launcher.NodeState]) -> _SeenSets | None:
-    """The validator sets of the answering node at the greatest height (None: none answers)."""
-    answered = [(s, s.validator_sets) for s in states if s.height is not None and s.validator_sets]
-    if not answered:
-        return None
-    return max(answered, key=lambda seen: seen[0].height or 0)
-
-
-def _sets_json(seen: _SeenSets | None) -> dict[str, object] | None:
-    if seen is None:
-        return None
-    state, (current, upcoming) = seen
-    return {
-        "node": state.name,
-        "height": state.height,
-        "validators": [v.to_json() for v in current],
-        "next_validators": [v.to_json() for v in upcoming],
-    }
-
-
-def _print_validator_sets(seen: _SeenSets) -> None:
-    state, (current, upcoming) = seen
-    height = state.height or 0
-    table = Table(
-        title=f"validators of height {height + 1} (as {state.name} at {height} sees them)"
-    )
-    for column in ("name", "address", "power", "votes from"):
-        table.add_column(column)
-    for v in current:
-        table.add_row(v.name, v.address, str(v.power), str(v.votes_from))
-    console.print(table)
-    changes = set_changes(current, upcoming)
-    if changes:
-        console.print(f"from height {height + 2}: {'; '.join(changes)}", highlight=False)
+    print_status(read_layout(directory), directory, json_out)
 
 
 @app.command("down")
