@@ -309,8 +309,7 @@ def _write_set_change(txn: WriteTxn, hash_name: str, height: int, validators: by
 
 
 def _write_state(txn: WriteTxn, update: TreeUpdate, version: int) -> None:
-    for node_key_bytes, node in sorted(update.new_nodes.items()):
-        txn.put("state_nodes", node_key_bytes, node)
+    txn.put_many("state_nodes", sorted(update.new_nodes.items()))
     for stale in update.stale:
         txn.put("state_stale", height_key(version) + stale, b"")
     txn.put("state_roots", height_key(version), update.root.to_bytes())

@@ -13,7 +13,7 @@ Backends: :mod:`govchain.storage.memory` (tests) and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -41,6 +41,10 @@ class WriteTxn(ReadTxn, Protocol):
 
     def put(self, table: str, key: bytes, value: bytes) -> None:
         """Set ``key`` to ``value``."""
+        ...
+
+    def put_many(self, table: str, items: Sequence[tuple[bytes, bytes]]) -> None:
+        """Set each ``(key, value)`` of ``items`` (sorted by key, no key twice), as puts would."""
         ...
 
     def delete(self, table: str, key: bytes) -> bool:

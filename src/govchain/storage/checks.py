@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 from govchain.storage.base import MAX_KEY_SIZE
 
@@ -39,3 +40,10 @@ def check_value(value: object) -> bytes:
     if not isinstance(value, bytes):
         raise TypeError(f"storage values are bytes, not {type(value).__name__}")
     return value
+
+
+def check_sorted_items(items: Sequence[tuple[bytes, bytes]]) -> None:
+    """``put_many``'s items are in strictly rising key order (a caller's bug otherwise)."""
+    for (before, _), (after, _) in pairwise(items):
+        if not before < after:
+            raise ValueError("put_many takes items sorted by key, each key once")

@@ -20,7 +20,13 @@ from typing import Any
 import lmdb
 
 from govchain.storage.base import StoreStats
-from govchain.storage.checks import check_key, check_table, check_tables, check_value
+from govchain.storage.checks import (
+    check_key,
+    check_sorted_items,
+    check_table,
+    check_tables,
+    check_value,
+)
 from govchain.types.errors import StorageClosedError, StorageError, StorageFullError
 
 GROWTH_WAIT_SECONDS = 60.0  # how long a growth waits for other threads' readers
@@ -103,6 +109,26 @@ class _LmdbWrite(_LmdbRead):
         self._store.db_of(table)
         self._apply((table, check_key(key), check_value(value)))
 
+    def put_many(self, table: str, items: Sequence[tuple[bytes, bytes]]) -> None:
+        """Set each ``(key, value)`` in one call into LMDB (``WriteTxn.put_many``).
+
+        A block writes a few thousand state nodes; one ``putmulti`` over them
+        costs about half of as many single puts, each with its own checks
+        and log entry in Python (issue 21).
+        """
+        self._store.db_of(table)
+        check_sorted_items(items)
+        for key, value in items:
+            check_key(key)
+            check_value(value)
+        self._check_usable()
+        ops: list[_Op] = [(table, key, value) for key, value in items]
+        self.ops.extend(ops)
+        try:
+            self._store.do_many(self._txn, table, items)
+        except lmdb.Error as exc:
+            self._failed(exc)
+
     def delete(self, table: str, key: bytes) -> bool:
         """Remove ``key``; True if it was there."""
         existed = self.get(table, key) is not None
@@ -115,14 +141,18 @@ class _LmdbWrite(_LmdbRead):
         try:
             self._store.do(self._txn, op)
         except lmdb.Error as exc:
-            self._txn.abort()
-            try:
-                if not isinstance(exc, lmdb.MapFullError):
-                    raise self._store.translate(exc) from exc
-                self._txn = self._store.replay(self.ops)
-            except StorageError as error:
-                self.error = error  # the txn is gone: refuse further use
-                raise
+            self._failed(exc)
+
+    def _failed(self, exc: lmdb.Error) -> None:
+        """After a failed write: grow the map and replay the log, or give the txn up."""
+        self._txn.abort()
+        try:
+            if not isinstance(exc, lmdb.MapFullError):
+                raise self._store.translate(exc) from exc
+            self._txn = self._store.replay(self.ops)
+        except StorageError as error:
+            self.error = error  # the txn is gone: refuse further use
+            raise
 
     def commit(self) -> None:
         """Commit, growing the map and replaying if the commit does not fit."""
@@ -233,6 +263,11 @@ class LmdbStore:
         table, key, value = op
         db = self.dbs[table]
         txn.delete(key, db=db) if value is None else txn.put(key, value, db=db)
+
+    def do_many(self, txn: Any, table: str, items: Sequence[tuple[bytes, bytes]]) -> None:
+        """Put ``items`` (checked, sorted) in ``txn`` with one cursor call."""
+        with txn.cursor(db=self.dbs[table]) as cursor:
+            cursor.putmulti(items)
 
     def replay(self, ops: list[_Op]) -> Any:
         """Grow the map and redo ``ops`` in a new write transaction, as often as needed."""

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from govchain.storage.base import StoreStats
-from govchain.storage.checks import check_key, check_table, check_tables, check_value
+from govchain.storage.checks import (
+    check_key,
+    check_sorted_items,
+    check_table,
+    check_tables,
+    check_value,
+)
 from govchain.types.errors import StorageClosedError, StorageFullError
 
 
@@ -118,6 +124,15 @@ class _MemoryWrite(_MemoryRead):
         """Set ``key`` to ``value`` in this transaction."""
         self._table(table)
         self.overlay[table][check_key(key)] = check_value(value)
+
+    def put_many(self, table: str, items: Sequence[tuple[bytes, bytes]]) -> None:
+        """Set each ``(key, value)`` in this transaction (``WriteTxn.put_many``)."""
+        self._table(table)
+        check_sorted_items(items)
+        for key, value in items:  # every item checked before any is written
+            check_key(key)
+            check_value(value)
+        self.overlay[table].update(items)
 
     def delete(self, table: str, key: bytes) -> bool:
         """Remove ``key`` in this transaction; True if it was there."""

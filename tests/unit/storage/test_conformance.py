@@ -286,3 +286,36 @@ def test_ranged_scans_in_a_write_match_a_model(
         assert list(txn.scan("a", start, end, reverse=reverse)) == [(k, model[k]) for k in wanted]
     with store.read() as txn:
         assert list(txn.scan("a", start, end, reverse=reverse)) == [(k, model[k]) for k in wanted]
+
+
+def test_put_many_is_the_same_as_puts(store: Store) -> None:
+    """Issue 21: a block's state nodes go in with one call; what is stored does not change."""
+    items = [(bytes([i, i % 7]), bytes([i]) * (i % 5)) for i in range(0, 250, 3)]
+    with store.write() as txn:
+        txn.put("a", items[0][0], b"old")  # overwritten
+        txn.put_many("a", items)
+        txn.put_many("b", [])
+        assert txn.get("a", items[0][0]) == items[0][1]
+        assert list(txn.scan("a")) == items
+    with store.read() as txn:
+        assert list(txn.scan("a")) == items
+        assert list(txn.scan("b")) == []
+
+
+@pytest.mark.parametrize(
+    ("items", "error"),
+    [
+        ([(b"b", b"1"), (b"a", b"2")], ValueError),  # not sorted
+        ([(b"a", b"1"), (b"a", b"2")], ValueError),  # a key twice
+        ([(b"", b"1")], ValueError),  # an empty key
+        ([(b"a", "text")], TypeError),
+        ([(b"a", b"1"), (b"b", b"2"), (b"c", None)], TypeError),  # the last one is bad
+    ],
+)
+def test_put_many_refuses_bad_items_and_writes_none_of_them(
+    store: Store, items: list[tuple[bytes, bytes]], error: type[Exception]
+) -> None:
+    with store.write() as txn:
+        with pytest.raises(error):
+            txn.put_many("a", items)
+        assert list(txn.scan("a")) == []

@@ -171,3 +171,17 @@ def test_memory_store_full_keeps_committed_data() -> None:
         txn.put("t", b"j", b"y" * 60)
     assert store.stats().used_bytes == 61
     store.close()
+
+
+def test_the_map_grows_under_put_many_and_every_item_is_kept(tmp_path: Path) -> None:
+    """Issue 21: a ``putmulti`` that does not fit is replayed from the log in a grown map."""
+    store = LmdbStore(tmp_path / "db", ("t",), map_size=256 * KIB, sync=False)
+    items = [(_key(i), bytes([i % 251]) * 1000) for i in range(3000)]  # about 3 MiB
+    with store.write() as txn:
+        txn.put("t", _key(99_999), b"first")
+        txn.put_many("t", items)
+    assert store.stats().map_size > 256 * KIB
+    with store.read() as txn:
+        assert list(txn.scan("t", end=_key(3000))) == items
+        assert txn.get("t", _key(99_999)) == b"first"
+    store.close()
