@@ -15,10 +15,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from govchain.consensus.messages import Decision, Message, ProposalMessage
-from govchain.consensus.wire import encode_message
+from govchain.consensus.wire import (
+    decode_compact_proposal,
+    encode_compact_proposal,
+    encode_message,
+)
 from govchain.ledger import records
 from govchain.types import CommitSig, Vote, VoteType
+from govchain.types.errors import ValidationError
 
+from ..unit.consensus.core_support import SUITE
 from . import targets
 from .mutate import inputs
 from .samples import samples
@@ -184,6 +190,28 @@ def test_decode_message_raises_only_validation_errors_and_the_core_never_raises(
     data: bytes,
 ) -> None:
     targets.consensus_message(data)
+
+
+def _compact_proposal() -> bytes:
+    s = samples()
+    hashes = [records.tx_hash(SUITE, tx) for tx in s.proposal.block.txs]
+    return encode_compact_proposal(s.proposal, hashes)
+
+
+@settings(max_examples=EXAMPLES * 2, deadline=None)
+@given(data=inputs([_compact_proposal()]))
+def test_a_compact_proposal_decodes_or_is_refused_and_its_rebuild_feeds_the_core(
+    data: bytes,
+) -> None:
+    """Issue 21: a peer's compact proposal bytes: only ValidationError, then a core that copes."""
+    s = samples()
+    pool = {records.tx_hash(SUITE, tx): tx for tx in s.proposal.block.txs}
+    try:
+        message = decode_compact_proposal(data).rebuild(pool.get)
+    except ValidationError:
+        return
+    if message is not None:
+        targets.feed_core([message], [True])
 
 
 @settings(max_examples=EXAMPLES, deadline=None)

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,10 @@ def test_a_network_of_processes_notarizes_survives_kills_and_refuses_bad_input(
         texts = [f"document {i}: {os.urandom(8).hex()}".encode() for i in range(DOCUMENTS)]
         receipts = _notarize(clients, layout.client_key, genesis, texts)
         _verify_all(genesis, receipts)
+        # the proposals traveled by tx hash, rebuilt from the pools (issue 21)
+        compact = [_compact_counts(n.api_url) for n in nodes[:4]]
+        assert sum(c["sent"] for c in compact) > 0, compact
+        assert sum(c["rebuilt"] for c in compact) > 0, compact
 
         # any changed byte of a receipt makes it fail, with a reason
         sample = receipts[0]
@@ -183,6 +188,13 @@ def test_a_network_of_processes_notarizes_survives_kills_and_refuses_bad_input(
         finally:
             chain.store.close()
         assert report.ok, (node.name, report)
+
+
+def _compact_counts(url: str) -> dict[str, float]:
+    """``govchain_compact_proposals`` of one node, by outcome."""
+    text = httpx.get(f"{url}/metrics").text
+    found = re.findall(r'^govchain_compact_proposals\{outcome="(\w+)"\} (\S+)$', text, re.M)
+    return {outcome: float(value) for outcome, value in found}
 
 
 def _bad_input_is_refused(client: NodeClient, key_path: Path, genesis: Genesis) -> None:

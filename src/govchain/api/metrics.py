@@ -7,12 +7,17 @@ node's registry, so nothing is registered twice.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-__all__ = ["COMMIT_LATENCY_BUCKETS_S", "NodeMetrics"]
+__all__ = ["COMMIT_LATENCY_BUCKETS_S", "COMPACT_OUTCOMES", "NodeMetrics"]
 
 COMMIT_LATENCY_BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0)
 """Buckets of the commit latency histogram, in seconds (block time is about 1 s)."""
+COMPACT_OUTCOMES = ("sent", "rebuilt", "requested", "answered")
+"""The ``outcome`` labels of ``govchain_compact_proposals``."""
 
 
 class NodeMetrics:
@@ -20,8 +25,9 @@ class NodeMetrics:
 
     Attributes: ``height``, ``txs_committed``, ``mempool_txs``, ``mempool_limit_txs``,
     ``data_free_bytes`` (read by the monitor's rules), ``peers``,
-    ``consensus_round``, ``commit_latency`` (seconds from a block's proposal
-    to its commit) ``api_requests`` (labels ``route``, ``status``) and ``security_events``
+    ``consensus_round``, ``compact_proposals`` (label ``outcome``),
+    ``commit_latency`` (seconds from a block's proposal to its commit),
+    ``api_requests`` (labels ``route``, ``status``) and ``security_events``
     (labels ``source``, ``event``).
     """
 
@@ -44,6 +50,13 @@ class NodeMetrics:
             registry=registry,
         )
         self.peers = Gauge("govchain_peers", "Connected peers.", registry=registry)
+        self.compact_proposals = Gauge(
+            "govchain_compact_proposals",
+            "Proposals by tx hash (docs/spec/consensus.md): sent; received and rebuilt from the "
+            "pool; received with a tx missing, the whole asked for; peers' asks answered.",
+            ["outcome"],
+            registry=registry,
+        )
         self.consensus_round = Gauge(
             "govchain_consensus_round", "Consensus round at the current height.", registry=registry
         )
@@ -67,6 +80,12 @@ class NodeMetrics:
             ["source", "event"],
             registry=registry,
         )
+
+    def watch_compact(self, read: Callable[[str], int]) -> None:
+        """Point ``govchain_compact_proposals`` at ``read(outcome)`` for each outcome."""
+        for outcome in COMPACT_OUTCOMES:
+            gauge = self.compact_proposals.labels(outcome=outcome)
+            gauge.set_function(functools.partial(read, outcome))
 
     def security_event(self, source: str, event: str) -> None:
         """Count one security event (docs/spec/audit.md): its source and event name."""

@@ -363,6 +363,11 @@ class Mempool:
         """Total encoded size of the pending txs."""
         return self._size_bytes
 
+    def tx(self, tx_hash: bytes) -> Tx | None:
+        """The pending tx with that hash (decoded and checked at admission), or None."""
+        entry = self._pending.get(tx_hash)
+        return None if entry is None else entry.tx
+
     def status(self, tx_hash: bytes) -> TxStatus | None:
         """``"pending"`` while the tx waits in this pool, else None."""
         return "pending" if tx_hash in self._pending else None

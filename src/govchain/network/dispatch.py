@@ -19,13 +19,16 @@ from govchain.codec import Limits
 from govchain.consensus.evidence import DuplicateVote
 from govchain.consensus.messages import Message
 from govchain.consensus.wire import decode_message
+from govchain.network.compact import ProposalTxs, RebuildFailedError
 from govchain.network.connection import PeerConnection
 from govchain.network.envelope import (
     BlocksRequest,
     BlocksResponse,
+    CompactProposalPayload,
     ConsensusPayload,
     EvidencePayload,
     Hello,
+    ProposalRequest,
     Status,
     TxPayload,
     TxsPayload,
@@ -59,6 +62,8 @@ class PeerHandlers:
     """``(from_height, count) -> [(block bytes, commit bytes)]``: answers ``blocks_request``."""
     on_blocks: Callable[[str, BlockPairs], object] | None = None
     """``(peer, pairs)``: blocks a peer sent; their commits are the receiver's to verify."""
+    proposal_txs: ProposalTxs | None = None
+    """The txs this node holds: with them proposals travel compact; None: whole."""
 
 
 class HandlerFailedError(Exception):
@@ -90,6 +95,12 @@ class Dispatcher:
         if isinstance(envelope, ConsensusPayload):
             message = decode_message(envelope.message)
             _call("consensus", handlers.on_consensus, peer, message)
+        elif isinstance(envelope, CompactProposalPayload):
+            self._compact_proposal(link, envelope)
+        elif isinstance(envelope, ProposalRequest):
+            whole = self._network.compact.whole(envelope.height, envelope.round)
+            if whole is not None:
+                self._network.send_envelope(peer, whole)
         elif isinstance(envelope, TxPayload):
             _call("tx", handlers.on_tx, peer, envelope.tx)
         elif isinstance(envelope, TxsPayload):
@@ -107,6 +118,22 @@ class Dispatcher:
         else:
             assert isinstance(envelope, Hello)
             raise ValidationError("hello: a link says hello once")
+
+    def _compact_proposal(self, link: PeerConnection, payload: CompactProposalPayload) -> None:
+        """Rebuild a compact proposal from our pool, or ask its sender for the whole of it."""
+        network, handlers = self._network, self._network.handlers
+        try:
+            compact, message = network.compact.rebuild(payload, handlers.proposal_txs)
+        except RebuildFailedError as exc:
+            raise HandlerFailedError("proposal_txs", exc) from exc
+        if message is not None:
+            _call("consensus", handlers.on_consensus, link.peer, message)
+            return
+        height, round_ = compact.proposal.height, compact.proposal.round
+        if height > network.committed_height and network.compact.should_request(
+            link.peer, height, round_
+        ):
+            network.send_envelope(link.peer, ProposalRequest(height, round_))
 
     def _answer_blocks(self, link: PeerConnection, request: BlocksRequest) -> None:
         serve = self._network.handlers.serve_blocks

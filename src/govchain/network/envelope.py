@@ -1,17 +1,19 @@
 """What travels in a frame: one canonical CBOR map ``{"kind": ..., "body": ...}``.
 
-==================  =============================================================
-``kind``            ``body``
-==================  =============================================================
-``hello``           ``node`` (text), ``chain_id`` (text), ``height`` (uint)
-``consensus``       ``message``: bytes from ``consensus.wire.encode_message``
-``tx``              ``tx``: the raw signed tx bytes
-``txs``             ``txs``: 1..MAX_GOSSIP_TXS raw signed txs (gossip in batches)
-``evidence``        ``evidence``: a ``DuplicateVote`` map
-``status``          ``height`` (uint)
-``blocks_request``  ``from_height`` (uint >= 1), ``count`` (1..MAX_BLOCKS_PER_REQUEST)
-``blocks``          ``pairs``: up to MAX_BLOCKS_PER_REQUEST ``[block, commit]`` byte pairs
-==================  =============================================================
+====================  ======================================================================
+``kind``              ``body``
+====================  ======================================================================
+``hello``             ``node`` (text), ``chain_id`` (text), ``height`` (uint)
+``consensus``         ``message``: bytes from ``consensus.wire.encode_message``
+``compact_proposal``  ``message``: bytes from ``consensus.wire.encode_compact_proposal``
+``proposal_request``  ``height``, ``round`` (uint): send me that proposal whole
+``tx``                ``tx``: the raw signed tx bytes
+``txs``               ``txs``: 1..MAX_GOSSIP_TXS raw signed txs (gossip in batches)
+``evidence``          ``evidence``: a ``DuplicateVote`` map
+``status``            ``height`` (uint)
+``blocks_request``    ``from_height`` (uint >= 1), ``count`` (1..MAX_BLOCKS_PER_REQUEST)
+``blocks``            ``pairs``: up to MAX_BLOCKS_PER_REQUEST ``[block, commit]`` byte pairs
+====================  ======================================================================
 
 Decoding is strict and raises only :class:`ValidationError`: a peer that
 sends anything else is counted against (``network.peers``). Each kind is a
@@ -46,10 +48,12 @@ __all__ = [
     "BlockPair",
     "BlocksRequest",
     "BlocksResponse",
+    "CompactProposalPayload",
     "ConsensusPayload",
     "Envelope",
     "EvidencePayload",
     "Hello",
+    "ProposalRequest",
     "Status",
     "TxPayload",
     "TxsPayload",
@@ -119,6 +123,52 @@ class ConsensusPayload:
     def from_body(cls, obj: object) -> ConsensusPayload:
         """Build and validate from a decoded body."""
         return cls(**fields_of("consensus", obj, ("message",)))
+
+
+@dataclass(frozen=True, slots=True)
+class CompactProposalPayload:
+    """A proposal with its txs by hash (docs/spec/consensus.md, "Proposals travel compact")."""
+
+    KIND: ClassVar[str] = "compact_proposal"
+    message: bytes
+
+    def validate(self) -> None:
+        """Raise ValidationError if the payload is empty."""
+        if not check_bytes("compact_proposal.message", self.message, max_size=_PART_BYTES_MAX):
+            raise ValidationError("compact_proposal.message: must not be empty")
+
+    def to_body(self) -> dict[str, object]:
+        """CBOR-ready body."""
+        return {"message": self.message}
+
+    @classmethod
+    def from_body(cls, obj: object) -> CompactProposalPayload:
+        """Build and validate from a decoded body."""
+        return cls(**fields_of("compact_proposal", obj, ("message",)))
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalRequest:
+    """Ask the sender of a compact proposal for the whole of it: a tx of it was missing."""
+
+    KIND: ClassVar[str] = "proposal_request"
+    height: int
+    round: int
+
+    def validate(self) -> None:
+        """Raise ValidationError unless both are uint64 and the height is at least 1."""
+        if check_uint("proposal_request.height", self.height) == 0:
+            raise ValidationError("proposal_request.height: heights start at 1")
+        check_uint("proposal_request.round", self.round)
+
+    def to_body(self) -> dict[str, object]:
+        """CBOR-ready body."""
+        return {"height": self.height, "round": self.round}
+
+    @classmethod
+    def from_body(cls, obj: object) -> ProposalRequest:
+        """Build and validate from a decoded body."""
+        return cls(**fields_of("proposal_request", obj, ("height", "round")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +332,8 @@ class BlocksResponse:
 Envelope = (
     Hello
     | ConsensusPayload
+    | CompactProposalPayload
+    | ProposalRequest
     | TxPayload
     | TxsPayload
     | EvidencePayload
@@ -296,6 +348,8 @@ _KINDS: dict[str, Any] = {
     for kind in (
         Hello,
         ConsensusPayload,
+        CompactProposalPayload,
+        ProposalRequest,
         TxPayload,
         TxsPayload,
         EvidencePayload,

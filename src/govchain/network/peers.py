@@ -36,8 +36,9 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 from govchain.consensus.evidence import DuplicateVote
-from govchain.consensus.messages import Message
+from govchain.consensus.messages import Message, ProposalMessage
 from govchain.consensus.wire import encode_message
+from govchain.network.compact import CompactProposals
 from govchain.network.config import NetworkConfig
 from govchain.network.connection import PeerConnection, PeerCounters, close_stream
 from govchain.network.dispatch import Dispatcher, PeerHandlers
@@ -129,6 +130,8 @@ class PeerNetwork:
         self._height = height
         self._limits = envelope_limits(self.config.max_frame_bytes)
         self._dispatcher = Dispatcher(self, self._limits)
+        self.compact = CompactProposals()
+        """Proposals sent and received by tx hash (with ``handlers.proposal_txs`` set)."""
         self.inbound = InboundGate(name, self.config, on_refused=on_refused)
         """The cap on inbound connections, and how many were turned away."""
         self._connections: dict[str, PeerConnection] = {}
@@ -223,11 +226,23 @@ class PeerNetwork:
 
     def broadcast(self, message: Message) -> None:
         """Send a consensus message to every connected peer (best effort)."""
-        self._send_all(ConsensusPayload(encode_message(message)))
+        self._send_all(self._consensus_payload(message))
 
     def send(self, peer: str, message: Message) -> None:
         """Send a consensus message to ``peer`` only (best effort; unknown peers are ignored)."""
-        self.send_envelope(peer, ConsensusPayload(encode_message(message)))
+        self.send_envelope(peer, self._consensus_payload(message))
+
+    def _consensus_payload(self, message: Message) -> Envelope:
+        """A proposal compact when this node has a pool to say its txs' hashes; else whole."""
+        txs = self.handlers.proposal_txs
+        if isinstance(message, ProposalMessage) and txs is not None:
+            return self.compact.payload(message, txs)
+        return ConsensusPayload(encode_message(message))
+
+    @property
+    def committed_height(self) -> int:
+        """This node's committed height (as hello and status say it)."""
+        return self._height()
 
     def gossip_tx(self, raw: bytes, exclude: str | None = None) -> None:
         """Send a raw tx to every connected peer but ``exclude`` (the one it came from)."""

@@ -26,6 +26,7 @@ votes from the height the validator set names it (docs/spec/consensus.md,
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import shutil
 import socket
@@ -59,6 +60,7 @@ from govchain.node.ledger_app import LedgerApp
 from govchain.node.netinit import GENESIS_FILE, TLS_DIR, VALIDATOR_KEY_FILE
 from govchain.node.peer_registry import PeerRegistry, RegistrySnapshot, own_standing
 from govchain.node.permissions import LatestPermissions
+from govchain.node.pool_txs import PoolTxs
 from govchain.node.service import ChainNodeService, ServiceLimits
 from govchain.node.services import build_registry, genesis_state, service_routes
 from govchain.node.supervision import NodeFailedError, TaskSupervisor, one_line
@@ -179,6 +181,7 @@ class Node:
         metrics.mempool_txs.set_function(lambda: len(self.mempool))
         metrics.mempool_limit_txs.set(mempool_limit)
         metrics.data_free_bytes.set_function(lambda: shutil.disk_usage(self.home).free)
+        metrics.watch_compact(functools.partial(getattr, self.network.compact.counts))
         driver = self.driver
         if driver is not None:
             metrics.consensus_round.set_function(lambda: driver.status.round)
@@ -239,6 +242,7 @@ class Node:
             on_tx=self._peer_tx,
             on_evidence=self._peer_evidence,
             serve_blocks=self._serve_blocks,
+            proposal_txs=PoolTxs(self.mempool, self.suite),
         )
         return PeerNetwork(
             self.config.name,

@@ -101,11 +101,16 @@ class Block:
 
     def validate(self) -> None:
         """Raise ValidationError if the block is malformed (commitments are the ledger's job)."""
+        self._validate(txs_checked=False)
+
+    def _validate(self, *, txs_checked: bool) -> None:
+        """``validate``; ``txs_checked``: each tx was validated as it was built."""
         self.header.validate()
         if len(self.txs) > MAX_BLOCK_TXS:
             raise ValidationError(f"block.txs: more than {MAX_BLOCK_TXS} txs")
         for tx in self.txs:
-            tx.validate()
+            if not txs_checked:
+                tx.validate()
             if tx.chain_id != self.header.chain_id:
                 raise ValidationError("block.txs: a tx is for another chain")
         if (self.last_commit is None) != (self.header.height == 1):
@@ -116,6 +121,13 @@ class Block:
                 raise ValidationError("block.last_commit: not for the previous height")
             if self.last_commit.block_hash != self.header.prev_hash:
                 raise ValidationError("block.last_commit: not for the previous block")
+
+    @classmethod
+    def assemble(cls, header: Header, txs: tuple[Tx, ...], last_commit: Commit | None) -> Block:
+        """A block of txs that were each validated already (a pool's); the rest is validated."""
+        block = cls(header, txs, last_commit)
+        block._validate(txs_checked=True)
+        return block
 
     def to_cbor(self) -> dict[str, object]:
         """CBOR-ready map."""
@@ -133,8 +145,8 @@ class Block:
         last = data["last_commit"]
         block = cls(
             header=Header.from_cbor(data["header"]),
-            txs=tuple(Tx.from_cbor(item) for item in items),
+            txs=tuple(Tx.from_cbor(item) for item in items),  # each validated as it is built
             last_commit=None if last is None else Commit.from_cbor(last),
         )
-        block.validate()
+        block._validate(txs_checked=True)
         return block

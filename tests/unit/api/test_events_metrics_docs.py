@@ -121,6 +121,11 @@ def test_metrics_expose_what_the_node_records(client: TestClient, node: FakeNode
     assert samples[("govchain_mempool_txs", ())] == 12
     assert samples[("govchain_peers", ())] == 3
     assert samples[("govchain_consensus_round", ())] == 1
+    compact = {"sent": 5, "rebuilt": 4, "requested": 1, "answered": 0}
+    node.metrics.watch_compact(compact.__getitem__)
+    samples = _samples(client)
+    for outcome, count in compact.items():
+        assert samples[("govchain_compact_proposals", (("outcome", outcome),))] == count
     assert samples[("govchain_commit_latency_seconds_count", ())] == 1
     buckets = {
         float(labels[0][1]): value

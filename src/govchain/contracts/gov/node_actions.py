@@ -41,6 +41,7 @@ def put_node(ctx: TxContext, node: NodeRecord) -> None:
 
 def node_add(suite: CryptoSuite) -> Action:
     """``node.add`` for a chain of ``suite``: a validator's key joins the set with it."""
+
     def run(ctx: TxContext, raw: Mapping[str, object]) -> None:
         allowed = ("name", "org", "power", "role", "transport_key", "validator_key")
         args = ActionArgs("node.add", raw, allowed)
