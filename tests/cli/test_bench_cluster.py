@@ -74,6 +74,7 @@ def test_bench_cluster_json_results_and_files(tmp_path: Path) -> None:
     (node,) = report["nodes"]
     assert node["name"] == "node0"
     assert node["peak_rss_mb"] > 0
+    assert 0 < node["peak_anon_mb"] <= node["peak_rss_mb"]  # the heap, without mapped files
     assert node["cpu_percent"] >= 0
     markdown = Path(report["results_files"]["markdown"])
     png = Path(report["results_files"]["png"])

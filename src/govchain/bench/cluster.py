@@ -321,10 +321,12 @@ def _drive(
             half = (best.offered_tps if best else START_TPS) / 2
             progress(f"measuring latency at {half:,.0f} tx/s")
             measured = run.step("measure", half, settings.measure_s, settings.drain_s)
-            peaks = stats.peak_rss_mb()
+            peaks, anon = stats.peak_rss_mb(), stats.peak_anon_mb()
     progress("reading a sample of each kind's receipts")
     receipts = check_receipts(layout, run.committed)
     result = _figures(run, best, measured, stop, unsettled, peaks, layout)
+    for node in result["nodes"]:  # the heap alone: the store's mapped pages grow with the chain
+        node["peak_anon_mb"] = anon.get(node["name"])
     ramp = [s for s in run.steps if s.kind == "ramp"]
     top = best or max(ramp, key=lambda s: s.committed_tps, default=None)  # as ``tps`` is
     result["kinds"] = kind_figures(

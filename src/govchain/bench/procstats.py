@@ -5,7 +5,10 @@ one core over the wall time between them; a background sampler keeps marks,
 so the CPU of any past window (a benchmark step) can be asked for afterwards.
 The peak resident set is the kernel's high-water mark (``VmHWM`` in
 ``/proc/<pid>/status``) where there is one, which catches peaks between
-samples; elsewhere it is the largest RSS the sampler saw.
+samples; elsewhere it is the largest RSS the sampler saw. Beside it, where
+the kernel tells it (``RssAnon``), the largest *anonymous* resident memory
+the sampler saw: the process's own heap, without the file pages it maps
+(a node's LMDB store is a mapped file, so its RSS grows with the chain).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ __all__ = [
     "NOISY_SHARE",
     "CpuMark",
     "ProcessStats",
+    "anon_rss_bytes",
     "cpu_percent",
     "machine",
     "machine_busy_s",
@@ -68,12 +72,22 @@ def cpu_percent(before: CpuMark, after: CpuMark) -> dict[str, float]:
 
 def peak_rss_bytes(pid: int) -> int | None:
     """The kernel's peak resident set of ``pid`` (VmHWM), or None where there is none."""
+    return _status_bytes(pid, "VmHWM:")
+
+
+def anon_rss_bytes(pid: int) -> int | None:
+    """The anonymous resident memory of ``pid`` now (RssAnon), or None where there is none."""
+    return _status_bytes(pid, "RssAnon:")
+
+
+def _status_bytes(pid: int, field: str) -> int | None:
+    """A ``kB`` field of ``/proc/<pid>/status`` in bytes, or None."""
     try:
         status = Path(f"/proc/{pid}/status").read_text(encoding="ascii", errors="replace")
     except OSError:
         return None
     for line in status.splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(field):
             return int(line.split()[1]) * 1024
     return None
 
@@ -106,6 +120,7 @@ class ProcessStats:
         self._last_cpu: dict[str, float] = {}
         self._marks: deque[CpuMark] = deque(maxlen=MARKS_KEPT)
         self._peak: dict[str, int] = dict.fromkeys(self._processes, 0)
+        self._peak_anon: dict[str, int] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._sampler = threading.Thread(
@@ -156,6 +171,13 @@ class ProcessStats:
         with self._lock:
             return {name: round(peak / _MIB, 1) for name, peak in self._peak.items()}
 
+    def peak_anon_mb(self) -> dict[str, float]:
+        """Peak anonymous resident memory of each process so far, in MiB (where the kernel
+        tells it: Linux)."""
+        self._sample()
+        with self._lock:
+            return {name: round(peak / _MIB, 1) for name, peak in self._peak_anon.items()}
+
     def close(self) -> None:
         """Stop sampling."""
         self._stop.set()
@@ -175,8 +197,11 @@ class ProcessStats:
             except psutil.Error:
                 continue
             peak = max(rss, peak_rss_bytes(process.pid) or 0)
+            anon = anon_rss_bytes(process.pid)
             with self._lock:
                 self._peak[name] = max(self._peak[name], peak)
+                if anon is not None:
+                    self._peak_anon[name] = max(self._peak_anon.get(name, 0), anon)
 
     def _sample_until_closed(self, interval_s: float) -> None:
         while not self._stop.wait(interval_s):

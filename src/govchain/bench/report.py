@@ -147,9 +147,9 @@ def cluster_markdown(result: dict[str, Any]) -> str:
         "## Nodes",
         "",
         *_table(
-            ["node", "role", "CPU % at half load", "CPU % at max", "peak RSS MiB"],
+            ["node", "role", "CPU % at half load", "CPU % at max", "peak RSS MiB", "of it heap"],
             [
-                [n["name"], n["role"], n["cpu_percent"], n["cpu_percent_at_max"], n["peak_rss_mb"]]
+                [*(n[k] for k in NODE_COLUMNS_OF_RESULT), _or_dash(n.get("peak_anon_mb"))]
                 for n in result["nodes"]
             ],
         ),
@@ -333,6 +333,13 @@ FLOOD_NODE_KEYS = (
     "blocks_flood",
     "peak_rss_mb",
 )
+
+
+NODE_COLUMNS_OF_RESULT = ("name", "role", "cpu_percent", "cpu_percent_at_max", "peak_rss_mb")
+
+
+def _or_dash(value: object) -> object:
+    return "-" if value is None else value
 
 
 def _window_row(label: str, window: dict[str, Any]) -> list[object]:

@@ -47,14 +47,16 @@ def print_cluster(result: dict[str, Any]) -> None:
         )
     console.print(table)
     nodes = Table(title="nodes")
-    for column in ("node", "CPU % half load", "CPU % at max", "peak RSS MiB"):
+    for column in ("node", "CPU % half load", "CPU % at max", "peak RSS MiB", "of it heap"):
         nodes.add_column(column, justify="right")
     for node in result["nodes"]:
+        anon = node.get("peak_anon_mb")
         nodes.add_row(
             node["name"],
             f"{node['cpu_percent']}",
             f"{node['cpu_percent_at_max']}",
             f"{node['peak_rss_mb']}",
+            "-" if anon is None else f"{anon}",
         )
     console.print(nodes)
     met, targets = result["targets_met"], result["targets"]

@@ -44,6 +44,18 @@ def test_the_kernel_high_water_mark_is_read() -> None:
     assert peak > 1024 * 1024
 
 
+def test_the_heap_peak_is_apart_from_mapped_files() -> None:
+    """Issue 21: a node's RSS includes its store's mapped pages; the heap is reported too."""
+    with ProcessStats({"me": os.getpid()}, interval_s=0.05) as stats:
+        first = stats.peak_anon_mb()["me"]
+        held = bytearray(64 * 1024 * 1024)  # 64 MiB of heap, touched
+        held[::4096] = b"\x01" * len(held[::4096])
+        grown = stats.peak_anon_mb()["me"]
+        assert grown - first > 50
+        assert grown <= stats.peak_rss_mb()["me"]
+        del held
+
+
 def test_a_process_that_is_gone_is_left_out() -> None:
     child = subprocess.run([sys.executable, "-c", "pass"], check=True)
     assert child.returncode == 0
