@@ -40,7 +40,7 @@ from govchain.consensus.resend import MAX_DECISIONS_AHEAD
 from govchain.consensus.transport import event_of
 from govchain.consensus.wire import decode_message
 from govchain.contracts.evidence import EVIDENCE_EVENT
-from govchain.crypto import SigningKey, suite_for
+from govchain.crypto import SigningKey
 from govchain.ledger import records
 from govchain.ledger.chainstore import TABLES, ChainStore
 from govchain.sim.byzantine import AMNESIA, TWINS, Adversary
@@ -52,6 +52,7 @@ from govchain.sim.faults import (
 )
 from govchain.sim.governed import governed_genesis, governed_registry, governed_state
 from govchain.sim.invariants import Checker
+from govchain.sim.memo_suite import MemoVerifySuite
 from govchain.sim.network import Delivery, LinkFaults, Local, SimNetwork
 from govchain.sim.node import SimNode, seeded_key, sim_registry
 from govchain.sim.set_changes import VALIDATORS_CHANGED_EVENT, SetChanges, SyncRequest
@@ -103,7 +104,7 @@ class Cluster(FaultWindows):
             for name in ("keys", "net", "adv", "txs", "targeted")
         }
         self.rng = streams["txs"]
-        self.suite = suite_for("intl")
+        self.suite = MemoVerifySuite()  # the same answers as suite_for("intl"), remembered
         self.roles = roles or Roles({})
         self.plan = tuple(plan)
         self.build_delay_ms = build_delay_ms
