@@ -30,7 +30,7 @@ __all__ = ["SENT_KEPT", "CompactCounts", "CompactProposals", "ProposalTxs", "Reb
 SENT_KEPT = 8
 """Proposals a node keeps to answer ``proposal_request`` (its latest rounds)."""
 REQUESTS_KEPT = 256
-"""(peer, height, round) already asked for, so each is asked once (memory bound)."""
+"""(peer, height, round) already asked for, or answered, so each is done once (memory bound)."""
 
 
 class ProposalTxs(Protocol):
@@ -68,34 +68,40 @@ class CompactProposals:
 
     def __init__(self) -> None:
         self.counts = CompactCounts()
-        self._sent: OrderedDict[tuple[int, int], tuple[ProposalMessage, CompactProposalPayload]]
-        self._sent = OrderedDict()
+        self._sent: OrderedDict[tuple[int, int], _Sent] = OrderedDict()
         self._requested: OrderedDict[tuple[str, int, int], None] = OrderedDict()
+        self._answered: OrderedDict[tuple[str, int, int], None] = OrderedDict()
 
     def payload(self, message: ProposalMessage, txs: ProposalTxs) -> CompactProposalPayload:
         """The compact envelope of ``message`` (made once per proposal, then kept)."""
         proposal = message.proposal
         key = (proposal.height, proposal.round)
         kept = self._sent.get(key)
-        if kept is not None and kept[0].proposal == proposal:
-            return kept[1]
+        if kept is not None and kept.message.proposal == proposal:
+            return kept.compact
         payload = CompactProposalPayload(
             encode_compact_proposal(message, txs.hashes(message.block))
         )
-        self._sent[key] = (message, payload)
+        self._sent[key] = _Sent(message, payload)
         self._sent.move_to_end(key)
         while len(self._sent) > SENT_KEPT:
             self._sent.popitem(last=False)
         self.counts.sent += 1
         return payload
 
-    def whole(self, height: int, round_: int) -> ConsensusPayload | None:
-        """The whole proposal this node sent for ``(height, round)``, if it still keeps it."""
+    def whole(self, peer: str, height: int, round_: int) -> ConsensusPayload | None:
+        """The whole proposal this node sent for ``(height, round)``, if it still keeps it.
+
+        Once per (peer, height, round): a peer asking again gets nothing, so
+        asks cannot make a node encode and send blocks without bound.
+        """
         kept = self._sent.get((height, round_))
-        if kept is None:
+        if kept is None or not _once(self._answered, (peer, height, round_)):
             return None
+        if kept.whole is None:
+            kept.whole = ConsensusPayload(encode_message(kept.message))
         self.counts.answered += 1
-        return ConsensusPayload(encode_message(kept[0]))
+        return kept.whole
 
     def rebuild(
         self, payload: CompactProposalPayload, txs: ProposalTxs | None
@@ -122,11 +128,26 @@ class CompactProposals:
 
     def should_request(self, peer: str, height: int, round_: int) -> bool:
         """Whether to ask ``peer`` for the whole proposal: once per (peer, height, round)."""
-        key = (peer, height, round_)
-        if key in self._requested:
+        if not _once(self._requested, (peer, height, round_)):
             return False
-        self._requested[key] = None
-        while len(self._requested) > REQUESTS_KEPT:
-            self._requested.popitem(last=False)
         self.counts.requested += 1
         return True
+
+
+@dataclass
+class _Sent:
+    """A proposal this node sent, compact, and whole once a peer asked for it."""
+
+    message: ProposalMessage
+    compact: CompactProposalPayload
+    whole: ConsensusPayload | None = None
+
+
+def _once(done: OrderedDict[tuple[str, int, int], None], key: tuple[str, int, int]) -> bool:
+    """True the first time ``key`` is seen (of the last ``REQUESTS_KEPT``), and remember it."""
+    if key in done:
+        return False
+    done[key] = None
+    while len(done) > REQUESTS_KEPT:
+        done.popitem(last=False)
+    return True

@@ -98,7 +98,7 @@ class Dispatcher:
         elif isinstance(envelope, CompactProposalPayload):
             self._compact_proposal(link, envelope)
         elif isinstance(envelope, ProposalRequest):
-            whole = self._network.compact.whole(envelope.height, envelope.round)
+            whole = self._network.compact.whole(peer, envelope.height, envelope.round)
             if whole is not None:
                 self._network.send_envelope(peer, whole)
         elif isinstance(envelope, TxPayload):

@@ -6,7 +6,7 @@ from govchain.consensus.messages import ProposalMessage
 from govchain.consensus.wire import encode_message
 from govchain.ledger import records
 from govchain.network import PeerNetwork
-from govchain.network.compact import ProposalTxs
+from govchain.network.compact import CompactProposals, ProposalTxs
 from govchain.types import Block, Tx
 
 from ..consensus.core_support import SUITE
@@ -101,3 +101,16 @@ def test_a_node_past_the_proposals_height_does_not_ask_for_it(pki: Pki) -> None:
     assert n2.compact.counts.requested == 0
     assert n1.compact.counts.answered == 0
     assert [m for _, m in inboxes["n2"].consensus] == [_proposal(txs=0, round_=1)]
+
+
+def test_a_peer_asking_again_gets_nothing_more_and_the_whole_is_encoded_once() -> None:
+    compact = CompactProposals()
+    message = _proposal(txs=2)
+    compact.payload(message, _Pool())
+    first = compact.whole("n2", 1, 0)
+    assert first is not None
+    assert first.message == encode_message(message)
+    assert compact.whole("n2", 1, 0) is None  # asked again: a flood of asks costs nothing
+    assert compact.whole("n3", 1, 0) is first
+    assert compact.whole("n2", 1, 1) is None  # never sent
+    assert compact.counts.answered == 2
