@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Final, final
 
@@ -43,7 +44,7 @@ def bit(key_hash: bytes, depth: int) -> int:
     return (key_hash[depth >> 3] >> (7 - (depth & 7))) & 1
 
 
-class Record:
+class Record(ABC):
     """Equality, hashing and ``repr`` by :meth:`values`, for the tree's small records.
 
     The records are plain classes with ``__slots__`` and ``Final`` fields, not
@@ -56,9 +57,9 @@ class Record:
 
     __slots__ = ()
 
+    @abstractmethod
     def values(self) -> tuple[object, ...]:
         """The fields, in order."""
-        raise NotImplementedError
 
     def __eq__(self, other: object) -> bool:
         return (
