@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Final, final
 
@@ -44,7 +43,7 @@ def bit(key_hash: bytes, depth: int) -> int:
     return (key_hash[depth >> 3] >> (7 - (depth & 7))) & 1
 
 
-class Record(ABC):
+class Record:
     """Equality, hashing and ``repr`` by :meth:`values`, for the tree's small records.
 
     The records are plain classes with ``__slots__`` and ``Final`` fields, not
@@ -57,9 +56,9 @@ class Record(ABC):
 
     __slots__ = ()
 
-    @abstractmethod
     def values(self) -> tuple[object, ...]:
         """The fields, in order."""
+        raise NotImplementedError
 
     def __eq__(self, other: object) -> bool:
         return (
