@@ -17,6 +17,7 @@ from govchain.crypto import CryptoSuite, suite_for
 from govchain.ledger import records
 from govchain.ledger.history import HistoryView, append_nodes, node_key
 from govchain.ledger.merkle import Hasher, hasher_for
+from govchain.ledger.recent_headers import RecentHeaders
 from govchain.ledger.results import BlockResult
 from govchain.ledger.statetree import RootRecord, TreeUpdate, VerifiedNodes, apply_batch
 from govchain.ledger.statetree.errors import StateProofError
@@ -85,6 +86,7 @@ class ChainView:
     suite: CryptoSuite
     genesis: Genesis
     verified_nodes: VerifiedNodes | None = None
+    recent_headers: RecentHeaders | None = None
 
     @property
     def height(self) -> int:
@@ -181,8 +183,16 @@ class ChainView:
         return records.decode_block(self._row("blocks", height))
 
     def header(self, height: int) -> Header:
-        """The header at ``height``."""
-        return self.block(height).header
+        """The header at ``height`` (its block's txs are not decoded)."""
+        cache = self.recent_headers
+        if cache is None:
+            return records.decode_block_header(self._row("blocks", height))
+        block_hash = self.block_hash(height)
+        header = cache.get(height, block_hash)
+        if header is None:
+            header = records.decode_block_header(self._row("blocks", height))
+            cache.put(height, block_hash, header)
+        return header
 
     def block_hash(self, height: int) -> bytes:
         """The hash of the block at ``height``."""
@@ -218,6 +228,8 @@ class ChainStore:
         self.suite = suite_for(self.genesis.suite)
         self.verified_nodes = VerifiedNodes()
         """State nodes checked once, shared by every view (statetree.VerifiedNodes)."""
+        self.recent_headers = RecentHeaders()
+        """Headers of recent blocks, decoded once, shared by every view."""
 
     @classmethod
     def create(
@@ -253,7 +265,7 @@ class ChainStore:
     def view(self) -> Iterator[ChainView]:
         """A consistent read snapshot of the chain."""
         with self.store.read() as txn:
-            yield ChainView(txn, self.suite, self.genesis, self.verified_nodes)
+            yield ChainView(txn, self.suite, self.genesis, self.verified_nodes, self.recent_headers)
 
     @property
     def height(self) -> int:

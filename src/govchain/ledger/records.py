@@ -28,7 +28,7 @@ from govchain.crypto import CryptoSuite, SigningKey
 from govchain.ledger.merkle import hasher_for, root
 from govchain.types import Block, Commit, Header, Receipt, Tx, ValidatorSet, Vote
 from govchain.types.errors import InvalidSignatureError, ValidationError
-from govchain.types.fields import check_list
+from govchain.types.fields import check_list, fields_of
 
 TX_DOMAIN = "govchain/tx/v1"
 VOTE_DOMAIN = "govchain/vote/v1"
@@ -180,6 +180,15 @@ def encode_block_with(block: Block, encoded_txs: Sequence[bytes]) -> bytes:
 def decode_block(data: bytes) -> Block:
     """Strictly decode a block."""
     return decode_record(data, Block.from_cbor, BLOCK_LIMITS, "block")
+
+
+def decode_block_header(data: bytes) -> Header:
+    """Strictly decode a block's header alone: its txs stay undecoded CBOR (a quick read)."""
+    return decode_record(data, _header_of_block, BLOCK_LIMITS, "block")
+
+
+def _header_of_block(obj: object) -> Header:
+    return Header.from_cbor(fields_of("block", obj, ("header", "txs", "last_commit"))["header"])
 
 
 def encode_header(header: Header) -> bytes:
