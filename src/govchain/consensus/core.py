@@ -411,7 +411,9 @@ class Core(RoundRules, Resending):
         self._emit(CommitBlock(block, commit))
         self.last_block_time = block.header.time
         self._enter_height(self.height + 1)
+        behind = self.state.one_behind  # did not reach the height we leave
         self.state = HeightState(self.height + 1)
+        self.state.one_behind = behind
         self._emit(PersistWal(height_record(self.height), reset=True))
         self._schedule_resend()
         self._start_round(0)
@@ -421,6 +423,8 @@ class Core(RoundRules, Resending):
                 self._on_vote(event.vote, event.peer)
             elif isinstance(event, ProposalReceived):
                 self._on_proposal(event.message, event.peer)
+        behind, self.state.one_behind = self.state.one_behind, {}
+        self._answer_still_behind(behind)  # those the buffered messages did not show at it
         ahead, self._decisions_ahead = self._decisions_ahead, {}
         for height in sorted(ahead):
             if height > self.height:

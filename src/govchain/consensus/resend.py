@@ -53,18 +53,40 @@ class Resending:
         def _polka(self, block: Block, round_: int) -> list[Vote]: ...
 
     def _other_height(self, height: int, round_: int, peer: str, event: Event) -> bool:
-        """Handle a message not for this height; return True if it was one."""
-        if height == self.height:
-            return False
-        if height < self.height and peer:
-            key = (peer, height)
-            if key not in self.state.decisions_sent:
-                self.state.decisions_sent.add(key)
-                count = min(MAX_DECISIONS_AHEAD, self.height - height)
-                self._emit(SendDecision(peer, height, count))
-        elif height == self.height + 1 and len(self._buffer) < MAX_BUFFERED:
-            self._buffer.setdefault(_buffer_key(event, round_), event)
+        """Handle a message not for this height; return True if it was one.
+
+        A peer one height behind is usually a validator whose precommit
+        arrived after we decided: the precommits it needs are on their way,
+        and it commits on its own a moment later. It is answered with a
+        decision only if it is still behind when we leave this height or at
+        the next resend (spec: "Lost messages are sent again"); a peer further behind
+        is answered at once.
+        """
+        s = self.state
+        if height >= self.height:
+            s.one_behind.pop(peer, None)  # it has reached our height
+            if height == self.height:
+                return False
+            if height == self.height + 1 and len(self._buffer) < MAX_BUFFERED:
+                self._buffer.setdefault(_buffer_key(event, round_), event)
+            return True
+        if peer and (peer, height) not in s.decisions_sent:
+            if height < self.height - 1:
+                self._send_decisions(peer, height)
+            elif peer not in s.one_behind and len(s.one_behind) < MAX_ANSWERED_PEERS:
+                s.one_behind[peer] = height
         return True
+
+    def _send_decisions(self, peer: str, height: int) -> None:
+        """Answer a peer at ``height`` with the decisions after it (once per resend period)."""
+        self.state.decisions_sent.add((peer, height))
+        self._emit(SendDecision(peer, height, min(MAX_DECISIONS_AHEAD, self.height - height)))
+
+    def _answer_still_behind(self, behind: dict[str, int]) -> None:
+        """Send decisions to the peers of ``behind`` (peer -> its height), in peer order."""
+        for peer, height in sorted(behind.items()):
+            if (peer, height) not in self.state.decisions_sent:
+                self._send_decisions(peer, height)
 
     def _answer_earlier_round(self, peer: str, round_: int) -> None:
         """A peer sent a message of an earlier round of this height: send it our votes.
@@ -94,8 +116,11 @@ class Resending:
         """Messages can be lost: repeat ours and let laggards ask again."""
         if event.height != self.height:
             return
-        self.state.decisions_sent.clear()
-        self.state.answered_peers.clear()
+        s = self.state
+        s.decisions_sent.clear()
+        s.answered_peers.clear()
+        behind, s.one_behind = s.one_behind, {}
+        self._answer_still_behind(behind)
         self._repeat_signed()
         self._schedule_resend()
 

@@ -51,6 +51,8 @@ class HeightState:
     """(peer, height) answered with a decision since the last resend."""
     answered_peers: set[str] = field(default_factory=set)
     """Peers in an earlier round of this height sent our votes since the last resend."""
+    one_behind: dict[str, int] = field(default_factory=dict)
+    """Peers seen one height behind and not since at this height: answered later, if still so."""
 
     def votes(self, kind: VoteType, round_: int) -> VoteSet:
         """The vote set of ``kind`` in ``round_`` (created empty on first use)."""

@@ -253,19 +253,69 @@ def _decisions(actions: list[Action]) -> list[tuple[str, int]]:
     return [(a.peer, a.height) for a in of_type(actions, SendDecision)]
 
 
-def test_messages_for_an_older_height_get_a_decision_once_per_peer_and_height() -> None:
+def _decide_heights(h: Harness, count: int) -> list[Action]:
+    """Decide ``count`` heights in round 0 with validators 0, 1 and 2; the deciding actions."""
+    actions: list[Action] = []
+    for _ in range(count):
+        height = h.core.height
+        block = h.blocks.block(height, proposer=h.proposer_of(0, height=height))
+        h.propose(0, block)
+        actions += h.cast(PRECOMMIT, 0, block_hash(block), [0, 1, 2], height=height)
+        h.blocks.commit(block, h.net.commit(block, [0, 1, 2]))
+        assert h.core.height == height + 1
+    return actions
+
+
+def test_a_peer_one_height_behind_is_answered_at_the_resend_if_still_behind() -> None:
+    """A late vote of the height just decided is the common case: its sender commits on its
+    own a moment later, so it gets a decision only if it is still behind at the next resend
+    (spec: "Lost messages are sent again")."""
     h = Harness()
-    _decide_height_one(h)
+    _decide_heights(h, 1)
     old = h.net.vote(0, PRECOMMIT, 0, NIL, height=1)
-    assert _decisions(h.feed(VoteReceived(old, "v0"))) == [("v0", 1)]
+    assert h.feed(VoteReceived(old, "v0")) == []
     assert h.feed(VoteReceived(old, "v0")) == []
     assert h.feed(VoteReceived(h.net.vote(0, PREVOTE, 0, NIL, height=1), "v0")) == []
-    assert _decisions(h.feed(VoteReceived(old, "v1"))) == [("v1", 1)]
-    for round_ in range(1, 100):  # other rounds do not buy more answers (bounded work)
+    assert h.feed(VoteReceived(old, "v1")) == []
+    assert h.feed(VoteReceived(old, "v2")) == []
+    for round_ in range(1, 100):  # other rounds do not buy answers (bounded work)
         later_round = h.net.vote(0, PREVOTE, round_, NIL, height=1)
         assert _decisions(h.feed(VoteReceived(later_round, "v0"))) == []
     assert h.core.state.votes(PRECOMMIT, 0).power == 0  # nothing counted at height 2
-    h.feed(ResendDue(2))
+    h.feed(VoteReceived(h.net.vote(1, PREVOTE, 0, NIL, height=2), "v1"))  # v1 reached us
+    h.feed(VoteReceived(h.net.vote(2, PREVOTE, 0, NIL, height=3), "v2"))  # v2 passed us
+    assert _decisions(h.feed(ResendDue(2))) == [("v0", 1)]
+    assert h.feed(VoteReceived(old, "v0")) == []  # answered in this period already
+    assert _decisions(h.feed(ResendDue(2))) == []  # and not seen behind since
+    assert h.feed(VoteReceived(old, "v0")) == []
+    assert _decisions(h.feed(ResendDue(2))) == [("v0", 1)]  # still behind: answered again
+
+
+def test_a_peer_still_behind_when_we_leave_the_height_is_answered_then() -> None:
+    h = Harness()
+    _decide_heights(h, 1)
+    old = h.net.vote(0, PRECOMMIT, 0, NIL, height=1)
+    # the link answered is the one the message came on ("p9": no vote below comes on it)
+    assert h.feed(VoteReceived(old, "p9")) == []
+    assert h.feed(VoteReceived(old, "v1")) == []
+    h.feed(VoteReceived(h.net.vote(1, PREVOTE, 0, NIL, height=2), "v1"))  # v1 reached us
+    # p9 sent nothing of height 2 while we decided it: it is two heights behind now
+    [answer] = of_type(_decide_heights(h, 1), SendDecision)
+    assert (answer.peer, answer.height, answer.count) == ("p9", 1, 2)
+    assert h.feed(VoteReceived(old, "p9")) == []  # answered in this period already
+    late = h.net.vote(1, PRECOMMIT, 0, NIL, height=2)
+    assert h.feed(VoteReceived(late, "v1")) == []  # one height behind: answered later
+
+
+def test_a_peer_two_heights_behind_is_answered_at_once() -> None:
+    h = Harness()
+    _decide_heights(h, 2)
+    old = h.net.vote(0, PRECOMMIT, 0, NIL, height=1)
+    [answer] = of_type(h.feed(VoteReceived(old, "v0")), SendDecision)
+    assert (answer.peer, answer.height, answer.count) == ("v0", 1, 2)
+    assert h.feed(VoteReceived(old, "v0")) == []  # once per peer and height per period
+    assert _decisions(h.feed(VoteReceived(old, "v1"))) == [("v1", 1)]
+    h.feed(ResendDue(3))
     assert _decisions(h.feed(VoteReceived(old, "v0"))) == [("v0", 1)]
 
 
