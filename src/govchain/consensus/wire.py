@@ -64,6 +64,11 @@ def encode_message(message: Message) -> bytes:
 
 def decode_message(data: bytes, limits: Limits = MESSAGE_LIMITS) -> Message:
     """Strictly decode a consensus message; ValidationError names what is wrong."""
+    return build_message(read_message(data, limits))
+
+
+def read_message(data: bytes, limits: Limits = MESSAGE_LIMITS) -> dict[str, object]:
+    """The decoded map of a consensus message whose kind and keys are right; no record built."""
     try:
         obj = decode(data, limits)
     except CodecError as exc:
@@ -75,6 +80,26 @@ def decode_message(data: bytes, limits: Limits = MESSAGE_LIMITS) -> Message:
         raise ValidationError(f"consensus message: unknown kind {kind!r}")
     if tuple(sorted(obj)) != _KEYS[kind]:
         raise ValidationError(f"consensus message: a {kind} has exactly the keys {_KEYS[kind]}")
+    return obj
+
+
+def decision_height(obj: dict[str, object]) -> int | None:
+    """The height a decision's map (from ``read_message``) is for, before its block is built.
+
+    None for another kind, or when the height is not where it belongs (``build_message``
+    then says what is wrong).
+    """
+    if obj["kind"] != "decision":
+        return None
+    block = obj["block"]
+    header = block.get("header") if isinstance(block, dict) else None
+    height = header.get("height") if isinstance(header, dict) else None
+    return height if type(height) is int else None
+
+
+def build_message(obj: dict[str, object]) -> Message:
+    """The message of a map ``read_message`` returned, built and validated."""
+    kind = obj["kind"]
     try:
         if kind == "vote":
             vote = Vote.from_cbor(obj["vote"])

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from govchain.codec import Limits
 from govchain.consensus.evidence import DuplicateVote
 from govchain.consensus.messages import Message
-from govchain.consensus.wire import decode_message
+from govchain.consensus.wire import build_message, decision_height, read_message
 from govchain.network.compact import ProposalTxs, RebuildFailedError
 from govchain.network.connection import PeerConnection
 from govchain.network.envelope import (
@@ -93,8 +93,15 @@ class Dispatcher:
         handlers = self._network.handlers
         peer = link.peer
         if isinstance(envelope, ConsensusPayload):
-            message = decode_message(envelope.message)
-            _call("consensus", handlers.on_consensus, peer, message)
+            obj = read_message(envelope.message)
+            height = decision_height(obj)
+            if height is not None and height <= self._network.committed_height:
+                # the block is committed here already: the core would drop the decision, so
+                # its block is not built (a validator one height behind gets one from each
+                # peer that leaves the height first)
+                self._network.stale_decisions += 1
+                return
+            _call("consensus", handlers.on_consensus, peer, build_message(obj))
         elif isinstance(envelope, CompactProposalPayload):
             self._compact_proposal(link, envelope)
         elif isinstance(envelope, ProposalRequest):

@@ -122,6 +122,8 @@ class PeerNetwork:
         """Per peer name, over all its connections."""
         self.refused = 0
         """Links refused at the TLS handshake or at identification (unregistered key, ...)."""
+        self.stale_decisions = 0
+        """Decisions received for a height already committed here, dropped before decoding."""
         self.failure: BaseException | None = None
         """The first exception that ended a network task as this node's own failure."""
         self._on_failure = on_failure

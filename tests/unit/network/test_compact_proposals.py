@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from govchain.consensus.messages import ProposalMessage
+from govchain.consensus.messages import Decision, ProposalMessage
 from govchain.consensus.wire import encode_message
 from govchain.ledger import records
 from govchain.network import PeerNetwork
@@ -10,7 +10,7 @@ from govchain.network.compact import CompactProposals, ProposalTxs
 from govchain.types import Block, Tx
 
 from ..consensus.core_support import SUITE
-from ..consensus.test_compact_proposals import _proposal
+from ..consensus.test_compact_proposals import COMMITTEE, _proposal
 from .net_support import Inbox, Pki, fully_connected, make_node, mesh, run, running, wait_for
 
 
@@ -114,3 +114,32 @@ def test_a_peer_asking_again_gets_nothing_more_and_the_whole_is_encoded_once() -
     assert compact.whole("n3", 1, 0) is first
     assert compact.whole("n2", 1, 1) is None  # never sent
     assert compact.counts.answered == 2
+
+
+def test_a_decision_for_a_committed_height_is_dropped_before_its_block_is_built(
+    pki: Pki,
+) -> None:
+    """The core drops it anyway; a validator one height behind gets one from each peer."""
+    proposal = _proposal(txs=3)  # a block of height 1
+    decision = Decision(proposal.block, COMMITTEE.commit(proposal.block, [0, 1, 2]))
+    inboxes = {name: Inbox() for name in ("n1", "n2", "n3")}
+    n1 = _node(pki, "n1", inboxes["n1"], None)
+    n2 = _node(pki, "n2", inboxes["n2"], None, height=1)  # has committed height 1
+    n3 = _node(pki, "n3", inboxes["n3"], None, height=0)
+    nodes = [n1, n2, n3]
+
+    async def scenario() -> None:
+        async with running(*nodes):
+            mesh(*nodes)
+            await wait_for(lambda: fully_connected(nodes), "a full mesh")
+            n1.broadcast(decision)
+            n1.broadcast(proposal)  # after the decision on the same link
+            await wait_for(lambda: bool(inboxes["n2"].consensus), "the proposal at n2")
+            await wait_for(lambda: len(inboxes["n3"].consensus) == 2, "both at n3")
+
+    run(scenario)
+    assert [type(m) for _, m in inboxes["n2"].consensus] == [ProposalMessage]
+    assert n2.stale_decisions == 1
+    assert [type(m) for _, m in inboxes["n3"].consensus] == [Decision, ProposalMessage]
+    assert encode_message(inboxes["n3"].consensus[0][1]) == encode_message(decision)
+    assert n3.stale_decisions == 0
