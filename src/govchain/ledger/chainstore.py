@@ -308,8 +308,10 @@ class ChainStore:
                 _write_set_change(txn, self.suite.hash_name, height, result.validator_set)
             _prune_state(txn, height - self.state_window)
             txn.put("meta", _HEIGHT, key)
-        # written and committed: the next block's reads find its nodes already checked
+        # written and committed: the next block's reads find its nodes already checked, and
+        # its header already decoded
         self.verified_nodes.put_many(result.state.made)
+        self.recent_headers.put(height, result.block_hash, block.header)
 
 
 def _write_set_change(txn: WriteTxn, hash_name: str, height: int, validators: bytes) -> None:

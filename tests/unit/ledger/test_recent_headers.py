@@ -22,6 +22,8 @@ def maker() -> ChainMaker:
 def test_a_header_read_alone_is_the_blocks_header(maker: ChainMaker) -> None:
     chain = ChainStore.create(MemoryStore(TABLES), maker.genesis)
     maker.grow(chain, 4, 3)
+    assert len(chain.recent_headers) == 4  # each committed block's header, as it was committed
+    chain.recent_headers = RecentHeaders()  # as a node that reopens its chain has it
     with chain.view() as view:
         first = [view.header(height) for height in range(1, 5)]
         assert first == [view.block(height).header for height in range(1, 5)]
@@ -39,7 +41,7 @@ def test_a_view_reads_only_the_headers_of_its_snapshot(maker: ChainMaker) -> Non
     with chain.view() as older:
         maker.grow(chain, 1, 1)
         with chain.view() as newer:
-            assert newer.header(3).height == 3  # remembered now
+            assert newer.header(3).height == 3  # remembered since its commit
         with pytest.raises(LedgerError):
             older.header(3)  # not in this snapshot, remembered or not
 
