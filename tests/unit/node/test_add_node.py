@@ -16,6 +16,7 @@ from govchain.network.certs import spki_fingerprint
 from govchain.node.add_node import add_node
 from govchain.node.config import ConsensusSettings, read_config, write_config
 from govchain.node.netinit import VALIDATOR_POWER, init_network, read_layout
+from govchain.node.ports import free_base_port
 from govchain.types.errors import ValidationError
 
 BASE = 27100
@@ -23,7 +24,10 @@ BASE = 27100
 
 def test_a_full_node_of_a_member_is_laid_out_with_its_proposal(tmp_path: Path) -> None:
     directory = tmp_path / "net"
-    layout = init_network(directory, validators=2, base_port=BASE, api_tls=True)
+    # add_node takes the first free ports after the network's: a probed base, not a fixed one,
+    # so another xdist worker's network cannot hold the ones asserted below
+    base = free_base_port(8)
+    layout = init_network(directory, validators=2, base_port=base, api_tls=True)
     org = layout.members[1][0]
     added = add_node(directory, "archive-1", org, "storage")
 
@@ -38,14 +42,14 @@ def test_a_full_node_of_a_member_is_laid_out_with_its_proposal(tmp_path: Path) -
 
     config = read_config(home)
     assert (config.name, config.role) == ("archive-1", "storage")
-    assert config.p2p_listen == f"127.0.0.1:{BASE + 4}"  # after node1's API on BASE + 3
-    assert config.api_listen == f"127.0.0.1:{BASE + 5}"
+    assert config.p2p_listen == f"127.0.0.1:{base + 4}"  # after node1's API on base + 3
+    assert config.api_listen == f"127.0.0.1:{base + 5}"
     assert config.api_tls
     assert config.peers == {n.name: n.p2p for n in layout.nodes}
 
     grown = read_layout(directory)
     assert [n.name for n in grown.nodes] == ["node0", "node1", "archive-1"]
-    assert grown.nodes[-1].api_url == f"https://127.0.0.1:{BASE + 5}"
+    assert grown.nodes[-1].api_url == f"https://127.0.0.1:{base + 5}"
     assert added.proposal() == {
         "action": "node.add",
         "args": {
@@ -58,7 +62,7 @@ def test_a_full_node_of_a_member_is_laid_out_with_its_proposal(tmp_path: Path) -
     assert added.propose_arguments().startswith("gov propose node.add --set name=archive-1 ")
 
     second = add_node(directory, "extra", layout.members[0][0], "full")
-    assert read_config(second.node.home).p2p_listen == f"127.0.0.1:{BASE + 6}"
+    assert read_config(second.node.home).p2p_listen == f"127.0.0.1:{base + 6}"
     assert "archive-1" in read_config(second.node.home).peers
 
 
