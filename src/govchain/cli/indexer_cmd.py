@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from rich.table import Table
 
 from govchain.cli.console import console, fail, print_json, reports_errors
 from govchain.cli.node_access import ca_bundle_option, nodes_option, untrusted_reason
+from govchain.cli.until_signalled import until_signalled
 from govchain.client.sdk import NodeClient, UntrustedNodeError
 from govchain.client.verify import check_genesis
 from govchain.crypto import suite_for
@@ -77,24 +77,19 @@ def run(
                 if expected is not None and chain_id != expected:
                     fail(f"the nodes serve chain {chain_id!r}, the genesis is of {expected!r}")
                 indexer = Indexer(HttpIndexedChain(node), database, suite_for(suite), chain_id)
-                console.print(
+                started = (
                     f"indexing chain {chain_id} into {database.where} from height "
-                    f"{indexer.height + 1}; Ctrl-C stops",
-                    highlight=False,
-                    soft_wrap=True,
+                    f"{indexer.height + 1}; Ctrl-C stops"
                 )
-                asyncio.run(_run(indexer, poll_s, until_height))
+                asyncio.run(
+                    until_signalled(
+                        lambda stop: run_indexer(indexer, poll_s, stop, until_height),
+                        lambda: console.print(started, highlight=False, soft_wrap=True),
+                    )
+                )
         except UntrustedNodeError as exc:
             fail(untrusted_reason(exc))
     console.print(f"stopped at height {indexer.height}", highlight=False)
-
-
-async def _run(indexer: Indexer, poll_s: float, until: int | None) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await run_indexer(indexer, poll_s, stop, until)
 
 
 @app.command("status")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import signal
 import sys
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from rich.table import Table
 
 from govchain.cli.console import console, fail, reports_errors
 from govchain.cli.node_access import ca_bundle_option, nodes_option
+from govchain.cli.until_signalled import until_signalled
 from govchain.client.endpoints import node_urls
 from govchain.monitor.config import MonitorConfig, load_config
 from govchain.monitor.metrics import MonitorMetrics
@@ -76,25 +76,20 @@ def run(
     try:
         if metrics_port is not None:
             start_http_server(metrics_port, addr="127.0.0.1", registry=registry)
-        console.print(
+        started = (
             f"monitoring {len(urls)} nodes, {len(monitor.book.open)} alerts open"
             + ("" if metrics_port is None else f", metrics on 127.0.0.1:{metrics_port}")
-            + "; Ctrl-C stops",
-            highlight=False,
-            soft_wrap=True,
+            + "; Ctrl-C stops"
         )
-        asyncio.run(_run(monitor, poll_s))
+        asyncio.run(
+            until_signalled(
+                lambda stop: run_monitor(monitor, poll_s, stop),
+                lambda: console.print(started, highlight=False, soft_wrap=True),
+            )
+        )
     finally:
         monitor.close()
     console.print("stopped", highlight=False)
-
-
-async def _run(monitor: Monitor, poll_s: float) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await run_monitor(monitor, poll_s, stop)
 
 
 @app.command("rules")

@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from govchain.cli.console import console, fail, reports_errors
+from govchain.cli.until_signalled import until_signalled
 from govchain.node.config import ConfigError, read_config
 from govchain.node.gc_tuning import tune_gc
 from govchain.node.home_lock import HomeLock
@@ -59,21 +60,15 @@ def start(
     try:
         node = Node(home)
         tune_gc()  # after the node is built: what it holds now is never walked again
-        console.print(
+        started = (
             f"{config.name} ({config.role}): API {config.api_url}, "
-            f"peers on {config.p2p_listen}, logs in {log_file}",
-            highlight=False,
-            soft_wrap=True,
+            f"peers on {config.p2p_listen}, logs in {log_file}"
         )
-        asyncio.run(_run(node))
+        asyncio.run(
+            until_signalled(
+                node.run, lambda: console.print(started, highlight=False, soft_wrap=True)
+            )
+        )
     finally:
         pid_file.unlink(missing_ok=True)
         lock.release()
-
-
-async def _run(node: Node) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await node.run(stop)

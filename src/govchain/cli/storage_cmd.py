@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 from pathlib import Path
 
 import typer
@@ -13,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from govchain.cli.console import console, fail, print_json, reports_errors
+from govchain.cli.until_signalled import until_signalled
 from govchain.node.home_lock import HomeLock
 from govchain.node.launcher import LOCK_FILE, PID_FILE
 from govchain.node.logs import configure_logging
@@ -56,12 +56,14 @@ def serve(
         pid_file.write_text(f"{os.getpid()}\n")  # ours to write: we hold the home's lock
         try:
             node = StorageNode(home)
-            console.print(
-                f"{config.name} (storage, {config.backend}): API {config.url}, logs in {log_file}",
-                highlight=False,
-                soft_wrap=True,
+            started = (
+                f"{config.name} (storage, {config.backend}): API {config.url}, logs in {log_file}"
             )
-            asyncio.run(_run(node))
+            asyncio.run(
+                until_signalled(
+                    node.run, lambda: console.print(started, highlight=False, soft_wrap=True)
+                )
+            )
         finally:
             pid_file.unlink(missing_ok=True)
     finally:
@@ -76,14 +78,6 @@ def _config_or_exit(home: Path) -> StorageConfig:
         for problem in exc.problems:
             typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(1) from None
-
-
-async def _run(node: StorageNode) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await node.run(stop)
 
 
 @app.command("scrub")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import sys
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import typer
 from govchain.cli.asset_options import address_of_text, key_option, key_password_option, signer_of
 from govchain.cli.console import console, fail, reports_errors
 from govchain.cli.node_access import ca_bundle_option, nodes_option, untrusted_reason
+from govchain.cli.until_signalled import until_signalled
 from govchain.client.block_events import BlockWaiter, node_block_watch
 from govchain.client.messages import MessageClient
 from govchain.client.sdk import NodeClient, UntrustedNodeError
@@ -90,22 +90,17 @@ def run(
             chain = HttpSupervisedChain(node, trusted, signer)
             post = alert_poster(messages, recipients)
             supervisor = Supervisor.resumed(chain, post, _announce, trusted.chain_id, state_dir)
-            console.print(
-                f"supervising chain {trusted.chain_id} from height {supervisor.scanned + 1}, "
-                f"{len(supervisor.open)} open steps; Ctrl-C stops",
-                highlight=False,
-                soft_wrap=True,
-            )
             waiter = BlockWaiter(poll_s, node_block_watch(nodes, ca_bundle))
-            asyncio.run(_run(supervisor, waiter))
+            started = (
+                f"supervising chain {trusted.chain_id} from height {supervisor.scanned + 1}, "
+                f"{len(supervisor.open)} open steps; Ctrl-C stops"
+            )
+            asyncio.run(
+                until_signalled(
+                    lambda stop: run_supervisor(supervisor, waiter, stop),
+                    lambda: console.print(started, highlight=False, soft_wrap=True),
+                )
+            )
     except UntrustedNodeError as exc:
         fail(untrusted_reason(exc))
     console.print(f"stopped at height {supervisor.scanned}", highlight=False)
-
-
-async def _run(supervisor: Supervisor, waiter: BlockWaiter) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await run_supervisor(supervisor, waiter, stop)
