@@ -65,6 +65,11 @@ _work_ns: ContextVar[list[int] | None] = ContextVar("govchain_request_work_ns", 
 """Worker CPU time spent for the request being served (set by the middleware)."""
 
 
+def work_metered() -> bool:
+    """Whether a request being served counts its worker CPU (a rate limit on reads is on)."""
+    return _work_ns.get() is not None
+
+
 def charge_work(cpu_ns: int) -> None:
     """Count ``cpu_ns`` of worker CPU time against the request being served, if any.
 

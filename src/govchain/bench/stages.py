@@ -153,9 +153,17 @@ def _python_leaf(frames: Sequence[str]) -> str:
     return frames[-1] if frames else ""
 
 
+WAITING_NATIVE: tuple[str, ...] = ("pthread_cond_timedwait (", "pthread_cond_wait (")
+"""Native frames of a thread asleep on a condition: in CPython mostly a thread taking the GIL
+back after a C call or a syscall let it go (cffi, ssl, socket). With two or more threads
+busy, a quarter of the samples py-spy counts as running are these; they use no CPU."""
+
+
 def _is_idle(frames: Sequence[str]) -> bool:
     leaf = _python_leaf(frames)
-    return any(mark in leaf for mark in IDLE_LEAVES)
+    if any(mark in leaf for mark in IDLE_LEAVES):
+        return True
+    return any(frame.startswith(WAITING_NATIVE) for frame in frames)
 
 
 def _matches(rule: StageRule, frames: Sequence[str]) -> bool:

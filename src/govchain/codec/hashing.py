@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any
 
 from govchain.codec.encode import encode
 from govchain.codec.errors import EncodeError
@@ -29,13 +30,22 @@ def tagged_bytes(domain: str, value: object) -> bytes:
     return encode(check_domain(domain)) + encode(value)
 
 
+_EMPTY: dict[str, Any] = {name: hashlib.new(name) for name in HASH_ALGORITHMS}
+"""One fresh hash object per algorithm, only ever copied. ``hashlib.new("sm3")`` looks the
+algorithm up in OpenSSL by name at every call (CPython keeps no shortcut for SM3); a copy
+skips that: about 1.0 µs against 1.4 for a 200-byte SM3 (issue 21)."""
+
+
 def digest(algorithm: str, data: bytes) -> bytes:
     """SM3 or SHA-256 of ``data``."""
-    if algorithm not in HASH_ALGORITHMS:
+    empty = _EMPTY.get(algorithm)
+    if empty is None:
         raise EncodeError(
             f"unknown hash algorithm {algorithm!r}; expected one of {HASH_ALGORITHMS}"
         )
-    return hashlib.new(algorithm, data).digest()
+    fresh = empty.copy()
+    fresh.update(data)
+    return bytes(fresh.digest())
 
 
 def tagged_digest(algorithm: str, domain: str, value: object) -> bytes:

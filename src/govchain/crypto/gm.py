@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from govchain.codec.hashing import digest
 from govchain.crypto import sm2
 from govchain.crypto.libcrypto import load
 from govchain.crypto.suite import AEAD_TAG_SIZE, CryptoSuite, SigningKey
@@ -67,7 +67,7 @@ class GmSuite(CryptoSuite):
         load()
 
     def hash(self, data: bytes) -> bytes:
-        return hashlib.new("sm3", data).digest()
+        return digest("sm3", data)
 
     def generate_key(self) -> GmSigningKey:
         return GmSigningKey(sm2.Sm2PrivateKey.generate(), self.user_id)

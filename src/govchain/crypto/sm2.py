@@ -16,13 +16,13 @@ writes; :mod:`govchain.crypto.sm2_cipher` converts it to and from raw C1C3C2.
 from __future__ import annotations
 
 import base64
-import hashlib
 import threading
 from collections import OrderedDict
 from typing import Any
 
 from asn1crypto import keys
 
+from govchain.codec.hashing import digest
 from govchain.crypto.libcrypto import Libcrypto, load, openssl_error
 from govchain.types.errors import (
     CryptoError,
@@ -66,7 +66,7 @@ _SEC1_SUFFIX = bytes.fromhex("a00a06082a811ccf5501822d")
 
 
 def _sm3(data: bytes) -> bytes:
-    return hashlib.new("sm3", data).digest()
+    return digest("sm3", data)
 
 
 def _check_id(user_id: bytes) -> None:

@@ -93,9 +93,10 @@ def check_header(
 def _committed_reader(view: LedgerView) -> ReadState:
     """Reads of the state committed before the block ``view`` is about to apply."""
     hash_name, height = view.suite.hash_name, view.height
+    state = view.state  # one reader: it finds the root of ``height`` once, not once per read
 
     def read(key: bytes) -> bytes | None:
-        return get_value(view.state, hash_name, height, key)
+        return get_value(state, hash_name, height, key)
 
     return read
 

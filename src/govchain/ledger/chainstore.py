@@ -8,7 +8,7 @@ none of it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -57,11 +57,18 @@ def height_key(height: int) -> bytes:
 
 
 class StateReader:
-    """The state tree's NodeReader over a storage transaction."""
+    """The state tree's NodeReader over a storage transaction.
+
+    It keeps each root record it found: a block's execution reads every
+    value from the root of one version, and within one transaction that
+    record does not change (a version's root is written once, and pruned
+    only by a later block's commit).
+    """
 
     def __init__(self, txn: ReadTxn, verified_nodes: VerifiedNodes | None = None) -> None:
         self._txn = txn
         self._verified_nodes = verified_nodes
+        self._roots: dict[int, RootRecord] = {}
 
     @property
     def verified_nodes(self) -> VerifiedNodes | None:
@@ -74,8 +81,13 @@ class StateReader:
 
     def get_root(self, version: int) -> RootRecord | None:
         """The root record of ``version``, or None if pruned or never written."""
-        raw = self._txn.get("state_roots", height_key(version))
-        return None if raw is None else RootRecord.from_bytes(raw)
+        found = self._roots.get(version)
+        if found is None:
+            raw = self._txn.get("state_roots", height_key(version))
+            if raw is None:
+                return None
+            found = self._roots[version] = RootRecord.from_bytes(raw)
+        return found
 
 
 @dataclass(frozen=True)
@@ -296,8 +308,7 @@ class ChainStore:
             txn.put("hashes", key, result.block_hash)
             txn.put("commits", key, records.encode_commit(commit))
             txn.put("receipts", key, records.encode_receipts_with(result.encoded_receipts))
-            for index, tx_hash in enumerate(result.tx_hashes):
-                txn.put("txindex", tx_hash, key + index.to_bytes(4, "big"))
+            txn.put_many("txindex", _tx_index_rows(key, result.tx_hashes))
             get = view.history_node
             for level, node_index, node in append_nodes(
                 view.hasher, height - 1, result.block_hash, get
@@ -322,10 +333,22 @@ def _write_set_change(txn: WriteTxn, hash_name: str, height: int, validators: by
     txn.put("meta", proof_row_key(start), json.dumps(proof.to_json(), sort_keys=True).encode())
 
 
+def _tx_index_rows(block_key: bytes, tx_hashes: Sequence[bytes]) -> list[tuple[bytes, bytes]]:
+    """``txindex`` rows of a block's txs, in key order: tx hash -> block height and position.
+
+    A block never holds one tx twice (apply_block refuses it), so each key is
+    there once.
+    """
+    return sorted(
+        (tx_hash, block_key + index.to_bytes(4, "big")) for index, tx_hash in enumerate(tx_hashes)
+    )
+
+
 def _write_state(txn: WriteTxn, update: TreeUpdate, version: int) -> None:
     txn.put_many("state_nodes", sorted(update.new_nodes.items()))
-    for stale in update.stale:
-        txn.put("state_stale", height_key(version) + stale, b"")
+    # a key written twice is written once: each key once, in order, for one putmulti
+    prefix = height_key(version)
+    txn.put_many("state_stale", [(prefix + stale, b"") for stale in sorted(set(update.stale))])
     txn.put("state_roots", height_key(version), update.root.to_bytes())
 
 

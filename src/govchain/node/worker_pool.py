@@ -22,7 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar, TypeVarTuple
 
-from govchain.api.ratelimit import charge_work
+from govchain.api.ratelimit import charge_work, work_metered
 from govchain.api.service import BusyError, NotReadyError
 
 __all__ = ["WorkerPool"]
@@ -64,9 +64,14 @@ class WorkerPool:
                     "retry shortly"
                 )
             self._in_flight += 1
-        cpu_ns = [0]
+        # a job is timed only for a request that pays for its work (api.ratelimit): the
+        # node's own work (gossip, consensus) saves two clock reads per job
+        cpu_ns = [0] if work_metered() else None
         try:
-            future = self._executor.submit(_timed, cpu_ns, functools.partial(fn, *args))
+            if cpu_ns is None:
+                future = self._executor.submit(fn, *args)
+            else:
+                future = self._executor.submit(_timed, cpu_ns, functools.partial(fn, *args))
         except RuntimeError as exc:  # submit after shutdown
             self._release()
             raise NotReadyError("the node is stopping") from exc
@@ -74,7 +79,8 @@ class WorkerPool:
         try:
             return await asyncio.wrap_future(future)
         finally:
-            charge_work(cpu_ns[0])  # the request that asked for it pays (api.ratelimit)
+            if cpu_ns is not None:
+                charge_work(cpu_ns[0])  # the request that asked for it pays
 
     def _released(self, _future: Future[Any]) -> None:
         self._release()

@@ -142,3 +142,21 @@ def test_native_frames_of_compiled_modules_and_c_libraries_are_read() -> None:
     assert counts.idle == 7
     assert counts.disk_wait == Counter({"WAL": 2})
     assert counts.samples == {5: Counter({"tx signatures": 4})}
+
+
+def test_a_thread_taking_the_gil_back_is_waiting_not_working() -> None:
+    """After a C call or a syscall that let the GIL go, a thread sleeps on the GIL's condition
+    (pthread_cond_timedwait): no CPU, so no stage gets those samples."""
+    lines = [
+        "thread (5): verify_0;run_batch (govchain/crypto/batch.py:50);Sm2PublicKey.verify_digest "
+        "(govchain/crypto/sm2.py:90);pthread_cond_timedwait (libc.so.6);0x7f31086a3f16 "
+        "(libc.so.6) 3\n",
+        "thread (6): MainThread;" + LOOP + ";PeerConnection._write_loop "
+        "(govchain/network/connection.py:172);sock_send (socketmodule.c);pthread_cond_timedwait "
+        "(libc.so.6) 2\n",
+        "thread (5): verify_0;run_batch (govchain/crypto/batch.py:50);Sm2PublicKey.verify_digest "
+        "(govchain/crypto/sm2.py:90);EVP_DigestVerify (libcrypto.so.3) 4\n",
+    ]
+    counts = count_stages(lines)
+    assert counts.idle == 5
+    assert counts.samples == {5: Counter({"tx signatures": 4})}

@@ -67,3 +67,27 @@ def test_a_full_pool_refuses_at_once_with_busy() -> None:
         await pool.close()
 
     asyncio.run(two_at_once())
+
+
+def test_the_nodes_own_work_is_not_timed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Gossip and consensus jobs have no request to charge: no clock reads around them."""
+    from govchain.node import worker_pool
+
+    timed: list[int] = []
+    original = worker_pool._timed
+
+    def counting(cpu_ns: list[int], job: Any) -> Any:
+        timed.append(1)
+        return original(cpu_ns, job)
+
+    monkeypatch.setattr(worker_pool, "_timed", counting)
+    pool = WorkerPool("verify", threads=1, queue=0)
+
+    async def outside_a_request() -> int:
+        try:
+            return await pool.run(_burn, 1, bounded=False)
+        finally:
+            await pool.close()
+
+    assert asyncio.run(outside_a_request()) != threading.get_ident()
+    assert timed == []

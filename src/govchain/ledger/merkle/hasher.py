@@ -8,9 +8,9 @@ tree is ``H()``.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
+from govchain.codec.hashing import digest
 from govchain.ledger.merkle.errors import MerkleError
 
 __all__ = ["HASH_NAMES", "Hasher", "hasher_for"]
@@ -29,7 +29,7 @@ class Hasher:
 
     def hash(self, data: bytes) -> bytes:
         """The plain hash of ``data``."""
-        return hashlib.new(self.name, data).digest()
+        return digest(self.name, data)
 
     def empty_root(self) -> bytes:
         """Root of the tree with no leaves: the hash of the empty string."""
@@ -37,11 +37,11 @@ class Hasher:
 
     def hash_leaf(self, data: bytes) -> bytes:
         """``H(0x00 || data)``."""
-        return hashlib.new(self.name, _LEAF_PREFIX + data).digest()
+        return digest(self.name, _LEAF_PREFIX + data)
 
     def hash_children(self, left: bytes, right: bytes) -> bytes:
         """``H(0x01 || left || right)``."""
-        return hashlib.new(self.name, _NODE_PREFIX + left + right).digest()
+        return digest(self.name, _NODE_PREFIX + left + right)
 
 
 _HASHERS = {name: Hasher(name) for name in HASH_NAMES}
