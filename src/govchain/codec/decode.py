@@ -25,9 +25,6 @@ from govchain.codec.encode import (
 from govchain.codec.errors import DecodeError, LimitError
 from govchain.codec.limits import DEFAULT_LIMITS, Limits
 
-_MIN_FOR_WIDTH = {24: 24, 25: 0x100, 26: 0x1_0000, 27: 0x1_0000_0000}
-_WIDTH = {24: 1, 25: 2, 26: 4, 27: 8}
-
 
 def decode(data: bytes | bytearray | memoryview, limits: Limits = DEFAULT_LIMITS) -> object:
     """Decode one canonical CBOR item that spans all of ``data``."""
@@ -60,14 +57,27 @@ class _Reader:
         return chunk
 
     def _head(self) -> tuple[int, int, int]:
+        # read in place: no one-byte slice per item, no table lookups (issue 21)
+        data = self.data
         start = self.pos
-        initial = self._take(1)[0]
+        if start >= len(data):
+            raise DecodeError(f"truncated input at byte {start}: need 1 more")
+        initial = data[start]
+        self.pos = start + 1
         major, info = initial >> 5, initial & 0x1F
         if info < 24:
             return major, info, info
-        if info in _WIDTH:
-            argument = int.from_bytes(self._take(_WIDTH[info]), "big")
-            if argument < _MIN_FOR_WIDTH[info] and major != 7:
+        if info <= 27:
+            width = 1 << (info - 24)  # 1, 2, 4 or 8 bytes follow
+            end = start + 1 + width
+            if end > len(data):
+                raise DecodeError(f"truncated input at byte {start + 1}: need {width} more")
+            if width == 1:
+                argument, minimum = data[start + 1], 24
+            else:
+                argument, minimum = int.from_bytes(data[start + 1 : end], "big"), 1 << (4 * width)
+            self.pos = end
+            if argument < minimum and major != 7:
                 raise DecodeError(f"non-shortest integer or length at byte {start}")
             return major, info, argument
         if info == 31:
