@@ -223,7 +223,8 @@ class LmdbStore:
         self.ensure_open()
         me = threading.get_ident()
         with self._gate:
-            self._gate.wait_for(lambda: not self._growing or me in self._readers)
+            if self._growing and me not in self._readers:
+                self._gate.wait_for(lambda: not self._growing or me in self._readers)
             self._readers[me] += 1
         try:
             txn = self._begin(write=False)
@@ -233,8 +234,13 @@ class LmdbStore:
                 txn.abort()  # a no-op on a transaction a growth or close() already ended
         finally:
             with self._gate:
-                self._readers -= Counter([me])  # drops the thread at zero
-                self._gate.notify_all()
+                left = self._readers[me] - 1
+                if left:
+                    self._readers[me] = left
+                else:
+                    del self._readers[me]  # growth waits until no other thread is listed
+                if self._growing:  # only a growth waits on the gate for readers to leave
+                    self._gate.notify_all()
 
     @contextmanager
     def write(self) -> Iterator[_LmdbWrite]:
