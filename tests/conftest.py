@@ -20,6 +20,12 @@ Three rules, applied to the collected tests before xdist sees them:
   end instead of one worker finishing a long test alone.
 
 Without xdist only the order and the repeated ids change.
+
+Hypothesis runs without its two timing checks (a per-example deadline and
+the "input generation is slow" health check): tests check behaviour, never
+timings, and on a busy 2-core machine a draw took over a second once
+(``test_mutated_encodings_raise_only_codec_errors``, 2026-12-07). Each test's
+own ``@settings`` still sets how many examples it runs.
 """
 
 from __future__ import annotations
@@ -28,6 +34,10 @@ from collections import Counter
 
 import pytest
 from _pytest.nodeid import NodeId
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("govchain", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("govchain")
 
 _FIRST_TO_LAST = ("sim", "integration", "browser", "cli", "api", "fuzz", "interop", "unit")
 """Top-level test directories, slowest first."""

@@ -126,6 +126,9 @@ def create_app(
         docs_url=None,  # served by install_docs, without a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
+        # the node's metrics are its own (/metrics, Prometheus); FastAPI's OpenTelemetry
+        # hooks would look up the global providers on every request for nothing (issue 21)
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     install_docs(app, "/openapi.json")
     install_error_handlers(app)

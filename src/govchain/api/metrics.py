@@ -25,7 +25,7 @@ class NodeMetrics:
 
     Attributes: ``height``, ``txs_committed``, ``mempool_txs``, ``mempool_limit_txs``,
     ``data_free_bytes`` (read by the monitor's rules), ``peers``,
-    ``consensus_round``, ``compact_proposals`` (label ``outcome``),
+    ``consensus_round``, ``compact_proposals`` and ``decisions`` (label ``outcome``),
     ``commit_latency`` (seconds from a block's proposal to its commit),
     ``api_requests`` (labels ``route``, ``status``) and ``security_events``
     (labels ``source``, ``event``).
@@ -54,6 +54,14 @@ class NodeMetrics:
             "govchain_compact_proposals",
             "Proposals by tx hash (docs/spec/consensus.md): sent; received and rebuilt from the "
             "pool; received with a tx missing, the whole asked for; peers' asks answered.",
+            ["outcome"],
+            registry=registry,
+        )
+        self.decisions = Gauge(
+            "govchain_decisions_received",
+            "Decisions (a decided block and its commit certificate) peers sent this node because "
+            "it seemed behind: all received, and those for a height it had committed meanwhile "
+            "(dropped unread). Many per block: this validator lags the others.",
             ["outcome"],
             registry=registry,
         )
@@ -86,6 +94,11 @@ class NodeMetrics:
         for outcome in COMPACT_OUTCOMES:
             gauge = self.compact_proposals.labels(outcome=outcome)
             gauge.set_function(functools.partial(read, outcome))
+
+    def watch_decisions(self, received: Callable[[], int], stale: Callable[[], int]) -> None:
+        """Point ``govchain_decisions_received`` at the network's counts."""
+        self.decisions.labels(outcome="received").set_function(received)
+        self.decisions.labels(outcome="stale").set_function(stale)
 
     def security_event(self, source: str, event: str) -> None:
         """Count one security event (docs/spec/audit.md): its source and event name."""

@@ -95,6 +95,8 @@ class Dispatcher:
         if isinstance(envelope, ConsensusPayload):
             obj = read_message(envelope.message)
             height = decision_height(obj)
+            if height is not None:
+                self._network.decisions += 1
             if height is not None and height <= self._network.committed_height:
                 # the block is committed here already: the core would drop the decision, so
                 # its block is not built (a validator one height behind gets one from each

@@ -122,6 +122,9 @@ class PeerNetwork:
         """Per peer name, over all its connections."""
         self.refused = 0
         """Links refused at the TLS handshake or at identification (unregistered key, ...)."""
+        self.decisions = 0
+        """Decisions received (a peer's block and commit certificate for a height this node
+        had not committed when it asked, or when the peer left that height)."""
         self.stale_decisions = 0
         """Decisions received for a height already committed here, dropped before decoding."""
         self.failure: BaseException | None = None

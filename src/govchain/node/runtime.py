@@ -182,6 +182,8 @@ class Node:
         metrics.mempool_limit_txs.set(mempool_limit)
         metrics.data_free_bytes.set_function(lambda: shutil.disk_usage(self.home).free)
         metrics.watch_compact(functools.partial(getattr, self.network.compact.counts))
+        network = self.network
+        metrics.watch_decisions(lambda: network.decisions, lambda: network.stale_decisions)
         driver = self.driver
         if driver is not None:
             metrics.consensus_round.set_function(lambda: driver.status.round)

@@ -126,6 +126,10 @@ def test_metrics_expose_what_the_node_records(client: TestClient, node: FakeNode
     samples = _samples(client)
     for outcome, count in compact.items():
         assert samples[("govchain_compact_proposals", (("outcome", outcome),))] == count
+    node.metrics.watch_decisions(lambda: 7, lambda: 2)
+    samples = _samples(client)
+    assert samples[("govchain_decisions_received", (("outcome", "received"),))] == 7
+    assert samples[("govchain_decisions_received", (("outcome", "stale"),))] == 2
     assert samples[("govchain_commit_latency_seconds_count", ())] == 1
     buckets = {
         float(labels[0][1]): value
