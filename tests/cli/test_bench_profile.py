@@ -39,6 +39,8 @@ def test_n1_bench_profile_splits_a_validators_cpu_per_tx_by_stage(tmp_path: Path
         assert per_block is None or per_block > 0, row
     assert report["signature_us"] > 0
     assert isinstance(report["noisy"], bool)
+    # a lone validator has no peer to send it a decided block: read from its /metrics, zero
+    assert report["decisions_received"] == {"node0": 0}
     assert not list((tmp_path / "net").glob("node*/node.pid"))  # every node stopped
 
 

@@ -21,6 +21,7 @@ clients and the sampler took more than ``NOISY_SHARE`` of the machine.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psutil  # type: ignore[import-untyped]  # psutil 7.2.2 ships no type hints
 
 from govchain.bench.cluster import measure_verify_per_s
@@ -232,6 +234,29 @@ def _process(pid: int) -> psutil.Process | None:
         return None
 
 
+_DECISIONS = re.compile(r'^govchain_decisions_received\{outcome="received"\} (\S+)$', re.M)
+
+
+def decisions_received(api_url: str) -> int | None:
+    """How many decided blocks a node has received whole (its ``/metrics``); None if unread."""
+    try:
+        text = httpx.get(f"{api_url}/metrics", timeout=5.0).text
+    except httpx.HTTPError:
+        return None
+    found = _DECISIONS.search(text)
+    return None if found is None else int(float(found.group(1)))
+
+
+def _decisions_during(before: dict[str, int | None], apis: dict[str, str]) -> dict[str, int]:
+    """Decisions each validator received since ``before`` (those read both times)."""
+    during: dict[str, int] = {}
+    for name, url in apis.items():
+        start, end = before.get(name), decisions_received(url)
+        if start is not None and end is not None:
+            during[name] = end - start
+    return during
+
+
 def _window(sampler: _Sampler, step: ClientStep, settings_hz: int) -> _Window:
     lo, hi = sampler.started - step.start_at, sampler.ended - step.start_at
     seen = [b for b in step.blocks if lo <= b.seen_s <= hi]
@@ -271,6 +296,7 @@ def run_profile_bench(
         if name not in pids:
             raise BenchError(f"--node {settings.node}: the network has nodes 0 to {len(pids) - 1}")
         apis = [n.api_url for n in layout.nodes if n.role == "validator"]
+        named = {n.name: n.api_url for n in layout.nodes if n.role == "validator"}
         work = Path(tempfile.mkdtemp(prefix="govchain-profile-"))
         try:
             with LoadClients(apis, apis, settings.clients, layout.directory / "bench") as clients:
@@ -288,14 +314,16 @@ def run_profile_bench(
                     time.monotonic() + START_LEAD_S, _ours([*pids.values(), *clients.pids])
                 )
                 report(f"offering {settings.rate_tps:,.0f} tx/s; sampling {name}")
+                before = {node: decisions_received(url) for node, url in named.items()}
                 step = clients.run_step(2, txs, settings.rate_tps, DRAIN_S)
                 sampler.join()
+                decisions = _decisions_during(before, named)
                 window = _window(sampler, step, settings.sample_hz)
                 if settings.samples_out is not None:
                     shutil.copyfile(sampler.out, settings.samples_out)
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    return _result(settings, host, verify_rate, window, step)
+    return {**_result(settings, host, verify_rate, window, step), "decisions_received": decisions}
 
 
 def _result(

@@ -114,6 +114,13 @@ RULES: tuple[StageRule, ...] = (
     StageRule("commit: block and indexes", ("LedgerApp.commit (", "LedgerApp.decided (")),
     StageRule("gossip: decode", _DECODE, _GOSSIP),
     StageRule("gossip: admission", ("govchain/mempool/",), _GOSSIP),
+    # a validator that lags gets each decided block whole from the peers that left its height
+    # (docs/spec/consensus.md): the sampled one lags most, py-spy pauses it at every sample
+    StageRule(
+        "peers: decided blocks received whole (a lagging validator's)",
+        ("Block.from_cbor (", "read_message (govchain/consensus/wire.py"),
+        ("Dispatcher.dispatch (",),
+    ),
     StageRule("peers: send and receive (txs, blocks, votes)", (*_GOSSIP, "govchain/network/")),
     StageRule("intake: decode", _DECODE, (*_INTAKE, "Mempool.screen (")),
     StageRule("intake: admission", ("govchain/mempool/",)),

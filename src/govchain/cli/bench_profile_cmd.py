@@ -105,6 +105,14 @@ def print_profile(result: dict[str, Any]) -> None:
         f"{result['window_s']} s; {result['samples']:,} samples",
         highlight=False,
     )
+    decisions = result.get("decisions_received") or {}
+    if decisions:
+        console.print(
+            "decided blocks received whole during the run (a validator that lags gets them; "
+            "the sampled one lags most): "
+            + ", ".join(f"{node} {count:,}" for node, count in sorted(decisions.items())),
+            highlight=False,
+        )
     if result["noisy"]:
         console.print(
             f"noisy: other processes took {100 * result['others_cpu_share']:.0f}% of the machine "

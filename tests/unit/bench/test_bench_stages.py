@@ -70,6 +70,18 @@ def frames(text: str) -> list[str]:
             "<locals>.block (govchain/api/routes/blocks.py:60)",
             "API: HTTP server, middlewares, other routes",
         ),
+        (
+            LOOP + ";PeerConnection._read_loop (govchain/network/connection.py:160);Dispatcher."
+            "dispatch (govchain/network/dispatch.py:104);build_message (govchain/consensus/wire.py:"
+            "108);Block.from_cbor (govchain/types/block.py:90);Tx.from_cbor (govchain/types/tx.py:85)",
+            "peers: decided blocks received whole (a lagging validator's)",
+        ),
+        (
+            LOOP + ";PeerConnection._read_loop (govchain/network/connection.py:160);Dispatcher."
+            "dispatch (govchain/network/dispatch.py:90);decode_envelope (govchain/network/"
+            "envelope.py:200)",
+            "peers: send and receive (txs, blocks, votes)",
+        ),
         (LOOP + ";Wal.append (govchain/consensus/wal.py:132)", "WAL"),
         (LOOP, "other (event loop, logging, metrics)"),
     ],
