@@ -73,7 +73,8 @@ def frames(text: str) -> list[str]:
         (
             LOOP + ";PeerConnection._read_loop (govchain/network/connection.py:160);Dispatcher."
             "dispatch (govchain/network/dispatch.py:104);build_message (govchain/consensus/wire.py:"
-            "108);Block.from_cbor (govchain/types/block.py:90);Tx.from_cbor (govchain/types/tx.py:85)",
+            "108);Block.from_cbor (govchain/types/block.py:90);Tx.from_cbor "
+            "(govchain/types/tx.py:85)",
             "peers: decided blocks received whole (a lagging validator's)",
         ),
         (
