@@ -14,11 +14,6 @@ from govchain.types.errors import LedgerError, ValidationError
 from ...chain_support import ChainMaker
 
 
-@pytest.fixture(scope="module")
-def maker() -> ChainMaker:
-    return ChainMaker.make("gm")
-
-
 def test_a_header_read_alone_is_the_blocks_header(maker: ChainMaker) -> None:
     chain = ChainStore.create(MemoryStore(TABLES), maker.genesis)
     maker.grow(chain, 4, 3)

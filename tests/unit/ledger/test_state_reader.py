@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from govchain.ledger.chainstore import TABLES, ChainStore, StateReader
 from govchain.ledger.statetree import get_value
 from govchain.storage import MemoryStore
@@ -24,11 +22,6 @@ class _CountingTxn:
         if table == "state_roots":
             self.root_reads += 1
         return self._txn.get(table, key)  # type: ignore[no-any-return]
-
-
-@pytest.fixture(scope="module")
-def maker() -> ChainMaker:
-    return ChainMaker.make("gm")
 
 
 def test_a_readers_values_come_from_one_read_of_the_root(maker: ChainMaker) -> None:
