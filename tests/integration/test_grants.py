@@ -159,7 +159,9 @@ def test_codes_grants_delegation_and_history(tmp_path: Path) -> None:
             "grant", "create", licence, *run.node, "--key", company, "--to", agent_addr,
             "--purpose", "代办", "--expires", later, "--uses", "1", *pw,
         )  # fmt: skip
-        until = _chain_ms(layout) + 8_000
+        # the agent's grant below must commit before the delegation expires: 8 s of chain time
+        # were not enough on a loaded machine (five test workers on two cores, 2026-12-07)
+        until = _chain_ms(layout) + 30_000
         run(
             "delegate", "create", *run.node, "--key", company, "--agent", agent_addr,
             "--scope", "grant", "--scope", "view", "--expires", _iso(until),
