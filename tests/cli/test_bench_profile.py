@@ -16,8 +16,10 @@ from tests.govchain_cli import govchain, one_line_error
 
 
 def test_n1_bench_profile_splits_a_validators_cpu_per_tx_by_stage(tmp_path: Path) -> None:
+    # a light load: on a machine busy with the rest of the suite, 40 tx/s left a lone
+    # validator's verify queue full for a moment (9 txs answered busy, 2026-12-07)
     result = govchain(
-        "bench", "profile", "--validators", "1", "--clients", "1", "--rate", "40",
+        "bench", "profile", "--validators", "1", "--clients", "1", "--rate", "15",
         "--seconds", "8", "--json", "--dir", tmp_path / "net",
     )  # fmt: skip
     report = json.loads(result.stdout)
