@@ -19,13 +19,12 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -35,13 +34,29 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-__all__ = ["S3Server", "free_ports", "running_seaweedfs", "s3_server", "weed_binary"]
+from govchain.node.ports import free_base_port
+
+__all__ = [
+    "START_ATTEMPTS",
+    "S3Server",
+    "free_ports",
+    "running_seaweedfs",
+    "s3_server",
+    "weed_binary",
+]
 
 START_S = 90.0
 """How long SeaweedFS may take to answer a put before the fixture gives up."""
 
 STOP_S = 5.0
 """How long SeaweedFS may take to stop on SIGTERM before it is killed (its data is thrown away)."""
+PROBE_TIMEOUT_S = 5.0
+"""How long one probe of a starting server waits: whatever holds a taken port may never answer."""
+START_ATTEMPTS = 3
+"""Starts tried, each on fresh ports, when SeaweedFS finds one of its ports taken (another
+test process may bind a port between the probe and SeaweedFS's own bind)."""
+_PORT_TAKEN = ("Port allocation failed", "address already in use")
+"""What SeaweedFS logs when a port it was given is taken."""
 REGION = "us-east-1"
 _PORT_NAMES = (
     "master.port",
@@ -68,8 +83,11 @@ class S3Server:
     reader_secret_key: str
     region: str = REGION
 
-    def client(self, access_key: str | None = None, secret_key: str | None = None) -> Any:
-        """A boto3 S3 client of the full identity (or of the keys given), path-style."""
+    def client(
+        self, access_key: str | None = None, secret_key: str | None = None, timeout_s: float = 60.0
+    ) -> Any:
+        """A boto3 S3 client of the full identity (or of the keys given), path-style, that
+        waits ``timeout_s`` for a connection and for each answer."""
         return boto3.session.Session(
             aws_access_key_id=access_key or self.access_key,
             aws_secret_access_key=secret_key or self.secret_key,
@@ -77,7 +95,12 @@ class S3Server:
         ).client(
             "s3",
             endpoint_url=self.endpoint_url,
-            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+            config=Config(
+                s3={"addressing_style": "path"},
+                retries={"max_attempts": 1},
+                connect_timeout=timeout_s,
+                read_timeout=timeout_s,
+            ),
         )
 
 
@@ -97,20 +120,23 @@ def weed_binary() -> Path:
 
 
 def free_ports(count: int) -> list[int]:
-    """``count`` distinct loopback ports that were free a moment ago (held open together)."""
-    with ExitStack() as stack:
-        sockets = []
-        for _ in range(count):
-            sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
+    """``count`` distinct loopback ports that were free a moment ago, below the kernel's
+    ephemeral range when it leaves room (see :mod:`govchain.node.ports`): a port from that
+    range may be taken as the local end of any test's outgoing connection before the server
+    binds it."""
+    base = free_base_port(count)
+    return list(range(base, base + count))
 
 
 @contextmanager
-def running_seaweedfs(workdir: Path) -> Iterator[S3Server]:
-    """Start ``weed mini`` under ``workdir``; yield how to reach its S3 gateway; stop it."""
-    server = S3Server(
+def running_seaweedfs(
+    workdir: Path, choose_ports: Callable[[int], list[int]] = free_ports
+) -> Iterator[S3Server]:
+    """Start ``weed mini`` under ``workdir``; yield how to reach its S3 gateway; stop it.
+
+    When SeaweedFS finds a port it was given taken, it is stopped and started again on
+    fresh ports from ``choose_ports``, up to :data:`START_ATTEMPTS` times in all."""
+    identities = S3Server(
         endpoint_url="",
         access_key="govchain-" + secrets.token_hex(4),
         secret_key=secrets.token_hex(16),
@@ -118,15 +144,33 @@ def running_seaweedfs(workdir: Path) -> Iterator[S3Server]:
         reader_secret_key=secrets.token_hex(16),
     )
     config = workdir / "s3.json"
-    config.write_text(json.dumps(_identities(server)), encoding="utf-8")
+    config.write_text(json.dumps(_identities(identities)), encoding="utf-8")
     data = workdir / "data"
-    data.mkdir()
-    ports = dict(zip(_PORT_NAMES, free_ports(len(_PORT_NAMES)), strict=True))
-    server = replace(server, endpoint_url=f"http://127.0.0.1:{ports['s3.port']}")
     # weed puts its unix sockets in /tmp or $TMPDIR: a short directory of its own, removed after
     sockets = Path(tempfile.mkdtemp(prefix="weed-"))
-    environment = {**os.environ, "TMPDIR": str(sockets)}
-    command = [
+    log_path = workdir / "weed.log"
+    try:
+        for attempt in range(1, START_ATTEMPTS + 1):
+            ports = dict(zip(_PORT_NAMES, choose_ports(len(_PORT_NAMES)), strict=True))
+            server = replace(identities, endpoint_url=f"http://127.0.0.1:{ports['s3.port']}")
+            for begun in (data, sockets):  # an attempt that failed may have begun them
+                shutil.rmtree(begun, ignore_errors=True)
+                begun.mkdir()
+            process = _start(_command(config, data, sockets, ports), workdir, sockets, log_path)
+            try:
+                if _wait_until_serving(server, process, log_path, last=attempt == START_ATTEMPTS):
+                    yield server
+                    return
+            finally:
+                _stop(process)
+            # a port was taken: keep this attempt's log beside the next one's
+            log_path.rename(workdir / f"weed.attempt{attempt}.log")
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
+
+
+def _command(config: Path, data: Path, sockets: Path, ports: dict[str, int]) -> list[str]:
+    return [
         str(weed_binary()),
         "mini",
         f"-dir={data}",
@@ -144,24 +188,20 @@ def running_seaweedfs(workdir: Path) -> Iterator[S3Server]:
         "-volume.max=400",  # sparse files; each bucket is a collection that takes a few
         *(f"-{name}={port}" for name, port in ports.items()),
     ]
-    log_path = workdir / "weed.log"
-    try:
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                command,
-                cwd=workdir,
-                env=environment,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        try:
-            _wait_until_serving(server, process, log_path)
-            yield server
-        finally:
-            _stop(process)
-    finally:
-        shutil.rmtree(sockets, ignore_errors=True)
+
+
+def _start(
+    command: list[str], workdir: Path, sockets: Path, log_path: Path
+) -> subprocess.Popen[bytes]:
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            command,
+            cwd=workdir,
+            env={**os.environ, "TMPDIR": str(sockets)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -194,13 +234,22 @@ def _identities(server: S3Server) -> dict[str, object]:
     }
 
 
-def _wait_until_serving(server: S3Server, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Return once a bucket, a put and a get go through; fail with the log's end otherwise."""
-    client = server.client()
+def _wait_until_serving(
+    server: S3Server, process: subprocess.Popen[bytes], log: Path, last: bool
+) -> bool:
+    """True once a bucket, a put and a get go through; False when SeaweedFS logs that a port
+    it was given is taken and this is not the ``last`` attempt (it is stopped then); fail
+    with the log's end otherwise."""
+    client = server.client(timeout_s=PROBE_TIMEOUT_S)
     deadline = time.monotonic() + START_S
     probe = "probe-" + secrets.token_hex(4)
     created = False
     while True:
+        if _port_taken(log):  # it may exit on this, or go on without the service
+            _stop(process)
+            if not last:
+                return False
+            _fail_to_start("SeaweedFS found a port it was given taken", log)
         if process.poll() is not None:
             _fail_to_start(f"SeaweedFS exited with status {process.returncode}", log)
         try:
@@ -212,13 +261,18 @@ def _wait_until_serving(server: S3Server, process: subprocess.Popen[bytes], log:
                 client.delete_object(Bucket=probe, Key="probe")
                 client.delete_bucket(Bucket=probe)
                 client.close()
-                return
+                return True
         except (ClientError, BotoCoreError):
             pass  # not listening, or not ready to store yet
         if time.monotonic() > deadline:
             _stop(process)
             _fail_to_start(f"SeaweedFS did not serve S3 within {START_S:.0f} s", log)
         time.sleep(0.2)  # polling a condition with a deadline, as the live API helper does
+
+
+def _port_taken(log: Path) -> bool:
+    text = log.read_text(encoding="utf-8", errors="replace")
+    return any(sign in text for sign in _PORT_TAKEN)
 
 
 def _create_bucket(client: Any, bucket: str) -> None:
