@@ -295,8 +295,8 @@ def run_profile_bench(
         name = f"node{settings.node}"
         if name not in pids:
             raise BenchError(f"--node {settings.node}: the network has nodes 0 to {len(pids) - 1}")
-        apis = [n.api_url for n in layout.nodes if n.role == "validator"]
         named = {n.name: n.api_url for n in layout.nodes if n.role == "validator"}
+        apis = list(named.values())
         work = Path(tempfile.mkdtemp(prefix="govchain-profile-"))
         try:
             with LoadClients(apis, apis, settings.clients, layout.directory / "bench") as clients:

@@ -361,8 +361,10 @@ def _prune_state(txn: WriteTxn, oldest_dropped: int) -> None:
     """
     if oldest_dropped < 0:
         return
-    for key in [k for k, _ in txn.scan("state_stale", b"", height_key(oldest_dropped + 2))]:
-        txn.delete("state_nodes", key[8:])
-        txn.delete("state_stale", key)
-    for key in [k for k, _ in txn.scan("state_roots", b"", height_key(oldest_dropped + 1))]:
-        txn.delete("state_roots", key)
+    stale = [key for key, _ in txn.scan("state_stale", b"", height_key(oldest_dropped + 2))]
+    txn.delete_many("state_nodes", [key[8:] for key in stale])
+    txn.delete_many("state_stale", stale)
+    txn.delete_many(
+        "state_roots",
+        [key for key, _ in txn.scan("state_roots", b"", height_key(oldest_dropped + 1))],
+    )

@@ -51,6 +51,10 @@ class WriteTxn(ReadTxn, Protocol):
         """Remove ``key``; True if it was there."""
         ...
 
+    def delete_many(self, table: str, keys: Sequence[bytes]) -> None:
+        """Remove each of ``keys`` that is there, as deletes would (without saying which were)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class StoreStats:

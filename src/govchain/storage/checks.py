@@ -42,8 +42,39 @@ def check_value(value: object) -> bytes:
     return value
 
 
-def check_sorted_items(items: Sequence[tuple[bytes, bytes]]) -> None:
-    """``put_many``'s items are in strictly rising key order (a caller's bug otherwise)."""
+def check_items(items: Sequence[tuple[bytes, bytes]]) -> None:
+    """``put_many``'s items: each key and value as ``check_key`` and ``check_value`` take
+    them, keys in strictly rising order (a caller's bug otherwise).
+
+    One loop of plain type and order tests over a block's few thousand rows; only when
+    one fails do the item-by-item checks run, for the error they raise.
+    """
+    previous = b""  # below every key of at least one byte
+    for key, value in items:
+        if (
+            type(key) is not bytes
+            or type(value) is not bytes
+            or not previous < key
+            or len(key) > MAX_KEY_SIZE
+        ):
+            _check_each(items)  # raises, or passes bytes subclasses as the checks allow
+            return
+        previous = key
+
+
+def check_keys(keys: Sequence[bytes]) -> None:
+    """``delete_many``'s keys: each as ``check_key`` takes it (one plain loop, as above)."""
+    for key in keys:
+        if type(key) is not bytes or not 1 <= len(key) <= MAX_KEY_SIZE:
+            for each in keys:
+                check_key(each)  # raises, or passes bytes subclasses as the check allows
+            return
+
+
+def _check_each(items: Sequence[tuple[bytes, bytes]]) -> None:
+    for key, value in items:
+        check_key(key)
+        check_value(value)
     for (before, _), (after, _) in pairwise(items):
         if not before < after:
             raise ValueError("put_many takes items sorted by key, each key once")

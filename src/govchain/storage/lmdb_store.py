@@ -12,8 +12,9 @@ from __future__ import annotations
 import errno
 import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,9 @@ import lmdb
 
 from govchain.storage.base import StoreStats
 from govchain.storage.checks import (
+    check_items,
     check_key,
-    check_sorted_items,
+    check_keys,
     check_table,
     check_tables,
     check_value,
@@ -30,7 +32,27 @@ from govchain.storage.checks import (
 from govchain.types.errors import StorageClosedError, StorageError, StorageFullError
 
 GROWTH_WAIT_SECONDS = 60.0  # how long a growth waits for other threads' readers
-_Op = tuple[str, bytes, bytes | None]
+_Op = Callable[[Any], object]
+"""A logged write: redoes itself on the LMDB write transaction it is given."""
+
+
+def _put(db: Any, key: bytes, value: bytes, txn: Any) -> None:
+    txn.put(key, value, db=db)
+
+
+def _put_many(db: Any, items: Sequence[tuple[bytes, bytes]], txn: Any) -> None:
+    with txn.cursor(db=db) as cursor:
+        cursor.putmulti(items)
+
+
+def _delete(db: Any, key: bytes, txn: Any) -> None:
+    txn.delete(key, db=db)
+
+
+def _delete_many(db: Any, keys: Sequence[bytes], txn: Any) -> None:
+    delete = txn.delete
+    for key in keys:
+        delete(key, db=db)
 
 
 class _LmdbRead:
@@ -106,8 +128,7 @@ class _LmdbWrite(_LmdbRead):
 
     def put(self, table: str, key: bytes, value: bytes) -> None:
         """Set ``key`` to ``value``."""
-        self._store.db_of(table)
-        self._apply((table, check_key(key), check_value(value)))
+        self._apply(partial(_put, self._store.db_of(table), check_key(key), check_value(value)))
 
     def put_many(self, table: str, items: Sequence[tuple[bytes, bytes]]) -> None:
         """Set each ``(key, value)`` in one call into LMDB (``WriteTxn.put_many``).
@@ -116,30 +137,32 @@ class _LmdbWrite(_LmdbRead):
         costs about half of as many single puts, each with its own checks
         and log entry in Python (issue 21).
         """
-        self._store.db_of(table)
-        check_sorted_items(items)
-        for key, value in items:
-            check_key(key)
-            check_value(value)
-        self._check_usable()
-        ops: list[_Op] = [(table, key, value) for key, value in items]
-        self.ops.extend(ops)
-        try:
-            self._store.do_many(self._txn, table, items)
-        except lmdb.Error as exc:
-            self._failed(exc)
+        db = self._store.db_of(table)
+        check_items(items)
+        self._apply(partial(_put_many, db, tuple(items)))  # the log keeps its own copy
 
     def delete(self, table: str, key: bytes) -> bool:
         """Remove ``key``; True if it was there."""
         existed = self.get(table, key) is not None
-        self._apply((table, key, None))
+        self._apply(partial(_delete, self._store.db_of(table), key))
         return existed
+
+    def delete_many(self, table: str, keys: Sequence[bytes]) -> None:
+        """Remove each of ``keys`` that is there (``WriteTxn.delete_many``).
+
+        Pruning drops a block's worth of stale state nodes and their rows; one
+        logged operation over them costs a fraction of a checked delete each
+        (issue 21).
+        """
+        db = self._store.db_of(table)
+        check_keys(keys)
+        self._apply(partial(_delete_many, db, tuple(keys)))
 
     def _apply(self, op: _Op) -> None:
         self._check_usable()
         self.ops.append(op)
         try:
-            self._store.do(self._txn, op)
+            op(self._txn)
         except lmdb.Error as exc:
             self._failed(exc)
 
@@ -264,17 +287,6 @@ class LmdbStore:
         except lmdb.Error as exc:
             raise self.translate(exc) from exc
 
-    def do(self, txn: Any, op: _Op) -> None:
-        """Apply one logged operation in ``txn``."""
-        table, key, value = op
-        db = self.dbs[table]
-        txn.delete(key, db=db) if value is None else txn.put(key, value, db=db)
-
-    def do_many(self, txn: Any, table: str, items: Sequence[tuple[bytes, bytes]]) -> None:
-        """Put ``items`` (checked, sorted) in ``txn`` with one cursor call."""
-        with txn.cursor(db=self.dbs[table]) as cursor:
-            cursor.putmulti(items)
-
     def replay(self, ops: list[_Op]) -> Any:
         """Grow the map and redo ``ops`` in a new write transaction, as often as needed."""
         while True:
@@ -282,7 +294,7 @@ class LmdbStore:
             txn = self._begin(write=True)
             try:
                 for op in ops:
-                    self.do(txn, op)
+                    op(txn)
             except lmdb.Error as exc:
                 txn.abort()
                 if not isinstance(exc, lmdb.MapFullError):

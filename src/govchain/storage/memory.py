@@ -18,8 +18,9 @@ from types import MappingProxyType
 
 from govchain.storage.base import StoreStats
 from govchain.storage.checks import (
+    check_items,
     check_key,
-    check_sorted_items,
+    check_keys,
     check_table,
     check_tables,
     check_value,
@@ -128,10 +129,7 @@ class _MemoryWrite(_MemoryRead):
     def put_many(self, table: str, items: Sequence[tuple[bytes, bytes]]) -> None:
         """Set each ``(key, value)`` in this transaction (``WriteTxn.put_many``)."""
         self._table(table)
-        check_sorted_items(items)
-        for key, value in items:  # every item checked before any is written
-            check_key(key)
-            check_value(value)
+        check_items(items)  # every item checked before any is written
         self.overlay[table].update(items)
 
     def delete(self, table: str, key: bytes) -> bool:
@@ -139,6 +137,12 @@ class _MemoryWrite(_MemoryRead):
         existed = self.get(table, key) is not None
         self.overlay[table][key] = None
         return existed
+
+    def delete_many(self, table: str, keys: Sequence[bytes]) -> None:
+        """Remove each of ``keys`` in this transaction (``WriteTxn.delete_many``)."""
+        self._table(table)
+        check_keys(keys)  # every key checked before any is removed
+        self.overlay[table].update(dict.fromkeys(keys))
 
 
 def _apply(old: _Table, changes: dict[bytes, bytes | None]) -> tuple[_Table, int]:

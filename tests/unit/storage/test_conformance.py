@@ -302,9 +302,44 @@ def test_put_many_is_the_same_as_puts(store: Store) -> None:
         assert list(txn.scan("b")) == []
 
 
+def test_delete_many_is_the_same_as_deletes(store: Store) -> None:
+    """Issue 21: pruning drops a block's stale nodes with one call; absent keys are no error."""
+    kept = [(bytes([i, 1]), bytes([i])) for i in range(0, 200, 2)]
+    dropped = [(bytes([i, 0]), b"old") for i in range(0, 200, 5)]
+    with store.write() as txn:
+        txn.put_many("a", sorted(kept + dropped))
+    keys = [key for key, _ in reversed(dropped)] + [b"absent"]  # any order
+    with store.write() as txn:
+        txn.delete_many("a", keys)
+        txn.delete_many("b", [])
+        assert list(txn.scan("a")) == kept
+    with store.read() as txn:
+        assert list(txn.scan("a")) == kept
+
+
+@pytest.mark.parametrize(
+    ("keys", "error"),
+    [
+        ([b"a", b""], ValueError),  # an empty key
+        ([b"a", b"k" * (MAX_KEY_SIZE + 1)], ValueError),
+        ([b"a", "text"], TypeError),
+    ],
+)
+def test_delete_many_refuses_bad_keys_and_deletes_none(
+    store: Store, keys: list[bytes], error: type[Exception]
+) -> None:
+    with store.write() as txn:
+        txn.put("a", b"a", b"1")
+    with store.write() as txn:
+        with pytest.raises(error):
+            txn.delete_many("a", keys)
+        assert txn.get("a", b"a") == b"1"
+
+
 @pytest.mark.parametrize(
     ("items", "error"),
     [
+        ([(b"k" * (MAX_KEY_SIZE + 1), b"1")], ValueError),  # a key too long
         ([(b"b", b"1"), (b"a", b"2")], ValueError),  # not sorted
         ([(b"a", b"1"), (b"a", b"2")], ValueError),  # a key twice
         ([(b"", b"1")], ValueError),  # an empty key

@@ -185,3 +185,24 @@ def test_the_map_grows_under_put_many_and_every_item_is_kept(tmp_path: Path) -> 
         assert list(txn.scan("t", end=_key(3000))) == items
         assert txn.get("t", _key(99_999)) == b"first"
     store.close()
+
+
+def test_deletes_many_and_puts_are_replayed_in_their_order_after_growth(tmp_path: Path) -> None:
+    """Issue 21: a pruning's ``delete_many`` is logged as one write, and a growth later in
+    the transaction redoes it between the writes around it, in order."""
+    store = LmdbStore(tmp_path / "db", ("t",), map_size=256 * KIB, sync=False)
+    with store.write() as txn:
+        txn.put_many("t", [(_key(i), b"old") for i in range(100)])
+    with store.write() as txn:
+        txn.put("t", _key(5), b"put before, deleted")
+        txn.delete_many("t", [_key(i) for i in range(0, 100, 5)])
+        txn.put("t", _key(10), b"deleted, put after")
+        txn.put_many("t", [(_key(1000 + i), bytes([i % 251]) * 1000) for i in range(3000)])
+    assert store.stats().map_size > 256 * KIB
+    with store.read() as txn:
+        assert txn.get("t", _key(5)) is None
+        assert txn.get("t", _key(10)) == b"deleted, put after"
+        assert txn.get("t", _key(11)) == b"old"
+        assert sum(1 for _ in txn.scan("t", end=_key(100))) == 100 - 20 + 1
+        assert txn.get("t", _key(3999)) == bytes([2999 % 251]) * 1000
+    store.close()

@@ -65,13 +65,16 @@ def test_an_entry_answers_only_its_position_and_hash() -> None:
     assert cache.get(b"elsewhere", b"h" * 32) is None
 
 
-def test_the_cache_is_bounded_oldest_first() -> None:
-    cache = VerifiedNodes(max_entries=3)
-    for i in range(5):
+def test_the_cache_is_bounded_and_keeps_the_newest_half() -> None:
+    """At most ``max_entries`` nodes, always the last ``max_entries // 2`` put; the oldest go."""
+    cache = VerifiedNodes(max_entries=6)
+    for i in range(20):
         cache.put(bytes([i]), b"h", LeafNode(bytes([i]), b"v"))
-    assert len(cache) == 3
-    assert cache.get(b"\x00", b"h") is None
-    assert cache.get(b"\x04", b"h") is not None
+        assert len(cache) <= 6
+        for newest in range(max(0, i - 2), i + 1):
+            assert cache.get(bytes([newest]), b"h") == LeafNode(bytes([newest]), b"v")
+    assert len(cache) >= 3
+    assert all(cache.get(bytes([i]), b"h") is None for i in range(14))
 
 
 def test_each_node_a_batch_makes_is_what_its_stored_bytes_decode_and_hash_to() -> None:
