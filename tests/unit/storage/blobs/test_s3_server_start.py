@@ -22,10 +22,10 @@ _S3_PORT_INDEX = 6
 
 
 @contextmanager
-def _listening(port: int) -> Iterator[None]:
+def _taken(port: int) -> Iterator[None]:
+    """Hold ``port`` as an outgoing connection's local end does: bound, not listening."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held:
         held.bind(("127.0.0.1", port))
-        held.listen()
         yield
 
 
@@ -45,7 +45,7 @@ def test_a_taken_port_makes_a_fresh_start_on_other_ports(tmp_path: Path) -> None
         return offered[-1]
 
     with (
-        _listening(first[_S3_PORT_INDEX]),
+        _taken(first[_S3_PORT_INDEX]),
         running_seaweedfs(tmp_path, choose_ports=choose) as server,
     ):
         client = server.client()
@@ -67,7 +67,7 @@ def test_a_port_taken_at_every_attempt_fails_with_the_log(tmp_path: Path) -> Non
         return ports
 
     with (
-        _listening(ports[_S3_PORT_INDEX]),
+        _taken(ports[_S3_PORT_INDEX]),
         pytest.raises(pytest.fail.Exception, match="Port allocation failed"),
         running_seaweedfs(tmp_path, choose_ports=same),
     ):
