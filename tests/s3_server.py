@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -56,7 +57,8 @@ START_ATTEMPTS = 3
 """Starts tried, each on fresh ports, when SeaweedFS finds one of its ports taken (another
 test process may bind a port between the probe and SeaweedFS's own bind)."""
 _PORT_TAKEN = ("Port allocation failed", "address already in use")
-"""What SeaweedFS logs when a port it was given is taken."""
+"""What SeaweedFS logs when a port is taken (on the line that names the port)."""
+_NUMBER = re.compile(r"\d+")
 REGION = "us-east-1"
 _PORT_NAMES = (
     "master.port",
@@ -158,7 +160,8 @@ def running_seaweedfs(
                 begun.mkdir()
             process = _start(_command(config, data, sockets, ports), workdir, sockets, log_path)
             try:
-                if _wait_until_serving(server, process, log_path, last=attempt == START_ATTEMPTS):
+                last = attempt == START_ATTEMPTS
+                if _wait_until_serving(server, process, log_path, set(ports.values()), last):
                     yield server
                     return
             finally:
@@ -235,7 +238,7 @@ def _identities(server: S3Server) -> dict[str, object]:
 
 
 def _wait_until_serving(
-    server: S3Server, process: subprocess.Popen[bytes], log: Path, last: bool
+    server: S3Server, process: subprocess.Popen[bytes], log: Path, ports: set[int], last: bool
 ) -> bool:
     """True once a bucket, a put and a get go through; False when SeaweedFS logs that a port
     it was given is taken and this is not the ``last`` attempt (it is stopped then); fail
@@ -245,7 +248,7 @@ def _wait_until_serving(
     probe = "probe-" + secrets.token_hex(4)
     created = False
     while True:
-        if _port_taken(log):  # it may exit on this, or go on without the service
+        if _port_taken(log, ports):  # it may exit on this, or go on without the service
             _stop(process)
             if not last:
                 return False
@@ -270,9 +273,13 @@ def _wait_until_serving(
         time.sleep(0.2)  # polling a condition with a deadline, as the live API helper does
 
 
-def _port_taken(log: Path) -> bool:
-    text = log.read_text(encoding="utf-8", errors="replace")
-    return any(sign in text for sign in _PORT_TAKEN)
+def _port_taken(log: Path, ports: set[int]) -> bool:
+    """Whether SeaweedFS logged that one of ``ports`` (the ones it was given) is taken."""
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        named = set(map(int, _NUMBER.findall(line)))
+        if ports & named and any(sign in line for sign in _PORT_TAKEN):
+            return True
+    return False
 
 
 def _create_bucket(client: Any, bucket: str) -> None:
