@@ -38,6 +38,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from govchain.node.ports import free_base_port
 
 __all__ = [
+    "PORT_NAMES",
     "START_ATTEMPTS",
     "S3Server",
     "free_ports",
@@ -60,7 +61,7 @@ _PORT_TAKEN = ("Port allocation failed", "address already in use")
 """What SeaweedFS logs when a port is taken (on the line that names the port)."""
 _NUMBER = re.compile(r"\d+")
 REGION = "us-east-1"
-_PORT_NAMES = (
+PORT_NAMES = (
     "master.port",
     "master.port.grpc",
     "volume.port",
@@ -72,6 +73,7 @@ _PORT_NAMES = (
     "admin.port",
     "admin.port.grpc",
 )
+"""The ports SeaweedFS is given, in the order ``running_seaweedfs`` chooses them."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ def running_seaweedfs(
     log_path = workdir / "weed.log"
     try:
         for attempt in range(1, START_ATTEMPTS + 1):
-            ports = dict(zip(_PORT_NAMES, choose_ports(len(_PORT_NAMES)), strict=True))
+            ports = dict(zip(PORT_NAMES, choose_ports(len(PORT_NAMES)), strict=True))
             server = replace(identities, endpoint_url=f"http://127.0.0.1:{ports['s3.port']}")
             for begun in (data, sockets):  # an attempt that failed may have begun them
                 shutil.rmtree(begun, ignore_errors=True)
@@ -241,7 +243,7 @@ def _wait_until_serving(
     server: S3Server, process: subprocess.Popen[bytes], log: Path, ports: set[int], last: bool
 ) -> bool:
     """True once a bucket, a put and a get go through; False when SeaweedFS logs that a port
-    it was given is taken and this is not the ``last`` attempt (it is stopped then); fail
+    it was given is taken and this is not the ``last`` attempt (the caller stops it); fail
     with the log's end otherwise."""
     client = server.client(timeout_s=PROBE_TIMEOUT_S)
     deadline = time.monotonic() + START_S
@@ -249,8 +251,7 @@ def _wait_until_serving(
     created = False
     while True:
         if _port_taken(log, ports):  # it may exit on this, or go on without the service
-            _stop(process)
-            if not last:
+            if not last:  # the caller stops it and starts another
                 return False
             _fail_to_start("SeaweedFS found a port it was given taken", log)
         if process.poll() is not None:
@@ -276,8 +277,9 @@ def _wait_until_serving(
 def _port_taken(log: Path, ports: set[int]) -> bool:
     """Whether SeaweedFS logged that one of ``ports`` (the ones it was given) is taken."""
     for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
-        named = set(map(int, _NUMBER.findall(line)))
-        if ports & named and any(sign in line for sign in _PORT_TAKEN):
+        if any(sign in line for sign in _PORT_TAKEN) and ports & set(
+            map(int, _NUMBER.findall(line))
+        ):
             return True
     return False
 

@@ -15,10 +15,9 @@ import pytest
 
 from govchain.node.ports import ephemeral_range
 
-from ....s3_server import START_ATTEMPTS, free_ports, running_seaweedfs
+from ....s3_server import PORT_NAMES, START_ATTEMPTS, free_ports, running_seaweedfs
 
-_S3_PORT_INDEX = 6
-"""Where ``s3.port`` falls in the ports the fixture asks for."""
+_S3_PORT_INDEX = PORT_NAMES.index("s3.port")
 
 
 @contextmanager
