@@ -35,11 +35,11 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from govchain.api.errors import error_response
+from govchain.api.settings import RateLimits
 from govchain.codec import CodecError, Limits, decode
 from govchain.ledger import records
 from govchain.types.errors import ValidationError
@@ -79,36 +79,6 @@ def charge_work(cpu_ns: int) -> None:
     meter = _work_ns.get()
     if meter is not None:
         meter[0] += cpu_ns
-
-
-@dataclass(frozen=True)
-class RateLimits:
-    """``[api.rate_limit]`` of config.toml; a rate of 0 turns that limit off."""
-
-    reads_per_s: int = 100
-    """Read tokens per second per client address: a read costs 1, plus 1 per ms of work."""
-    submissions_per_s: int = 100
-    """Txs submitted per second per client address, and per account."""
-    burst_s: int = 2
-    """A client may spend this many seconds' worth of its rate at once (the bucket size)."""
-    max_clients: int = 10_000
-    """Client addresses (and accounts) remembered per bucket table; the oldest go first."""
-
-    def problems(self) -> list[str]:
-        """What is wrong with these limits, one line each (empty: nothing)."""
-        found = []
-        for name in ("reads_per_s", "submissions_per_s", "burst_s", "max_clients"):
-            value = getattr(self, name)
-            if type(value) is not int or not 0 <= value <= 10**9:
-                found.append(
-                    f"api.rate_limit.{name}: expected a whole number from 0 to {10**9}, "
-                    f"got {value!r}"
-                )
-        if type(self.burst_s) is int and self.burst_s < 1:
-            found.append("api.rate_limit.burst_s: at least 1")
-        if type(self.max_clients) is int and self.max_clients < 1:
-            found.append("api.rate_limit.max_clients: at least 1")
-        return found
 
 
 class RateLimiter:

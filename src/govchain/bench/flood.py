@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from govchain.api.ratelimit import RateLimits
+from govchain.api.settings import RateLimits
 from govchain.bench.flood_figures import FloodRun, Window, blocks_per_s, flood_figures
 from govchain.bench.floodclient import FLOOD_SOURCE, FloodClient
 from govchain.bench.floodgen import READERS, SUBMITTERS, write_work

@@ -38,8 +38,7 @@ from typing import Any
 
 import tomli_w
 
-from govchain.api.ratelimit import RateLimits
-from govchain.api.routes.storage_nodes import STORAGE_NODES_MAX
+from govchain.api.settings import STORAGE_NODES_MAX, RateLimits
 from govchain.client.endpoints import node_urls
 from govchain.ledger.records import TX_LIMITS
 from govchain.node.api_tls import tls_file_problems

@@ -17,12 +17,9 @@ from pydantic import Field
 
 from govchain.api.errors import error_responses
 from govchain.api.schemas import ApiModel
+from govchain.api.settings import STORAGE_NODES_MAX
 
 __all__ = ["STORAGE_NODES_MAX", "StorageNodeModel", "StorageNodesResponse", "storage_node_routes"]
-
-STORAGE_NODES_MAX = 64
-"""The most storage nodes a chain node lists (its ``[storage]`` table holds at most these)."""
-
 
 class StorageNodeModel(ApiModel):
     """One storage node: its name (the locator an asset record lists) and its URL."""
