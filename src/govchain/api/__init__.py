@@ -52,7 +52,25 @@ _HOME = {
 }
 """Each public name and the submodule it lives in."""
 
-__all__ = sorted(_HOME)
+__all__ = [
+    "MAX_BODY_BYTES",
+    "STATUS_BY_CODE",
+    "TX_STATUSES",
+    "ApiError",
+    "BusyError",
+    "EventSubscription",
+    "NodeMetrics",
+    "NodeService",
+    "NotFoundError",
+    "NotReadyError",
+    "TooManyStreamsError",
+    "TxStatus",
+    "block_json",
+    "commit_json",
+    "create_app",
+    "header_json",
+]
+assert sorted(__all__) == sorted(_HOME), "every public name has its submodule"
 
 
 def __getattr__(name: str) -> object:

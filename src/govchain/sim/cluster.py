@@ -205,6 +205,9 @@ class Cluster(FaultWindows):
         if self.set_changes is not None:
             initial = {**initial_state(self.genesis.validators), **initial}
         chain = ChainStore.create(MemoryStore(TABLES), self.genesis, initial)
+        # the block checks (a commit certificate's votes, each checked by every node) share
+        # the cluster's memory of signature checks: the same answers as suite_for("intl")
+        chain.suite = self.suite
         contracts = (
             governed_registry(self.suite, self.genesis, chain.validators)
             if self.governed

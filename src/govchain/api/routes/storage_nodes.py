@@ -21,6 +21,7 @@ from govchain.api.settings import STORAGE_NODES_MAX
 
 __all__ = ["STORAGE_NODES_MAX", "StorageNodeModel", "StorageNodesResponse", "storage_node_routes"]
 
+
 class StorageNodeModel(ApiModel):
     """One storage node: its name (the locator an asset record lists) and its URL."""
 
