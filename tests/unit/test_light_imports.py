@@ -33,6 +33,7 @@ def test_importing_it_loads_no_web_framework(module: str) -> None:
 
 
 def test_the_api_packages_names_are_still_there() -> None:
+    # each name of __all__ resolves through the package's lazy __getattr__
     for name in api.__all__:
         assert getattr(api, name) is not None, name
     with pytest.raises(AttributeError, match="no_such_name"):
