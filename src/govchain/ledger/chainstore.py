@@ -8,7 +8,7 @@ none of it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -21,6 +21,7 @@ from govchain.ledger.recent_headers import RecentHeaders
 from govchain.ledger.results import BlockResult
 from govchain.ledger.statetree import RootRecord, TreeUpdate, VerifiedNodes, apply_batch
 from govchain.ledger.statetree.errors import StateProofError
+from govchain.ledger.statetree.nodes import KEY_BITS
 from govchain.ledger.statetree.proof import StateProof, prove
 from govchain.ledger.validator_sets import (
     EFFECT_DELAY,
@@ -49,6 +50,8 @@ TABLES = (
 )
 DEFAULT_STATE_WINDOW = 1000
 _GENESIS, _HEIGHT = b"genesis", b"height"
+_NODE_KEY_MIN, _NODE_KEY_MAX = 10, 10 + KEY_BITS // 8
+"""A state node key: version (8) ‖ depth (2) ‖ up to 32 bytes of path."""
 
 
 def height_key(height: int) -> bytes:
@@ -346,10 +349,28 @@ def _tx_index_rows(block_key: bytes, tx_hashes: Sequence[bytes]) -> list[tuple[b
 
 def _write_state(txn: WriteTxn, update: TreeUpdate, version: int) -> None:
     txn.put_many("state_nodes", sorted(update.new_nodes.items()))
-    # a key written twice is written once: each key once, in order, for one putmulti
-    prefix = height_key(version)
-    txn.put_many("state_stale", [(prefix + stale, b"") for stale in sorted(set(update.stale))])
+    if update.stale:  # one row for the version, not one per node (spec: ledger.md)
+        txn.put("state_stale", height_key(version), pack_node_keys(update.stale))
     txn.put("state_roots", height_key(version), update.root.to_bytes())
+
+
+def pack_node_keys(keys: Iterable[bytes]) -> bytes:
+    """A stale index row's value: each key once, in order, as its length (1 byte) ‖ the key."""
+    return b"".join([len(key).to_bytes(1, "big") + key for key in sorted(set(keys))])
+
+
+def unpack_node_keys(raw: bytes, version: int) -> list[bytes]:
+    """The node keys of a stale index row; a row that does not split into them is corrupt."""
+    keys, at = [], 0
+    while at < len(raw):
+        size = raw[at]
+        if not _NODE_KEY_MIN <= size <= _NODE_KEY_MAX or at + 1 + size > len(raw):
+            raise LedgerCorruptError(
+                f"the stale index row of state version {version} is malformed at byte {at}"
+            )
+        keys.append(raw[at + 1 : at + 1 + size])
+        at += 1 + size
+    return keys
 
 
 def _prune_state(txn: WriteTxn, oldest_dropped: int) -> None:
@@ -357,13 +378,21 @@ def _prune_state(txn: WriteTxn, oldest_dropped: int) -> None:
 
     A node that went stale at version ``s`` is absent from ``s`` and every
     later version, so once versions ``<= oldest_dropped`` are gone, nodes stale
-    at ``<= oldest_dropped + 1`` are unreachable and are deleted too.
+    at ``<= oldest_dropped + 1`` are unreachable and are deleted too. A row keyed
+    by a version alone lists a version's stale nodes; a longer key is one node,
+    as stores written before that layout hold them (spec: ledger.md).
     """
     if oldest_dropped < 0:
         return
-    stale = [key for key, _ in txn.scan("state_stale", b"", height_key(oldest_dropped + 2))]
-    txn.delete_many("state_nodes", [key[8:] for key in stale])
-    txn.delete_many("state_stale", stale)
+    rows = list(txn.scan("state_stale", b"", height_key(oldest_dropped + 2)))
+    nodes: set[bytes] = set()
+    for key, value in rows:
+        if len(key) == 8:
+            nodes.update(unpack_node_keys(value, int.from_bytes(key, "big")))
+        else:
+            nodes.add(key[8:])
+    txn.delete_many("state_nodes", sorted(nodes))
+    txn.delete_many("state_stale", [key for key, _ in rows])
     txn.delete_many(
         "state_roots",
         [key for key, _ in txn.scan("state_roots", b"", height_key(oldest_dropped + 1))],

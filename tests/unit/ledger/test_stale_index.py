@@ -1,0 +1,130 @@
+"""The stale index: one row per state version, read back by pruning (spec: ledger.md; issue 21)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from govchain.ledger.chainstore import (
+    TABLES,
+    ChainStore,
+    height_key,
+    pack_node_keys,
+    unpack_node_keys,
+)
+from govchain.ledger.verify import verify_chain
+from govchain.storage import LmdbStore, MemoryStore, Store
+from govchain.types.errors import LedgerCorruptError
+
+from ...chain_support import ChainMaker
+
+
+@pytest.fixture(params=["memory", "lmdb"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    made: Store = (
+        MemoryStore(TABLES) if request.param == "memory" else LmdbStore(tmp_path / "db", TABLES)
+    )
+    yield made
+    made.close()
+
+
+@pytest.fixture(scope="module")
+def maker() -> ChainMaker:
+    return ChainMaker.make("gm")
+
+
+def _rows(chain: ChainStore, table: str) -> list[tuple[bytes, bytes]]:
+    with chain.store.read() as txn:
+        return list(txn.scan(table))
+
+
+def _node_keys(chain: ChainStore) -> set[bytes]:
+    return {key for key, _ in _rows(chain, "state_nodes")}
+
+
+def test_packed_keys_come_back_sorted_and_each_once() -> None:
+    keys = [b"\x00" * 8 + b"\x00\x03" + b"\xe0", b"\x00" * 7 + b"\x05\x00\x00", b"\x01" * 42]
+    raw = pack_node_keys([*keys, keys[0]])
+    assert unpack_node_keys(raw, 7) == sorted(keys)
+    assert len(raw) == sum(1 + len(key) for key in keys)
+    assert unpack_node_keys(b"", 7) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "at"),
+    [
+        (bytes([9]) + b"\x00" * 9, 0),  # shorter than any node key
+        (bytes([43]) + b"\x00" * 43, 0),  # longer than any node key
+        (bytes([10]) + b"\x00" * 10 + bytes([12]) + b"\x00" * 11, 11),  # cut short
+    ],
+)
+def test_a_row_that_does_not_split_into_node_keys_is_a_corrupt_store(raw: bytes, at: int) -> None:
+    with pytest.raises(LedgerCorruptError, match=f"state version 41 is malformed at byte {at}$"):
+        unpack_node_keys(raw, 41)
+
+
+def test_each_version_has_one_row_naming_the_nodes_it_made_stale(
+    store: Store, maker: ChainMaker
+) -> None:
+    chain = ChainStore.create(store, maker.genesis)
+    maker.grow(chain, 6, 3)
+    rows = _rows(chain, "state_stale")
+    # a version that made nothing stale has no row: here only the first (the state was empty)
+    assert [key for key, _ in rows] == [height_key(v) for v in range(2, 7)]
+    stored = _node_keys(chain)
+    stale = [unpack_node_keys(value, int.from_bytes(key, "big")) for key, value in rows]
+    assert all(keys == sorted(set(keys)) for keys in stale)
+    # nothing is pruned yet: every node a version made stale is still stored, and no node
+    # goes stale twice
+    flat = [key for keys in stale for key in keys]
+    assert len(flat) == len(set(flat)) > 0
+    assert set(flat) <= stored
+
+
+def test_pruning_deletes_what_the_dropped_versions_made_stale_and_their_rows(
+    store: Store, maker: ChainMaker
+) -> None:
+    chain = ChainStore.create(store, maker.genesis, state_window=3)
+    maker.grow(chain, 9, 3)
+    # at height 9, window 3: versions 7..9 are kept, so rows of versions 8 and 9 remain
+    assert [key for key, _ in _rows(chain, "state_stale")] == [height_key(8), height_key(9)]
+    report = verify_chain(chain)  # no stored node is unreachable, every kept one re-hashes
+    assert report.ok, report.error
+    assert report.state_versions_checked == 3
+
+
+def test_pruning_reads_the_rows_of_the_older_layout_too(store: Store, maker: ChainMaker) -> None:
+    """Stores written before the packed row hold one row per node; no migration is needed."""
+    chain = ChainStore.create(store, maker.genesis)
+    maker.grow(chain, 5, 3)
+    with chain.store.write() as txn:
+        for key, value in list(txn.scan("state_stale")):
+            txn.delete("state_stale", key)
+            for node_key in unpack_node_keys(value, int.from_bytes(key, "big")):
+                txn.put("state_stale", key + node_key, b"")
+    old_rows = _rows(chain, "state_stale")
+    assert old_rows
+    assert all(len(key) > 8 for key, _ in old_rows)
+    pruned = ChainStore(chain.store, state_window=2)
+    maker.grow(pruned, 3, 3)  # height 8: versions <= 6 dropped, nodes stale at <= 7 deleted
+    left = _rows(pruned, "state_stale")
+    assert [key for key, _ in left] == [height_key(8)]
+    assert not {key[8:] for key, _ in old_rows} & _node_keys(pruned)
+    report = verify_chain(pruned)
+    assert report.ok, report.error
+
+
+def test_a_corrupt_row_stops_the_commit_and_leaves_the_chain_as_it_was(
+    store: Store, maker: ChainMaker
+) -> None:
+    chain = ChainStore.create(store, maker.genesis, state_window=2)
+    maker.grow(chain, 2, 3)
+    with chain.store.write() as txn:
+        txn.put("state_stale", height_key(1), b"\x30garbage")
+    nodes = _node_keys(chain)
+    with pytest.raises(LedgerCorruptError, match="state version 1 is malformed at byte 0"):
+        maker.grow(chain, 1, 3)
+    assert chain.height == 2
+    assert _node_keys(chain) == nodes
