@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import importlib.abc
 import json
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+from httpcore._synchronization import current_async_library
 
 from govchain.bench.loadgen import LoadClient, write_tx_file
 from govchain.codec import decode
@@ -233,3 +236,26 @@ def test_a_dropped_stream_a_gap_and_a_replayed_block_lose_and_double_nothing(
     assert [proposer for height, *_, proposer in answer["blocks"]] == [
         f"{height % 4:040x}" for height, *_ in answer["blocks"]
     ]
+
+
+def test_httpcore_learns_the_running_loop_without_searching_the_import_path() -> None:
+    """httpcore asks ``sniffio`` which event loop runs, at several points of every async
+    request; without it each ask was a failed ``import`` that searched ``sys.path`` again, a
+    tenth of a load client's CPU (issue 21). The pinned dependency must stay found."""
+    searched: list[str] = []
+
+    class Spy(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname: str, *_: object) -> None:
+            searched.append(fullname)
+
+    async def ask() -> str:
+        return current_async_library()
+
+    spy = Spy()
+    sys.meta_path.insert(0, spy)
+    try:
+        assert asyncio.run(ask()) == "asyncio"
+        assert asyncio.run(ask()) == "asyncio"
+    finally:
+        sys.meta_path.remove(spy)
+    assert searched == []
