@@ -315,8 +315,9 @@ class Mempool:
     def on_commit(self, tx_hashes: Iterable[bytes], height: int) -> list[bytes]:
         """Report the txs of the block committed at ``height``; return the hashes expired.
 
-        Committed txs leave the pool and their hashes are remembered until
-        their expiry passes, so a replay is refused without asking the
+        Committed txs leave the pool, and the signatures checked for them
+        leave :attr:`verified`; their hashes are remembered until their
+        expiry passes, so a replay is refused without asking the
         ledger; a hash this pool never held is remembered for
         ``expiry_horizon`` heights (its expiry is not known here). Then every
         pending tx whose expiry is below ``height + 1`` is dropped, and its
@@ -327,6 +328,9 @@ class Mempool:
         for tx_hash in tx_hashes:
             if tx_hash in self._committed:
                 continue
+            # committed, a tx is never checked again (a block that carries it again is a
+            # replay): its signature need not be kept for the expiry window (issue 21)
+            self._verified.pop(tx_hash, None)
             entry = self._pending.pop(tx_hash, None)
             if entry is None:
                 self._forget.add(tx_hash, height + self.limits.expiry_horizon)
@@ -352,9 +356,8 @@ class Mempool:
         The tx hash does not cover the signature, so ``apply_block`` skips only
         that very signature; a block carrying the tx with another one is checked.
 
-        A live read-only view. A hash stays until its tx has left the pool
-        and its expiry has passed, so the view is bounded by the pool's
-        limits and the replay window.
+        A live read-only view. A hash stays until its tx is committed or
+        expires, so the view is bounded by the pool's limits.
         """
         return MappingProxyType(self._verified)
 
