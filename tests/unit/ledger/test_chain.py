@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,15 +17,6 @@ from govchain.types.block import HEADER_FIELDS
 from govchain.types.errors import InvalidBlock, LedgerError
 
 from ...chain_support import ChainMaker
-
-
-@pytest.fixture(params=["memory", "lmdb"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    made: Store = (
-        MemoryStore(TABLES) if request.param == "memory" else LmdbStore(tmp_path / "db", TABLES)
-    )
-    yield made
-    made.close()
 
 
 @pytest.fixture(scope="module", params=["intl", "gm"])

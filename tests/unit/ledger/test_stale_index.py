@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from govchain.ledger.chainstore import (
-    TABLES,
     ChainStore,
     height_key,
     pack_node_keys,
     unpack_node_keys,
 )
 from govchain.ledger.verify import verify_chain
-from govchain.storage import LmdbStore, MemoryStore, Store
+from govchain.storage import Store
 from govchain.types.errors import LedgerCorruptError
 
 from ...chain_support import ChainMaker
-
-
-@pytest.fixture(params=["memory", "lmdb"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    made: Store = (
-        MemoryStore(TABLES) if request.param == "memory" else LmdbStore(tmp_path / "db", TABLES)
-    )
-    yield made
-    made.close()
-
-
-@pytest.fixture(scope="module")
-def maker() -> ChainMaker:
-    return ChainMaker.make("gm")
 
 
 def _rows(chain: ChainStore, table: str) -> list[tuple[bytes, bytes]]:

@@ -2,20 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from govchain.storage import LmdbStore, MemoryStore, Store
+from tests.store_support import store_fixture
 
 TABLES = ("a", "b")
 
-
-@pytest.fixture(params=["memory", "lmdb"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    made: Store = (
-        MemoryStore(TABLES) if request.param == "memory" else LmdbStore(tmp_path / "db", TABLES)
-    )
-    yield made
-    made.close()
+store = store_fixture(TABLES)
