@@ -37,7 +37,17 @@ def test_untouched_ledger_verifies(pristine: Path) -> None:
 
 @pytest.mark.parametrize(
     "table",
-    ["blocks", "receipts", "commits", "hashes", "state_nodes", "state_roots", "history", "txindex"],
+    [
+        "blocks",
+        "receipts",
+        "commits",
+        "hashes",
+        "state_nodes",
+        "state_roots",
+        "state_stale",
+        "history",
+        "txindex",
+    ],
 )
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_flipped_byte_is_found(pristine: Path, tmp_path: Path, table: str, seed: int) -> None:

@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from govchain.ledger import records
-from govchain.ledger.chainstore import ChainStore, ChainView
+from govchain.ledger.chainstore import ChainStore, ChainView, unpack_node_keys
 from govchain.ledger.commits import verify_commit
 from govchain.ledger.history import HistoryView, append_nodes, node_key
 from govchain.ledger.statetree import RootRecord, StateHasher, apply_batch
@@ -216,8 +216,16 @@ class _Walker:
         view = self.view
         hasher = StateHasher(self.suite.hash_name)
         seen: set[bytes] = set()
-        versions = 0
-        for raw_version, raw in view.txn.scan("state_roots"):
+        roots = list(view.txn.scan("state_roots"))
+        _must(bool(roots), view.height, "no state version is retained")
+        _must(
+            view.state.get_root(view.height) is not None,
+            view.height,
+            "latest state version is missing",
+        )
+        # the latest version first, so its nodes are known apart: no stale node may be among them
+        latest: set[bytes] = set()
+        for raw_version, raw in [roots[-1], *roots[:-1]]:
             version = int.from_bytes(raw_version, "big")
             try:
                 record = RootRecord.from_bytes(raw)
@@ -231,20 +239,36 @@ class _Walker:
             )
             if record.node is not None:
                 self._walk(hasher, record.node, NodeKey(record.node.version, 0, 0), version, seen)
-            versions += 1
-        _must(versions > 0, view.height, "no state version is retained")
-        _must(
-            view.state.get_root(view.height) is not None,
-            view.height,
-            "latest state version is missing",
-        )
+            if not latest:
+                latest = set(seen)
+        self._stale_index(latest)
         stored = sum(1 for _ in view.txn.scan("state_nodes"))
         _must(
             stored == len(seen),
             view.height,
             f"{stored - len(seen)} stored state nodes are unreachable",
         )
-        return versions, len(seen)
+        return len(roots), len(seen)
+
+    def _stale_index(self, latest: set[bytes]) -> None:
+        """Each stale index row parses, and names stored nodes written before its version and
+        absent from the latest version: pruning deletes what the rows name (spec: ledger.md)."""
+        txn = self.view.txn
+        for key, value in txn.scan("state_stale"):
+            version = int.from_bytes(key[:8], "big")
+            if len(key) == 8:
+                try:
+                    nodes = unpack_node_keys(value, version)
+                except GovChainError as exc:
+                    raise Inconsistency(version, str(exc)) from exc
+            else:  # a row of the older layout: one node, empty value
+                _must(value == b"", version, "a stale index row of one node holds a value")
+                nodes = [key[8:]]
+            for node in nodes:
+                what = f"the stale index row of state version {version} names node {node.hex()}"
+                _must(int.from_bytes(node[:8], "big") < version, version, f"{what}, not older")
+                _must(txn.get("state_nodes", node) is not None, version, f"{what}, not stored")
+                _must(node not in latest, version, f"{what}, still in the latest version")
 
     def _header_state_root(self, version: int) -> bytes:
         return self._get("block", version, self.view.block).header.state_root

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from govchain.ledger.chainstore import (
@@ -110,3 +112,57 @@ def test_a_corrupt_row_stops_the_commit_and_leaves_the_chain_as_it_was(
         maker.grow(chain, 1, 3)
     assert chain.height == 2
     assert _node_keys(chain) == nodes
+
+
+def _latest_node(chain: ChainStore) -> bytes:
+    """A node key of the latest version's tree: one the latest block wrote."""
+    prefix = height_key(chain.height)
+    return next(key for key, _ in _rows(chain, "state_nodes") if key.startswith(prefix))
+
+
+@pytest.mark.parametrize(
+    ("row", "finding"),
+    [
+        (lambda _chain: b"\x30garbage", "state version 2 is malformed at byte 0"),
+        (lambda chain: pack_node_keys([_latest_node(chain)]), "not older"),
+        (lambda _chain: pack_node_keys([height_key(1) + b"\x00\x05\xf8"]), "not stored"),
+    ],
+)
+def test_ledger_verify_reads_the_stale_index(
+    store: Store, maker: ChainMaker, row: Callable[[ChainStore], bytes], finding: str
+) -> None:
+    chain = ChainStore.create(store, maker.genesis)
+    maker.grow(chain, 3, 3)
+    assert verify_chain(chain).ok
+    with chain.store.write() as txn:
+        txn.put("state_stale", height_key(2), row(chain))
+    report = verify_chain(chain)
+    assert not report.ok
+    assert report.error_height == 2
+    assert finding in (report.error or "")
+
+
+def test_ledger_verify_finds_a_stale_row_naming_a_node_of_the_latest_version(
+    store: Store, maker: ChainMaker
+) -> None:
+    """A row that would make pruning delete a live node is found before any pruning runs."""
+    chain = ChainStore.create(store, maker.genesis)
+    maker.grow(chain, 4, 3)
+    went_stale = {
+        node
+        for key, value in _rows(chain, "state_stale")
+        for node in unpack_node_keys(value, int.from_bytes(key, "big"))
+    }
+    # nothing is pruned yet: a stored node that never went stale is in the latest version
+    live = sorted(
+        key
+        for key in _node_keys(chain) - went_stale
+        if int.from_bytes(key[:8], "big") < chain.height
+    )
+    assert live
+    with chain.store.write() as txn:
+        txn.put("state_stale", height_key(chain.height), pack_node_keys(live[:1]))
+    report = verify_chain(chain)
+    assert not report.ok
+    assert report.error_height == chain.height
+    assert "still in the latest version" in (report.error or "")
