@@ -224,7 +224,7 @@ class _Walker:
             "latest state version is missing",
         )
         # the latest version first, so its nodes are known apart: no stale node may be among them
-        latest: set[bytes] = set()
+        latest: set[bytes] | None = None
         for raw_version, raw in [roots[-1], *roots[:-1]]:
             version = int.from_bytes(raw_version, "big")
             try:
@@ -239,9 +239,9 @@ class _Walker:
             )
             if record.node is not None:
                 self._walk(hasher, record.node, NodeKey(record.node.version, 0, 0), version, seen)
-            if not latest:
+            if latest is None:
                 latest = set(seen)
-        self._stale_index(latest)
+        self._stale_index(latest or set())
         stored = sum(1 for _ in view.txn.scan("state_nodes"))
         _must(
             stored == len(seen),

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from govchain.execution import TxContext
 from govchain.ledger.chainstore import (
     ChainStore,
     height_key,
@@ -14,6 +15,7 @@ from govchain.ledger.chainstore import (
 )
 from govchain.ledger.verify import verify_chain
 from govchain.storage import Store
+from govchain.types import Tx
 from govchain.types.errors import LedgerCorruptError
 
 from ...chain_support import ChainMaker
@@ -166,3 +168,23 @@ def test_ledger_verify_finds_a_stale_row_naming_a_node_of_the_latest_version(
     assert not report.ok
     assert report.error_height == chain.height
     assert "still in the latest version" in (report.error or "")
+
+
+def test_ledger_verify_passes_a_chain_whose_latest_state_is_empty(store: Store) -> None:
+    """Every key deleted: the latest tree has no node, and every earlier node went stale."""
+    maker = ChainMaker.make("gm")
+
+    def kv_delete(ctx: TxContext, tx: Tx) -> None:
+        ctx.delete(b"kv/" + tx.args["key"])
+
+    maker.registry.register("kv.delete", kv_delete)
+    chain = ChainStore.create(store, maker.genesis)
+    signer = maker.keys[0]
+    last = maker.extend(chain, [maker.tx(signer, key=k, value=b"v") for k in (b"a", b"b")], None)
+    last = maker.extend(chain, [maker.tx(signer, key=b"c", value=b"v")], last)
+    deletes = [maker.tx(signer, "kv.delete", key=k) for k in (b"a", b"b", b"c")]
+    maker.extend(chain, deletes, last)
+    with chain.view() as view:
+        assert view.state.get_root(3).node is None
+    report = verify_chain(chain)
+    assert report.ok, report.error
