@@ -224,24 +224,11 @@ class _Walker:
             "latest state version is missing",
         )
         # the latest version first, so its nodes are known apart: no stale node may be among them
-        latest: set[bytes] | None = None
-        for raw_version, raw in [roots[-1], *roots[:-1]]:
-            version = int.from_bytes(raw_version, "big")
-            try:
-                record = RootRecord.from_bytes(raw)
-            except GovChainError as exc:
-                raise Inconsistency(version, f"state root record: {exc}") from exc
-            expected = self.genesis_root if version == 0 else self._header_state_root(version)
-            _must(
-                record.version == version and record.root_hash == expected,
-                version,
-                "state root differs from the header's",
-            )
-            if record.node is not None:
-                self._walk(hasher, record.node, NodeKey(record.node.version, 0, 0), version, seen)
-            if latest is None:
-                latest = set(seen)
-        self._stale_index(latest or set())
+        self._walk_version(hasher, *roots[-1], seen)
+        latest = set(seen)
+        for raw_version, raw in roots[:-1]:
+            self._walk_version(hasher, raw_version, raw, seen)
+        self._stale_index(latest)
         stored = sum(1 for _ in view.txn.scan("state_nodes"))
         _must(
             stored == len(seen),
@@ -249,6 +236,24 @@ class _Walker:
             f"{stored - len(seen)} stored state nodes are unreachable",
         )
         return len(roots), len(seen)
+
+    def _walk_version(
+        self, hasher: StateHasher, raw_version: bytes, raw: bytes, seen: set[bytes]
+    ) -> None:
+        """Check one root record against its header and walk the nodes it reaches."""
+        version = int.from_bytes(raw_version, "big")
+        try:
+            record = RootRecord.from_bytes(raw)
+        except GovChainError as exc:
+            raise Inconsistency(version, f"state root record: {exc}") from exc
+        expected = self.genesis_root if version == 0 else self._header_state_root(version)
+        _must(
+            record.version == version and record.root_hash == expected,
+            version,
+            "state root differs from the header's",
+        )
+        if record.node is not None:
+            self._walk(hasher, record.node, NodeKey(record.node.version, 0, 0), version, seen)
 
     def _stale_index(self, latest: set[bytes]) -> None:
         """Each stale index row parses, and names stored nodes written before its version and
